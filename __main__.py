@@ -1,0 +1,8 @@
+"""Pulumi entry point: validate config, declare the stack's zones, export the zone contract."""
+
+import pulumi
+
+from stacks import build_platform, load_config
+
+for key, value in build_platform(load_config()).items():
+    pulumi.export(key, value)

@@ -1,0 +1,46 @@
+"""The secure-service interface: private endpoints, diagnostics, locks, access by intent, identity."""
+
+from components.baseline.access import Principal, grant, role_definition_id
+from components.baseline.diagnostics import (
+    AUDIT_AND_METRICS,
+    LOGS_AND_METRICS,
+    LOGS_AND_METRICS_DEDICATED,
+    LOGS_ONLY,
+    METRICS_ONLY,
+    STORAGE_ACCOUNT,
+    STORAGE_SERVICE,
+    DiagnosticProfile,
+    diagnostic_setting,
+)
+from components.baseline.identity import identity_block, user_assigned_identity
+from components.baseline.interface import RoleGrant, SecureComponent, ServiceBaseline
+from components.baseline.lock import delete_lock
+from components.baseline.private_endpoint import (
+    MissingDnsZoneError,
+    PrivateEndpointPlacement,
+    private_endpoint,
+)
+
+__all__ = [
+    "AUDIT_AND_METRICS",
+    "LOGS_AND_METRICS",
+    "LOGS_AND_METRICS_DEDICATED",
+    "LOGS_ONLY",
+    "METRICS_ONLY",
+    "STORAGE_ACCOUNT",
+    "STORAGE_SERVICE",
+    "DiagnosticProfile",
+    "MissingDnsZoneError",
+    "Principal",
+    "PrivateEndpointPlacement",
+    "RoleGrant",
+    "SecureComponent",
+    "ServiceBaseline",
+    "delete_lock",
+    "diagnostic_setting",
+    "grant",
+    "identity_block",
+    "private_endpoint",
+    "role_definition_id",
+    "user_assigned_identity",
+]

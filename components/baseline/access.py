@@ -1,0 +1,69 @@
+"""Role assignments by intent: components expose ``grant_read(principal)`` and friends on top of this."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from components.core.roles import BuiltInRole
+
+_ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c1f0e-4d8e-4a55-9a36-0c1e5a7d2b10")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who gets access. ``key`` is a stable logical name used to derive assignment GUIDs,
+    because the object id is unknown until the identity exists."""
+
+    key: str
+    principal_id: pulumi.Input[str]
+    principal_type: str = "ServicePrincipal"
+
+    @staticmethod
+    def of_resource(key: str, resource: pulumi.CustomResource) -> Principal:
+        """The system-assigned identity of an azure-native resource that has one."""
+        identity = resource.identity  # type: ignore[attr-defined]
+        return Principal(key, identity.apply(lambda i: i.principal_id if i else None))
+
+    @staticmethod
+    def group(key: str, object_id: str) -> Principal:
+        return Principal(key, object_id, "Group")
+
+
+def role_definition_id(scope: pulumi.Input[str], role: BuiltInRole) -> pulumi.Output[str]:
+    # The subscription comes from the scope itself, so no client-config lookup is needed and
+    # cross-subscription scopes (a hub in another subscription) resolve to the right role id.
+    def to_definition(scope_id: str) -> str:
+        subscription = "/".join(scope_id.split("/")[:3])
+        return f"{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role.value}"
+
+    return pulumi.Output.from_input(scope).apply(to_definition)
+
+
+def assignment_guid(scope_key: str, role: BuiltInRole, principal: Principal) -> str:
+    return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, f"{scope_key}|{role.value}|{principal.key}"))
+
+
+def grant(
+    parent: pulumi.Resource,
+    logical_name: str,
+    *,
+    scope: pulumi.Input[str],
+    scope_key: str,
+    role: BuiltInRole,
+    principal: Principal,
+) -> authorization.RoleAssignment:
+    """One least-privilege assignment. ``scope_key`` must be unique per platform and scope."""
+    return authorization.RoleAssignment(
+        f"{logical_name}-{role.name.lower().replace('_', '-')}-{principal.key}",
+        role_assignment_name=assignment_guid(scope_key, role, principal),
+        scope=scope,
+        role_definition_id=role_definition_id(scope, role),
+        principal_id=principal.principal_id,
+        principal_type=principal.principal_type,
+        description=f"cloudscale: {role.name} for {principal.key}",
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,70 @@
+"""A private endpoint plus its DNS zone group, resolved from the platform's one zone table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import network
+
+from components.core.dns_zones import zone_resource_label, zones_for
+
+
+@dataclass
+class PrivateEndpointPlacement:
+    """Where a service's private endpoints go: the subnet, and the zone ids by zone name."""
+
+    subnet_id: pulumi.Input[str]
+    dns_zone_ids: Mapping[str, pulumi.Input[str]]
+
+
+class MissingDnsZoneError(KeyError):
+    pass
+
+
+def private_endpoint(
+    parent: pulumi.Resource,
+    logical_name: str,
+    *,
+    endpoint_name: str,
+    target_id: pulumi.Input[str],
+    service: str,
+    group_id: str,
+    placement: PrivateEndpointPlacement,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    tags: Mapping[str, str],
+) -> network.PrivateEndpoint:
+    zones = zones_for(service, group_id, location)
+    missing = [zone for zone in zones if zone not in placement.dns_zone_ids]
+    if missing:
+        raise MissingDnsZoneError(
+            f"private endpoint {endpoint_name} ({service}/{group_id}) needs DNS zone(s) {', '.join(missing)}, "
+            "which the zone contract does not provide"
+        )
+    endpoint = network.PrivateEndpoint(
+        logical_name,
+        private_endpoint_name=endpoint_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        subnet={"id": placement.subnet_id},
+        custom_network_interface_name=f"{endpoint_name}-nic",
+        private_link_service_connections=[
+            {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [group_id]}
+        ],
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    network.PrivateDnsZoneGroup(
+        f"{logical_name}-dns",
+        private_dns_zone_group_name="default",
+        private_endpoint_name=endpoint.name,
+        resource_group_name=resource_group_name,
+        private_dns_zone_configs=[
+            {"name": zone_resource_label(zone), "private_dns_zone_id": placement.dns_zone_ids[zone]}
+            for zone in zones
+        ],
+        opts=pulumi.ResourceOptions(parent=endpoint),
+    )
+    return endpoint

@@ -1,0 +1,123 @@
+"""Azure facts that validation and components need offline.
+
+Kept as data so a reviewer can diff them against the published tables; see
+``shared/docs/azure-facts.md`` for sources and dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    has_zones: bool
+    paired: str | None
+
+
+# (programmatic name, has availability zones, paired region or None when non-paired)
+_REGION_ROWS: tuple[tuple[str, bool, str | None], ...] = (
+    ("australiacentral", False, "australiacentral2"),
+    ("australiacentral2", False, "australiacentral"),
+    ("australiaeast", True, "australiasoutheast"),
+    ("australiasoutheast", False, "australiaeast"),
+    ("austriaeast", True, None),
+    ("belgiumcentral", True, None),
+    ("brazilsouth", True, "southcentralus"),
+    ("brazilsoutheast", False, "brazilsouth"),
+    ("canadacentral", True, "canadaeast"),
+    ("canadaeast", False, "canadacentral"),
+    ("centralindia", True, "southindia"),
+    ("centralus", True, "eastus2"),
+    ("chilecentral", True, None),
+    ("denmarkeast", True, None),
+    ("eastasia", True, "southeastasia"),
+    ("eastus", True, "westus"),
+    ("eastus2", True, "centralus"),
+    ("francecentral", True, "francesouth"),
+    ("francesouth", False, "francecentral"),
+    ("germanynorth", False, "germanywestcentral"),
+    ("germanywestcentral", True, "germanynorth"),
+    ("indiasouthcentral", True, "centralindia"),
+    ("indonesiacentral", True, None),
+    ("israelcentral", True, None),
+    ("italynorth", True, None),
+    ("japaneast", True, "japanwest"),
+    ("japanwest", True, "japaneast"),
+    ("koreacentral", True, "koreasouth"),
+    ("koreasouth", False, "koreacentral"),
+    ("malaysiawest", True, None),
+    ("mexicocentral", True, None),
+    ("newzealandnorth", True, None),
+    ("northcentralus", False, "southcentralus"),
+    ("northeurope", True, "westeurope"),
+    ("norwayeast", True, "norwaywest"),
+    ("norwaywest", False, "norwayeast"),
+    ("polandcentral", True, None),
+    ("qatarcentral", True, None),
+    ("southafricanorth", True, "southafricawest"),
+    ("southafricawest", False, "southafricanorth"),
+    ("southcentralus", True, "northcentralus"),
+    ("southindia", False, "centralindia"),
+    ("southeastasia", True, "eastasia"),
+    ("spaincentral", True, None),
+    ("swedencentral", True, "swedensouth"),
+    ("switzerlandnorth", True, "switzerlandwest"),
+    ("switzerlandwest", False, "switzerlandnorth"),
+    ("uaecentral", False, "uaenorth"),
+    ("uaenorth", True, "uaecentral"),
+    ("uksouth", True, "ukwest"),
+    ("ukwest", False, "uksouth"),
+    ("westcentralus", False, "westus2"),
+    ("westeurope", True, "northeurope"),
+    ("westindia", False, "southindia"),
+    ("westus", False, "eastus"),
+    ("westus2", True, "westcentralus"),
+    ("westus3", True, "eastus"),
+)
+
+REGIONS: dict[str, Region] = {name: Region(name, zones, paired) for name, zones, paired in _REGION_ROWS}
+
+
+def region(name: str) -> Region:
+    return REGIONS[name]
+
+
+def zones_for(location: str) -> list[str]:
+    """Availability zones to pin zonal resources to, empty where the region has none."""
+    return ["1", "2", "3"] if REGIONS[location].has_zones else []
+
+
+# SQL Database Hyperscale service objectives: sku name -> (family, allowed vCores).
+HYPERSCALE_SKUS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "HS_Gen5": ("Gen5", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80)),
+    "HS_S_Gen5": ("Gen5", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80)),
+    "HS_PRMS": ("8IM", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 64, 80, 128)),
+    "HS_MOPRMS": ("8IH", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 64, 80)),
+    "HS_DC": ("DC", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 32, 40)),
+}
+# Serverless Hyperscale: max vCores -> smallest allowed min vCores.
+HYPERSCALE_SERVERLESS_MIN_VCORES: dict[int, float] = {
+    2: 0.5, 4: 0.5, 6: 0.75, 8: 1.0, 10: 1.25, 12: 1.5, 14: 1.75, 16: 2.0,
+    18: 2.25, 20: 2.25, 24: 3.0, 32: 4.0, 40: 5.0, 80: 10.0,
+}
+# Only standard-series has documented zone redundancy everywhere zones exist.
+HYPERSCALE_ZONE_REDUNDANT_SKUS = frozenset({"HS_Gen5", "HS_S_Gen5"})
+HYPERSCALE_MAX_HA_REPLICAS = 4
+SQL_PITR_RETENTION_DAYS = (1, 35)
+
+# Synapse Spark runtimes still in support (3.4 left support on 2026-03-31).
+SUPPORTED_SPARK_VERSIONS = frozenset({"3.5"})
+RETIRED_SPARK_VERSIONS = frozenset({"2.4", "3.1", "3.2", "3.3", "3.4"})
+SPARK_NODE_SIZES = ("Small", "Medium", "Large", "XLarge", "XXLarge")
+SPARK_NODE_RANGE = (3, 200)
+SPARK_AUTO_PAUSE_MINUTES = (5, 10_080)
+
+KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)
+LOG_ANALYTICS_RETENTION_DAYS = (30, 730)
+
+MAX_PEERINGS_PER_VNET = 500
+MAX_VNET_LINKS_PER_DNS_ZONE = 1000
+MAX_ZONE_CONFIGS_PER_ZONE_GROUP = 5
+RECOMMENDED_MAX_LANDING_ZONES = 15

@@ -1,0 +1,67 @@
+"""Key Vault with RBAC, purge protection and no public network path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import keyvault
+
+from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from components.core.roles import BuiltInRole
+
+
+@dataclass
+class KeyVaultArgs:
+    baseline: ServiceBaseline
+    tenant_id: pulumi.Input[str]
+    purpose: str = "kv"
+    soft_delete_retention_days: int = 90
+    sku: str = "standard"
+
+
+class KeyVault(SecureComponent):
+    def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:security:KeyVault", name, args.baseline, opts)
+        b = args.baseline
+        self.vault_name = b.namer.name("key_vault", args.purpose)
+        self.vault = keyvault.Vault(
+            f"{name}-vault",
+            vault_name=self.vault_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            properties={
+                "tenant_id": args.tenant_id,
+                "sku": {"family": "A", "name": args.sku},
+                "enable_rbac_authorization": True,
+                "enable_soft_delete": True,
+                "soft_delete_retention_in_days": args.soft_delete_retention_days,
+                "enable_purge_protection": True,
+                "public_network_access": "Disabled",
+                "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
+                "enabled_for_deployment": False,
+                "enabled_for_disk_encryption": False,
+                "enabled_for_template_deployment": False,
+            },
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.id: pulumi.Output[str] = self.vault.id
+        self.secure(
+            self.vault,
+            logical_name=f"{name}-vault",
+            purpose=args.purpose,
+            service="key_vault",
+            group_ids=["vault"],
+            diagnostics=LOGS_AND_METRICS,
+            stateful=True,
+        )
+        self.register_outputs({"id": self.id, "vault_name": self.vault_name})
+
+    def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:
+        return self.grant_on(self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER,
+                             principal=principal)
+
+    def grant_secrets_manage(self, principal: Principal) -> pulumi.Resource:
+        return self.grant_on(self.vault, logical_name=f"{self._name}-vault",
+                             role=BuiltInRole.KEY_VAULT_SECRETS_OFFICER, principal=principal)

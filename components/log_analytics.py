@@ -1,0 +1,78 @@
+"""Log Analytics workspace, optionally behind an Azure Monitor Private Link Scope."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import monitor, operationalinsights
+
+from components.baseline import AUDIT_AND_METRICS, SecureComponent, ServiceBaseline
+
+
+@dataclass
+class LogAnalyticsArgs:
+    baseline: ServiceBaseline
+    retention_days: int = 90
+    # Operators query from the portal; ingestion only ever comes over Private Link or the Azure backbone.
+    public_query: bool = True
+    # A Private Link Scope serves one DNS domain, so only the management zone creates one.
+    private_link_scope: bool = False
+
+
+class LogAnalytics(SecureComponent):
+    def __init__(self, name: str, args: LogAnalyticsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:monitoring:LogAnalytics", name, args.baseline, opts)
+        b = args.baseline
+        workspace_name = b.namer.name("log_analytics")
+        self.workspace = operationalinsights.Workspace(
+            f"{name}-workspace",
+            workspace_name=workspace_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=args.retention_days,
+            public_network_access_for_ingestion="Disabled",
+            public_network_access_for_query="Enabled" if args.public_query else "Disabled",
+            features={"enable_log_access_using_only_resource_permissions": True, "disable_local_auth": True},
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.id: pulumi.Output[str] = self.workspace.id
+        # The workspace's own audit log goes to itself: who queried what is a security review question.
+        self.baseline = dataclasses.replace(b, log_analytics_workspace_id=self.workspace.id)
+        self.secure(
+            self.workspace,
+            logical_name=f"{name}-workspace",
+            purpose="log",
+            diagnostics=AUDIT_AND_METRICS,
+            stateful=True,
+        )
+        self.private_link_scope: monitor.PrivateLinkScope | None = None
+        if args.private_link_scope:
+            self.private_link_scope = monitor.PrivateLinkScope(
+                f"{name}-ampls",
+                scope_name=b.namer.name("log_analytics", "ampls"),
+                resource_group_name=b.resource_group_name,
+                location="global",
+                access_mode_settings={"ingestion_access_mode": "PrivateOnly", "query_access_mode": "Open"},
+                tags=self.tags,
+                opts=self.child_opts(),
+            )
+            monitor.PrivateLinkScopedResource(
+                f"{name}-ampls-workspace",
+                name="workspace",
+                scope_name=self.private_link_scope.name,
+                resource_group_name=b.resource_group_name,
+                linked_resource_id=self.workspace.id,
+                opts=self.child_opts(parent=self.private_link_scope),
+            )
+            self.secure(
+                self.private_link_scope,
+                logical_name=f"{name}-ampls",
+                purpose="ampls",
+                service="monitor",
+                group_ids=["azuremonitor"],
+            )
+        self.register_outputs({"id": self.id})

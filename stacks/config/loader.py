@@ -1,0 +1,99 @@
+"""Load the stack's config from Pulumi and validate it once, before any resource exists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from stacks.config.checks import check
+from stacks.config.errors import NAMESPACE, ConfigError, ConfigProblem
+from stacks.config.model import PlatformConfig
+
+# Keys whose value is a string as typed; everything else arrives JSON-encoded from the CLI.
+_PLAIN_STRING_KEYS = frozenset(
+    field.alias or name
+    for name, field in PlatformConfig.model_fields.items()
+    if field.annotation in (str, "str", "str | None") or name in {
+        "prefix", "environment", "location", "role", "management_stack", "landing_zone", "name_seed"}
+)
+_OPTIONAL_STRING_KEYS = frozenset({"managementStack", "landingZone"})
+_HINTS = {
+    "ip_v4_network": "expected a CIDR block such as 10.1.0.0/16 with no host bits set",
+    "ip_v4_address": "expected an IPv4 address such as 10.0.0.4",
+    "string_pattern_mismatch": "",
+    "extra_forbidden": "not a cloudscale setting; check the spelling against Pulumi.yaml",
+    "uuid_parsing": "expected an Entra object id (a GUID)",
+}
+
+
+def config_keys() -> list[str]:
+    return [field.alias or name for name, field in PlatformConfig.model_fields.items()]
+
+
+def _key_path(loc: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _decode(key: str, raw: str) -> Any:
+    if key in _PLAIN_STRING_KEYS:
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def parse_config(values: Mapping[str, str]) -> PlatformConfig:
+    """Validate CLI-shaped config (``cloudscale:<key>`` -> string) into the typed model."""
+    raw: dict[str, Any] = {}
+    prefix = f"{NAMESPACE}:"
+    for qualified, value in values.items():
+        if qualified.startswith(prefix):
+            key = qualified[len(prefix):]
+            if value == "" and key in _OPTIONAL_STRING_KEYS:
+                continue  # Pulumi.yaml declares these with an empty default meaning "not set"
+            raw[key] = _decode(key, value)
+    if "location" not in raw and "azure-native:location" in values:
+        raw["location"] = values["azure-native:location"]
+    unknown = sorted(set(raw) - set(config_keys()))
+    if unknown:
+        raise ConfigError([ConfigProblem(k, _HINTS["extra_forbidden"]) for k in unknown])
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError([_problem(detail) for detail in error.errors()]) from None
+    problems = check(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _problem(detail: Mapping[str, Any]) -> ConfigProblem:
+    key = _key_path(tuple(p for p in detail["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    hint = _HINTS.get(detail["type"], "")
+    if detail["type"] == "string_pattern_mismatch":
+        hint = f"got {detail.get('input')!r}"
+    elif detail["type"] == "missing":
+        hint = "required"
+    return ConfigProblem(key or "(root)", f"{message}{'; ' + hint if hint else ''}")
+
+
+def load_config() -> PlatformConfig:
+    """Read every cloudscale key from the running Pulumi program's config."""
+    config = pulumi.Config(NAMESPACE)
+    values = {f"{NAMESPACE}:{key}": value for key in config_keys() if (value := config.get(key)) is not None}
+    location = pulumi.Config("azure-native").get("location")
+    if location:
+        values["azure-native:location"] = location
+    return parse_config(values)

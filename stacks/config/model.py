@@ -1,0 +1,194 @@
+"""The typed configuration of a cloudscale stack.
+
+Field names are snake_case in Python and camelCase in Pulumi config (``cloudscale:landingZones``).
+Field-level rules live here; rules that span several fields live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from components.core import azure_facts
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+def _known_region(value: str) -> str:
+    if value not in azure_facts.REGIONS:
+        close = [r for r in azure_facts.REGIONS if r.startswith(value[:4])] or sorted(azure_facts.REGIONS)[:6]
+        raise ValueError(f"unknown Azure region {value!r}; use a programmatic name such as {', '.join(close)}")
+    return value
+
+
+ShortName = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9]{1,9}$", description="2-10 lowercase letters or digits, starting with a letter"),
+]
+def _container_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", value) or "--" in value:
+        raise ValueError(
+            f"{value!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+ContainerName = Annotated[str, AfterValidator(_container_name)]
+Region = Annotated[str, AfterValidator(_known_region)]
+
+
+class FirewallConfig(Model):
+    enabled: bool = True
+    tier: Literal["Standard", "Premium"] = "Standard"
+    # Premium only: intrusion detection mode.
+    idps_mode: Literal["Off", "Alert", "Deny"] = "Deny"
+    additional_allowed_fqdns: list[str] = Field(default_factory=list)
+
+
+class ExistingHubConfig(Model):
+    """Bring your own hub: the enterprise connectivity hub already provides egress and DNS."""
+
+    firewall_private_ip: IPv4Address
+    dns_servers: list[IPv4Address] = Field(min_length=1, max_length=20)
+    private_dns_zone_ids: dict[str, str] = Field(default_factory=dict)
+    hub_vnet_id: str | None = None
+
+
+class ManagementNetworkConfig(Model):
+    address_space: IPv4Network = IPv4Network("10.0.0.0/16")
+    firewall_subnet: IPv4Network = IPv4Network("10.0.0.0/26")
+    services_subnet: IPv4Network = IPv4Network("10.0.1.0/24")
+
+
+class ManagementConfig(Model):
+    network: ManagementNetworkConfig = Field(default_factory=ManagementNetworkConfig)
+    firewall: FirewallConfig = Field(default_factory=FirewallConfig)
+    existing_hub: ExistingHubConfig | None = None
+    log_retention_days: int = Field(90, ge=30, le=730)
+    purview_root_collection_admins: list[UUID] = Field(default_factory=list)
+
+
+class SynapseConfig(Model):
+    enabled: bool = True
+    spark_version: str = "3.5"
+    node_size: Literal["Small", "Medium", "Large", "XLarge", "XXLarge"] = "Small"
+    min_nodes: int = Field(3, ge=3, le=200)
+    max_nodes: int = Field(10, ge=3, le=200)
+    auto_pause_minutes: int = Field(15, ge=5, le=10_080)
+    sql_admin_group_name: str | None = None
+    sql_admin_group_object_id: UUID | None = None
+
+
+class DataFactoryConfig(Model):
+    enabled: bool = True
+
+
+class SqlHyperscaleConfig(Model):
+    enabled: bool = False
+    database_name: str = Field("erp", pattern=r"^[A-Za-z0-9_-]{1,128}$")
+    admin_group_name: str = "sql-admins"
+    admin_group_object_id: UUID = UUID("00000000-0000-0000-0000-000000000000")
+    sku: str = "HS_Gen5"
+    vcores: int = 2
+    min_vcores: float | None = None
+    high_availability_replicas: int = Field(1, ge=0, le=4)
+    zone_redundant: bool = False
+    backup_storage_redundancy: Literal["Local", "Zone", "Geo", "GeoZone"] = "Zone"
+    short_term_retention_days: int = Field(7, ge=1, le=35)
+
+
+class CosmosContainerConfig(Model):
+    name: str = Field(pattern=r"^[^/\\#?]{1,254}[^/\\#? ]$")
+    partition_key: str = Field(pattern=r"^/[A-Za-z0-9_/]+$")
+    analytical_ttl_seconds: int = Field(-1, ge=-1)
+    default_ttl_seconds: int | None = Field(None, ge=-1)
+
+
+class CosmosConfig(Model):
+    enabled: bool = False
+    database_name: str = "customerservice"
+    schema_type: Literal["WellDefined", "FullFidelity"] = "WellDefined"
+    backup_tier: Literal["Continuous7Days", "Continuous30Days"] = "Continuous7Days"
+    consistency: Literal["Session", "BoundedStaleness", "Strong", "ConsistentPrefix", "Eventual"] = "Session"
+    zone_redundant: bool = False
+    autoscale_max_throughput: int = Field(1000, ge=1000, multiple_of=1000)
+    containers: list[CosmosContainerConfig] = Field(default_factory=list)
+
+
+class MachineLearningConfig(Model):
+    enabled: bool = False
+    reuse_management_registry: bool = True
+    isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = "AllowOnlyApprovedOutbound"
+    cluster_vm_size: str = "Standard_DS3_v2"
+    cluster_max_nodes: int = Field(4, ge=1, le=100)
+    allowed_outbound_fqdns: list[str] = Field(default_factory=lambda: ["pypi.org", "files.pythonhosted.org"])
+
+
+class ServicesConfig(Model):
+    data_factory: DataFactoryConfig = Field(default_factory=DataFactoryConfig)
+    synapse: SynapseConfig = Field(default_factory=SynapseConfig)
+    sql_hyperscale: SqlHyperscaleConfig = Field(default_factory=SqlHyperscaleConfig)
+    cosmos: CosmosConfig = Field(default_factory=CosmosConfig)
+    machine_learning: MachineLearningConfig = Field(default_factory=MachineLearningConfig)
+
+
+class LakeConfig(Model):
+    redundancy: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"] = "Standard_ZRS"
+    cool_after_days: int = Field(90, ge=1)
+    archive_after_days: int = Field(365, ge=1)
+    soft_delete_days: int = Field(14, ge=1, le=365)
+
+
+class LandingZoneConfig(Model):
+    name: ShortName
+    address_space: IPv4Network
+    # Optional explicit subnets by role; anything not given is carved from the address space.
+    subnets: dict[str, IPv4Network] = Field(default_factory=dict)
+    data_integrations: list[ContainerName] = Field(default_factory=list)
+    data_products: list[ContainerName] = Field(default_factory=list)
+    lake: LakeConfig = Field(default_factory=LakeConfig)
+    services: ServicesConfig = Field(default_factory=ServicesConfig)
+
+
+class PlatformConfig(Model):
+    prefix: ShortName
+    environment: Literal["dev", "tst", "prd"] = "dev"
+    location: Region
+    tags: dict[str, str] = Field(default_factory=dict)
+    role: Literal["all", "management", "landing"] = "all"
+    management_stack: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+    landing_zone: str | None = None
+    name_seed: str = ""
+    management: ManagementConfig = Field(default_factory=ManagementConfig)
+    landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "prd"
+
+    @property
+    def protects_state(self) -> bool:
+        """Locks and ``protect`` everywhere but dev, so tst rehearses what prd does."""
+        return self.environment != "dev"
+
+    @property
+    def uses_existing_hub(self) -> bool:
+        return not self.management.firewall.enabled
+
+    def zone(self, name: str) -> LandingZoneConfig:
+        return next(z for z in self.landing_zones if z.name == name)
+
+    def deployed_zones(self) -> list[LandingZoneConfig]:
+        if self.role == "management":
+            return []
+        if self.role == "landing":
+            return [self.zone(self.landing_zone or "")]
+        return list(self.landing_zones)

@@ -1,0 +1,172 @@
+"""Run the real program inside Pulumi's in-process mock engine.
+
+``cloudscale plan`` and the test suite both come through here, so what a person sees in a plan is
+exactly what the tests assert on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc
+
+from stacks.offline.mocks import AzureMocks, RecordedResource
+
+PROJECT = "cloudscale"
+
+
+@dataclass
+class RegisteredOptions:
+    urn: str
+    typ: str
+    name: str
+    parent: str
+    protect: bool
+    dependencies: list[str]
+    ignore_changes: list[str]
+    alias_count: int
+
+
+class StrictMonitor(mocks.MockMonitor):
+    """Rejects duplicate URNs as the engine does, and records options and component outputs."""
+
+    def __init__(self, mock: AzureMocks) -> None:
+        super().__init__(mock)
+        self.options: dict[str, RegisteredOptions] = {}
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.resources or urn in self.options:
+            raise ValueError(f"duplicate resource URN {urn}")
+        self.options[urn] = RegisteredOptions(
+            urn=urn,
+            typ=request.type,
+            name=request.name,
+            parent=request.parent,
+            protect=bool(request.protect),
+            dependencies=list(request.dependencies),
+            ignore_changes=list(request.ignoreChanges),
+            alias_count=len(request.aliases),
+        )
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def strip_provider_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Drop azure-native's API-version aliases.
+
+    They only matter for state written by provider v1/v2 modules, which an offline run never has,
+    and they are ~90% of a mocked run's CPU (pulumi-testing.md section 2).
+    """
+    if args.type_.startswith("azure-native:") and args.opts.aliases:
+        opts = copy.copy(args.opts)
+        opts.aliases = None
+        return pulumi.ResourceTransformationResult(args.props, opts)
+    return None
+
+
+@dataclass
+class OfflineRun:
+    mocks: AzureMocks
+    monitor: StrictMonitor
+    value: Any = None
+    exports: dict[str, Any] = field(default_factory=dict)
+    export_keys: list[str] = field(default_factory=list)
+
+    @property
+    def resources(self) -> list[RecordedResource]:
+        return self.mocks.resources
+
+    def of_type(self, typ: str) -> list[RecordedResource]:
+        return [r for r in self.mocks.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str | None = None) -> RecordedResource:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.of_type(typ))
+            raise AssertionError(f"expected exactly one {typ}{' named ' + name if name else ''}, found {names}")
+        return found[0]
+
+
+def config_values(config: Mapping[str, Any], project: str = PROJECT) -> dict[str, str]:
+    """Config in the form the CLI hands a program: qualified keys, strings, JSON for structures."""
+    return {
+        (key if ":" in key else f"{project}:{key}"): (value if isinstance(value, str) else json.dumps(value))
+        for key, value in config.items()
+    }
+
+
+def install_mocks(
+    *,
+    preview: bool = False,
+    stack: str = "dev",
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    strip_aliases: bool = True,
+) -> tuple[AzureMocks, StrictMonitor]:
+    mock = AzureMocks(preview=preview, stack_outputs=stack_outputs or {})
+    monitor = StrictMonitor(mock)
+    pulumi.runtime.set_mocks(mock, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    if strip_aliases:
+        pulumi.runtime.register_stack_transformation(strip_provider_aliases)
+    return mock, monitor
+
+
+def run_program(
+    program: Callable[[], Any], mock: AzureMocks, monitor: StrictMonitor, config: Mapping[str, Any] | None = None
+) -> OfflineRun:
+    """Run ``program`` under the installed mocks and return once every registration has finished.
+
+    Config is set inside the program's context so it cannot leak into a later run.
+    """
+    run = OfflineRun(mock, monitor)
+
+    @pulumi.runtime.test
+    def _program() -> Any:
+        if config is not None:
+            pulumi.runtime.set_all_config(config_values(config))
+        value = program()
+        if isinstance(value, Mapping):
+            # Keys are known even when values are not (preview), and a plan should list them.
+            run.export_keys = list(value)
+            return pulumi.Output.from_input(dict(value)).apply(lambda v: run.exports.update(v) or v)
+        if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+            return pulumi.Output.from_input(value).apply(lambda v: setattr(run, "value", v))
+        run.value = value
+        return None
+
+    _program()
+    return run
+
+
+def run_offline(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, Any],
+    preview: bool = False,
+    stack: str = "dev",
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    strip_aliases: bool = True,
+) -> OfflineRun:
+    """One-shot run for the CLI and benchmarks: its own event loop, mocks, and a clean reset after."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        mock, monitor = install_mocks(
+            preview=preview, stack=stack, stack_outputs=stack_outputs, strip_aliases=strip_aliases
+        )
+        return run_program(program, mock, monitor, config)
+    finally:
+        pulumi.runtime.reset_options()
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,161 @@
+"""Pulumi mocks that behave like Azure closely enough to show a person, or a test, the real program.
+
+In update mode every azure-native resource gets an ARM-shaped id and the computed outputs its
+consumers read (identity principal ids, endpoints, the firewall's private IP). In preview mode the
+engine returns only the inputs, so ids and computed outputs are unknown, as in ``pulumi preview``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import MockCallArgs, MockResourceArgs
+
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+TENANT_ID = "11111111-1111-1111-1111-111111111111"
+CLIENT_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
+
+
+@dataclass
+class RecordedResource:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    custom: bool
+    provider: str | None
+    resource_id: str | None
+
+
+def _stable_guid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+# The physical name input of each azure-native type is the one ending in "Name" that is not the
+# resource group's; read it so ids look like ARM ids.
+_NAME_EXCLUDES = frozenset({"resourceGroupName", "location", "skuName"})
+
+
+def _physical_name(args: MockResourceArgs) -> str:
+    for key in ("resourceName", "name"):
+        value = args.inputs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    for key, value in args.inputs.items():
+        if key.endswith("Name") and key not in _NAME_EXCLUDES and isinstance(value, str) and value:
+            return value
+    return args.name
+
+
+@dataclass
+class AzureMocks(pulumi.runtime.Mocks):
+    preview: bool = False
+    stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resources: list[RecordedResource] = field(default_factory=list)
+    calls: list[MockCallArgs] = field(default_factory=list)
+    _subnet_prefixes: dict[str, str] = field(default_factory=dict)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.resources.append(
+            RecordedResource(args.typ, args.name, dict(args.inputs), bool(args.custom), args.provider, args.resource_id)
+        )
+        if args.typ == "pulumi:pulumi:StackReference":
+            if args.resource_id not in self.stack_outputs:
+                raise KeyError(f"stack reference {args.resource_id!r} has no mocked outputs")
+            return args.resource_id, {"name": args.resource_id, "outputs": self.stack_outputs[args.resource_id]}
+        if not args.custom:
+            return None, {}
+        if self.preview:
+            return "", dict(args.inputs)
+        resource_id = self._resource_id(args)
+        outputs = {**args.inputs, "id": resource_id, "name": _physical_name(args)}
+        outputs.update(_computed_outputs(args, resource_id, self._subnet_prefixes))
+        return resource_id, outputs
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:
+        self.calls.append(args)
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": "cloudscale-offline",
+                "objectId": CLIENT_OBJECT_ID,
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+            }
+        raise NotImplementedError(f"invoke {args.token} has no offline mock")
+
+    def _resource_id(self, args: MockResourceArgs) -> str:
+        if not args.typ.startswith("azure-native:"):
+            return f"{args.typ}::{args.name}"
+        _, module, kind = args.typ.split(":")
+        name = _physical_name(args)
+        if kind == "ResourceGroup":
+            return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        group = args.inputs.get("resourceGroupName", "offline")
+        scope = args.inputs.get("scope")
+        if isinstance(scope, str) and scope.startswith("/"):
+            return f"{scope}/providers/{module}/{kind}/{name}"
+        parent_keys = [
+            v for k, v in args.inputs.items() if k.endswith("Name") and k not in _NAME_EXCLUDES and v != name
+        ]
+        path = "/".join(str(p) for p in parent_keys[:2])
+        middle = f"{path}/" if path else ""
+        return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/{module}/{middle}{kind}/{name}"
+
+
+def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[str, str]) -> dict[str, Any]:
+    """What Azure computes on create that our program reads back."""
+    inputs = args.inputs
+    name = _physical_name(args)
+    out: dict[str, Any] = {}
+    identity = inputs.get("identity")
+    if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
+        out["identity"] = {**identity, "principalId": _stable_guid(resource_id, "principal"), "tenantId": TENANT_ID}
+    kind = args.typ.split(":")[-1]
+    module = args.typ.split(":")[1] if ":" in args.typ else ""
+    if kind == "Subnet":
+        subnets[resource_id] = str(inputs.get("addressPrefix", ""))
+    elif kind == "UserAssignedIdentity":
+        out.update(principalId=_stable_guid(resource_id, "principal"), clientId=_stable_guid(resource_id, "client"),
+                   tenantId=TENANT_ID)
+    elif kind == "AzureFirewall":
+        out["ipConfigurations"] = [
+            {**config, "privateIPAddress": _first_usable(subnets.get(str(config.get("subnet", {}).get("id")), ""))}
+            for config in inputs.get("ipConfigurations", [])
+        ]
+    elif module == "storage" and kind == "StorageAccount":
+        out["primaryEndpoints"] = {
+            svc: f"https://{name}.{svc}.core.windows.net/" for svc in ("blob", "dfs", "file", "queue", "table", "web")
+        }
+    elif module == "keyvault" and kind == "Vault":
+        out["properties"] = {**inputs.get("properties", {}), "vaultUri": f"https://{name}.vault.azure.net/"}
+    elif module == "operationalinsights" and kind == "Workspace":
+        out["customerId"] = _stable_guid(resource_id, "customer")
+    elif module == "containerregistry" and kind == "Registry":
+        out["loginServer"] = f"{name}.azurecr.io"
+    elif module == "synapse" and kind == "Workspace":
+        out["connectivityEndpoints"] = {
+            "dev": f"https://{name}.dev.azuresynapse.net",
+            "sql": f"{name}.sql.azuresynapse.net",
+            "sqlOnDemand": f"{name}-ondemand.sql.azuresynapse.net",
+            "web": f"https://web.azuresynapse.net?workspace={resource_id}",
+        }
+    elif module == "sql" and kind == "Server":
+        out["fullyQualifiedDomainName"] = f"{name}.database.windows.net"
+    elif module == "cosmosdb" and kind == "DatabaseAccount":
+        out["documentEndpoint"] = f"https://{name}.documents.azure.com:443/"
+    elif module == "applicationinsights" and kind == "Component":
+        out["connectionString"] = f"InstrumentationKey={_stable_guid(resource_id, 'ikey')}"
+        out["instrumentationKey"] = _stable_guid(resource_id, "ikey")
+    elif module == "network" and kind == "PublicIPAddress":
+        out["ipAddress"] = "203.0.113.10"
+    return out
+
+
+def _first_usable(prefix: str) -> str:
+    # Azure reserves the first four addresses of every subnet, so the first NIC gets .4.
+    if not prefix:
+        return ""
+    return str(ipaddress.ip_network(prefix).network_address + 4)

@@ -1,0 +1,78 @@
+"""Mock harness shared by every test.
+
+- A fresh event loop per test, drained and closed at teardown, so work queued by one test can
+  never run against the next test's mocks.
+- ``pulumi.runtime.reset_options()`` at import and teardown: a test that forgets the ``offline``
+  fixture fails loudly instead of passing with unresolved outputs.
+- ``offline`` installs mocks with a strict monitor (duplicate URNs rejected, options recorded) and
+  runs a program to completion; program-level tests take ``mode`` and run in update and preview.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pytest
+
+from stacks.offline.engine import OfflineRun, install_mocks, run_program
+from stacks.offline.stack_files import load_stack_config
+
+pulumi.runtime.reset_options()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@dataclass
+class Offline:
+    """Runs one program per test under freshly installed mocks."""
+
+    preview: bool = False
+    stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    runs: list[OfflineRun] = field(default_factory=list)
+
+    def run(self, program: Callable[[], Any], config: Mapping[str, Any] | None = None) -> OfflineRun:
+        mock, monitor = install_mocks(preview=self.preview, stack_outputs=self.stack_outputs)
+        result = run_program(program, mock, monitor, config)
+        self.runs.append(result)
+        return result
+
+
+@pytest.fixture(params=["update", "preview"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def offline(mode: str) -> Iterator[Offline]:
+    harness = Offline(preview=mode == "preview")
+    yield harness
+    pulumi.runtime.reset_options()
+
+
+@pytest.fixture
+def offline_update() -> Iterator[Offline]:
+    """For tests that read computed outputs, which only exist in update mode."""
+    harness = Offline(preview=False)
+    yield harness
+    pulumi.runtime.reset_options()
+
+
+@pytest.fixture(scope="session")
+def dev_config() -> dict[str, str]:
+    return load_stack_config("dev")

@@ -1,0 +1,442 @@
+"""A local HTTPS fake of one Synapse workspace development endpoint.
+
+It answers the REST calls the real SDKs make, with the protocol the service uses:
+
+* managed private endpoints (azure-synapse-managedprivateendpoints, api-version 2020-12-01):
+  ``PUT`` answers 200 with provisioningState "Provisioning"; later ``GET``s report "Succeeded"
+  (or ``final_provisioning_state``). ``DELETE`` answers 202 and the endpoint lingers as "Deleting"
+  for a few ``GET``s before they answer 404.
+* linked services (azure-synapse-artifacts): ``PUT`` and ``DELETE`` answer 202 with a ``Location``
+  header pointing at ``/operationResults/{id}`` and ``Retry-After: 0``; that URL answers 202
+  ``{"status": "InProgress"}`` a few times and then 200 with the resource (or 204 for a delete).
+  This mirrors recorded traffic of the real service.
+
+Everything is held in memory and every request is recorded. HTTPS is required because azure-core's
+bearer-token policy refuses to send a token over plain HTTP; the certificate is self-signed and
+generated at test time, and clients trust it via ``connection_verify``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import re
+import socket
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+API_VERSION = "2020-12-01"
+
+_PE_COLLECTION = re.compile(r"^/managedVirtualNetworks/(?P<vnet>[^/]+)/managedPrivateEndpoints/?$")
+_PE_ITEM = re.compile(r"^/managedVirtualNetworks/(?P<vnet>[^/]+)/managedPrivateEndpoints/(?P<name>[^/]+)$")
+_LS_COLLECTION = re.compile(r"^/linkedservices/?$")
+_LS_ITEM = re.compile(r"^/linkedservices/(?P<name>[^/]+)$")
+_OPERATION = re.compile(r"^/operationResults/(?P<op>[^/]+)$")
+
+
+def write_self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """Write a certificate for 127.0.0.1/localhost and its key; returns (cert_file, key_file)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-synapse.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        # The certificate is its own trust anchor, so it must be a CA certificate as well.
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "fake-synapse.pem", directory / "fake-synapse.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    api_version: str | None
+    body: Any
+    authorization: str | None
+
+
+@dataclass
+class _Operation:
+    kind: str  # "put" or "delete"
+    name: str
+    polls_left: int
+    resource: dict[str, Any] | None
+    failure: tuple[int, dict[str, Any]] | None
+
+
+class _Reply(Exception):  # noqa: N818 - control flow, not an error
+    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def _error(status: int, code: str, message: str) -> _Reply:
+    return _Reply(status, {"error": {"code": code, "message": message}})
+
+
+class _Server(ThreadingHTTPServer):
+    # Handler threads are joined on server_close(); with one request per connection and a socket
+    # timeout, that join is bounded.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, fake: FakeSynapse, context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+        self.context = context
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = self.socket.accept()
+        # Handshake in the handler thread (under its timeout), not in the accept loop.
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # e.g. a client giving up mid-handshake; the test sees its own error
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.0: one request per connection, so no idle keep-alive thread outlives a test.
+    protocol_version = "HTTP/1.0"
+    timeout = 5
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.do_handshake()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        pass
+
+    def do_GET(self) -> None:
+        self.server.fake._handle(self)
+
+    def do_PUT(self) -> None:
+        self.server.fake._handle(self)
+
+    def do_DELETE(self) -> None:
+        self.server.fake._handle(self)
+
+
+class FakeSynapse:
+    """One workspace's development endpoint. Use as a context manager; ``url`` is its endpoint."""
+
+    def __init__(
+        self,
+        cert_file: Path,
+        key_file: Path,
+        *,
+        workspace_name: str,
+        expected_token: str,
+        subscription_id: str = "00000000-0000-0000-0000-000000000000",
+        resource_group: str = "rg-fake",
+    ) -> None:
+        self.cert_file = cert_file
+        self._key_file = key_file
+        self.workspace_name = workspace_name
+        self.expected_token = expected_token
+        self.workspace_id = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.Synapse/workspaces/{workspace_name}"
+        )
+        self.requests: list[RecordedRequest] = []
+        self.managed_private_endpoints: dict[str, dict[str, Any]] = {}
+        self.linked_services: dict[str, dict[str, Any]] = {}
+        # Behaviour knobs, settable by tests.
+        self.provisioning_polls = 1  # GETs after a PUT that still report "Provisioning"
+        self.final_provisioning_state = "Succeeded"
+        self.deleting_polls = 1  # GETs after a DELETE that still report "Deleting"
+        self.operation_polls = 1  # operationResults polls answered 202 before completion
+        self._polls_left: dict[str, int] = {}
+        self._operations: dict[str, _Operation] = {}
+        self._faults: dict[tuple[str, str], _Reply] = {}
+        self._operation_fault: tuple[int, dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "server not started"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FakeSynapse:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, self._key_file)
+        self._server = _Server(self, context)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-synapse"
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    # -- test helpers ------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[tuple[str, str]]:
+        return [(r.method, r.path) for r in self.requests]
+
+    def fail_next(self, method: str, path: str, status: int, code: str, message: str) -> None:
+        """Answer the next ``method path`` request with an error body instead of handling it."""
+        self._faults[(method, path)] = _error(status, code, message)
+
+    def fail_next_operation(self, status: int, code: str, message: str) -> None:
+        """Make the next long-running linked-service operation end in an error."""
+        self._operation_fault = (status, {"error": {"code": code, "message": message}})
+
+    def approve(self, endpoint_name: str) -> None:
+        """What the target resource's owner does: approve the private endpoint connection."""
+        with self._lock:
+            state = self.managed_private_endpoints[endpoint_name]["properties"]["connectionState"]
+            state.update(status="Approved", description="Approved by owner")
+
+    # -- request handling --------------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        request = RecordedRequest(
+            method=handler.command,
+            path=split.path,
+            api_version=(parse_qs(split.query).get("api-version") or [None])[0],
+            body=json.loads(raw) if raw else None,
+            authorization=handler.headers.get("Authorization"),
+        )
+        try:
+            with self._lock:
+                self.requests.append(request)
+                self._route(request)
+            raise _Reply(500, {"error": {"code": "FakeBug", "message": "route returned no reply"}})
+        except _Reply as reply:
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+            handler.send_response(reply.status)
+            for name, value in reply.headers.items():
+                handler.send_header(name, value)
+            if payload:
+                handler.send_header("Content-Type", "application/json; charset=utf-8")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+
+    def _route(self, request: RecordedRequest) -> None:
+        if request.authorization != f"Bearer {self.expected_token}":
+            raise _error(401, "Unauthorized", "missing or wrong bearer token")
+        if fault := self._faults.pop((request.method, request.path), None):
+            raise fault
+        if match := _OPERATION.match(request.path):
+            self._operation_result(match["op"])
+        if request.api_version != API_VERSION:
+            raise _error(400, "InvalidApiVersion", f"api-version {request.api_version!r} is not supported")
+        if match := _PE_COLLECTION.match(request.path):
+            if request.method == "GET":
+                self._check_vnet(match["vnet"])
+                live = [pe for name, pe in self.managed_private_endpoints.items() if self._visible_pe(name)]
+                raise _Reply(200, {"value": live})
+        elif match := _PE_ITEM.match(request.path):
+            self._check_vnet(match["vnet"])
+            handler = {"PUT": self._put_pe, "GET": self._get_pe, "DELETE": self._delete_pe}[request.method]
+            handler(match["name"], request.body)
+        elif _LS_COLLECTION.match(request.path) and request.method == "GET":
+            raise _Reply(200, {"value": list(self.linked_services.values())})
+        elif match := _LS_ITEM.match(request.path):
+            handler = {"PUT": self._put_ls, "GET": self._get_ls, "DELETE": self._delete_ls}[request.method]
+            handler(match["name"], request.body)
+        raise _error(404, "NotFound", f"{request.method} {request.path} is not implemented by the fake")
+
+    @staticmethod
+    def _check_vnet(vnet: str) -> None:
+        if vnet != "default":
+            raise _error(404, "ManagedVirtualNetworkNotFound", f"managed virtual network '{vnet}' not found")
+
+    # managed private endpoints
+
+    def _pe_id(self, name: str) -> str:
+        return f"{self.workspace_id}/managedVirtualNetworks/default/managedPrivateEndpoints/{name}"
+
+    def _visible_pe(self, name: str) -> bool:
+        return name in self.managed_private_endpoints
+
+    def _put_pe(self, name: str, body: Any) -> None:
+        properties = (body or {}).get("properties") or {}
+        target, group = properties.get("privateLinkResourceId"), properties.get("groupId")
+        if not target or not group:
+            raise _error(400, "BadRequest", "privateLinkResourceId and groupId are required")
+        existing = self.managed_private_endpoints.get(name)
+        connection = (
+            existing["properties"]["connectionState"]
+            if existing
+            else {"status": "Pending", "description": "", "actionsRequired": "None"}
+        )
+        # Like the service, derive an FQDN when none is given (approximation: storage-style names).
+        fqdns = properties.get("fqdns") or [f"{target.rsplit('/', 1)[-1]}.{group.lower()}.core.windows.net"]
+        endpoint = {
+            "id": self._pe_id(name),
+            "name": name,
+            "type": "Microsoft.Synapse/workspaces/managedVirtualNetworks/managedPrivateEndpoints",
+            "properties": {
+                "privateLinkResourceId": target,
+                "groupId": group,
+                "provisioningState": "Provisioning",
+                "connectionState": connection,
+                "isReserved": False,
+                "fqdns": fqdns,
+                "isCompliant": True,
+            },
+        }
+        self.managed_private_endpoints[name] = endpoint
+        self._polls_left[name] = self.provisioning_polls
+        if self.provisioning_polls == 0:
+            endpoint["properties"]["provisioningState"] = self.final_provisioning_state
+        raise _Reply(200, endpoint)
+
+    def _get_pe(self, name: str, _body: Any) -> None:
+        endpoint = self.managed_private_endpoints.get(name)
+        if endpoint is None:
+            raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+        properties = endpoint["properties"]
+        if properties["provisioningState"] in ("Provisioning", "Deleting"):
+            if self._polls_left[name] > 0:
+                self._polls_left[name] -= 1
+            elif properties["provisioningState"] == "Deleting":
+                del self.managed_private_endpoints[name]
+                raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+            else:
+                properties["provisioningState"] = self.final_provisioning_state
+        raise _Reply(200, endpoint)
+
+    def _delete_pe(self, name: str, _body: Any) -> None:
+        endpoint = self.managed_private_endpoints.get(name)
+        if endpoint is None:
+            raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+        if self.deleting_polls == 0:
+            del self.managed_private_endpoints[name]
+        else:
+            endpoint["properties"]["provisioningState"] = "Deleting"
+            self._polls_left[name] = self.deleting_polls
+        raise _Reply(202)
+
+    # linked services
+
+    def _start_operation(self, kind: str, name: str, resource: dict[str, Any] | None) -> str:
+        operation_id = str(uuid.uuid4())
+        self._operations[operation_id] = _Operation(
+            kind, name, self.operation_polls, resource, self._operation_fault
+        )
+        self._operation_fault = None
+        return operation_id
+
+    def _accepted(self, operation_id: str, name: str, state: str) -> _Reply:
+        body = {
+            "id": f"{self.workspace_id}/linkedservices/{name}",
+            "name": name,
+            "type": "LinkedService",
+            "state": state,
+            "operationId": operation_id,
+        }
+        return _Reply(202, body, self._operation_headers(operation_id))
+
+    def _operation_headers(self, operation_id: str) -> dict[str, str]:
+        return {
+            "Location": f"{self.url}/operationResults/{operation_id}?api-version={API_VERSION}",
+            "Retry-After": "0",
+        }
+
+    def _put_ls(self, name: str, body: Any) -> None:
+        properties = (body or {}).get("properties")
+        if not isinstance(properties, dict) or not properties.get("type"):
+            raise _error(400, "BadRequest", "linked service properties need a type")
+        resource = {
+            "id": f"{self.workspace_id}/linkedservices/{name}",
+            "name": name,
+            "type": "Microsoft.Synapse/workspaces/linkedservices",
+            "properties": properties,
+            "etag": uuid.uuid4().hex,
+        }
+        state = "Updating" if name in self.linked_services else "Creating"
+        raise self._accepted(self._start_operation("put", name, resource), name, state)
+
+    def _get_ls(self, name: str, _body: Any) -> None:
+        if name not in self.linked_services:
+            raise _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
+        raise _Reply(200, self.linked_services[name])
+
+    def _delete_ls(self, name: str, _body: Any) -> None:
+        if name not in self.linked_services:
+            raise _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
+        raise self._accepted(self._start_operation("delete", name, None), name, "Deleting")
+
+    def _operation_result(self, operation_id: str) -> None:
+        operation = self._operations.get(operation_id)
+        if operation is None:
+            raise _error(404, "OperationNotFound", f"operation '{operation_id}' not found")
+        if operation.polls_left > 0:
+            operation.polls_left -= 1
+            raise _Reply(202, {"status": "InProgress"}, self._operation_headers(operation_id))
+        if operation.failure is not None:
+            raise _Reply(*operation.failure)
+        if operation.kind == "delete":
+            self.linked_services.pop(operation.name, None)
+            raise _Reply(204)
+        assert operation.resource is not None
+        self.linked_services[operation.name] = operation.resource
+        raise _Reply(200, operation.resource)
