@@ -215,9 +215,7 @@ class ManagedPrivateEndpointProvider(pulumi.dynamic.ResourceProvider):
         id_ = f"{props['workspace_name']}/managedVirtualNetworks/{MANAGED_VNET_NAME}/managedPrivateEndpoints/"
         return pulumi.dynamic.CreateResult(id_=id_ + props["endpoint_name"], outs=outs)
 
-    def update(
-        self, _id: str, _olds: dict[str, Any], news: dict[str, Any]
-    ) -> pulumi.dynamic.UpdateResult:
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         return pulumi.dynamic.UpdateResult(outs=self._put(news, "update"))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
@@ -341,9 +339,7 @@ class LinkedServiceProvider(pulumi.dynamic.ResourceProvider):
         id_ = f"{props['workspace_name']}/linkedservices/{props['linked_service_name']}"
         return pulumi.dynamic.CreateResult(id_=id_, outs=outs)
 
-    def update(
-        self, _id: str, _olds: dict[str, Any], news: dict[str, Any]
-    ) -> pulumi.dynamic.UpdateResult:
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         return pulumi.dynamic.UpdateResult(outs=self._put(news, "update"))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
@@ -454,9 +450,7 @@ class SynapseLinkedService(pulumi.dynamic.Resource, module="synapse", name="Link
     resource_id: pulumi.Output[str]
     etag: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: SynapseLinkedServiceArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: SynapseLinkedServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         props: dict[str, Any] = {
             "workspace_name": args.workspace_name,
             "linked_service_name": args.linked_service_name,

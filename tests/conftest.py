@@ -19,6 +19,7 @@ import pulumi
 import pytest
 
 from stacks.offline.engine import OfflineRun, install_mocks, run_program
+from stacks.offline.mocks import AzureMocks
 from stacks.offline.stack_files import load_stack_config
 
 pulumi.runtime.reset_options()
@@ -45,9 +46,12 @@ class Offline:
     preview: bool = False
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: list[OfflineRun] = field(default_factory=list)
+    # The mocks of the latest run, kept even when the program raised, to prove nothing was registered.
+    mocks: AzureMocks | None = None
 
     def run(self, program: Callable[[], Any], config: Mapping[str, Any] | None = None) -> OfflineRun:
         mock, monitor = install_mocks(preview=self.preview, stack_outputs=self.stack_outputs)
+        self.mocks = mock
         result = run_program(program, mock, monitor, config)
         self.runs.append(result)
         return result

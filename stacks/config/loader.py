@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from stacks.config.checks import check
@@ -89,10 +90,18 @@ def _problem(detail: Mapping[str, Any]) -> ConfigProblem:
     return ConfigProblem(key or "(root)", f"{message}{'; ' + hint if hint else ''}")
 
 
+def _present_keys() -> set[str]:
+    # pulumi.Config cannot list keys; the runtime's config map can, and a typo'd key must not pass silently.
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+
 def load_config() -> PlatformConfig:
     """Read every cloudscale key from the running Pulumi program's config."""
     config = pulumi.Config(NAMESPACE)
     values = {f"{NAMESPACE}:{key}": value for key in config_keys() if (value := config.get(key)) is not None}
+    for qualified in _present_keys():
+        if qualified.startswith(f"{NAMESPACE}:") and qualified not in values:
+            values[qualified] = str(runtime_config.get_config(qualified))
     location = pulumi.Config("azure-native").get("location")
     if location:
         values["azure-native:location"] = location

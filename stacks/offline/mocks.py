@@ -40,6 +40,8 @@ _NAME_EXCLUDES = frozenset({"resourceGroupName", "location", "skuName"})
 
 
 def _physical_name(args: MockResourceArgs) -> str:
+    if args.typ == "azure-native:resources:ResourceGroup" and args.inputs.get("resourceGroupName"):
+        return str(args.inputs["resourceGroupName"])
     for key in ("resourceName", "name"):
         value = args.inputs.get(key)
         if isinstance(value, str) and value:
@@ -56,6 +58,7 @@ class AzureMocks(pulumi.runtime.Mocks):
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: list[RecordedResource] = field(default_factory=list)
     calls: list[MockCallArgs] = field(default_factory=list)
+    ids: dict[tuple[str, str], str] = field(default_factory=dict)
     _subnet_prefixes: dict[str, str] = field(default_factory=dict)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -71,6 +74,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         if self.preview:
             return "", dict(args.inputs)
         resource_id = self._resource_id(args)
+        self.ids[(args.typ, args.name)] = resource_id
         outputs = {**args.inputs, "id": resource_id, "name": _physical_name(args)}
         outputs.update(_computed_outputs(args, resource_id, self._subnet_prefixes))
         return resource_id, outputs

@@ -26,7 +26,7 @@ import socket
 import ssl
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,7 @@ def write_self_signed_cert(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
             critical=False,
         )
         # The certificate is its own trust anchor, so it must be a CA certificate as well.
@@ -116,10 +114,11 @@ class _Operation:
     failure: tuple[int, dict[str, Any]] | None
 
 
-class _Reply(Exception):  # noqa: N818 - control flow, not an error
-    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
+@dataclass
+class _Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _error(status: int, code: str, message: str) -> _Reply:
@@ -156,7 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.do_handshake()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, *_args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -201,6 +200,7 @@ class FakeSynapse:
         self._polls_left: dict[str, int] = {}
         self._operations: dict[str, _Operation] = {}
         self._faults: dict[tuple[str, str], _Reply] = {}
+        self.internal_errors: list[Exception] = []
         self._operation_fault: tuple[int, dict[str, Any]] | None = None
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -262,65 +262,60 @@ class FakeSynapse:
             body=json.loads(raw) if raw else None,
             authorization=handler.headers.get("Authorization"),
         )
-        try:
-            with self._lock:
-                self.requests.append(request)
-                self._route(request)
-            raise _Reply(500, {"error": {"code": "FakeBug", "message": "route returned no reply"}})
-        except _Reply as reply:
-            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-            handler.send_response(reply.status)
-            for name, value in reply.headers.items():
-                handler.send_header(name, value)
-            if payload:
-                handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(payload)))
-            handler.end_headers()
-            handler.wfile.write(payload)
+        with self._lock:
+            self.requests.append(request)
+            try:
+                reply = self._route(request)
+            except Exception as exc:
+                # A bug in the fake must fail the test, not look like a service error the SDK retries.
+                self.internal_errors.append(exc)
+                reply = _error(400, "FakeInternalError", repr(exc))
+        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        handler.send_response(reply.status)
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        if payload:
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
 
-    def _route(self, request: RecordedRequest) -> None:
+    def _route(self, request: RecordedRequest) -> _Reply:
         if request.authorization != f"Bearer {self.expected_token}":
-            raise _error(401, "Unauthorized", "missing or wrong bearer token")
+            return _error(401, "Unauthorized", "missing or wrong bearer token")
         if fault := self._faults.pop((request.method, request.path), None):
-            raise fault
+            return fault
         if match := _OPERATION.match(request.path):
-            self._operation_result(match["op"])
+            return self._operation_result(match["op"])
         if request.api_version != API_VERSION:
-            raise _error(400, "InvalidApiVersion", f"api-version {request.api_version!r} is not supported")
-        if match := _PE_COLLECTION.match(request.path):
-            if request.method == "GET":
-                self._check_vnet(match["vnet"])
-                live = [pe for name, pe in self.managed_private_endpoints.items() if self._visible_pe(name)]
-                raise _Reply(200, {"value": live})
-        elif match := _PE_ITEM.match(request.path):
-            self._check_vnet(match["vnet"])
-            handler = {"PUT": self._put_pe, "GET": self._get_pe, "DELETE": self._delete_pe}[request.method]
-            handler(match["name"], request.body)
-        elif _LS_COLLECTION.match(request.path) and request.method == "GET":
-            raise _Reply(200, {"value": list(self.linked_services.values())})
-        elif match := _LS_ITEM.match(request.path):
-            handler = {"PUT": self._put_ls, "GET": self._get_ls, "DELETE": self._delete_ls}[request.method]
-            handler(match["name"], request.body)
-        raise _error(404, "NotFound", f"{request.method} {request.path} is not implemented by the fake")
+            return _error(400, "InvalidApiVersion", f"api-version {request.api_version!r} is not supported")
+        if (match := _PE_COLLECTION.match(request.path)) and request.method == "GET":
+            return self._check_vnet(match["vnet"]) or _Reply(
+                200, {"value": list(self.managed_private_endpoints.values())}
+            )
+        if match := _PE_ITEM.match(request.path):
+            handlers = {"PUT": self._put_pe, "GET": self._get_pe, "DELETE": self._delete_pe}
+            return self._check_vnet(match["vnet"]) or handlers[request.method](match["name"], request.body)
+        if _LS_COLLECTION.match(request.path) and request.method == "GET":
+            return _Reply(200, {"value": list(self.linked_services.values())})
+        if match := _LS_ITEM.match(request.path):
+            handlers = {"PUT": self._put_ls, "GET": self._get_ls, "DELETE": self._delete_ls}
+            return handlers[request.method](match["name"], request.body)
+        return _error(404, "NotFound", f"{request.method} {request.path} is not implemented by the fake")
 
     @staticmethod
-    def _check_vnet(vnet: str) -> None:
+    def _check_vnet(vnet: str) -> _Reply | None:
         if vnet != "default":
-            raise _error(404, "ManagedVirtualNetworkNotFound", f"managed virtual network '{vnet}' not found")
+            return _error(404, "ManagedVirtualNetworkNotFound", f"managed virtual network '{vnet}' not found")
+        return None
 
     # managed private endpoints
 
-    def _pe_id(self, name: str) -> str:
-        return f"{self.workspace_id}/managedVirtualNetworks/default/managedPrivateEndpoints/{name}"
-
-    def _visible_pe(self, name: str) -> bool:
-        return name in self.managed_private_endpoints
-
-    def _put_pe(self, name: str, body: Any) -> None:
+    def _put_pe(self, name: str, body: Any) -> _Reply:
         properties = (body or {}).get("properties") or {}
         target, group = properties.get("privateLinkResourceId"), properties.get("groupId")
         if not target or not group:
-            raise _error(400, "BadRequest", "privateLinkResourceId and groupId are required")
+            return _error(400, "BadRequest", "privateLinkResourceId and groupId are required")
         existing = self.managed_private_endpoints.get(name)
         connection = (
             existing["properties"]["connectionState"]
@@ -330,7 +325,7 @@ class FakeSynapse:
         # Like the service, derive an FQDN when none is given (approximation: storage-style names).
         fqdns = properties.get("fqdns") or [f"{target.rsplit('/', 1)[-1]}.{group.lower()}.core.windows.net"]
         endpoint = {
-            "id": self._pe_id(name),
+            "id": f"{self.workspace_id}/managedVirtualNetworks/default/managedPrivateEndpoints/{name}",
             "name": name,
             "type": "Microsoft.Synapse/workspaces/managedVirtualNetworks/managedPrivateEndpoints",
             "properties": {
@@ -347,45 +342,40 @@ class FakeSynapse:
         self._polls_left[name] = self.provisioning_polls
         if self.provisioning_polls == 0:
             endpoint["properties"]["provisioningState"] = self.final_provisioning_state
-        raise _Reply(200, endpoint)
+        return _Reply(200, endpoint)
 
-    def _get_pe(self, name: str, _body: Any) -> None:
+    def _get_pe(self, name: str, _body: Any) -> _Reply:
         endpoint = self.managed_private_endpoints.get(name)
         if endpoint is None:
-            raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+            return _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
         properties = endpoint["properties"]
         if properties["provisioningState"] in ("Provisioning", "Deleting"):
             if self._polls_left[name] > 0:
                 self._polls_left[name] -= 1
             elif properties["provisioningState"] == "Deleting":
                 del self.managed_private_endpoints[name]
-                raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+                return _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
             else:
                 properties["provisioningState"] = self.final_provisioning_state
-        raise _Reply(200, endpoint)
+        return _Reply(200, endpoint)
 
-    def _delete_pe(self, name: str, _body: Any) -> None:
+    def _delete_pe(self, name: str, _body: Any) -> _Reply:
         endpoint = self.managed_private_endpoints.get(name)
         if endpoint is None:
-            raise _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
+            return _error(404, "NotFound", f"Managed private endpoint '{name}' not found")
         if self.deleting_polls == 0:
             del self.managed_private_endpoints[name]
         else:
             endpoint["properties"]["provisioningState"] = "Deleting"
             self._polls_left[name] = self.deleting_polls
-        raise _Reply(202)
+        return _Reply(202)
 
     # linked services
 
-    def _start_operation(self, kind: str, name: str, resource: dict[str, Any] | None) -> str:
+    def _accept_operation(self, kind: str, name: str, resource: dict[str, Any] | None, state: str) -> _Reply:
         operation_id = str(uuid.uuid4())
-        self._operations[operation_id] = _Operation(
-            kind, name, self.operation_polls, resource, self._operation_fault
-        )
+        self._operations[operation_id] = _Operation(kind, name, self.operation_polls, resource, self._operation_fault)
         self._operation_fault = None
-        return operation_id
-
-    def _accepted(self, operation_id: str, name: str, state: str) -> _Reply:
         body = {
             "id": f"{self.workspace_id}/linkedservices/{name}",
             "name": name,
@@ -401,10 +391,10 @@ class FakeSynapse:
             "Retry-After": "0",
         }
 
-    def _put_ls(self, name: str, body: Any) -> None:
+    def _put_ls(self, name: str, body: Any) -> _Reply:
         properties = (body or {}).get("properties")
         if not isinstance(properties, dict) or not properties.get("type"):
-            raise _error(400, "BadRequest", "linked service properties need a type")
+            return _error(400, "BadRequest", "linked service properties need a type")
         resource = {
             "id": f"{self.workspace_id}/linkedservices/{name}",
             "name": name,
@@ -413,30 +403,30 @@ class FakeSynapse:
             "etag": uuid.uuid4().hex,
         }
         state = "Updating" if name in self.linked_services else "Creating"
-        raise self._accepted(self._start_operation("put", name, resource), name, state)
+        return self._accept_operation("put", name, resource, state)
 
-    def _get_ls(self, name: str, _body: Any) -> None:
+    def _get_ls(self, name: str, _body: Any) -> _Reply:
         if name not in self.linked_services:
-            raise _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
-        raise _Reply(200, self.linked_services[name])
+            return _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
+        return _Reply(200, self.linked_services[name])
 
-    def _delete_ls(self, name: str, _body: Any) -> None:
+    def _delete_ls(self, name: str, _body: Any) -> _Reply:
         if name not in self.linked_services:
-            raise _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
-        raise self._accepted(self._start_operation("delete", name, None), name, "Deleting")
+            return _error(404, "LinkedServiceNotFound", f"Linked service '{name}' not found")
+        return self._accept_operation("delete", name, None, "Deleting")
 
-    def _operation_result(self, operation_id: str) -> None:
+    def _operation_result(self, operation_id: str) -> _Reply:
         operation = self._operations.get(operation_id)
         if operation is None:
-            raise _error(404, "OperationNotFound", f"operation '{operation_id}' not found")
+            return _error(404, "OperationNotFound", f"operation '{operation_id}' not found")
         if operation.polls_left > 0:
             operation.polls_left -= 1
-            raise _Reply(202, {"status": "InProgress"}, self._operation_headers(operation_id))
+            return _Reply(202, {"status": "InProgress"}, self._operation_headers(operation_id))
         if operation.failure is not None:
-            raise _Reply(*operation.failure)
+            return _Reply(*operation.failure)
         if operation.kind == "delete":
             self.linked_services.pop(operation.name, None)
-            raise _Reply(204)
+            return _Reply(204)
         assert operation.resource is not None
         self.linked_services[operation.name] = operation.resource
-        raise _Reply(200, operation.resource)
+        return _Reply(200, operation.resource)

@@ -1,0 +1,100 @@
+"""``cloudscale``: run a stack's program offline and show what it would deploy."""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from stacks.config import ConfigError, PlatformConfig, load_config, parse_config
+from stacks.offline.engine import run_offline
+from stacks.offline.report import build_plan, render_json, render_markdown, render_text
+from stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
+from stacks.program import build_platform
+
+
+def _program() -> Any:
+    return build_platform(load_config())
+
+
+def _project_dir(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    cwd = Path.cwd()
+    return cwd if (cwd / "Pulumi.yaml").exists() else PROJECT_ROOT
+
+
+def _management_outputs(config: PlatformConfig, project_dir: Path, preview: bool) -> dict[str, dict[str, Any]]:
+    """A landing stack reads the management stack's outputs; offline, we get them by planning that stack."""
+    if config.role != "landing" or not config.management_stack:
+        return {}
+    stack = config.management_stack.split("/")[-1]
+    values = load_stack_config(stack, project_dir)
+    management = run_offline(_program, config=values, preview=False, stack=stack)
+    return {config.management_stack: management.exports}
+
+
+def plan(args: argparse.Namespace) -> int:
+    project_dir = _project_dir(args.project_dir)
+    try:
+        values = load_stack_config(args.stack, project_dir)
+        config = parse_config(values)
+        stack_outputs = _management_outputs(config, project_dir, args.preview)
+    except (ConfigError, StackFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    run = run_offline(
+        _program,
+        config=values,
+        preview=args.preview,
+        stack=args.stack,
+        stack_outputs=stack_outputs,
+        strip_aliases=not args.keep_aliases,
+    )
+    result = build_plan(
+        run, stack=args.stack, preview=args.preview, role=config.role, protects_state=config.protects_state
+    )
+    result.seconds = time.perf_counter() - started
+    result.peak_memory_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.json:
+        print(render_json(result))
+    else:
+        print(render_text(result, full=args.full))
+    if args.report:
+        report = Path(args.report)
+        report.write_text(render_markdown(result))
+        if not args.json:
+            print(f"\nMarkdown report with a Mermaid diagram: {report}")
+    if not args.json:
+        print(f"Planned in {result.seconds:.1f} s, peak memory {result.peak_memory_mib:.0f} MiB")
+    return 1 if any(f.severity == "high" for f in result.findings) and args.strict else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cloudscale", description="Azure cloud-scale analytics platform as code.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan_parser = commands.add_parser(
+        "plan", help="run a stack offline in Pulumi's mock engine and show what it would deploy"
+    )
+    plan_parser.add_argument("--stack", default="dev", help="stack name; reads Pulumi.<stack>.yaml (default: dev)")
+    plan_parser.add_argument("--preview", action="store_true", help="leave computed outputs unknown, as in a preview")
+    plan_parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan_parser.add_argument("--full", action="store_true", help="list every resource, not counts per component")
+    plan_parser.add_argument(
+        "--report", default="plan-report.md", help="Markdown report path, '' for none (default: plan-report.md)"
+    )
+    plan_parser.add_argument("--strict", action="store_true", help="exit 1 when a high-severity finding exists")
+    plan_parser.add_argument(
+        "--keep-aliases", action="store_true", help="keep azure-native's API-version aliases (slower; as pulumi up)"
+    )
+    plan_parser.add_argument("--project-dir", type=Path, default=None, help="directory holding Pulumi.yaml")
+    args = parser.parse_args(argv)
+    return plan(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Turn an offline run into what a person reads: a tree by zone and component, counts, findings,
+a Mermaid diagram, and the same facts as JSON for machines."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stacks.offline.engine import OfflineRun
+from stacks.offline.findings import Finding, findings, missing_diagnostics
+
+PLATFORM = "platform"
+STACK_TYPE = "pulumi:pulumi:Stack"
+ZONE_TITLES = {"mgmt": "Data management landing zone"}
+
+
+@dataclass
+class Node:
+    urn: str
+    typ: str
+    name: str
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def is_component(self) -> bool:
+        return self.typ.startswith("cloudscale:")
+
+    def size(self) -> int:
+        return 1 + sum(child.size() for child in self.children)
+
+    def types(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for child in self.children:
+            counts[child.typ] += 1
+            counts.update(child.types())
+        return counts
+
+
+@dataclass
+class Plan:
+    stack: str
+    preview: bool
+    role: str
+    zones: dict[str, list[Node]]
+    by_type: Counter[str]
+    findings: list[Finding]
+    exports: dict[str, Any]
+    export_keys: list[str]
+    peerings: set[tuple[str, str]]
+    seconds: float = 0.0
+    peak_memory_mib: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+    @property
+    def azure_total(self) -> int:
+        return sum(count for typ, count in self.by_type.items() if typ.startswith("azure-native:"))
+
+
+def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protects_state: bool) -> Plan:
+    options = run.monitor.options
+    nodes = {urn: Node(urn, o.typ, o.name) for urn, o in options.items()}
+    roots: list[Node] = []
+    for urn, node in nodes.items():
+        parent = nodes.get(options[urn].parent)
+        (parent.children if parent else roots).append(node)
+    # The stack resource is the engine's root, not something a person deploys.
+    roots = [child for root in roots for child in (root.children if root.typ == STACK_TYPE else [root])]
+    zone_of_name = {r.name: str(r.inputs.get("tags", {}).get("Zone", "")) for r in run.resources if r.custom}
+    zones: dict[str, list[Node]] = defaultdict(list)
+    for root in sorted(roots, key=lambda n: (not n.is_component, n.typ, n.name)):
+        zones[_zone(root, zone_of_name) or PLATFORM].append(root)
+    locked = {o.name for o in options.values() if o.protect}
+    found = findings(run.resources, protects_state=protects_state, locked=locked)
+    if not preview:
+        found += missing_diagnostics(run.resources, run.mocks.ids)
+    return Plan(
+        stack=stack,
+        preview=preview,
+        role=role,
+        zones=dict(zones),
+        by_type=Counter(o.typ for o in options.values() if o.typ != STACK_TYPE),
+        findings=found,
+        exports=run.exports,
+        export_keys=run.export_keys,
+        peerings=_peerings(run, zone_of_name),
+    )
+
+
+def _zone(node: Node, zone_of_name: dict[str, str]) -> str:
+    pending = [node]
+    while pending:
+        current = pending.pop(0)
+        if zone_of_name.get(current.name):
+            return zone_of_name[current.name]
+        pending.extend(current.children)
+    return ""
+
+
+def _peerings(run: OfflineRun, zone_of_name: dict[str, str]) -> set[tuple[str, str]]:
+    vnet_zone = {
+        run.mocks.ids.get((r.typ, r.name), ""): zone_of_name.get(r.name, "")
+        for r in run.of_type("azure-native:network:VirtualNetwork")
+    }
+    local_zone = {
+        str(r.inputs.get("virtualNetworkName", "")): zone_of_name.get(r.name, "")
+        for r in run.of_type("azure-native:network:VirtualNetwork")
+    }
+    pairs = set()
+    for peering in run.of_type("azure-native:network:VirtualNetworkPeering"):
+        remote = vnet_zone.get(str(peering.inputs.get("remoteVirtualNetwork", {}).get("id", "")))
+        local = local_zone.get(str(peering.inputs.get("virtualNetworkName", "")))
+        if remote and local and remote != local:
+            pairs.add(tuple(sorted((local, remote))))
+    return pairs  # type: ignore[return-value]
+
+
+def _short(typ: str) -> str:
+    return typ.split(":")[-1]
+
+
+def render_text(plan: Plan, *, full: bool = False) -> str:
+    mode = "preview (outputs unknown)" if plan.preview else "update"
+    lines = [f"cloudscale plan: stack {plan.stack}, role {plan.role}, {mode}", ""]
+    for zone, roots in plan.zones.items():
+        size = sum(root.size() for root in roots)
+        lines.append(f"{ZONE_TITLES.get(zone, 'Landing zone' if zone != PLATFORM else 'Platform')} [{zone}]: "
+                     f"{size} resources")
+        for root in roots:
+            lines += _render_node(root, "  ", full)
+        lines.append("")
+    lines.append("Resources by type:")
+    width = max((len(t) for t in plan.by_type), default=10)
+    for typ, count in sorted(plan.by_type.items()):
+        lines.append(f"  {typ:<{width}}  {count:>4}")
+    lines.append(f"Total: {plan.total} resources ({plan.azure_total} Azure resources, "
+                 f"{plan.total - plan.azure_total} components and other)")
+    lines.append("")
+    lines += _render_findings(plan)
+    if plan.export_keys:
+        lines.append("")
+        lines.append("Stack outputs: " + ", ".join(plan.export_keys))
+    return "\n".join(lines)
+
+
+def _render_node(node: Node, indent: str, full: bool) -> list[str]:
+    if not node.is_component and not full:
+        return [f"{indent}{_short(node.typ)} {node.name}"]
+    lines = [f"{indent}{node.typ} {node.name}" + (f" ({node.size() - 1} resources)" if node.children else "")]
+    if full:
+        for child in node.children:
+            lines += _render_node(child, indent + "  ", full)
+        return lines
+    components = [c for c in node.children if c.is_component]
+    for child in components:
+        lines += _render_node(child, indent + "  ", full)
+    counts = Counter(c.typ for c in node.children if not c.is_component)
+    for child in node.children:
+        if not child.is_component:
+            counts.update(child.types())
+    if counts:
+        lines.append(indent + "  " + ", ".join(f"{_short(t)} x{n}" for t, n in sorted(counts.items())))
+    return lines
+
+
+def _render_findings(plan: Plan) -> list[str]:
+    if not plan.findings:
+        return ["Security findings: none"]
+    lines = ["Security findings:"]
+    for f in sorted(plan.findings, key=lambda f: (f.severity != "high", f.severity, f.rule, f.resource)):
+        lines.append(f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}")
+    return lines
+
+
+def _mermaid_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def render_mermaid(plan: Plan) -> str:
+    lines = ["flowchart LR"]
+    for zone, roots in plan.zones.items():
+        title = ZONE_TITLES.get(zone, "Landing zone" if zone != PLATFORM else "Platform")
+        lines.append(f'  subgraph {_mermaid_id(zone)}["{title}: {zone}"]')
+        for root in roots:
+            if root.is_component:
+                lines.append(f'    {_mermaid_id(root.name)}["{_short(root.typ)}<br/>{root.name}"]')
+        lines.append("  end")
+    for local, remote in sorted(plan.peerings):
+        lines.append(f"  {_mermaid_id(local)} <-->|VNet peering| {_mermaid_id(remote)}")
+    return "\n".join(lines)
+
+
+def render_markdown(plan: Plan) -> str:
+    body = render_text(plan)
+    return "\n".join([
+        f"# cloudscale plan: stack `{plan.stack}`",
+        "",
+        "```mermaid",
+        render_mermaid(plan),
+        "```",
+        "",
+        "```text",
+        body,
+        "```",
+        "",
+    ])
+
+
+def render_json(plan: Plan) -> str:
+    def tree(node: Node) -> dict[str, Any]:
+        return {"type": node.typ, "name": node.name, "children": [tree(c) for c in node.children]}
+
+    return json.dumps({
+        "stack": plan.stack,
+        "role": plan.role,
+        "mode": "preview" if plan.preview else "update",
+        "total": plan.total,
+        "azureResources": plan.azure_total,
+        "byType": dict(sorted(plan.by_type.items())),
+        "zones": {zone: {"total": sum(r.size() for r in roots), "tree": [tree(r) for r in roots]}
+                  for zone, roots in plan.zones.items()},
+        "findings": [asdict(f) for f in plan.findings],
+        "outputs": {key: plan.exports.get(key) for key in plan.export_keys},
+        "peerings": sorted(list(pair) for pair in plan.peerings),
+        "seconds": round(plan.seconds, 3),
+        "peakMemoryMiB": round(plan.peak_memory_mib, 1),
+    }, indent=2, default=str)

@@ -1,0 +1,65 @@
+"""``cloudscale plan``: the project's main job, exercised as a person runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from stacks.offline.cli import main
+from stacks.offline.stack_files import PROJECT_ROOT
+
+
+def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(tmp_path, capsys):
+    report = tmp_path / "plan.md"
+    assert main(["plan", "--stack", "dev", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "cloudscale plan: stack dev, role all, update" in out
+    assert "Data management landing zone [mgmt]" in out
+    assert "Resources by type:" in out and "Total:" in out
+    text = report.read_text()
+    assert "```mermaid" in text and "flowchart LR" in text and 'subgraph mgmt["' in text
+
+
+def test_plan_json_is_machine_readable_and_counts_add_up(capsys):
+    assert main(["plan", "--json", "--report", ""]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["mode"] == "update"
+    assert plan["total"] == sum(plan["byType"].values())
+    assert plan["total"] == sum(zone["total"] for zone in plan["zones"].values())
+    assert plan["outputs"]["logAnalyticsWorkspaceId"].startswith("/subscriptions/")
+
+
+def test_plan_runs_in_preview_mode(capsys):
+    assert main(["plan", "--preview", "--json", "--report", ""]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["mode"] == "preview"
+    assert plan["total"] > 0
+    assert plan["outputs"]["logAnalyticsWorkspaceId"] is None  # unknown until deployed
+
+
+def _project_with(tmp_path: Path, edit) -> Path:
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    stack = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
+    edit(stack["config"])
+    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
+    return tmp_path
+
+
+def test_bad_config_exits_non_zero_with_the_key_and_no_traceback(tmp_path, capsys):
+    def overlap(config):
+        config["cloudscale:landingZones"][0]["addressSpace"] = "10.0.0.0/16"
+
+    project = _project_with(tmp_path, overlap)
+    assert main(["plan", "--stack", "bad", "--project-dir", str(project), "--report", ""]) == 2
+    captured = capsys.readouterr()
+    assert "cloudscale:landingZones[0].addressSpace" in captured.err
+    assert "overlaps" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_unknown_stack_exits_non_zero_and_lists_stacks(capsys):
+    assert main(["plan", "--stack", "nope", "--report", ""]) == 2
+    assert "stacks here: " in capsys.readouterr().err

@@ -1,0 +1,102 @@
+"""The mock harness itself: it must fail loudly where Pulumi's defaults pass silently."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from pulumi_azure_native import resources
+
+from stacks.offline.engine import install_mocks, run_program
+from stacks.offline.stack_files import StackFileError, load_stack_config, project_config_schema
+from stacks.config import config_keys
+
+
+def test_duplicate_urns_are_rejected(offline):
+    def program():
+        resources.ResourceGroup("same", location="westeurope")
+        resources.ResourceGroup("same", location="westeurope")
+
+    with pytest.raises(Exception, match="duplicate resource URN"):
+        offline.run(program)
+
+
+def test_running_without_mocks_fails_loudly():
+    pulumi.runtime.reset_options()
+
+    @pulumi.runtime.test
+    def program():
+        group = resources.ResourceGroup("forgotten", location="westeurope")
+        return group.id.apply(lambda value: value)
+
+    with pytest.raises(Exception):  # noqa: B017 - any loud failure is the point; a pass would be the bug
+        program()
+
+
+def test_preview_leaves_computed_outputs_unknown_and_update_resolves_them(offline):
+    def program():
+        group = resources.ResourceGroup("rg", resource_group_name="rg-x", location="westeurope")
+        return group.id
+
+    run = offline.run(program)
+    if offline.preview:
+        assert run.value is None
+    else:
+        assert run.value == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-x"
+
+
+def test_config_set_in_one_run_does_not_leak_into_the_next(offline):
+    offline.run(lambda: None, config={"cloudscale:prefix": "first"})
+    run = offline.run(lambda: pulumi.Config("cloudscale").get("prefix"))
+    assert run.value is None
+
+
+def test_component_outputs_and_options_are_recorded(offline):
+    class Widget(pulumi.ComponentResource):
+        def __init__(self) -> None:
+            super().__init__("cloudscale:test:Widget", "widget")
+            resources.ResourceGroup("child", location="westeurope",
+                                    opts=pulumi.ResourceOptions(parent=self, protect=True))
+            self.register_outputs({"answer": 42})
+
+    run = offline.run(Widget)
+    [widget_urn] = [urn for urn, o in run.monitor.options.items() if o.typ == "cloudscale:test:Widget"]
+    assert run.monitor.component_outputs[widget_urn] == {"answer": 42}
+    [child] = [o for o in run.monitor.options.values() if o.name == "child"]
+    assert child.protect is True and child.parent == widget_urn
+
+
+def test_provider_aliases_are_stripped_for_speed(offline):
+    run = offline.run(lambda: resources.ResourceGroup("rg", location="westeurope"))
+    assert [o.alias_count for o in run.monitor.options.values() if o.name == "rg"] == [0]
+
+
+def test_provider_aliases_are_present_without_stripping():
+    mock, monitor = install_mocks(strip_aliases=False)
+    try:
+        run_program(lambda: resources.ResourceGroup("rg", location="westeurope"), mock, monitor)
+    finally:
+        pulumi.runtime.reset_options()
+    assert [o.alias_count for o in monitor.options.values() if o.name == "rg"][0] > 0
+
+
+def test_unmocked_invokes_fail_loudly(offline):
+    from pulumi_azure_native import storage
+
+    with pytest.raises(Exception, match="no offline mock"):
+        offline.run(lambda: storage.list_storage_account_keys_output(account_name="a", resource_group_name="b"))
+
+
+def test_stack_files_are_read_as_the_cli_delivers_them(dev_config):
+    assert dev_config["cloudscale:environment"] == "dev"
+    assert dev_config["cloudscale:landingZones"].startswith("[{")
+    assert dev_config["azure-native:location"] == "westeurope"
+    with pytest.raises(StackFileError, match="stacks here"):
+        load_stack_config("nosuchstack")
+
+
+def test_pulumi_yaml_declares_every_config_key_with_a_type_and_description():
+    schema = project_config_schema()
+    assert sorted(schema) == sorted(config_keys())
+    for key, declaration in schema.items():
+        assert declaration.get("type") in {"string", "boolean", "integer", "array", "object"}, key
+        assert declaration.get("description"), key
