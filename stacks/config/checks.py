@@ -8,11 +8,13 @@ from ipaddress import IPv4Network
 from components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
 from stacks.config.errors import ConfigProblem
 from stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
-from stacks.config.network_plan import SubnetPlanError, landing_subnets
+from stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlanError, landing_subnets
 
 MANAGEMENT_ZONE = "mgmt"
 # The longest purpose any stack passes to the namer; checking it proves every shorter one fits.
 LONGEST_PURPOSE = "encur"
+# Containers the landing zone creates on its own (shared landing area, Synapse's default filesystem).
+RESERVED_CONTAINERS = frozenset({"data", "synapse"})
 
 
 def check(config: PlatformConfig) -> list[ConfigProblem]:
@@ -44,8 +46,6 @@ def _check_role(config: PlatformConfig) -> list[ConfigProblem]:
             ))
     elif config.landing_zone is not None:
         problems.append(ConfigProblem("landingZone", f"only used with role 'landing', not '{config.role}'"))
-    if config.role in ("all", "landing") and not config.landing_zones and config.role == "landing":
-        problems.append(ConfigProblem("landingZones", "a 'landing' stack needs at least one landing zone"))
     return problems
 
 
@@ -167,12 +167,16 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
     try:
         plan = landing_subnets(zone)
     except SubnetPlanError as error:
-        problems.append(ConfigProblem(f"{key}.subnets", str(error)))
+        problems.append(ConfigProblem(f"{key}.{error.field}", str(error)))
         plan = dict(zone.subnets)
     for role, subnet in zone.subnets.items():
         if not subnet.subnet_of(zone.address_space):
             problems.append(ConfigProblem(
                 f"{key}.subnets.{role}", f"{subnet} is not inside the zone's address space {zone.address_space}"
+            ))
+        if subnet.prefixlen > SMALLEST_SUBNET_PREFIX_LENGTH:
+            problems.append(ConfigProblem(
+                f"{key}.subnets.{role}", f"{subnet} is smaller than the /{SMALLEST_SUBNET_PREFIX_LENGTH} Azure allows"
             ))
     roles = list(plan)
     for i, role in enumerate(roles):
@@ -184,6 +188,10 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
         for name, count in Counter(getattr(zone, field)).items():
             if count > 1:
                 problems.append(ConfigProblem(f"{key}.{alias}", f"{name!r} is listed {count} times"))
+        for name in sorted(RESERVED_CONTAINERS.intersection(getattr(zone, field))):
+            problems.append(ConfigProblem(
+                f"{key}.{alias}", f"{name!r} is the name of a container every lake already has; choose another"
+            ))
     if zone.lake.archive_after_days <= zone.lake.cool_after_days:
         problems.append(ConfigProblem(
             f"{key}.lake.archiveAfterDays",

@@ -15,12 +15,7 @@ from stacks.config.errors import NAMESPACE, ConfigError, ConfigProblem
 from stacks.config.model import PlatformConfig
 
 # Keys whose value is a string as typed; everything else arrives JSON-encoded from the CLI.
-_PLAIN_STRING_KEYS = frozenset(
-    field.alias or name
-    for name, field in PlatformConfig.model_fields.items()
-    if field.annotation in (str, "str", "str | None") or name in {
-        "prefix", "environment", "location", "role", "management_stack", "landing_zone", "name_seed"}
-)
+_PLAIN_STRING_KEYS = frozenset({"prefix", "environment", "location", "role", "managementStack", "landingZone", "nameSeed"})
 _OPTIONAL_STRING_KEYS = frozenset({"managementStack", "landingZone"})
 _HINTS = {
     "ip_v4_network": "expected a CIDR block such as 10.1.0.0/16 with no host bits set",

@@ -156,6 +156,9 @@ class LandingZoneConfig(Model):
     data_products: list[ContainerName] = Field(default_factory=list)
     lake: LakeConfig = Field(default_factory=LakeConfig)
     services: ServicesConfig = Field(default_factory=ServicesConfig)
+    # Only when the management VNet holds a VPN/ExpressRoute gateway the spoke should use: gateway
+    # transit on the management side, remote gateways on the spoke side. Azure rejects it otherwise.
+    use_management_gateway: bool = False
 
 
 class PlatformConfig(Model):

@@ -96,7 +96,7 @@ BAD_CONFIGS = [
     ("unknown-subnet-role", _zone_edit("subnets", {"gateway": "10.1.200.0/24"}),
      "cloudscale:landingZones[0].subnets", "unknown subnet role"),
     ("address-space-too-small", _zone_edit("addressSpace", "10.1.0.0/23"),
-     "cloudscale:landingZones[0].subnets", "no room"),
+     "cloudscale:landingZones[0].addressSpace", "no room"),
     ("services-subnet-outside-hub", _management_edit("network.servicesSubnet", "10.5.1.0/24"),
      "cloudscale:management.network.servicesSubnet", "not inside"),
     ("firewall-subnet-too-small", _management_edit("network.firewallSubnet", "10.0.0.0/27"),

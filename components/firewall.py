@@ -1,0 +1,104 @@
+"""Azure Firewall with a policy: the platform's only way out to the internet and every zone's DNS proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+from pulumi_azure_native import network
+
+from components.baseline import LOGS_AND_METRICS, LOGS_AND_METRICS_DEDICATED, SecureComponent, ServiceBaseline
+from components.core.azure_facts import zones_for
+from components.firewall_rules import rule_collections
+
+RULE_COLLECTION_GROUP = "platform-egress"
+
+
+@dataclass
+class FirewallArgs:
+    baseline: ServiceBaseline
+    # The VNet's AzureFirewallSubnet.
+    subnet_id: pulumi.Input[str]
+    # Address spaces whose traffic the rules allow out; nothing else matches an allow rule.
+    source_addresses: Sequence[str]
+    tier: Literal["Standard", "Premium"] = "Standard"
+    # Premium only: intrusion detection and prevention.
+    idps_mode: Literal["Off", "Alert", "Deny"] = "Deny"
+    additional_allowed_fqdns: Sequence[str] = field(default_factory=list)
+
+
+class Firewall(SecureComponent):
+    def __init__(self, name: str, args: FirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:network:Firewall", name, args.baseline, opts)
+        b = args.baseline
+        zones = zones_for(b.location)
+        premium = args.tier == "Premium"
+
+        self.policy = network.FirewallPolicy(
+            f"{name}-policy",
+            firewall_policy_name=b.namer.name("firewall_policy"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            sku={"tier": args.tier},
+            threat_intel_mode="Deny",
+            # Landing zones use the firewall as their DNS server, so FQDN rules see the names clients resolved.
+            dns_settings={"enable_proxy": True},
+            intrusion_detection={"mode": args.idps_mode} if premium else None,
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.rule_collection_group = network.FirewallPolicyRuleCollectionGroup(
+            f"{name}-rcg",
+            rule_collection_group_name=RULE_COLLECTION_GROUP,
+            firewall_policy_name=self.policy.name,
+            resource_group_name=b.resource_group_name,
+            priority=200,
+            rule_collections=rule_collections(
+                location=b.location,
+                source_addresses=args.source_addresses,
+                additional_fqdns=args.additional_allowed_fqdns,
+            ),
+            opts=self.child_opts(parent=self.policy),
+        )
+
+        self.public_ip = network.PublicIPAddress(
+            f"{name}-pip",
+            public_ip_address_name=b.namer.name("public_ip", "firewall"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            sku={"name": "Standard", "tier": "Regional"},
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            zones=zones or None,
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.secure(self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS)
+
+        self.firewall = network.AzureFirewall(
+            f"{name}-firewall",
+            azure_firewall_name=b.namer.name("firewall"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            sku={"name": "AZFW_VNet", "tier": args.tier},
+            zones=zones or None,
+            firewall_policy={"id": self.policy.id},
+            ip_configurations=[{
+                "name": "ipconfig",
+                "subnet": {"id": args.subnet_id},
+                "public_ip_address": {"id": self.public_ip.id},
+            }],
+            tags=self.tags,
+            # Azure rejects a firewall update while its policy's rule collection group is still being written.
+            opts=self.child_opts(depends_on=[self.rule_collection_group]),
+        )
+        self.secure(
+            self.firewall, logical_name=f"{name}-firewall", purpose="afw", diagnostics=LOGS_AND_METRICS_DEDICATED
+        )
+        self.id: pulumi.Output[str] = self.firewall.id
+        self.private_ip: pulumi.Output[str] = self.firewall.ip_configurations.apply(
+            lambda configurations: configurations[0].private_ip_address if configurations else None
+        )
+        self.register_outputs({"id": self.id, "private_ip": self.private_ip})

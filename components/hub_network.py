@@ -1,0 +1,134 @@
+"""The management zone's VNet: services subnet for private endpoints, NSG, and forced tunnelling to the firewall.
+
+With its own firewall the zone also gets an ``AzureFirewallSubnet``; behind an enterprise hub it gets
+none, uses the hub's DNS servers, routes to the hub's firewall and peers itself to the hub VNet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_azure_native import network
+
+from components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent, ServiceBaseline
+
+# Azure Firewall only deploys into a subnet with exactly this name.
+FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
+DEFAULT_ROUTE_NAME = "default-to-firewall"
+
+
+@dataclass
+class HubNetworkArgs:
+    baseline: ServiceBaseline
+    address_space: str
+    services_subnet_prefix: str
+    # Every packet leaving the zone goes to this appliance: our firewall, or the enterprise hub's.
+    egress_next_hop_ip: pulumi.Input[str]
+    # None means bring your own hub: the hub already runs the firewall, so no subnet for one here.
+    firewall_subnet_prefix: str | None = None
+    # Empty means Azure-provided DNS, which resolves the private zones linked to this VNet.
+    dns_servers: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
+    # The enterprise hub to peer with; only this side of the peering is ours to create.
+    remote_hub_vnet_id: str | None = None
+
+
+class HubNetwork(SecureComponent):
+    def __init__(self, name: str, args: HubNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:network:HubNetwork", name, args.baseline, opts)
+        b = args.baseline
+        self.vnet_name = b.namer.name("virtual_network")
+        self.vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=self.vnet_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            address_space={"address_prefixes": [args.address_space]},
+            dhcp_options={"dns_servers": args.dns_servers},
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.vnet_id: pulumi.Output[str] = self.vnet.id
+        self.secure(self.vnet, logical_name=f"{name}-vnet", purpose="vnet", diagnostics=LOGS_AND_METRICS)
+
+        self.nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg",
+            network_security_group_name=b.namer.name("network_security_group", "services"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            # Azure's default rules already deny inbound from outside the (peered) VNets; nothing is published.
+            security_rules=[],
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.secure(self.nsg, logical_name=f"{name}-nsg", purpose="nsg", diagnostics=LOGS_ONLY)
+
+        self.route_table = network.RouteTable(
+            f"{name}-rt",
+            route_table_name=b.namer.name("route_table", "services"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            # A route learned over BGP must never bypass the firewall.
+            disable_bgp_route_propagation=True,
+            routes=[{
+                "name": DEFAULT_ROUTE_NAME,
+                "address_prefix": "0.0.0.0/0",
+                "next_hop_type": "VirtualAppliance",
+                "next_hop_ip_address": args.egress_next_hop_ip,
+            }],
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+
+        # Azure rejects concurrent writes to the subnets of one VNet, so each subnet waits for the previous one.
+        self.firewall_subnet: network.Subnet | None = None
+        previous: list[pulumi.Resource] = []
+        if args.firewall_subnet_prefix is not None:
+            self.firewall_subnet = network.Subnet(
+                f"{name}-snet-firewall",
+                subnet_name=FIREWALL_SUBNET_NAME,
+                virtual_network_name=self.vnet.name,
+                resource_group_name=b.resource_group_name,
+                address_prefix=args.firewall_subnet_prefix,
+                opts=self.child_opts(parent=self.vnet),
+            )
+            previous = [self.firewall_subnet]
+        self.services_subnet = network.Subnet(
+            f"{name}-snet-services",
+            subnet_name=b.namer.name("subnet", "services"),
+            virtual_network_name=self.vnet.name,
+            resource_group_name=b.resource_group_name,
+            address_prefix=args.services_subnet_prefix,
+            network_security_group={"id": self.nsg.id},
+            route_table={"id": self.route_table.id},
+            # Enabled makes the NSG and the route table apply to private endpoints too.
+            private_endpoint_network_policies="Enabled",
+            # Nothing here may reach the internet except through the firewall.
+            default_outbound_access=False,
+            opts=self.child_opts(parent=self.vnet, depends_on=previous),
+        )
+        self.services_subnet_id: pulumi.Output[str] = self.services_subnet.id
+
+        self.hub_peering: network.VirtualNetworkPeering | None = None
+        if args.remote_hub_vnet_id is not None:
+            # The hub owner creates the reverse peering; a peering is also a VNet write, so it queues behind
+            # the subnets.
+            self.hub_peering = network.VirtualNetworkPeering(
+                f"{name}-peer-hub",
+                virtual_network_peering_name=b.namer.name("peering", "hub"),
+                virtual_network_name=self.vnet.name,
+                resource_group_name=b.resource_group_name,
+                remote_virtual_network={"id": args.remote_hub_vnet_id},
+                allow_virtual_network_access=True,
+                allow_forwarded_traffic=True,
+                allow_gateway_transit=False,
+                use_remote_gateways=False,
+                opts=self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
+            )
+
+        self.register_outputs({
+            "vnet_id": self.vnet_id,
+            "vnet_name": self.vnet_name,
+            "services_subnet_id": self.services_subnet_id,
+        })

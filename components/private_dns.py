@@ -1,0 +1,61 @@
+"""The platform's private DNS zones, each linked to the management zone's VNet.
+
+Only the management VNet is linked: landing zones resolve through the firewall's DNS proxy, which
+sits in that VNet, so one link per zone serves every landing zone and the 1,000-links-per-zone
+limit never comes into play. Private DNS zones export no logs and no metrics through diagnostic
+settings, so they get none; their metrics stay in Azure Monitor for alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import privatedns
+
+from components.baseline import SecureComponent, ServiceBaseline
+from components.core.dns_zones import zone_resource_label
+
+
+@dataclass
+class PrivateDnsArgs:
+    baseline: ServiceBaseline
+    # Zone names, normally ``platform_zones(location)``.
+    zones: Sequence[str]
+    virtual_network_id: pulumi.Input[str]
+    # Names the link after the VNet, so a zone's links say which networks resolve it.
+    virtual_network_name: str
+
+
+class PrivateDns(SecureComponent):
+    def __init__(self, name: str, args: PrivateDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:network:PrivateDns", name, args.baseline, opts)
+        b = args.baseline
+        self.zones: dict[str, privatedns.PrivateZone] = {}
+        self.links: dict[str, privatedns.VirtualNetworkLink] = {}
+        for zone in args.zones:
+            label = zone_resource_label(zone)
+            private_zone = privatedns.PrivateZone(
+                f"{name}-{label}",
+                private_zone_name=zone,
+                resource_group_name=b.resource_group_name,
+                location="global",
+                tags=self.tags,
+                opts=self.child_opts(),
+            )
+            self.zones[zone] = private_zone
+            self.links[zone] = privatedns.VirtualNetworkLink(
+                f"{name}-{label}-link",
+                virtual_network_link_name=args.virtual_network_name,
+                private_zone_name=private_zone.name,
+                resource_group_name=b.resource_group_name,
+                location="global",
+                virtual_network={"id": args.virtual_network_id},
+                # Records come from private endpoints' zone groups, never from VM auto-registration.
+                registration_enabled=False,
+                tags=self.tags,
+                opts=self.child_opts(parent=private_zone),
+            )
+        self.zone_ids: dict[str, pulumi.Output[str]] = {zone: z.id for zone, z in self.zones.items()}
+        self.register_outputs({"zone_ids": self.zone_ids})
