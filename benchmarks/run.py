@@ -83,8 +83,10 @@ def main(argv: list[str]) -> int:
         names = ["baseline", *names]
     rows = [measure(name) for name in names]
     base = rows[0]
-    print(f"{'scenario':<18} {'resources':>9} {'program s':>9} {'wall s':>7} {'peak MiB':>8} "
-          f"{'x wall':>7} {'x peak':>7}  what")
+    print(
+        f"{'scenario':<18} {'resources':>9} {'program s':>9} {'wall s':>7} {'peak MiB':>8} "
+        f"{'x wall':>7} {'x peak':>7}  what"
+    )
     for row in rows:
         print(
             f"{row['scenario']:<18} {row['resources']:>9} {row['seconds']:>9.2f} {row['wall']:>7.2f} "

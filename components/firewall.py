@@ -55,11 +55,7 @@ class Firewall(SecureComponent):
             firewall_policy_name=self.policy.name,
             resource_group_name=b.resource_group_name,
             priority=200,
-            rule_collections=rule_collections(
-                location=b.location,
-                source_addresses=args.source_addresses,
-                additional_fqdns=args.additional_allowed_fqdns,
-            ),
+            rule_collections=rule_collections(args.source_addresses, args.additional_allowed_fqdns),
             opts=self.child_opts(parent=self.policy),
         )
 
@@ -73,9 +69,12 @@ class Firewall(SecureComponent):
             public_ip_address_version="IPv4",
             zones=zones or None,
             tags=self.tags,
-            opts=self.child_opts(),
+            # Partners allow-list this address; a new one would cut the platform off from them.
+            opts=self.child_opts(stateful=True),
         )
-        self.secure(self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS)
+        self.secure(
+            self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS, stateful=True
+        )
 
         self.firewall = network.AzureFirewall(
             f"{name}-firewall",
@@ -85,11 +84,13 @@ class Firewall(SecureComponent):
             sku={"name": "AZFW_VNet", "tier": args.tier},
             zones=zones or None,
             firewall_policy={"id": self.policy.id},
-            ip_configurations=[{
-                "name": "ipconfig",
-                "subnet": {"id": args.subnet_id},
-                "public_ip_address": {"id": self.public_ip.id},
-            }],
+            ip_configurations=[
+                {
+                    "name": "ipconfig",
+                    "subnet": {"id": args.subnet_id},
+                    "public_ip_address": {"id": self.public_ip.id},
+                }
+            ],
             tags=self.tags,
             # Azure rejects a firewall update while its policy's rule collection group is still being written.
             opts=self.child_opts(depends_on=[self.rule_collection_group]),

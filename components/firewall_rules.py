@@ -1,9 +1,14 @@
 """What the platform's workloads may reach on the internet, as data a reviewer can read line by line.
 
-Everything else is denied. The lists are deliberately short: the platform's services reach each other
-through private endpoints, which the firewall never sees (peering routes are more specific than the
-default route), so only the traffic that has no private path is listed here. Entries in ``{region}``
-are filled from the zone's location so service tags stay in-region.
+Everything else is denied. The lists are short on purpose:
+
+- the platform's services reach each other through private endpoints, which the firewall never sees
+  (peering routes are more specific than the default route);
+- Data Factory's integration runtime, Synapse Spark and Azure ML compute run in managed virtual
+  networks whose outbound traffic Azure controls, not this firewall;
+- so what is left is what runs in the zones' own subnets: self-hosted integration runtimes (Data
+  Factory, Synapse pipelines, Purview scans), build agents that publish images and packages, and the
+  operators' machines that open the studios.
 """
 
 from __future__ import annotations
@@ -11,13 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pulumi_azure_native import network
+
 
 @dataclass(frozen=True)
 class NetworkRule:
     name: str
-    service_tags: tuple[str, ...]
     ports: tuple[str, ...]
     reason: str
+    service_tags: tuple[str, ...] = ()
+    # FQDNs in network rules are resolved by the firewall's DNS proxy, which the policy turns on.
+    fqdns: tuple[str, ...] = ()
     protocols: tuple[str, ...] = ("TCP",)
 
 
@@ -30,37 +39,23 @@ class ApplicationRuleCollection:
 
 NETWORK_RULES: tuple[NetworkRule, ...] = (
     NetworkRule(
-        "entra-id", ("AzureActiveDirectory",), ("443",),
-        "every managed identity and integration runtime signs in to Microsoft Entra ID",
+        name="entra-id",
+        service_tags=("AzureActiveDirectory",),
+        ports=("443",),
+        reason="every integration runtime, agent and operator signs in to Microsoft Entra ID",
     ),
     NetworkRule(
-        "resource-manager", ("AzureResourceManager",), ("443",),
-        "integration runtimes and Azure ML compute call Azure Resource Manager",
+        name="resource-manager",
+        service_tags=("AzureResourceManager",),
+        ports=("443",),
+        reason="build agents deploy pipelines and images through Azure Resource Manager",
     ),
     NetworkRule(
-        "azure-monitor", ("AzureMonitor",), ("443",),
-        "Azure ML compute reports metrics to Azure Monitor outside the private link scope",
-    ),
-    NetworkRule(
-        "machine-learning-tcp", ("AzureMachineLearning",), ("443", "8787", "18881"),
-        "Azure ML compute talks to its control plane and serves run logs",
-    ),
-    NetworkRule(
-        "machine-learning-udp", ("AzureMachineLearning",), ("5831",),
-        "Azure ML compute node health",
-        protocols=("UDP",),
-    ),
-    NetworkRule(
-        "batch-node-management", ("BatchNodeManagement.{region}",), ("443",),
-        "Azure ML compute clusters are Batch pools managed from this region",
-    ),
-    NetworkRule(
-        "storage-in-region", ("Storage.{region}",), ("443",),
-        "Azure ML compute stages job files in Batch storage, which has no private endpoint; in-region only",
-    ),
-    NetworkRule(
-        "container-images", ("MicrosoftContainerRegistry.{region}", "AzureFrontDoor.FirstParty"), ("443",),
-        "Azure ML environments start from Microsoft base images",
+        name="windows-activation",
+        fqdns=("azkms.core.windows.net", "kms.core.windows.net"),
+        ports=("1688",),
+        reason="Windows VMs of self-hosted integration runtimes activate against Azure KMS, which forced "
+        "tunnelling sends through the firewall",
     ),
 )
 
@@ -69,13 +64,14 @@ APPLICATION_RULE_COLLECTIONS: tuple[ApplicationRuleCollection, ...] = (
         "integration-runtimes",
         ("*.frontend.clouddatahub.net", "*.servicebus.windows.net", "download.microsoft.com"),
         "Data Factory and Synapse pipelines and Purview scans run on self-hosted integration runtimes, which "
-        "reach their control plane, the interactive-authoring relay and their updates here; Purview's "
-        "account, portal and ingestion endpoints are private",
+        "reach their control plane, the interactive-authoring relay and their updates here; Synapse Studio "
+        "and Purview's account, portal and ingestion endpoints are private",
     ),
     ApplicationRuleCollection(
         "machine-learning",
-        ("mcr.microsoft.com", "*.data.mcr.microsoft.com", "ml.azure.com"),
-        "Azure ML pulls environment images and serves the studio",
+        ("ml.azure.com", "mcr.microsoft.com", "*.data.mcr.microsoft.com"),
+        "operators open Azure ML studio, and build agents build Azure ML environment images from Microsoft "
+        "base images before pushing them to the private registry",
     ),
     ApplicationRuleCollection(
         "package-mirrors",
@@ -87,65 +83,64 @@ APPLICATION_RULE_COLLECTIONS: tuple[ApplicationRuleCollection, ...] = (
             "cloud.r-project.org",
             "repo1.maven.org",
         ),
-        "Python, Conda, R and Maven packages for Azure ML environments and Spark libraries",
+        "Python, Conda, R and Maven packages for Azure ML environments and Synapse workspace packages, "
+        "fetched by build agents",
     ),
 )
 ADDITIONAL_COLLECTION_NAME = "additional-allowed"
 
 
-def _render(value: str, location: str) -> str:
-    return value.replace("{region}", location)
+def _network_rule(rule: NetworkRule, sources: Sequence[str]) -> network.NetworkRuleArgs:
+    return network.NetworkRuleArgs(
+        rule_type="NetworkRule",
+        name=rule.name,
+        description=rule.reason,
+        ip_protocols=list(rule.protocols),
+        source_addresses=list(sources),
+        destination_addresses=list(rule.service_tags) or None,
+        destination_fqdns=list(rule.fqdns) or None,
+        destination_ports=list(rule.ports),
+    )
 
 
-def _network_rule(rule: NetworkRule, sources: Sequence[str], location: str) -> dict[str, object]:
-    return {
-        "rule_type": "NetworkRule",
-        "name": rule.name,
-        "description": rule.reason,
-        "ip_protocols": list(rule.protocols),
-        "source_addresses": list(sources),
-        "destination_addresses": [_render(tag, location) for tag in rule.service_tags],
-        "destination_ports": list(rule.ports),
-    }
+def _allow(
+    name: str, priority: int, rules: Sequence[network.NetworkRuleArgs | network.ApplicationRuleArgs]
+) -> network.FirewallPolicyFilterRuleCollectionArgs:
+    return network.FirewallPolicyFilterRuleCollectionArgs(
+        rule_collection_type="FirewallPolicyFilterRuleCollection",
+        name=name,
+        priority=priority,
+        action=network.FirewallPolicyFilterRuleCollectionActionArgs(type="Allow"),
+        rules=list(rules),
+    )
 
 
-def _application_collection(
-    name: str, fqdns: Sequence[str], reason: str, priority: int, sources: Sequence[str]
-) -> dict[str, object]:
-    return {
-        "rule_collection_type": "FirewallPolicyFilterRuleCollection",
-        "name": name,
-        "priority": priority,
-        "action": {"type": "Allow"},
-        "rules": [{
-            "rule_type": "ApplicationRule",
-            "name": name,
-            "description": reason,
-            "source_addresses": list(sources),
-            "target_fqdns": list(fqdns),
-            "protocols": [{"protocol_type": "Https", "port": 443}],
-        }],
-    }
+def _https_to(name: str, fqdns: Sequence[str], reason: str, sources: Sequence[str]) -> network.ApplicationRuleArgs:
+    return network.ApplicationRuleArgs(
+        rule_type="ApplicationRule",
+        name=name,
+        description=reason,
+        source_addresses=list(sources),
+        target_fqdns=list(fqdns),
+        protocols=[network.FirewallPolicyRuleApplicationProtocolArgs(protocol_type="Https", port=443)],
+    )
 
 
 def rule_collections(
-    *, location: str, source_addresses: Sequence[str], additional_fqdns: Sequence[str] = ()
-) -> list[dict[str, object]]:
-    """The platform's rule collections for one policy: network rules first, then one collection per service."""
-    collections: list[dict[str, object]] = [{
-        "rule_collection_type": "FirewallPolicyFilterRuleCollection",
-        "name": "platform-network",
-        "priority": 100,
-        "action": {"type": "Allow"},
-        "rules": [_network_rule(rule, source_addresses, location) for rule in NETWORK_RULES],
-    }]
+    source_addresses: Sequence[str], additional_fqdns: Sequence[str] = ()
+) -> list[network.FirewallPolicyFilterRuleCollectionArgs]:
+    """The platform's rule collections for one policy: network rules first, then one collection per service.
+
+    Typed arguments, not dicts: the collection and rule types are unions, so the SDK could not translate
+    dict keys to the wire names Azure expects.
+    """
+    collections = [_allow("platform-network", 100, [_network_rule(rule, source_addresses) for rule in NETWORK_RULES])]
     for index, collection in enumerate(APPLICATION_RULE_COLLECTIONS):
-        collections.append(_application_collection(
-            collection.name, collection.fqdns, collection.reason, 200 + 10 * index, source_addresses
-        ))
+        rule = _https_to(collection.name, collection.fqdns, collection.reason, source_addresses)
+        collections.append(_allow(collection.name, 200 + 10 * index, [rule]))
     if additional_fqdns:
-        collections.append(_application_collection(
-            ADDITIONAL_COLLECTION_NAME, additional_fqdns, "management.firewall.additionalAllowedFqdns", 1000,
-            source_addresses,
-        ))
+        rule = _https_to(
+            ADDITIONAL_COLLECTION_NAME, additional_fqdns, "management.firewall.additionalAllowedFqdns", source_addresses
+        )
+        collections.append(_allow(ADDITIONAL_COLLECTION_NAME, 1000, [rule]))
     return collections

@@ -71,12 +71,14 @@ class HubNetwork(SecureComponent):
             location=b.location,
             # A route learned over BGP must never bypass the firewall.
             disable_bgp_route_propagation=True,
-            routes=[{
-                "name": DEFAULT_ROUTE_NAME,
-                "address_prefix": "0.0.0.0/0",
-                "next_hop_type": "VirtualAppliance",
-                "next_hop_ip_address": args.egress_next_hop_ip,
-            }],
+            routes=[
+                {
+                    "name": DEFAULT_ROUTE_NAME,
+                    "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance",
+                    "next_hop_ip_address": args.egress_next_hop_ip,
+                }
+            ],
             tags=self.tags,
             opts=self.child_opts(),
         )
@@ -127,8 +129,16 @@ class HubNetwork(SecureComponent):
                 opts=self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
             )
 
-        self.register_outputs({
-            "vnet_id": self.vnet_id,
-            "vnet_name": self.vnet_name,
-            "services_subnet_id": self.services_subnet_id,
-        })
+        self.register_outputs(
+            {
+                "vnet_id": self.vnet_id,
+                "vnet_name": self.vnet_name,
+                "services_subnet_id": self.services_subnet_id,
+            }
+        )
+
+    @property
+    def firewall_subnet_id(self) -> pulumi.Output[str]:
+        if self.firewall_subnet is None:
+            raise ValueError(f"{self._name} has no {FIREWALL_SUBNET_NAME}: its egress is an existing hub's firewall")
+        return self.firewall_subnet.id

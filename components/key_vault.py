@@ -59,9 +59,14 @@ class KeyVault(SecureComponent):
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
     def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER,
-                             principal=principal)
+        return self.grant_on(
+            self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER, principal=principal
+        )
 
     def grant_secrets_manage(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(self.vault, logical_name=f"{self._name}-vault",
-                             role=BuiltInRole.KEY_VAULT_SECRETS_OFFICER, principal=principal)
+        return self.grant_on(
+            self.vault,
+            logical_name=f"{self._name}-vault",
+            role=BuiltInRole.KEY_VAULT_SECRETS_OFFICER,
+            principal=principal,
+        )

@@ -42,7 +42,10 @@ class PrivateDns(SecureComponent):
                 resource_group_name=b.resource_group_name,
                 location="global",
                 tags=self.tags,
-                opts=self.child_opts(),
+                # A deleted zone takes every private endpoint's record with it, and recreating the zone
+                # brings none back. No delete lock, though: it would also block the record cleanup that
+                # deleting a private endpoint performs.
+                opts=self.child_opts(stateful=True),
             )
             self.zones[zone] = private_zone
             self.links[zone] = privatedns.VirtualNetworkLink(

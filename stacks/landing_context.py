@@ -48,9 +48,9 @@ class DataFactoryLike(Protocol):
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
     ) -> pulumi.Resource: ...
 
-    def add_linked_service(self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]) -> (
-        pulumi.Resource
-    ): ...
+    def add_linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+    ) -> pulumi.Resource: ...
 
 
 class SynapseLike(Protocol):
@@ -62,9 +62,9 @@ class SynapseLike(Protocol):
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
     ) -> pulumi.Resource: ...
 
-    def add_linked_service(self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]) -> (
-        pulumi.Resource
-    ): ...
+    def add_linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+    ) -> pulumi.Resource: ...
 
 
 @dataclass

@@ -1,12 +1,398 @@
-"""Data landing zones (DLZ)."""
+"""Data landing zones (DLZ): a spoke network, the lakes, shared integration and Synapse per zone.
+
+Each zone is peered both ways with the management zone (the hub side is created here, in the hub's
+resource group, as the reference does), and landing zones are peered with each other in a full mesh,
+as the reference's network guidance recommends.
+
+In the ``all`` role every zone is in this stack, so the mesh is built from the zones' real VNets:
+one peering per direction, N(N-1) for N zones. In the ``landing`` role the stack holds one zone and
+creates only its outgoing peerings; each other zone's stack creates the way back. The other zones'
+VNets are not in this stack, so their ids are derived: every landing zone of one platform is deployed
+into the same subscription as this one, and its network resource group and VNet names come from the
+same naming function (``ZoneScope.resource_group`` and ``spoke_vnet_name``). A zone deployed elsewhere
+breaks that assumption, and its peering then stays Initiated until it is created by hand.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from stacks.config import PlatformConfig
+import pulumi
+from pulumi_azure_native import authorization
+
+from components.baseline import ServiceBaseline
+from components.core import platform_zones
+from components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
+from components.data_lake import DataLake, DataLakeArgs
+from components.key_vault import KeyVault, KeyVaultArgs
+from components.log_analytics import LogAnalytics, LogAnalyticsArgs
+from components.spoke_network import SpokeNetwork, SpokeNetworkArgs, spoke_vnet_name, subnet_specs
+from components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
+from components.vnet_peering import VnetPeering, VnetPeeringArgs
+from stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
+from stacks.config.checks import MANAGEMENT_ZONE
+from stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS
 from stacks.contract import ZoneContract
+from stacks.data_services import deploy_data_services
+from stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
+from stacks.management_zone import platform_address_spaces
+from stacks.zone_scope import ZoneScope, tenant_id
+
+EXTERNAL = "external"
+NETWORK_GROUP = "network"
+# Every lake has a shared landing container next to the per-team ones, as the reference does.
+SHARED_CONTAINER = "data"
+SYNAPSE_FILESYSTEM = "synapse"
+POWER_BI_GATEWAY_DELEGATION = "Microsoft.PowerPlatform/vnetaccesslinks"
+
+
+@dataclass
+class _VnetWrites:
+    """The last write queued on each VNet: Azure rejects concurrent subnet and peering writes to one VNet."""
+
+    last: dict[str, pulumi.Resource] = field(default_factory=dict)
+
+    def after(self, vnet: str) -> list[pulumi.Resource]:
+        return [self.last[vnet]] if vnet in self.last else []
+
+    def record(self, vnet: str, write: pulumi.Resource) -> None:
+        self.last[vnet] = write
+
+
+@dataclass
+class _Spoke:
+    """What peering needs from one landing zone's network."""
+
+    scope: ZoneScope
+    baseline: ServiceBaseline
+    vnet_name: pulumi.Input[str]
+    vnet_id: pulumi.Input[str]
+
+    @property
+    def zone(self) -> str:
+        return self.scope.zone
 
 
 def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict[str, Any]:
-    return {zone.name: {} for zone in config.deployed_zones()}
+    """Declare the stack's landing zones and their peerings; return each zone's outputs by name."""
+    writes = _VnetWrites()
+    tenant = tenant_id()
+    outputs: dict[str, Any] = {}
+    spokes: list[_Spoke] = []
+    for zone in config.deployed_zones():
+        zone_outputs, spoke = _deploy_zone(config, zone, contract, writes, tenant)
+        outputs[zone.name] = zone_outputs
+        spokes.append(spoke)
+    if config.role == "landing":
+        _peer_with_other_zones(config, spokes[0], writes)
+    else:
+        _peer_mesh(spokes, writes)
+    return outputs
+
+
+def _deploy_zone(
+    config: PlatformConfig,
+    zone: LandingZoneConfig,
+    contract: ZoneContract,
+    writes: _VnetWrites,
+    tenant: pulumi.Output[str],
+) -> tuple[dict[str, Any], _Spoke]:
+    scope = ZoneScope(config, zone.name)
+    monitoring = LogAnalytics(
+        f"{zone.name}-monitoring",
+        LogAnalyticsArgs(
+            baseline=scope.baseline(
+                scope.resource_group("monitoring"),
+                component="monitoring",
+                placement=None,
+                log_analytics_workspace_id=None,
+            ),
+            retention_days=config.management.log_retention_days,
+        ),
+        opts=scope.opts(),
+    )
+    workspace_id = monitoring.id
+    network_baseline = scope.baseline(
+        scope.resource_group(NETWORK_GROUP),
+        component="network",
+        placement=None,
+        log_analytics_workspace_id=workspace_id,
+    )
+    spoke = SpokeNetwork(
+        f"{zone.name}-network",
+        SpokeNetworkArgs(
+            baseline=network_baseline,
+            address_space=str(zone.address_space),
+            subnets=subnet_specs(
+                landing_subnets(zone),
+                private_endpoint_roles=[PRIVATE_ENDPOINTS],
+                compute_roles=[COMPUTE],
+                delegations={POWER_BI_GATEWAY: POWER_BI_GATEWAY_DELEGATION},
+            ),
+            dns_servers=contract.dns_servers,
+            firewall_private_ip=contract.firewall_private_ip,
+            platform_prefixes=platform_address_spaces(config),
+            client_prefixes=[str(prefix) for prefix in zone.client_address_prefixes],
+        ),
+        opts=scope.opts(),
+    )
+    writes.record(zone.name, spoke.last_write)
+    _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
+    placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
+
+    def baseline(group: str, component: str) -> ServiceBaseline:
+        return scope.baseline(
+            scope.resource_group(group),
+            component=component,
+            placement=placement,
+            log_analytics_workspace_id=workspace_id,
+        )
+
+    vault = KeyVault(
+        f"{zone.name}-vault",
+        KeyVaultArgs(baseline=baseline("integration", "security"), tenant_id=tenant),
+        opts=scope.opts(),
+    )
+    lakes = _deploy_lakes(scope, zone, baseline("storage", "storage"), baseline("external-storage", "storage"))
+    factory = None
+    if zone.services.data_factory.enabled:
+        factory = _deploy_integration(scope, zone, baseline("integration", "integration"), lakes, vault, contract)
+    workspace = None
+    if zone.services.synapse.enabled:
+        workspace = _deploy_synapse(scope, zone, baseline("synapse", "synapse"), lakes, tenant, contract)
+
+    outputs: dict[str, Any] = {
+        "vnetId": spoke.id,
+        "vnetName": spoke.vnet_name,
+        "subnetIds": spoke.subnet_ids,
+        "keyVaultId": vault.id,
+        "logAnalyticsWorkspaceId": workspace_id,
+        "lakes": {
+            key: {"accountName": lake.account_name, "id": lake.id, "dfsEndpoint": lake.dfs_endpoint}
+            for key, lake in lakes.items()
+        },
+    }
+    if factory is not None:
+        outputs["dataFactoryName"] = factory.factory_name
+        outputs["dataFactoryLinkedServices"] = factory.linked_service_names
+    if workspace is not None:
+        outputs["synapseWorkspaceName"] = workspace.workspace_name
+        # The endpoint Power BI connects to (through the zone's VNet data gateway).
+        outputs["serverlessSqlEndpoint"] = workspace.serverless_sql_endpoint
+    context = LandingZoneContext(
+        scope=scope,
+        zone=zone,
+        contract=contract,
+        services_group=scope.resource_group("data"),
+        placement=placement,
+        log_analytics_workspace_id=workspace_id,
+        compute_subnet_id=spoke.subnet_ids[COMPUTE],
+        key_vault=vault,
+        lakes={RAW: lakes[RAW], ENRICHED: lakes[ENRICHED], WORKSPACE: lakes[WORKSPACE]},
+        data_factory=factory,
+        synapse=workspace,
+    )
+    outputs.update(deploy_data_services(context))
+    return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
+
+
+def _deploy_integration(
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    baseline: ServiceBaseline,
+    lakes: dict[str, DataLake],
+    vault: KeyVault,
+    contract: ZoneContract,
+) -> DataFactory:
+    factory = DataFactory(
+        f"{zone.name}-integration",
+        DataFactoryArgs(
+            baseline=baseline,
+            lakes=[
+                FactoryLake(
+                    key,
+                    lake.id,
+                    lake.dfs_endpoint if lake.hierarchical_namespace else lake.blob_endpoint,
+                    lake.hierarchical_namespace,
+                )
+                for key, lake in lakes.items()
+            ],
+            key_vault_id=vault.id,
+            key_vault_uri=vault.vault.properties.vault_uri,
+            purview_id=contract.purview_id,
+        ),
+        opts=scope.opts(),
+    )
+    # Integration writes the raw and enriched-curated layers, container by container, and picks up
+    # partner drops from the external account; it never touches the data products' workspace.
+    for layer in (lakes[RAW], lakes[ENRICHED]):
+        for container in (SHARED_CONTAINER, *zone.data_integrations):
+            layer.grant_write(factory.principal, container)
+    lakes[EXTERNAL].grant_read(factory.principal, SHARED_CONTAINER)
+    vault.grant_secrets_read(factory.principal)
+    return factory
+
+
+def _deploy_synapse(
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    baseline: ServiceBaseline,
+    lakes: dict[str, DataLake],
+    tenant: pulumi.Output[str],
+    contract: ZoneContract,
+) -> SynapseWorkspace:
+    settings = zone.services.synapse
+    work = lakes[WORKSPACE]
+    workspace = SynapseWorkspace(
+        f"{zone.name}-synapse",
+        SynapseWorkspaceArgs(
+            baseline=baseline,
+            default_lake_id=work.id,
+            default_lake_dfs_endpoint=work.dfs_endpoint,
+            default_filesystem=SYNAPSE_FILESYSTEM,
+            tenant_id=tenant,
+            spark=SparkPoolSettings(
+                spark_version=settings.spark_version,
+                node_size=settings.node_size,
+                min_nodes=settings.min_nodes,
+                max_nodes=settings.max_nodes,
+                auto_pause_minutes=settings.auto_pause_minutes,
+            ),
+            lakes={RAW: lakes[RAW].id, ENRICHED: lakes[ENRICHED].id},
+            purview_id=contract.purview_id,
+            sql_admin_group_name=settings.sql_admin_group_name,
+            sql_admin_group_object_id=(
+                str(settings.sql_admin_group_object_id) if settings.sql_admin_group_object_id else None
+            ),
+            after=[work.containers[SYNAPSE_FILESYSTEM]],
+        ),
+        opts=scope.opts(),
+    )
+    # Synapse builds the data products: it reads the integrated layers, which only integration
+    # writes, and writes its own filesystem and the product containers of the workspace lake.
+    lakes[RAW].grant_read(workspace.principal)
+    lakes[ENRICHED].grant_read(workspace.principal)
+    for container in (SYNAPSE_FILESYSTEM, *zone.data_products):
+        work.grant_write(workspace.principal, container)
+    return workspace
+
+
+def _deploy_lakes(
+    scope: ZoneScope, zone: LandingZoneConfig, storage: ServiceBaseline, external: ServiceBaseline
+) -> dict[str, DataLake]:
+    settings = {
+        "sku": zone.lake.redundancy,
+        "cool_after_days": zone.lake.cool_after_days,
+        "archive_after_days": zone.lake.archive_after_days,
+        "soft_delete_days": zone.lake.soft_delete_days,
+    }
+    integration_containers = [SHARED_CONTAINER, *zone.data_integrations]
+    workspace_containers = [SHARED_CONTAINER, *zone.data_products]
+    if zone.services.synapse.enabled:
+        workspace_containers.insert(1, SYNAPSE_FILESYSTEM)
+    layers: dict[str, tuple[str, Sequence[str]]] = {
+        RAW: ("raw", integration_containers),
+        ENRICHED: ("encur", integration_containers),
+        WORKSPACE: ("work", workspace_containers),
+    }
+    lakes = {
+        key: DataLake(
+            f"{zone.name}-lake-{key}",
+            DataLakeArgs(baseline=storage, purpose=purpose, containers=containers, **settings),
+            opts=scope.opts(),
+        )
+        for key, (purpose, containers) in layers.items()
+    }
+    # Partners drop files here; integration moves them on. A flat namespace keeps blob versioning.
+    lakes[EXTERNAL] = DataLake(
+        f"{zone.name}-lake-{EXTERNAL}",
+        DataLakeArgs(
+            baseline=external, purpose="ext", hierarchical_namespace=False, containers=[SHARED_CONTAINER], **settings
+        ),
+        opts=scope.opts(),
+    )
+    return lakes
+
+
+def _peer_with_management(
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    contract: ZoneContract,
+    network_baseline: ServiceBaseline,
+    spoke: SpokeNetwork,
+    writes: _VnetWrites,
+) -> None:
+    gateway = zone.use_management_gateway
+    outgoing = VnetPeering(
+        f"{zone.name}-to-{MANAGEMENT_ZONE}",
+        VnetPeeringArgs(
+            baseline=network_baseline,
+            local_vnet_name=spoke.vnet_name,
+            local_zone=zone.name,
+            remote_zone=MANAGEMENT_ZONE,
+            remote_vnet_id=contract.hub_vnet_id,
+            use_remote_gateways=gateway,
+            after=writes.after(zone.name),
+        ),
+        opts=scope.opts(),
+    )
+    writes.record(zone.name, outgoing)
+    # The way back lives on the management VNet, in its resource group, so a landing stack needs write
+    # access there; the management stack does not have to know its landing zones in advance.
+    incoming = VnetPeering(
+        f"{MANAGEMENT_ZONE}-to-{zone.name}",
+        VnetPeeringArgs(
+            baseline=dataclasses.replace(network_baseline, resource_group_name=contract.hub_resource_group_name),
+            # Through the id, so the peering also waits for the hub VNet when the name is known up front.
+            local_vnet_name=pulumi.Output.all(contract.hub_vnet_id, contract.hub_vnet_name).apply(lambda hub: hub[1]),
+            local_zone=MANAGEMENT_ZONE,
+            remote_zone=zone.name,
+            remote_vnet_id=spoke.id,
+            allow_gateway_transit=gateway,
+            after=writes.after(MANAGEMENT_ZONE),
+        ),
+        opts=scope.opts(),
+    )
+    writes.record(MANAGEMENT_ZONE, incoming)
+
+
+def _peer(local: _Spoke, remote_zone: str, remote_vnet_id: pulumi.Input[str], writes: _VnetWrites) -> None:
+    peering = VnetPeering(
+        f"{local.zone}-to-{remote_zone}",
+        VnetPeeringArgs(
+            baseline=local.baseline,
+            local_vnet_name=local.vnet_name,
+            local_zone=local.zone,
+            remote_zone=remote_zone,
+            remote_vnet_id=remote_vnet_id,
+            after=writes.after(local.zone),
+        ),
+        opts=local.scope.opts(),
+    )
+    writes.record(local.zone, peering)
+
+
+def _peer_mesh(spokes: Sequence[_Spoke], writes: _VnetWrites) -> None:
+    for local in spokes:
+        for remote in spokes:
+            if remote.zone != local.zone:
+                _peer(local, remote.zone, remote.vnet_id, writes)
+
+
+def _peer_with_other_zones(config: PlatformConfig, local: _Spoke, writes: _VnetWrites) -> None:
+    subscription = authorization.get_client_config_output().subscription_id
+    for other in config.landing_zones:
+        if other.name == local.zone:
+            continue
+        namer = ZoneScope(config, other.name).namer
+        group = namer.name("resource_group", NETWORK_GROUP)
+        vnet = spoke_vnet_name(namer)
+        remote_id = subscription.apply(
+            lambda sub, group=group, vnet=vnet: (
+                f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{vnet}"
+            )
+        )
+        _peer(local, other.name, remote_id, writes)

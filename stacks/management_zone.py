@@ -1,39 +1,197 @@
-"""The data management landing zone (DMLZ)."""
+"""The data management landing zone (DMLZ): hub network, egress and DNS, governance, shared services, monitoring.
+
+Two shapes, chosen by ``management.firewall.enabled``:
+
+- own hub: the zone runs Azure Firewall (egress and DNS proxy for every landing zone) and hosts every
+  private DNS zone the platform needs, linked to its VNet;
+- bring your own hub: the enterprise connectivity hub already does both, so the zone creates no
+  firewall, no public IP, no firewall subnet and no DNS zones. It routes to the hub's firewall, uses
+  the hub's DNS servers, registers its private endpoints in the hub's zones and peers its VNet to the
+  hub's (the hub side of that peering belongs to the hub's owner).
+"""
 
 from __future__ import annotations
 
-import pulumi
+from dataclasses import dataclass
+from typing import Any
 
-from components.baseline import ServiceBaseline
+import pulumi
+from pulumi_azure_native import resources
+
+from components.baseline import PrivateEndpointPlacement, user_assigned_identity
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from components.core.dns_zones import platform_zones
+from components.firewall import Firewall, FirewallArgs
+from components.hub_network import HubNetwork, HubNetworkArgs
+from components.key_vault import KeyVault, KeyVaultArgs
 from components.log_analytics import LogAnalytics, LogAnalyticsArgs
+from components.private_dns import PrivateDns, PrivateDnsArgs
+from components.purview import Purview, PurviewArgs
+from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 from stacks.config import PlatformConfig
+from stacks.config.model import ExistingHubConfig
 from stacks.contract import ZoneContract
-from stacks.zone_scope import ZoneScope
+from stacks.zone_scope import ZoneScope, tenant_id
 
 ZONE = "mgmt"
 
 
+@dataclass
+class EgressAndDns:
+    """Where the zone's traffic leaves, who answers its DNS, and where private endpoints register."""
+
+    firewall_private_ip: pulumi.Output[str]
+    dns_servers: pulumi.Output[list[str]]
+    zone_ids: dict[str, pulumi.Input[str]]
+
+
+def platform_address_spaces(config: PlatformConfig) -> list[str]:
+    """Every address space the firewall lets out: this zone's and each configured landing zone's."""
+    spaces = [config.management.network.address_space] + [zone.address_space for zone in config.landing_zones]
+    return [str(space) for space in spaces]
+
+
 def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     scope = ZoneScope(config, ZONE)
-    monitoring_group = scope.resource_group("monitoring")
+    management = config.management
+    hub = management.existing_hub
+    network_group = scope.resource_group("network")
+
+    # The workspace sits behind a private endpoint in the services subnet, yet everything before it,
+    # the network included, sends diagnostics to it: its id is filled in once it exists.
+    workspace_id, resolve_workspace_id = pulumi.deferred_output()
+    # The services subnet's route needs the firewall's IP, and the firewall needs this VNet's firewall
+    # subnet: the route is filled in once the firewall exists, so nothing reaches out before egress does.
+    egress_ip, resolve_egress_ip = pulumi.deferred_output()
+
+    network = HubNetwork(
+        f"{ZONE}-network",
+        HubNetworkArgs(
+            baseline=scope.baseline(
+                network_group, component="network", placement=None, log_analytics_workspace_id=workspace_id
+            ),
+            address_space=str(management.network.address_space),
+            services_subnet_prefix=str(management.network.services_subnet),
+            egress_next_hop_ip=egress_ip,
+            firewall_subnet_prefix=None if hub else str(management.network.firewall_subnet),
+            # With its own firewall the zone resolves through Azure DNS and the zones linked to its VNet.
+            dns_servers=[str(server) for server in hub.dns_servers] if hub else [],
+            remote_hub_vnet_id=hub.hub_vnet_id if hub else None,
+        ),
+    )
+    if hub is None:
+        egress = _own_egress_and_dns(scope, config, network, network_group, workspace_id)
+    else:
+        egress = _existing_hub(hub)
+    resolve_egress_ip(egress.firewall_private_ip)
+
+    placement = PrivateEndpointPlacement(subnet_id=network.services_subnet_id, dns_zone_ids=egress.zone_ids)
     monitoring = LogAnalytics(
         f"{ZONE}-monitoring",
         LogAnalyticsArgs(
-            baseline=ServiceBaseline(scope.namer, monitoring_group.name, config.location, scope.tags("monitoring")),
-            retention_days=config.management.log_retention_days,
+            baseline=scope.baseline(
+                scope.resource_group("monitoring"),
+                component="monitoring",
+                placement=placement,
+                log_analytics_workspace_id=None,
+            ),
+            retention_days=management.log_retention_days,
+            # Only the zone whose private endpoints register in the Azure Monitor zones may host the scope.
+            private_link_scope=True,
         ),
     )
-    empty = pulumi.Output.from_input("")
-    return ZoneContract(
-        hub_vnet_id=empty,
-        hub_vnet_name=empty,
-        hub_resource_group_name=empty,
-        firewall_private_ip=empty,
-        dns_servers=pulumi.Output.from_input([]),
-        private_dns_zone_ids=pulumi.Output.from_input({}),
-        purview_id=empty,
-        purview_principal_id=empty,
-        log_analytics_workspace_id=monitoring.id,
-        key_vault_id=empty,
-        container_registry_id=empty,
+    resolve_workspace_id(monitoring.id)
+
+    governance_group = scope.resource_group("governance")
+    governance_baseline = scope.baseline(
+        governance_group, component="governance", placement=placement, log_analytics_workspace_id=workspace_id
     )
+    key_vault = KeyVault(f"{ZONE}-vault", KeyVaultArgs(baseline=governance_baseline, tenant_id=tenant_id()))
+    purview = Purview(f"{ZONE}-purview", PurviewArgs(baseline=governance_baseline))
+    # Purview reads the credentials of its scans from the governance vault.
+    key_vault.grant_secrets_read(purview.principal)
+
+    shared_group = scope.resource_group("shared")
+    shared_baseline = scope.baseline(
+        shared_group, component="shared", placement=placement, log_analytics_workspace_id=workspace_id
+    )
+    registry = ContainerRegistry(f"{ZONE}-registry", ContainerRegistryArgs(baseline=shared_baseline))
+    SynapsePrivateLinkHub(f"{ZONE}-synapse-hub", SynapsePrivateLinkHubArgs(baseline=shared_baseline))
+    _, automation = user_assigned_identity(
+        shared_group,
+        f"{ZONE}-automation",
+        identity_name=scope.namer.name("user_assigned_identity", "automation"),
+        resource_group_name=shared_group.name,
+        location=config.location,
+        tags=scope.tags("shared"),
+    )
+    # Automation publishes the platform's images; each consumer is granted pull on its own.
+    registry.grant_push(automation)
+
+    return ZoneContract(
+        hub_vnet_id=network.vnet_id,
+        # From the resource, not the namer, so consumers of the name wait for the VNet to exist.
+        hub_vnet_name=network.vnet.name,
+        hub_resource_group_name=network_group.name,
+        firewall_private_ip=egress.firewall_private_ip,
+        dns_servers=egress.dns_servers,
+        private_dns_zone_ids=_as_output(egress.zone_ids),
+        purview_id=purview.id,
+        purview_principal_id=purview.principal_id,
+        log_analytics_workspace_id=monitoring.id,
+        key_vault_id=key_vault.id,
+        container_registry_id=registry.id,
+    )
+
+
+def _own_egress_and_dns(
+    scope: ZoneScope,
+    config: PlatformConfig,
+    network: HubNetwork,
+    network_group: resources.ResourceGroup,
+    workspace_id: pulumi.Input[str],
+) -> EgressAndDns:
+    settings = config.management.firewall
+    firewall = Firewall(
+        f"{ZONE}-firewall",
+        FirewallArgs(
+            baseline=scope.baseline(
+                network_group, component="firewall", placement=None, log_analytics_workspace_id=workspace_id
+            ),
+            subnet_id=network.firewall_subnet_id,
+            source_addresses=platform_address_spaces(config),
+            tier=settings.tier,
+            idps_mode=settings.idps_mode,
+            additional_allowed_fqdns=settings.additional_allowed_fqdns,
+        ),
+    )
+    dns = PrivateDns(
+        f"{ZONE}-dns",
+        PrivateDnsArgs(
+            baseline=scope.baseline(
+                scope.resource_group("dns"), component="dns", placement=None, log_analytics_workspace_id=None
+            ),
+            zones=platform_zones(config.location),
+            virtual_network_id=network.vnet_id,
+            virtual_network_name=network.vnet_name,
+        ),
+    )
+    return EgressAndDns(
+        firewall_private_ip=firewall.private_ip,
+        # Every landing zone asks the firewall's DNS proxy, which resolves through the zones linked here.
+        dns_servers=firewall.private_ip.apply(lambda ip: [ip]),
+        zone_ids=dict(dns.zone_ids),
+    )
+
+
+def _existing_hub(hub: ExistingHubConfig) -> EgressAndDns:
+    # The config checks have already proved that the hub provides every zone the platform needs.
+    return EgressAndDns(
+        firewall_private_ip=pulumi.Output.from_input(str(hub.firewall_private_ip)),
+        dns_servers=pulumi.Output.from_input([str(server) for server in hub.dns_servers]),
+        zone_ids=dict(hub.private_dns_zone_ids),
+    )
+
+
+def _as_output(values: dict[str, pulumi.Input[str]]) -> pulumi.Output[dict[str, Any]]:
+    return pulumi.Output.all(**values).apply(dict)

@@ -44,9 +44,7 @@ class ServiceBaseline:
 class SecureComponent(pulumi.ComponentResource):
     """Base class of every service component; gives children the baseline in one call."""
 
-    def __init__(
-        self, token: str, name: str, baseline: ServiceBaseline, opts: pulumi.ResourceOptions | None
-    ) -> None:
+    def __init__(self, token: str, name: str, baseline: ServiceBaseline, opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(token, name, None, opts)
         self._name = name
         self.baseline = baseline
@@ -149,4 +147,3 @@ class SecureComponent(pulumi.ComponentResource):
             role=role,
             principal=principal,
         )
-

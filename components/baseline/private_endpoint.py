@@ -62,8 +62,7 @@ def private_endpoint(
         private_endpoint_name=endpoint.name,
         resource_group_name=resource_group_name,
         private_dns_zone_configs=[
-            {"name": zone_resource_label(zone), "private_dns_zone_id": placement.dns_zone_ids[zone]}
-            for zone in zones
+            {"name": zone_resource_label(zone), "private_dns_zone_id": placement.dns_zone_ids[zone]} for zone in zones
         ],
         opts=pulumi.ResourceOptions(parent=endpoint),
     )

@@ -99,8 +99,20 @@ HYPERSCALE_SKUS: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 # Serverless Hyperscale: max vCores -> smallest allowed min vCores.
 HYPERSCALE_SERVERLESS_MIN_VCORES: dict[int, float] = {
-    2: 0.5, 4: 0.5, 6: 0.75, 8: 1.0, 10: 1.25, 12: 1.5, 14: 1.75, 16: 2.0,
-    18: 2.25, 20: 2.25, 24: 3.0, 32: 4.0, 40: 5.0, 80: 10.0,
+    2: 0.5,
+    4: 0.5,
+    6: 0.75,
+    8: 1.0,
+    10: 1.25,
+    12: 1.5,
+    14: 1.75,
+    16: 2.0,
+    18: 2.25,
+    20: 2.25,
+    24: 3.0,
+    32: 4.0,
+    40: 5.0,
+    80: 10.0,
 }
 # Only standard-series has documented zone redundancy everywhere zones exist.
 HYPERSCALE_ZONE_REDUNDANT_SKUS = frozenset({"HS_Gen5", "HS_S_Gen5"})

@@ -51,6 +51,7 @@ RULES: dict[str, NameRule] = {
     "firewall_policy": NameRule("afwp", 1, 80, _ALNUM_DASH_NET),
     "public_ip": NameRule("pip", 1, 80, _ALNUM_DASH_NET),
     "private_endpoint": NameRule("pep", 2, 64, _ALNUM_DASH_NET),
+    "managed_private_endpoint": NameRule("mpe", 1, 127, r"[A-Za-z0-9_][A-Za-z0-9_-]*"),
     "peering": NameRule("peer", 1, 80, _ALNUM_DASH_NET),
     "storage_account": NameRule("st", 3, 24, r"[a-z0-9]{3,24}", "", True, True),
     "key_vault": NameRule("kv", 3, 24, r"[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]", "-", True, True),

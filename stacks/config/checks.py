@@ -13,6 +13,7 @@ from stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlan
 MANAGEMENT_ZONE = "mgmt"
 # The longest purpose any stack passes to the namer; checking it proves every shorter one fits.
 LONGEST_PURPOSE = "encur"
+SQL_RESERVED_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
 # Containers the landing zone creates on its own (shared landing area, Synapse's default filesystem).
 RESERVED_CONTAINERS = frozenset({"data", "synapse"})
 
@@ -35,15 +36,20 @@ def _check_role(config: PlatformConfig) -> list[ConfigProblem]:
     problems = []
     if config.role == "landing":
         if not config.management_stack:
-            problems.append(ConfigProblem(
-                "managementStack", "required when role is 'landing': the <org>/<project>/<stack> of the management zone"
-            ))
+            problems.append(
+                ConfigProblem(
+                    "managementStack",
+                    "required when role is 'landing': the <org>/<project>/<stack> of the management zone",
+                )
+            )
         names = [z.name for z in config.landing_zones]
         if config.landing_zone not in names:
-            problems.append(ConfigProblem(
-                "landingZone",
-                f"must name the landing zone this stack deploys, one of: {', '.join(names) or '(none configured)'}",
-            ))
+            problems.append(
+                ConfigProblem(
+                    "landingZone",
+                    f"must name the landing zone this stack deploys, one of: {', '.join(names) or '(none configured)'}",
+                )
+            )
     elif config.landing_zone is not None:
         problems.append(ConfigProblem("landingZone", f"only used with role 'landing', not '{config.role}'"))
     return problems
@@ -61,7 +67,9 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
             problems.append(ConfigProblem("landingZones", f"landing zone name {name!r} is used {count} times"))
         if name == MANAGEMENT_ZONE:
             problems.append(ConfigProblem("landingZones", f"{MANAGEMENT_ZONE!r} is reserved for the management zone"))
-    zones = [(MANAGEMENT_ZONE, "prefix")] + [(z.name, f"landingZones[{i}].name") for i, z in enumerate(config.landing_zones)]
+    zones = [(MANAGEMENT_ZONE, "prefix")] + [
+        (z.name, f"landingZones[{i}].name") for i, z in enumerate(config.landing_zones)
+    ]
     for zone, key in zones:
         namer = Namer(config.prefix, config.environment, zone, config.name_seed)
         for kind in RULES:
@@ -80,19 +88,26 @@ def _check_management_network(config: PlatformConfig) -> list[ConfigProblem]:
     if config.management.firewall.enabled:
         subnets["firewallSubnet"] = net.firewall_subnet
         if net.firewall_subnet.prefixlen > 26:
-            problems.append(ConfigProblem(
-                "management.network.firewallSubnet",
-                f"{net.firewall_subnet} is smaller than the /26 Azure Firewall requires",
-            ))
+            problems.append(
+                ConfigProblem(
+                    "management.network.firewallSubnet",
+                    f"{net.firewall_subnet} is smaller than the /26 Azure Firewall requires",
+                )
+            )
     for key, subnet in subnets.items():
         if not subnet.subnet_of(net.address_space):
-            problems.append(ConfigProblem(
-                f"management.network.{key}", f"{subnet} is not inside the VNet address space {net.address_space}"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"management.network.{key}", f"{subnet} is not inside the VNet address space {net.address_space}"
+                )
+            )
     if len(subnets) == 2 and net.services_subnet.overlaps(net.firewall_subnet):
-        problems.append(ConfigProblem(
-            "management.network.servicesSubnet", f"{net.services_subnet} overlaps firewallSubnet {net.firewall_subnet}"
-        ))
+        problems.append(
+            ConfigProblem(
+                "management.network.servicesSubnet",
+                f"{net.services_subnet} overlaps firewallSubnet {net.firewall_subnet}",
+            )
+        )
     return problems
 
 
@@ -101,48 +116,61 @@ def _check_hub(config: PlatformConfig) -> list[ConfigProblem]:
     hub = management.existing_hub
     if management.firewall.enabled:
         if hub is not None:
-            return [ConfigProblem(
-                "management.existingHub",
-                "set only when management.firewall.enabled is false; a zone uses either its own firewall or a hub's",
-            )]
+            return [
+                ConfigProblem(
+                    "management.existingHub",
+                    "set only when management.firewall.enabled is false; "
+                    "a zone uses either its own firewall or a hub's",
+                )
+            ]
         return []
     if hub is None:
-        return [ConfigProblem(
-            "management.existingHub",
-            "required when management.firewall.enabled is false: give firewallPrivateIp, dnsServers and "
-            "privateDnsZoneIds of the hub that provides egress and DNS",
-        )]
+        return [
+            ConfigProblem(
+                "management.existingHub",
+                "required when management.firewall.enabled is false: give firewallPrivateIp, dnsServers and "
+                "privateDnsZoneIds of the hub that provides egress and DNS",
+            )
+        ]
     problems = []
     needed = platform_zones(config.location)
     missing = [zone for zone in needed if zone not in hub.private_dns_zone_ids]
     if missing:
-        problems.append(ConfigProblem(
-            "management.existingHub.privateDnsZoneIds",
-            f"missing {len(missing)} zone id(s) the platform needs: {', '.join(missing[:8])}"
-            + (" ..." if len(missing) > 8 else ""),
-        ))
+        problems.append(
+            ConfigProblem(
+                "management.existingHub.privateDnsZoneIds",
+                f"missing {len(missing)} zone id(s) the platform needs: {', '.join(missing[:8])}"
+                + (" ..." if len(missing) > 8 else ""),
+            )
+        )
     for zone, zone_id in hub.private_dns_zone_ids.items():
         if not zone_id.lower().startswith("/subscriptions/") or not zone_id.lower().endswith(
             f"/providers/microsoft.network/privatednszones/{zone.lower()}"
         ):
-            problems.append(ConfigProblem(
-                f"management.existingHub.privateDnsZoneIds.{zone}",
-                "must be the resource id of that zone: /subscriptions/<id>/resourceGroups/<rg>/providers/"
-                f"Microsoft.Network/privateDnsZones/{zone}",
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"management.existingHub.privateDnsZoneIds.{zone}",
+                    "must be the resource id of that zone: /subscriptions/<id>/resourceGroups/<rg>/providers/"
+                    f"Microsoft.Network/privateDnsZones/{zone}",
+                )
+            )
     return problems
 
 
 def _check_address_plan(config: PlatformConfig) -> list[ConfigProblem]:
-    spaces: list[tuple[str, IPv4Network]] = [("management.network.addressSpace", config.management.network.address_space)]
+    spaces: list[tuple[str, IPv4Network]] = [
+        ("management.network.addressSpace", config.management.network.address_space)
+    ]
     spaces += [(f"landingZones[{i}].addressSpace", z.address_space) for i, z in enumerate(config.landing_zones)]
     problems = []
     for i, (key, space) in enumerate(spaces):
         for other_key, other in spaces[:i]:
             if space.overlaps(other):
-                problems.append(ConfigProblem(
-                    key, f"{space} overlaps {other_key} ({other}); peered VNets need disjoint address spaces"
-                ))
+                problems.append(
+                    ConfigProblem(
+                        key, f"{space} overlaps {other_key} ({other}); peered VNets need disjoint address spaces"
+                    )
+                )
     return problems
 
 
@@ -153,11 +181,14 @@ def _check_peerings(config: PlatformConfig) -> list[ConfigProblem]:
     per_management = count + hub_peering
     worst = max(per_landing_zone, per_management)
     if worst > azure_facts.MAX_PEERINGS_PER_VNET:
-        return [ConfigProblem(
-            "landingZones",
-            f"{count} landing zones need {worst} peerings on one VNet in a full mesh; Azure allows "
-            f"{azure_facts.MAX_PEERINGS_PER_VNET}, so at most {azure_facts.MAX_PEERINGS_PER_VNET - hub_peering} zones",
-        )]
+        return [
+            ConfigProblem(
+                "landingZones",
+                f"{count} landing zones need {worst} peerings on one VNet in a full mesh; Azure allows "
+                f"{azure_facts.MAX_PEERINGS_PER_VNET}, "
+                f"so at most {azure_facts.MAX_PEERINGS_PER_VNET - hub_peering} zones",
+            )
+        ]
     return []
 
 
@@ -171,36 +202,50 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
         plan = dict(zone.subnets)
     for role, subnet in zone.subnets.items():
         if not subnet.subnet_of(zone.address_space):
-            problems.append(ConfigProblem(
-                f"{key}.subnets.{role}", f"{subnet} is not inside the zone's address space {zone.address_space}"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.subnets.{role}", f"{subnet} is not inside the zone's address space {zone.address_space}"
+                )
+            )
         if subnet.prefixlen > SMALLEST_SUBNET_PREFIX_LENGTH:
-            problems.append(ConfigProblem(
-                f"{key}.subnets.{role}", f"{subnet} is smaller than the /{SMALLEST_SUBNET_PREFIX_LENGTH} Azure allows"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.subnets.{role}",
+                    f"{subnet} is smaller than the /{SMALLEST_SUBNET_PREFIX_LENGTH} Azure allows",
+                )
+            )
     roles = list(plan)
     for i, role in enumerate(roles):
         for other in roles[:i]:
             if plan[role].overlaps(plan[other]):
-                problems.append(ConfigProblem(f"{key}.subnets.{role}", f"{plan[role]} overlaps subnet {other} ({plan[other]})"))
+                problems.append(
+                    ConfigProblem(f"{key}.subnets.{role}", f"{plan[role]} overlaps subnet {other} ({plan[other]})")
+                )
     for field in ("data_integrations", "data_products"):
         alias = "dataIntegrations" if field == "data_integrations" else "dataProducts"
         for name, count in Counter(getattr(zone, field)).items():
             if count > 1:
                 problems.append(ConfigProblem(f"{key}.{alias}", f"{name!r} is listed {count} times"))
         for name in sorted(RESERVED_CONTAINERS.intersection(getattr(zone, field))):
-            problems.append(ConfigProblem(
-                f"{key}.{alias}", f"{name!r} is the name of a container every lake already has; choose another"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.{alias}", f"{name!r} is the name of a container every lake already has; choose another"
+                )
+            )
     if zone.lake.archive_after_days <= zone.lake.cool_after_days:
-        problems.append(ConfigProblem(
-            f"{key}.lake.archiveAfterDays",
-            f"{zone.lake.archive_after_days} must be later than coolAfterDays ({zone.lake.cool_after_days})",
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.lake.archiveAfterDays",
+                f"{zone.lake.archive_after_days} must be later than coolAfterDays ({zone.lake.cool_after_days})",
+            )
+        )
     if zone.lake.redundancy in ("Standard_ZRS", "Standard_GZRS") and not azure_facts.region(config.location).has_zones:
-        problems.append(ConfigProblem(
-            f"{key}.lake.redundancy", f"{zone.lake.redundancy} needs availability zones, which {config.location} lacks"
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.lake.redundancy",
+                f"{zone.lake.redundancy} needs availability zones, which {config.location} lacks",
+            )
+        )
     problems += _check_services(config, f"{key}.services", zone)
     return problems
 
@@ -212,85 +257,148 @@ def _check_services(config: PlatformConfig, key: str, zone: LandingZoneConfig) -
     if synapse.enabled:
         if synapse.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
             retired = " (retired)" if synapse.spark_version in azure_facts.RETIRED_SPARK_VERSIONS else ""
-            problems.append(ConfigProblem(
-                f"{key}.synapse.sparkVersion",
-                f"{synapse.spark_version!r}{retired} is not a supported Synapse Spark runtime; use "
-                f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))} (3.4 left support on 2026-03-31)",
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.synapse.sparkVersion",
+                    f"{synapse.spark_version!r}{retired} is not a supported Synapse Spark runtime; use "
+                    f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))} (3.4 left support on 2026-03-31)",
+                )
+            )
         if synapse.min_nodes > synapse.max_nodes:
-            problems.append(ConfigProblem(
-                f"{key}.synapse.minNodes", f"{synapse.min_nodes} is above maxNodes ({synapse.max_nodes})"
-            ))
+            problems.append(
+                ConfigProblem(f"{key}.synapse.minNodes", f"{synapse.min_nodes} is above maxNodes ({synapse.max_nodes})")
+            )
         if (synapse.sql_admin_group_name is None) != (synapse.sql_admin_group_object_id is None):
-            problems.append(ConfigProblem(
-                f"{key}.synapse.sqlAdminGroupName", "give both sqlAdminGroupName and sqlAdminGroupObjectId, or neither"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.synapse.sqlAdminGroupName",
+                    "give both sqlAdminGroupName and sqlAdminGroupObjectId, or neither",
+                )
+            )
     if services.sql_hyperscale.enabled:
         problems += _check_hyperscale(config, f"{key}.sqlHyperscale", services.sql_hyperscale)
     cosmos = services.cosmos
     if cosmos.enabled:
         for name, count in Counter(c.name for c in cosmos.containers).items():
             if count > 1:
-                problems.append(ConfigProblem(f"{key}.cosmos.containers", f"container {name!r} is listed {count} times"))
+                problems.append(
+                    ConfigProblem(f"{key}.cosmos.containers", f"container {name!r} is listed {count} times")
+                )
         if cosmos.zone_redundant and not azure_facts.region(config.location).has_zones:
-            problems.append(ConfigProblem(
-                f"{key}.cosmos.zoneRedundant", f"{config.location} has no availability zones"
-            ))
+            problems.append(
+                ConfigProblem(f"{key}.cosmos.zoneRedundant", f"{config.location} has no availability zones")
+            )
         if not cosmos.containers:
-            problems.append(ConfigProblem(f"{key}.cosmos.containers", "list at least one container when cosmos is enabled"))
+            problems.append(
+                ConfigProblem(f"{key}.cosmos.containers", "list at least one container when cosmos is enabled")
+            )
+        for i, container in enumerate(cosmos.containers):
+            if container.analytical_ttl_seconds == 0:
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.cosmos.containers[{i}].analyticalTtlSeconds",
+                        "0 switches the analytical store off, which cannot be undone on an existing container; "
+                        "use -1 (keep items) or a number of seconds",
+                    )
+                )
+            if container.default_ttl_seconds == 0:
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.cosmos.containers[{i}].defaultTtlSeconds",
+                        "Cosmos DB rejects 0; use -1 (TTL on, no default expiry), a number of seconds, or leave it out",
+                    )
+                )
     ml = services.machine_learning
     if ml.enabled and not services.synapse.enabled and not services.data_factory.enabled:
-        problems.append(ConfigProblem(
-            f"{key}.machineLearning.enabled", "needs synapse or dataFactory in the same zone to feed it data"
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.machineLearning.enabled", "needs synapse or dataFactory in the same zone to feed it data"
+            )
+        )
     return problems
 
 
 def _check_hyperscale(config: PlatformConfig, key: str, sql: SqlHyperscaleConfig) -> list[ConfigProblem]:
     problems = []
+    if sql.admin_group_object_id.int == 0:
+        problems.append(
+            ConfigProblem(
+                f"{key}.adminGroupObjectId", "required: the object id of the Entra group that administers the server"
+            )
+        )
+    if sql.database_name.lower() in SQL_RESERVED_DATABASES:
+        problems.append(ConfigProblem(f"{key}.databaseName", f"{sql.database_name!r} is a system database name"))
     if sql.sku not in azure_facts.HYPERSCALE_SKUS:
-        return [ConfigProblem(
-            f"{key}.sku",
-            f"{sql.sku!r} is not a Hyperscale SKU; use one of {', '.join(azure_facts.HYPERSCALE_SKUS)}",
-        )]
+        family, _, vcores = sql.sku.rpartition("_")
+        hint = (
+            f"; give the vCores separately: sku {family}, vcores {vcores}"
+            if family in azure_facts.HYPERSCALE_SKUS and vcores.isdigit()
+            else ""
+        )
+        return [
+            *problems,
+            ConfigProblem(
+                f"{key}.sku",
+                f"{sql.sku!r} is not a Hyperscale SKU; use one of {', '.join(azure_facts.HYPERSCALE_SKUS)}{hint}",
+            ),
+        ]
     _, allowed = azure_facts.HYPERSCALE_SKUS[sql.sku]
     if sql.vcores not in allowed:
-        problems.append(ConfigProblem(
-            f"{key}.vcores", f"{sql.vcores} vCores is not offered for {sql.sku}; allowed: {', '.join(map(str, allowed))}"
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.vcores",
+                f"{sql.vcores} vCores is not offered for {sql.sku}; allowed: {', '.join(map(str, allowed))}",
+            )
+        )
     serverless = sql.sku == "HS_S_Gen5"
     if serverless and sql.vcores in allowed:
         floor = azure_facts.HYPERSCALE_SERVERLESS_MIN_VCORES[sql.vcores]
         if sql.min_vcores is None or not floor <= sql.min_vcores <= sql.vcores:
-            problems.append(ConfigProblem(
-                f"{key}.minVcores", f"serverless {sql.sku}_{sql.vcores} needs minVcores between {floor} and {sql.vcores}"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.minVcores",
+                    f"serverless {sql.sku}_{sql.vcores} needs minVcores between {floor} and {sql.vcores}",
+                )
+            )
     elif not serverless and sql.min_vcores is not None:
         problems.append(ConfigProblem(f"{key}.minVcores", "only applies to serverless Hyperscale (sku HS_S_Gen5)"))
     region = azure_facts.region(config.location)
     if sql.zone_redundant:
         if not region.has_zones:
-            problems.append(ConfigProblem(
-                f"{key}.zoneRedundant", f"{config.location} has no availability zones; set zoneRedundant to false"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.zoneRedundant", f"{config.location} has no availability zones; set zoneRedundant to false"
+                )
+            )
         if sql.sku not in azure_facts.HYPERSCALE_ZONE_REDUNDANT_SKUS:
-            problems.append(ConfigProblem(
-                f"{key}.zoneRedundant", f"{sql.sku} has no documented zone redundancy; use HS_Gen5 or HS_S_Gen5"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.zoneRedundant", f"{sql.sku} has no documented zone redundancy; use HS_Gen5 or HS_S_Gen5"
+                )
+            )
         if sql.high_availability_replicas < 1:
-            problems.append(ConfigProblem(
-                f"{key}.highAvailabilityReplicas", "zone-redundant Hyperscale needs at least 1 HA replica"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.highAvailabilityReplicas", "zone-redundant Hyperscale needs at least 1 HA replica"
+                )
+            )
         if sql.backup_storage_redundancy not in ("Zone", "GeoZone"):
-            problems.append(ConfigProblem(
-                f"{key}.backupStorageRedundancy", "zone-redundant Hyperscale needs Zone or GeoZone backup storage"
-            ))
+            problems.append(
+                ConfigProblem(
+                    f"{key}.backupStorageRedundancy", "zone-redundant Hyperscale needs Zone or GeoZone backup storage"
+                )
+            )
     if sql.backup_storage_redundancy in ("Zone", "GeoZone") and not region.has_zones:
-        problems.append(ConfigProblem(
-            f"{key}.backupStorageRedundancy", f"{sql.backup_storage_redundancy} needs zones, which {config.location} lacks"
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.backupStorageRedundancy",
+                f"{sql.backup_storage_redundancy} needs zones, which {config.location} lacks",
+            )
+        )
     if sql.backup_storage_redundancy in ("Geo", "GeoZone") and region.paired is None:
-        problems.append(ConfigProblem(
-            f"{key}.backupStorageRedundancy", f"{config.location} has no paired region for geo-redundant backups"
-        ))
+        problems.append(
+            ConfigProblem(
+                f"{key}.backupStorageRedundancy", f"{config.location} has no paired region for geo-redundant backups"
+            )
+        )
     return problems

@@ -15,7 +15,9 @@ from stacks.config.errors import NAMESPACE, ConfigError, ConfigProblem
 from stacks.config.model import PlatformConfig
 
 # Keys whose value is a string as typed; everything else arrives JSON-encoded from the CLI.
-_PLAIN_STRING_KEYS = frozenset({"prefix", "environment", "location", "role", "managementStack", "landingZone", "nameSeed"})
+_PLAIN_STRING_KEYS = frozenset(
+    {"prefix", "environment", "location", "role", "managementStack", "landingZone", "nameSeed"}
+)
 _OPTIONAL_STRING_KEYS = frozenset({"managementStack", "landingZone"})
 _HINTS = {
     "ip_v4_network": "expected a CIDR block such as 10.1.0.0/16 with no host bits set",
@@ -55,7 +57,7 @@ def parse_config(values: Mapping[str, str]) -> PlatformConfig:
     prefix = f"{NAMESPACE}:"
     for qualified, value in values.items():
         if qualified.startswith(prefix):
-            key = qualified[len(prefix):]
+            key = qualified[len(prefix) :]
             if value == "" and key in _OPTIONAL_STRING_KEYS:
                 continue  # Pulumi.yaml declares these with an empty default meaning "not set"
             raw[key] = _decode(key, value)

@@ -32,6 +32,8 @@ ShortName = Annotated[
     str,
     Field(pattern=r"^[a-z][a-z0-9]{1,9}$", description="2-10 lowercase letters or digits, starting with a letter"),
 ]
+
+
 def _container_name(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", value) or "--" in value:
         raise ValueError(
@@ -42,6 +44,9 @@ def _container_name(value: str) -> str:
 
 
 ContainerName = Annotated[str, AfterValidator(_container_name)]
+Fqdn = Annotated[
+    str, Field(pattern=r"^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$", max_length=253)
+]
 Region = Annotated[str, AfterValidator(_known_region)]
 
 
@@ -105,16 +110,19 @@ class SqlHyperscaleConfig(Model):
     short_term_retention_days: int = Field(7, ge=1, le=35)
 
 
+COSMOS_MAX_TTL_SECONDS = 2_147_483_647
+
+
 class CosmosContainerConfig(Model):
     name: str = Field(pattern=r"^[^/\\#?]{1,254}[^/\\#? ]$")
     partition_key: str = Field(pattern=r"^/[A-Za-z0-9_/]+$")
-    analytical_ttl_seconds: int = Field(-1, ge=-1)
-    default_ttl_seconds: int | None = Field(None, ge=-1)
+    analytical_ttl_seconds: int = Field(-1, ge=-1, le=COSMOS_MAX_TTL_SECONDS)
+    default_ttl_seconds: int | None = Field(None, ge=-1, le=COSMOS_MAX_TTL_SECONDS)
 
 
 class CosmosConfig(Model):
     enabled: bool = False
-    database_name: str = "customerservice"
+    database_name: str = Field("customerservice", pattern=r"^[^/\\#?]{1,254}[^/\\#? ]$")
     schema_type: Literal["WellDefined", "FullFidelity"] = "WellDefined"
     backup_tier: Literal["Continuous7Days", "Continuous30Days"] = "Continuous7Days"
     consistency: Literal["Session", "BoundedStaleness", "Strong", "ConsistentPrefix", "Eventual"] = "Session"
@@ -127,9 +135,10 @@ class MachineLearningConfig(Model):
     enabled: bool = False
     reuse_management_registry: bool = True
     isolation_mode: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = "AllowOnlyApprovedOutbound"
-    cluster_vm_size: str = "Standard_DS3_v2"
+    cluster_vm_size: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
     cluster_max_nodes: int = Field(4, ge=1, le=100)
-    allowed_outbound_fqdns: list[str] = Field(default_factory=lambda: ["pypi.org", "files.pythonhosted.org"])
+    # Only enforced with AllowOnlyApprovedOutbound; a leading "*." allows every subdomain.
+    allowed_outbound_fqdns: list[Fqdn] = Field(default_factory=lambda: ["pypi.org", "files.pythonhosted.org"])
 
 
 class ServicesConfig(Model):
@@ -143,6 +152,7 @@ class ServicesConfig(Model):
 class LakeConfig(Model):
     redundancy: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"] = "Standard_ZRS"
     cool_after_days: int = Field(90, ge=1)
+    # Zone-redundant accounts (ZRS, GZRS) have no Archive tier; their blobs move to Cold instead.
     archive_after_days: int = Field(365, ge=1)
     soft_delete_days: int = Field(14, ge=1, le=365)
 
@@ -159,6 +169,9 @@ class LandingZoneConfig(Model):
     # Only when the management VNet holds a VPN/ExpressRoute gateway the spoke should use: gateway
     # transit on the management side, remote gateways on the spoke side. Azure rejects it otherwise.
     use_management_gateway: bool = False
+    # Ranges outside the platform (on-premises, the enterprise hub) whose clients reach this zone's
+    # private endpoints; the platform's own VNets are always allowed.
+    client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
 
 
 class PlatformConfig(Model):

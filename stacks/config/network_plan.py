@@ -44,9 +44,7 @@ def landing_subnets(zone: LandingZoneConfig) -> dict[str, IPv4Network]:
     roles = subnet_roles(zone)
     unknown = sorted(set(zone.subnets) - set(roles))
     if unknown:
-        raise SubnetPlanError(
-            "subnets", f"unknown subnet role(s) {', '.join(unknown)}; roles are {', '.join(roles)}"
-        )
+        raise SubnetPlanError("subnets", f"unknown subnet role(s) {', '.join(unknown)}; roles are {', '.join(roles)}")
     plan = dict(zone.subnets)
     taken = list(plan.values())
     missing = [role for role in roles if role not in plan]

@@ -45,66 +45,151 @@ class Rule:
 _PUBLIC_OFF = ("Disabled", UNKNOWN)
 
 RULES: tuple[Rule, ...] = (
-    Rule("public-network-access", (
-        "azure-native:storage:StorageAccount", "azure-native:cosmosdb:DatabaseAccount", "azure-native:sql:Server",
-        "azure-native:synapse:Workspace", "azure-native:datafactory:Factory",
-        "azure-native:containerregistry:Registry", "azure-native:purview:Account",
-        "azure-native:machinelearningservices:Workspace",
-    ), "publicNetworkAccess", lambda v: v in _PUBLIC_OFF, "public network access is not disabled"),
-    Rule("public-network-access", ("azure-native:keyvault:Vault",), "properties.publicNetworkAccess",
-         lambda v: v in _PUBLIC_OFF, "public network access is not disabled"),
-    Rule("tls", ("azure-native:storage:StorageAccount",), "minimumTlsVersion", lambda v: v == "TLS1_2",
-         "minimum TLS is below 1.2"),
-    Rule("tls", ("azure-native:sql:Server",), "minimalTlsVersion", lambda v: v in ("1.2", "1.3"),
-         "minimum TLS is below 1.2"),
-    Rule("tls", ("azure-native:cosmosdb:DatabaseAccount",), "minimalTlsVersion", lambda v: v == "Tls12",
-         "minimum TLS is below 1.2"),
-    Rule("local-auth", ("azure-native:cosmosdb:DatabaseAccount",), "disableLocalAuth", lambda v: v is True,
-         "key authentication is on"),
-    Rule("local-auth", ("azure-native:containerregistry:Registry",), "adminUserEnabled", lambda v: v is False,
-         "admin user is enabled"),
-    Rule("anonymous-pull", ("azure-native:containerregistry:Registry",), "anonymousPullEnabled",
-         lambda v: v is False, "anonymous pull is enabled"),
-    Rule("entra-only", ("azure-native:synapse:Workspace",), "azureADOnlyAuthentication", lambda v: v is True,
-         "SQL authentication is allowed"),
-    Rule("entra-only", ("azure-native:sql:Server",), "administrators.azureADOnlyAuthentication",
-         lambda v: v is True, "SQL authentication is allowed"),
-    Rule("purge-protection", ("azure-native:keyvault:Vault",), "properties.enablePurgeProtection",
-         lambda v: v is True, "purge protection is off"),
+    Rule(
+        "public-network-access",
+        (
+            "azure-native:storage:StorageAccount",
+            "azure-native:cosmosdb:DatabaseAccount",
+            "azure-native:sql:Server",
+            "azure-native:synapse:Workspace",
+            "azure-native:datafactory:Factory",
+            "azure-native:containerregistry:Registry",
+            "azure-native:purview:Account",
+            "azure-native:machinelearningservices:Workspace",
+        ),
+        "publicNetworkAccess",
+        lambda v: v in _PUBLIC_OFF,
+        "public network access is not disabled",
+    ),
+    Rule(
+        "public-network-access",
+        ("azure-native:keyvault:Vault",),
+        "properties.publicNetworkAccess",
+        lambda v: v in _PUBLIC_OFF,
+        "public network access is not disabled",
+    ),
+    Rule(
+        "tls",
+        ("azure-native:storage:StorageAccount",),
+        "minimumTlsVersion",
+        lambda v: v == "TLS1_2",
+        "minimum TLS is below 1.2",
+    ),
+    Rule(
+        "tls",
+        ("azure-native:sql:Server",),
+        "minimalTlsVersion",
+        lambda v: v in ("1.2", "1.3"),
+        "minimum TLS is below 1.2",
+    ),
+    Rule(
+        "tls",
+        ("azure-native:cosmosdb:DatabaseAccount",),
+        "minimalTlsVersion",
+        lambda v: v == "Tls12",
+        "minimum TLS is below 1.2",
+    ),
+    Rule(
+        "local-auth",
+        ("azure-native:cosmosdb:DatabaseAccount",),
+        "disableLocalAuth",
+        lambda v: v is True,
+        "key authentication is on",
+    ),
+    Rule(
+        "local-auth",
+        ("azure-native:containerregistry:Registry",),
+        "adminUserEnabled",
+        lambda v: v is False,
+        "admin user is enabled",
+    ),
+    Rule(
+        "anonymous-pull",
+        ("azure-native:containerregistry:Registry",),
+        "anonymousPullEnabled",
+        lambda v: v is False,
+        "anonymous pull is enabled",
+    ),
+    Rule(
+        "entra-only",
+        ("azure-native:synapse:Workspace",),
+        "azureADOnlyAuthentication",
+        lambda v: v is True,
+        "SQL authentication is allowed",
+    ),
+    Rule(
+        "entra-only",
+        ("azure-native:sql:Server",),
+        "administrators.azureADOnlyAuthentication",
+        lambda v: v is True,
+        "SQL authentication is allowed",
+    ),
+    Rule(
+        "purge-protection",
+        ("azure-native:keyvault:Vault",),
+        "properties.enablePurgeProtection",
+        lambda v: v is True,
+        "purge protection is off",
+    ),
 )
 
 # Shared keys stay on only where a service cannot work without them; the reason lives in the component.
 _SHARED_KEY_ACCEPTED = {"machine_learning": "Azure ML's workspace store still needs shared key for its file share"}
 
 _STATEFUL = (
-    "azure-native:storage:StorageAccount", "azure-native:cosmosdb:DatabaseAccount", "azure-native:sql:Server",
-    "azure-native:sql:Database", "azure-native:keyvault:Vault", "azure-native:synapse:Workspace",
+    "azure-native:storage:StorageAccount",
+    "azure-native:cosmosdb:DatabaseAccount",
+    "azure-native:sql:Server",
+    "azure-native:sql:Database",
+    "azure-native:keyvault:Vault",
+    "azure-native:synapse:Workspace",
 )
 
 
 # Types whose diagnostic settings Azure accepts; every one of them must send to Log Analytics.
-DIAGNOSABLE = frozenset({
-    "azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup",
-    "azure-native:network:PublicIPAddress", "azure-native:network:AzureFirewall", "azure-native:keyvault:Vault",
-    "azure-native:containerregistry:Registry", "azure-native:purview:Account", "azure-native:synapse:Workspace",
-    "azure-native:synapse:BigDataPool", "azure-native:datafactory:Factory", "azure-native:sql:Database",
-    "azure-native:cosmosdb:DatabaseAccount", "azure-native:storage:StorageAccount",
-    "azure-native:operationalinsights:Workspace", "azure-native:machinelearningservices:Workspace",
-    "azure-native:applicationinsights:Component",
-})
+DIAGNOSABLE = frozenset(
+    {
+        "azure-native:network:VirtualNetwork",
+        "azure-native:network:NetworkSecurityGroup",
+        "azure-native:network:PublicIPAddress",
+        "azure-native:network:AzureFirewall",
+        "azure-native:keyvault:Vault",
+        "azure-native:containerregistry:Registry",
+        "azure-native:purview:Account",
+        "azure-native:synapse:Workspace",
+        "azure-native:synapse:BigDataPool",
+        "azure-native:datafactory:Factory",
+        "azure-native:sql:Database",
+        "azure-native:cosmosdb:DatabaseAccount",
+        "azure-native:storage:StorageAccount",
+        "azure-native:operationalinsights:Workspace",
+        "azure-native:machinelearningservices:Workspace",
+        "azure-native:applicationinsights:Component",
+    }
+)
+
+
+def _sends_to_workspace_itself(resource: RecordedResource) -> bool:
+    # Workspace-based Application Insights stores its telemetry in Log Analytics already; a diagnostic
+    # setting to the same workspace would only duplicate it (Azure Monitor documents this).
+    return resource.typ == "azure-native:applicationinsights:Component" and bool(
+        resource.inputs.get("workspaceResourceId")
+    )
 
 
 def missing_diagnostics(resources: Iterable[RecordedResource], ids: dict[tuple[str, str], str]) -> list[Finding]:
     """Only meaningful in update mode, where ids are known."""
     resources = list(resources)
-    targets = {
-        str(r.inputs.get("resourceUri")) for r in resources if r.typ == "azure-native:monitor:DiagnosticSetting"
-    }
+    targets = {str(r.inputs.get("resourceUri")) for r in resources if r.typ == "azure-native:monitor:DiagnosticSetting"}
     out = []
     for resource in resources:
         resource_id = ids.get((resource.typ, resource.name))
+        if _sends_to_workspace_itself(resource):
+            continue
         if resource.typ in DIAGNOSABLE and resource_id and resource_id not in targets:
-            out.append(Finding("medium", "diagnostics", resource.name, "no diagnostic setting sends it to Log Analytics"))
+            out.append(
+                Finding("medium", "diagnostics", resource.name, "no diagnostic setting sends it to Log Analytics")
+            )
     return out
 
 

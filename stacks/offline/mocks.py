@@ -8,6 +8,7 @@ engine returns only the inputs, so ids and computed outputs are unknown, as in `
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,15 @@ def _physical_name(args: MockResourceArgs) -> str:
         return str(args.inputs["resourceGroupName"])
     for key in ("resourceName", "name"):
         value = args.inputs.get(key)
+        if isinstance(value, str) and value:
+            return value
+    # Child resources also carry their parents' names (a container's accountName, a workspace's
+    # managedResourceGroupName) and the order of the inputs is not stable from run to run, so the key
+    # named after the type wins: containerName, workspaceName, virtualNetworkPeeringName.
+    words = re.findall(r"[A-Z][a-z0-9]*", args.typ.rsplit(":", 1)[-1])
+    for start in range(len(words)):
+        own = "".join(words[start:])
+        value = args.inputs.get(f"{own[0].lower()}{own[1:]}Name")
         if isinstance(value, str) and value:
             return value
     for key, value in args.inputs.items():
@@ -122,8 +132,11 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
     if kind == "Subnet":
         subnets[resource_id] = str(inputs.get("addressPrefix", ""))
     elif kind == "UserAssignedIdentity":
-        out.update(principalId=_stable_guid(resource_id, "principal"), clientId=_stable_guid(resource_id, "client"),
-                   tenantId=TENANT_ID)
+        out.update(
+            principalId=_stable_guid(resource_id, "principal"),
+            clientId=_stable_guid(resource_id, "client"),
+            tenantId=TENANT_ID,
+        )
     elif kind == "AzureFirewall":
         out["ipConfigurations"] = [
             {**config, "privateIPAddress": _first_usable(subnets.get(str(config.get("subnet", {}).get("id")), ""))}
@@ -155,6 +168,15 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
         out["instrumentationKey"] = _stable_guid(resource_id, "ikey")
     elif module == "network" and kind == "PublicIPAddress":
         out["ipAddress"] = "203.0.113.10"
+    elif module == "purview" and kind == "Account":
+        # Purview creates its ingestion storage account in a resource group it manages.
+        storage = f"scan{_stable_guid(resource_id, 'ingestion').replace('-', '')[:20]}"
+        out["ingestionStorage"] = {
+            **inputs.get("ingestionStorage", {}),
+            "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/managed-rg-{name}/providers/"
+            f"Microsoft.Storage/storageAccounts/{storage}",
+            "primaryEndpoint": f"https://{storage}.blob.core.windows.net/",
+        }
     return out
 
 

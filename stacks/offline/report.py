@@ -50,6 +50,7 @@ class Plan:
     exports: dict[str, Any]
     export_keys: list[str]
     peerings: set[tuple[str, str]]
+    data_paths: set[tuple[str, str, str]]
     seconds: float = 0.0
     peak_memory_mib: float = 0.0
 
@@ -72,9 +73,12 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
     # The stack resource is the engine's root, not something a person deploys.
     roots = [child for root in roots for child in (root.children if root.typ == STACK_TYPE else [root])]
     zone_of_name = {r.name: str(r.inputs.get("tags", {}).get("Zone", "")) for r in run.resources if r.custom}
+    known_zones = {zone for zone in zone_of_name.values() if zone}
     zones: dict[str, list[Node]] = defaultdict(list)
     for root in sorted(roots, key=lambda n: (not n.is_component, n.typ, n.name)):
-        zones[_zone(root, zone_of_name) or PLATFORM].append(root)
+        # Untagged roots (peerings) carry their zone as the first word of their logical name.
+        prefix = root.name.split("-", 1)[0]
+        zones[_zone(root, zone_of_name) or (prefix if prefix in known_zones else PLATFORM)].append(root)
     locked = {o.name for o in options.values() if o.protect}
     found = findings(run.resources, protects_state=protects_state, locked=locked)
     if not preview:
@@ -89,6 +93,7 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
         exports=run.exports,
         export_keys=run.export_keys,
         peerings=_peerings(run, zone_of_name),
+        data_paths=_data_paths(run, roots),
     )
 
 
@@ -120,6 +125,33 @@ def _peerings(run: OfflineRun, zone_of_name: dict[str, str]) -> set[tuple[str, s
     return pairs  # type: ignore[return-value]
 
 
+def _data_paths(run: OfflineRun, roots: list[Node]) -> set[tuple[str, str, str]]:
+    """(from component, to component, groupId) for every managed private endpoint: how data moves."""
+    owner: dict[tuple[str, str], str] = {}
+
+    def walk(node: Node, top: str) -> None:
+        owner[(node.typ, node.name)] = top
+        for child in node.children:
+            walk(child, top)
+
+    for root in roots:
+        walk(root, root.name)
+    owner_of_id = {resource_id: owner.get(key, "") for key, resource_id in run.mocks.ids.items()}
+    paths = set()
+    for resource in run.resources:
+        if resource.typ == "azure-native:datafactory:ManagedPrivateEndpoint":
+            target = resource.inputs.get("properties", {}).get("privateLinkResourceId")
+            group = resource.inputs.get("properties", {}).get("groupId", "")
+        elif resource.typ == "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint":
+            target, group = resource.inputs.get("private_link_resource_id"), resource.inputs.get("group_id", "")
+        else:
+            continue
+        source, destination = owner.get((resource.typ, resource.name)), owner_of_id.get(str(target))
+        if source and destination and source != destination:
+            paths.add((source, destination, str(group)))
+    return paths
+
+
 def _short(typ: str) -> str:
     return typ.split(":")[-1]
 
@@ -129,8 +161,9 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
     lines = [f"cloudscale plan: stack {plan.stack}, role {plan.role}, {mode}", ""]
     for zone, roots in plan.zones.items():
         size = sum(root.size() for root in roots)
-        lines.append(f"{ZONE_TITLES.get(zone, 'Landing zone' if zone != PLATFORM else 'Platform')} [{zone}]: "
-                     f"{size} resources")
+        lines.append(
+            f"{ZONE_TITLES.get(zone, 'Landing zone' if zone != PLATFORM else 'Platform')} [{zone}]: {size} resources"
+        )
         for root in roots:
             lines += _render_node(root, "  ", full)
         lines.append("")
@@ -138,8 +171,10 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
     width = max((len(t) for t in plan.by_type), default=10)
     for typ, count in sorted(plan.by_type.items()):
         lines.append(f"  {typ:<{width}}  {count:>4}")
-    lines.append(f"Total: {plan.total} resources ({plan.azure_total} Azure resources, "
-                 f"{plan.total - plan.azure_total} components and other)")
+    lines.append(
+        f"Total: {plan.total} resources ({plan.azure_total} Azure resources, "
+        f"{plan.total - plan.azure_total} components and other)"
+    )
     lines.append("")
     lines += _render_findings(plan)
     if plan.export_keys:
@@ -151,7 +186,7 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
 def _render_node(node: Node, indent: str, full: bool) -> list[str]:
     if not node.is_component and not full:
         return [f"{indent}{_short(node.typ)} {node.name}"]
-    lines = [f"{indent}{node.typ} {node.name}" + (f" ({node.size() - 1} resources)" if node.children else "")]
+    lines = [f"{indent}{node.typ} {node.name}" + (f" ({_plural(node.size() - 1)})" if node.children else "")]
     if full:
         for child in node.children:
             lines += _render_node(child, indent + "  ", full)
@@ -192,41 +227,56 @@ def render_mermaid(plan: Plan) -> str:
         lines.append("  end")
     for local, remote in sorted(plan.peerings):
         lines.append(f"  {_mermaid_id(local)} <-->|VNet peering| {_mermaid_id(remote)}")
+    for source, destination, group in sorted(plan.data_paths):
+        lines.append(f"  {_mermaid_id(source)} -->|{group}| {_mermaid_id(destination)}")
     return "\n".join(lines)
 
 
 def render_markdown(plan: Plan) -> str:
     body = render_text(plan)
-    return "\n".join([
-        f"# cloudscale plan: stack `{plan.stack}`",
-        "",
-        "```mermaid",
-        render_mermaid(plan),
-        "```",
-        "",
-        "```text",
-        body,
-        "```",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# cloudscale plan: stack `{plan.stack}`",
+            "",
+            "```mermaid",
+            render_mermaid(plan),
+            "```",
+            "",
+            "```text",
+            body,
+            "```",
+            "",
+        ]
+    )
 
 
 def render_json(plan: Plan) -> str:
     def tree(node: Node) -> dict[str, Any]:
         return {"type": node.typ, "name": node.name, "children": [tree(c) for c in node.children]}
 
-    return json.dumps({
-        "stack": plan.stack,
-        "role": plan.role,
-        "mode": "preview" if plan.preview else "update",
-        "total": plan.total,
-        "azureResources": plan.azure_total,
-        "byType": dict(sorted(plan.by_type.items())),
-        "zones": {zone: {"total": sum(r.size() for r in roots), "tree": [tree(r) for r in roots]}
-                  for zone, roots in plan.zones.items()},
-        "findings": [asdict(f) for f in plan.findings],
-        "outputs": {key: plan.exports.get(key) for key in plan.export_keys},
-        "peerings": sorted(list(pair) for pair in plan.peerings),
-        "seconds": round(plan.seconds, 3),
-        "peakMemoryMiB": round(plan.peak_memory_mib, 1),
-    }, indent=2, default=str)
+    return json.dumps(
+        {
+            "stack": plan.stack,
+            "role": plan.role,
+            "mode": "preview" if plan.preview else "update",
+            "total": plan.total,
+            "azureResources": plan.azure_total,
+            "byType": dict(sorted(plan.by_type.items())),
+            "zones": {
+                zone: {"total": sum(r.size() for r in roots), "tree": [tree(r) for r in roots]}
+                for zone, roots in plan.zones.items()
+            },
+            "findings": [asdict(f) for f in plan.findings],
+            "outputs": {key: plan.exports.get(key) for key in plan.export_keys},
+            "peerings": sorted(list(pair) for pair in plan.peerings),
+            "dataPaths": sorted(list(path) for path in plan.data_paths),
+            "seconds": round(plan.seconds, 3),
+            "peakMemoryMiB": round(plan.peak_memory_mib, 1),
+        },
+        indent=2,
+        default=str,
+    )
+
+
+def _plural(count: int) -> str:
+    return f"{count} resource{'' if count == 1 else 's'}"

@@ -93,8 +93,9 @@ def test_grant_by_intent_creates_a_deterministic_least_privilege_assignment(offl
             f"roleDefinitions/{BuiltInRole.KEY_VAULT_SECRETS_USER.value}"
         )
     second = offline.run(program)
-    assert second.one("azure-native:authorization:RoleAssignment").inputs["roleAssignmentName"] == (
-        assignment.inputs["roleAssignmentName"]
+    assert (
+        second.one("azure-native:authorization:RoleAssignment").inputs["roleAssignmentName"]
+        == (assignment.inputs["roleAssignmentName"])
     )
 
 
@@ -116,7 +117,7 @@ def test_user_assigned_identity_yields_a_principal(offline_update):
     class Holder(SecureComponent):
         def __init__(self) -> None:
             super().__init__("cloudscale:test:Holder", "holder", _baseline(), None)
-            identity, principal = user_assigned_identity(
+            _, principal = user_assigned_identity(
                 self, "automation", identity_name="id-x", resource_group_name="rg", location="westeurope", tags={}
             )
             captured["principal"] = principal

@@ -6,9 +6,9 @@ import pulumi
 import pytest
 from pulumi_azure_native import resources
 
+from stacks.config import config_keys
 from stacks.offline.engine import install_mocks, run_program
 from stacks.offline.stack_files import StackFileError, load_stack_config, project_config_schema
-from stacks.config import config_keys
 
 
 def test_duplicate_urns_are_rejected(offline):
@@ -54,12 +54,13 @@ def test_component_outputs_and_options_are_recorded(offline):
     class Widget(pulumi.ComponentResource):
         def __init__(self) -> None:
             super().__init__("cloudscale:test:Widget", "widget")
-            resources.ResourceGroup("child", location="westeurope",
-                                    opts=pulumi.ResourceOptions(parent=self, protect=True))
+            resources.ResourceGroup(
+                "child", location="westeurope", opts=pulumi.ResourceOptions(parent=self, protect=True)
+            )
             self.register_outputs({"answer": 42})
 
     run = offline.run(Widget)
-    [widget_urn] = [urn for urn, o in run.monitor.options.items() if o.typ == "cloudscale:test:Widget"]
+    widget_urn = next(urn for urn, o in run.monitor.options.items() if o.typ == "cloudscale:test:Widget")
     assert run.monitor.component_outputs[widget_urn] == {"answer": 42}
     [child] = [o for o in run.monitor.options.values() if o.name == "child"]
     assert child.protect is True and child.parent == widget_urn
@@ -76,7 +77,7 @@ def test_provider_aliases_are_present_without_stripping():
         run_program(lambda: resources.ResourceGroup("rg", location="westeurope"), mock, monitor)
     finally:
         pulumi.runtime.reset_options()
-    assert [o.alias_count for o in monitor.options.values() if o.name == "rg"][0] > 0
+    assert next(o.alias_count for o in monitor.options.values() if o.name == "rg") > 0
 
 
 def test_unmocked_invokes_fail_loudly(offline):

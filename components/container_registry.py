@@ -1,0 +1,83 @@
+"""Premium container registry: private endpoint only, no admin user, no anonymous pull.
+
+Trusted Azure services get no bypass by default: nothing the platform deploys builds or imports
+images through ACR Tasks, and Azure ML builds its environment images on its own compute, which
+reaches the registry through the private endpoint like every other client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import containerregistry
+
+from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from components.core.azure_facts import zones_for
+from components.core.roles import BuiltInRole
+
+
+@dataclass
+class ContainerRegistryArgs:
+    baseline: ServiceBaseline
+    purpose: str = ""
+    untagged_retention_days: int = 7
+    # Quarantine holds every pushed image until a scanner releases it. Without a scanner wired to
+    # the registry (Azure ML is not one), enabling it makes every new image unpullable.
+    quarantine: bool = False
+    # Only for ACR Tasks or other trusted services that must reach the registry without the private endpoint.
+    trusted_services_bypass: bool = False
+
+
+class ContainerRegistry(SecureComponent):
+    def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:containers:ContainerRegistry", name, args.baseline, opts)
+        b = args.baseline
+        self.registry_name = b.namer.name("container_registry", args.purpose)
+        self.registry = containerregistry.Registry(
+            f"{name}-registry",
+            registry_name=self.registry_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            # Private link, retention and zone redundancy are Premium-only.
+            sku={"name": "Premium"},
+            identity=self.identity(),
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            public_network_access="Disabled",
+            network_rule_set={"default_action": "Deny"},
+            network_rule_bypass_options="AzureServices" if args.trusted_services_bypass else "None",
+            zone_redundancy="Enabled" if zones_for(b.location) else "Disabled",
+            policies={
+                "retention_policy": {"days": args.untagged_retention_days, "status": "enabled"},
+                "quarantine_policy": {"status": "enabled" if args.quarantine else "disabled"},
+                # No copying images out to another registry: the private endpoint is the only way in or out.
+                "export_policy": {"status": "disabled"},
+                # Registry tokens must carry the ACR audience, not any ARM token the caller happens to hold.
+                "azure_ad_authentication_as_arm_policy": {"status": "disabled"},
+            },
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.id: pulumi.Output[str] = self.registry.id
+        self.login_server: pulumi.Output[str] = self.registry.login_server
+        self.secure(
+            self.registry,
+            logical_name=f"{name}-registry",
+            purpose="cr",
+            service="container_registry",
+            group_ids=["registry"],
+            diagnostics=LOGS_AND_METRICS,
+            stateful=True,
+        )
+        self.register_outputs({"id": self.id, "login_server": self.login_server})
+
+    def grant_pull(self, principal: Principal) -> pulumi.Resource:
+        return self.grant_on(
+            self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PULL, principal=principal
+        )
+
+    def grant_push(self, principal: Principal) -> pulumi.Resource:
+        return self.grant_on(
+            self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PUSH, principal=principal
+        )

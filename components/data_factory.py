@@ -1,0 +1,245 @@
+"""The landing zone's shared-integration Data Factory: private, with a managed VNet integration runtime.
+
+All data movement runs on the AutoResolve integration runtime inside the factory's managed virtual
+network and reaches the lakes, Key Vault and Purview only through managed private endpoints.
+
+Managed private endpoints are created in state Pending (reference issue data-landing-zone#160): Azure
+asks the owner of the target resource to approve the connection, and the factory cannot use the
+endpoint before that. Approval is deliberately not automated here. The targets belong to other teams
+(the management zone's Purview) or hold data (the lakes), so their owners approve the connections
+in the portal or with ``az network private-endpoint-connection approve`` after the first deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import datafactory, resources
+
+from components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
+
+# Azure's fixed names: a factory has one managed virtual network, and the portal and every pipeline
+# default to the AutoResolve runtime.
+MANAGED_VIRTUAL_NETWORK = "default"
+INTEGRATION_RUNTIME = "AutoResolveIntegrationRuntime"
+# azure-native 3.29 has no typed resource for factories/managedVirtualNetworks, so it is declared as
+# a generic ARM resource at the factory API version.
+FACTORY_API_VERSION = "2018-06-01"
+
+
+@dataclass(frozen=True)
+class FactoryLake:
+    """A lake the factory reads and writes: the private endpoint target and its linked service."""
+
+    key: str
+    account_id: pulumi.Input[str]
+    # The dfs endpoint for HNS accounts, the blob endpoint for flat ones.
+    endpoint: pulumi.Input[str]
+    hierarchical_namespace: bool = True
+
+
+@dataclass
+class DataFactoryArgs:
+    baseline: ServiceBaseline
+    lakes: Sequence[FactoryLake]
+    key_vault_id: pulumi.Input[str]
+    key_vault_uri: pulumi.Input[str]
+    # Lineage goes to the management zone's Purview (reference issue data-landing-zone#114).
+    purview_id: pulumi.Input[str] | None = None
+
+
+def lake_linked_service_name(key: str) -> str:
+    """Pipeline definitions refer to linked services by these names."""
+    return f"ls_lake_{key}"
+
+
+KEY_VAULT_LINKED_SERVICE = "ls_key_vault"
+
+
+def _flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A linked service's JSON ``properties`` body in the shape azure-native's LinkedService takes.
+
+    Data Factory and Synapse share the JSON form (``type``, ``typeProperties``, ``connectVia``);
+    azure-native flattens ``typeProperties`` into the properties object and keeps wire (camelCase) names.
+    """
+    flat = {key: value for key, value in properties.items() if key != "typeProperties"}
+    flat.update(properties.get("typeProperties") or {})
+    return flat
+
+
+class DataFactory(SecureComponent):
+    def __init__(self, name: str, args: DataFactoryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:integration:DataFactory", name, args.baseline, opts)
+        b = args.baseline
+        self.factory_name = b.namer.name("data_factory", "integration")
+        self.resource_group_name: pulumi.Input[str] = b.resource_group_name
+        self.integration_runtime_name = INTEGRATION_RUNTIME
+        self.managed_virtual_network_name = MANAGED_VIRTUAL_NETWORK
+        self.factory = datafactory.Factory(
+            f"{name}-factory",
+            factory_name=self.factory_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            identity=self._identity(),
+            public_network_access="Disabled",
+            purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.id: pulumi.Output[str] = self.factory.id
+        self.principal = Principal.of_resource(f"{name}-factory", self.factory)
+        self.managed_virtual_network = resources.Resource(
+            f"{name}-managed-vnet",
+            resource_provider_namespace="Microsoft.DataFactory",
+            parent_resource_path=f"factories/{self.factory_name}",
+            resource_type="managedVirtualNetworks",
+            resource_name_=MANAGED_VIRTUAL_NETWORK,
+            resource_group_name=b.resource_group_name,
+            api_version=FACTORY_API_VERSION,
+            properties={},
+            opts=self.child_opts(depends_on=[self.factory]),
+        )
+        self.integration_runtime = datafactory.IntegrationRuntime(
+            f"{name}-runtime",
+            factory_name=self.factory.name,
+            resource_group_name=b.resource_group_name,
+            integration_runtime_name=INTEGRATION_RUNTIME,
+            properties=datafactory.ManagedIntegrationRuntimeArgs(
+                type="Managed",
+                managed_virtual_network=datafactory.ManagedVirtualNetworkReferenceArgs(
+                    reference_name=MANAGED_VIRTUAL_NETWORK, type="ManagedVirtualNetworkReference"
+                ),
+                compute_properties=datafactory.IntegrationRuntimeComputePropertiesArgs(location="AutoResolve"),
+            ),
+            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+        )
+        self.managed_private_endpoints: dict[str, pulumi.Resource] = {}
+        self.linked_services: dict[str, datafactory.LinkedService] = {}
+        # Pipelines refer to linked services by these names: key (lake key, "key_vault") -> name.
+        self.linked_service_names: dict[str, str] = {}
+        for lake in args.lakes:
+            group_id = "dfs" if lake.hierarchical_namespace else "blob"
+            self.managed_private_endpoints[lake.key] = self.add_managed_private_endpoint(
+                f"lake-{lake.key}",
+                endpoint_name=b.namer.name("managed_private_endpoint", f"{lake.key}-{group_id}"),
+                target_id=lake.account_id,
+                group_id=group_id,
+            )
+            self.linked_services[lake.key] = self._lake_linked_service(lake)
+            self.linked_service_names[lake.key] = lake_linked_service_name(lake.key)
+        self.managed_private_endpoints["key_vault"] = self.add_managed_private_endpoint(
+            "key-vault",
+            endpoint_name=b.namer.name("managed_private_endpoint", "vault"),
+            target_id=args.key_vault_id,
+            group_id="vault",
+        )
+        if args.purview_id is not None:
+            self.managed_private_endpoints["purview"] = self.add_managed_private_endpoint(
+                "purview",
+                endpoint_name=b.namer.name("managed_private_endpoint", "purview-account"),
+                target_id=args.purview_id,
+                group_id="account",
+            )
+        # Key Vault linked services take no integration runtime: secrets are fetched through the
+        # managed private endpoint by whichever managed-VNet runtime needs them.
+        self.linked_services["key_vault"] = datafactory.LinkedService(
+            f"{name}-ls-key-vault",
+            factory_name=self.factory.name,
+            resource_group_name=b.resource_group_name,
+            linked_service_name=KEY_VAULT_LINKED_SERVICE,
+            properties=datafactory.AzureKeyVaultLinkedServiceArgs(type="AzureKeyVault", base_url=args.key_vault_uri),
+            opts=self.child_opts(depends_on=[self.managed_private_endpoints["key_vault"]]),
+        )
+        self.linked_service_names["key_vault"] = KEY_VAULT_LINKED_SERVICE
+        self.secure(
+            self.factory,
+            logical_name=f"{name}-factory",
+            purpose="adf",
+            service="data_factory",
+            group_ids=["dataFactory", "portal"],
+            diagnostics=LOGS_AND_METRICS_DEDICATED,
+        )
+        self.register_outputs(
+            {
+                "id": self.id,
+                "factory_name": self.factory_name,
+                "linked_service_names": self.linked_service_names,
+            }
+        )
+
+    def _identity(self) -> pulumi.Input[dict[str, Any]]:
+        # Data Factory keys user-assigned identities by id, unlike the list most services take.
+        ids = self.baseline.user_assigned_identity_ids
+        if not ids:
+            return {"type": "SystemAssigned"}
+        return pulumi.Output.all(*ids).apply(
+            lambda resolved: {
+                "type": "SystemAssigned,UserAssigned",
+                "user_assigned_identities": {identity_id: {} for identity_id in resolved},
+            }
+        )
+
+    def _connect_via(self) -> datafactory.IntegrationRuntimeReferenceArgs:
+        return datafactory.IntegrationRuntimeReferenceArgs(
+            reference_name=INTEGRATION_RUNTIME, type="IntegrationRuntimeReference"
+        )
+
+    def _lake_linked_service(self, lake: FactoryLake) -> datafactory.LinkedService:
+        # No credentials at all: the factory's managed identity signs in, as the lakes allow nothing else.
+        properties: datafactory.AzureBlobFSLinkedServiceArgs | datafactory.AzureBlobStorageLinkedServiceArgs
+        if lake.hierarchical_namespace:
+            properties = datafactory.AzureBlobFSLinkedServiceArgs(
+                type="AzureBlobFS", url=lake.endpoint, connect_via=self._connect_via()
+            )
+        else:
+            properties = datafactory.AzureBlobStorageLinkedServiceArgs(
+                type="AzureBlobStorage",
+                service_endpoint=lake.endpoint,
+                account_kind="StorageV2",
+                authentication_type="Msi",
+                connect_via=self._connect_via(),
+            )
+        return datafactory.LinkedService(
+            f"{self._name}-ls-lake-{lake.key}",
+            factory_name=self.factory.name,
+            resource_group_name=self.baseline.resource_group_name,
+            linked_service_name=lake_linked_service_name(lake.key),
+            properties=properties,
+            opts=self.child_opts(depends_on=[self.integration_runtime, self.managed_private_endpoints[lake.key]]),
+        )
+
+    def add_managed_private_endpoint(
+        self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
+    ) -> pulumi.Resource:
+        """A private endpoint from the managed VNet; it stays Pending until the target's owner approves."""
+        return datafactory.ManagedPrivateEndpoint(
+            f"{self._name}-mpe-{logical_name}",
+            factory_name=self.factory.name,
+            resource_group_name=self.baseline.resource_group_name,
+            managed_virtual_network_name=MANAGED_VIRTUAL_NETWORK,
+            managed_private_endpoint_name=endpoint_name,
+            properties=datafactory.ManagedPrivateEndpointArgs(private_link_resource_id=target_id, group_id=group_id),
+            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+        )
+
+    def add_linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+    ) -> pulumi.Resource:
+        """A linked service from its JSON ``properties`` body (the form Synapse takes as well).
+
+        Without a ``connectVia`` the service runs on the managed-VNet AutoResolve runtime, so it can
+        only reach its target through a managed private endpoint.
+        """
+        body = _flatten_definition(properties)
+        body.setdefault("connectVia", {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"})
+        return datafactory.LinkedService(
+            f"{self._name}-ls-{logical_name}",
+            factory_name=self.factory.name,
+            resource_group_name=self.baseline.resource_group_name,
+            linked_service_name=linked_service_name,
+            properties=body,
+            opts=self.child_opts(depends_on=[self.integration_runtime]),
+        )

@@ -1,0 +1,197 @@
+"""One data lake storage account: private, Entra-only, with recovery, lifecycle tiering and containers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import storage
+
+from components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
+from components.baseline.diagnostics import diagnostic_setting
+from components.core.roles import BuiltInRole
+
+# The Archive tier does not exist for zone-redundant accounts (ZRS, GZRS, RA-GZRS).
+ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
+
+
+@dataclass
+class DataLakeArgs:
+    baseline: ServiceBaseline
+    # Short and stable: it is part of the account's globally unique name (raw, encur, work, ext).
+    purpose: str
+    # ADLS Gen2 for the analytics layers; the external drop account is plain blob storage.
+    hierarchical_namespace: bool = True
+    sku: str = "Standard_ZRS"
+    containers: Sequence[str] = ()
+    cool_after_days: int = 90
+    archive_after_days: int = 365
+    soft_delete_days: int = 14
+
+
+def lifecycle_rule(args: DataLakeArgs) -> dict[str, Any]:
+    """Tier blobs to Cool, then to the coldest tier the account's redundancy offers, by age."""
+    # On zone-redundant accounts the Cold tier (online, like Cool but cheaper to keep) replaces Archive.
+    coldest = "tier_to_cold" if args.sku in ZONE_REDUNDANT_SKUS else "tier_to_archive"
+    actions: dict[str, Any] = {
+        "base_blob": {
+            "tier_to_cool": {"days_after_modification_greater_than": args.cool_after_days},
+            coldest: {"days_after_modification_greater_than": args.archive_after_days},
+        },
+        "snapshot": {
+            "tier_to_cool": {"days_after_creation_greater_than": args.cool_after_days},
+            coldest: {"days_after_creation_greater_than": args.archive_after_days},
+        },
+    }
+    if not args.hierarchical_namespace:
+        # Only a flat namespace keeps versions (see the blob service below).
+        actions["version"] = {
+            "tier_to_cool": {"days_after_creation_greater_than": args.cool_after_days},
+            coldest: {"days_after_creation_greater_than": args.archive_after_days},
+        }
+    return {
+        "name": "tier-by-age",
+        "type": "Lifecycle",
+        "enabled": True,
+        "definition": {"filters": {"blob_types": ["blockBlob"]}, "actions": actions},
+    }
+
+
+class DataLake(SecureComponent):
+    def __init__(self, name: str, args: DataLakeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:storage:DataLake", name, args.baseline, opts)
+        b = args.baseline
+        self.account_name = b.namer.name("storage_account", args.purpose)
+        self.hierarchical_namespace = args.hierarchical_namespace
+        self.account = storage.StorageAccount(
+            f"{name}-account",
+            account_name=self.account_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="StorageV2",
+            sku={"name": args.sku},
+            access_tier="Hot",
+            is_hns_enabled=args.hierarchical_namespace,
+            identity=self.identity(),
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_blob_public_access=False,
+            allow_cross_tenant_replication=False,
+            # Server-side copies may only come from accounts reached over private link.
+            allowed_copy_scope="PrivateLink",
+            public_network_access="Disabled",
+            minimum_tls_version="TLS1_2",
+            enable_https_traffic_only=True,
+            is_local_user_enabled=False,
+            is_sftp_enabled=False,
+            enable_nfs_v3=False,
+            # No trusted-service bypass: every consumer arrives over a (managed) private endpoint.
+            network_rule_set={"default_action": "Deny", "bypass": "Logging, Metrics"},
+            encryption={
+                "key_source": "Microsoft.Storage",
+                "require_infrastructure_encryption": True,
+                "services": {
+                    "blob": {"enabled": True, "key_type": "Account"},
+                    "file": {"enabled": True, "key_type": "Account"},
+                },
+            },
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.id: pulumi.Output[str] = self.account.id
+        self.dfs_endpoint: pulumi.Output[str] = self.account.primary_endpoints.dfs
+        self.blob_endpoint: pulumi.Output[str] = self.account.primary_endpoints.blob
+        recovery: dict[str, Any] = {
+            "delete_retention_policy": {"enabled": True, "days": args.soft_delete_days},
+            "container_delete_retention_policy": {"enabled": True, "days": args.soft_delete_days},
+        }
+        if not args.hierarchical_namespace:
+            # Versioning and the change feed are not supported with a hierarchical namespace, so only
+            # the flat external account gets them; the HNS layers rely on blob and container soft delete.
+            recovery["is_versioning_enabled"] = True
+            recovery["change_feed"] = {"enabled": True, "retention_in_days": args.soft_delete_days}
+        self.blob_service = storage.BlobServiceProperties(
+            f"{name}-blob-service",
+            account_name=self.account.name,
+            resource_group_name=b.resource_group_name,
+            blob_services_name="default",
+            **recovery,
+            opts=self.child_opts(),
+        )
+        self.lifecycle = storage.ManagementPolicy(
+            f"{name}-lifecycle",
+            account_name=self.account.name,
+            resource_group_name=b.resource_group_name,
+            management_policy_name="default",
+            policy={"rules": [lifecycle_rule(args)]},
+            opts=self.child_opts(),
+        )
+        self.containers: dict[str, storage.BlobContainer] = {
+            container: storage.BlobContainer(
+                f"{name}-{container}",
+                container_name=container,
+                account_name=self.account.name,
+                resource_group_name=b.resource_group_name,
+                public_access="None",
+                opts=self.child_opts(stateful=True),
+            )
+            for container in args.containers
+        }
+        self.secure(
+            self.account,
+            logical_name=f"{name}-account",
+            purpose=args.purpose,
+            service="storage",
+            group_ids=["blob", "dfs"] if args.hierarchical_namespace else ["blob"],
+            diagnostics=STORAGE_ACCOUNT,
+            stateful=True,
+        )
+        if b.log_analytics_workspace_id is not None:
+            # Blob logs and transactions are a sub-resource's settings; waiting for the blob service
+            # properties keeps the two writes to blobServices/default apart.
+            diagnostic_setting(
+                self,
+                f"{name}-blob-service",
+                resource_uri=pulumi.Output.all(self.account.id, self.blob_service.id).apply(
+                    lambda ids: f"{ids[0]}/blobServices/default"
+                ),
+                workspace_id=b.log_analytics_workspace_id,
+                profile=STORAGE_SERVICE,
+            )
+        self.register_outputs(
+            {
+                "id": self.id,
+                "account_name": self.account_name,
+                "dfs_endpoint": self.dfs_endpoint,
+                "containers": list(self.containers),
+            }
+        )
+
+    def _scope(self, container: str | None) -> tuple[pulumi.CustomResource, str]:
+        if container is None:
+            return self.account, "account"
+        if container not in self.containers:
+            raise KeyError(f"{self.account_name} has no container {container!r}; it has {', '.join(self.containers)}")
+        return self.containers[container], container
+
+    def grant_read(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+        """Storage Blob Data Reader on one container, or on the whole account when none is named."""
+        resource, label = self._scope(container)
+        return self.grant_on(
+            resource,
+            logical_name=f"{self._name}-{label}",
+            role=BuiltInRole.STORAGE_BLOB_DATA_READER,
+            principal=principal,
+        )
+
+    def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+        """Storage Blob Data Contributor on one container, or on the whole account when none is named."""
+        resource, label = self._scope(container)
+        return self.grant_on(
+            resource,
+            logical_name=f"{self._name}-{label}",
+            role=BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR,
+            principal=principal,
+        )

@@ -1,0 +1,312 @@
+"""Azure Machine Learning workspace for the retention-prediction scenario, private end to end.
+
+The workspace brings its own storage account, Key Vault and workspace-based Application Insights,
+and uses either the management zone's container registry or a private one of its own. Its computes
+live in an AML-managed virtual network whose outbound traffic is limited to the approved private
+endpoints and FQDNs, so the workspace needs no subnet of the landing zone. Data is reached through
+identity-based datastores: no account key or SAS token is ever stored in the workspace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import applicationinsights, storage
+from pulumi_azure_native import machinelearningservices as ml
+
+from components.baseline import (
+    LOGS_AND_METRICS_DEDICATED,
+    STORAGE_ACCOUNT,
+    STORAGE_SERVICE,
+    Principal,
+    SecureComponent,
+    ServiceBaseline,
+    diagnostic_setting,
+)
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from components.core.roles import BuiltInRole
+from components.key_vault import KeyVault, KeyVaultArgs
+
+# Scale to zero after two idle minutes: a retention model trains in batches, not continuously.
+IDLE_BEFORE_SCALE_DOWN = "PT2M"
+
+
+@dataclass(frozen=True)
+class LakeDatastore:
+    """An ADLS Gen2 filesystem registered as an identity-based datastore."""
+
+    name: str
+    account_name: pulumi.Input[str]
+    filesystem: str
+
+
+@dataclass(frozen=True)
+class OutboundPrivateEndpoint:
+    """A private endpoint the managed network creates from the workspace to a resource outside it."""
+
+    name: str
+    resource_id: pulumi.Input[str]
+    subresource: str
+
+
+@dataclass
+class MachineLearningArgs:
+    baseline: ServiceBaseline
+    tenant_id: pulumi.Input[str]
+    purpose: str = "churn"
+    # None creates a private Premium registry for the workspace; an id reuses that registry.
+    container_registry_id: pulumi.Input[str] | None = None
+    isolation_mode: str = "AllowOnlyApprovedOutbound"
+    # Only used with AllowOnlyApprovedOutbound; with internet outbound every FQDN is reachable anyway.
+    allowed_outbound_fqdns: Sequence[str] = ()
+    outbound_private_endpoints: Sequence[OutboundPrivateEndpoint] = ()
+    datastores: Sequence[LakeDatastore] = ()
+    cluster_vm_size: str = "Standard_DS3_v2"
+    cluster_max_nodes: int = 4
+    storage_sku: str = "Standard_ZRS"
+
+
+class MachineLearningWorkspace(SecureComponent):
+    def __init__(self, name: str, args: MachineLearningArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        b = args.baseline
+        if b.log_analytics_workspace_id is None:
+            raise ValueError(f"{name}: workspace-based Application Insights needs the baseline's Log Analytics id")
+        super().__init__("cloudscale:data:MachineLearningWorkspace", name, args.baseline, opts)
+        self.storage = self._storage(name, args)
+        self.key_vault = KeyVault(
+            f"{name}-kv",
+            KeyVaultArgs(baseline=b, tenant_id=args.tenant_id, purpose=args.purpose),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.application_insights = applicationinsights.Component(
+            f"{name}-appi",
+            resource_name_=b.namer.name("application_insights", args.purpose),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="web",
+            application_type="web",
+            workspace_resource_id=b.log_analytics_workspace_id,
+            ingestion_mode="LogAnalytics",
+            public_network_access_for_ingestion="Disabled",
+            public_network_access_for_query="Disabled",
+            disable_local_auth=True,
+            tags=self.tags,
+            # No diagnostic setting: a workspace-based component's telemetry already lands in Log Analytics.
+            opts=self.child_opts(),
+        )
+        self.registry: ContainerRegistry | None = None
+        self.registry_id: pulumi.Input[str]
+        if args.container_registry_id is None:
+            self.registry = ContainerRegistry(
+                f"{name}-registry",
+                ContainerRegistryArgs(baseline=b, purpose=args.purpose),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.registry_id = self.registry.id
+        else:
+            self.registry_id = args.container_registry_id
+
+        self.workspace_name = b.namer.name("machine_learning_workspace", args.purpose)
+        self.compute_name = b.namer.name("machine_learning_compute", "cpu")
+        self.workspace = ml.Workspace(
+            f"{name}-workspace",
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="Default",
+            sku={"name": "Basic", "tier": "Basic"},
+            identity=self.identity(),
+            storage_account=self.storage.id,
+            key_vault=self.key_vault.id,
+            application_insights=self.application_insights.id,
+            container_registry=self.registry_id,
+            public_network_access="Disabled",
+            allow_public_access_when_behind_vnet=False,
+            hbi_workspace=True,
+            v1_legacy_mode=False,
+            # The workspace's own datastores authenticate with identities, never the account key.
+            system_datastores_auth_mode="Identity",
+            managed_network=self._managed_network(args),
+            # The registry is private, so images are built on the cluster inside the managed network.
+            image_build_compute=self.compute_name,
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.id: pulumi.Output[str] = self.workspace.id
+        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace)
+        self.secure(
+            self.workspace,
+            logical_name=f"{name}-workspace",
+            purpose=args.purpose,
+            service="machine_learning",
+            group_ids=["amlworkspace"],
+            diagnostics=LOGS_AND_METRICS_DEDICATED,
+            stateful=True,
+        )
+        self.cluster = self._cluster(name, args)
+        self.compute_principal = Principal.of_resource(f"{name}-cpu", self.cluster)
+        self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
+        self._grant_dependencies(name)
+        self.register_outputs(
+            {
+                "id": self.id,
+                "workspace_name": self.workspace_name,
+                "compute_name": self.compute_name,
+                "storage_account_id": self.storage.id,
+                "key_vault_id": self.key_vault.id,
+                "registry_id": self.registry_id,
+            }
+        )
+
+    def _storage(self, name: str, args: MachineLearningArgs) -> storage.StorageAccount:
+        b = args.baseline
+        account = storage.StorageAccount(
+            f"{name}-storage",
+            account_name=b.namer.name("storage_account", args.purpose),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="StorageV2",
+            sku={"name": args.storage_sku},
+            access_tier="Hot",
+            # AML's own datastores are flat blob containers and an Azure Files share (code snapshots,
+            # notebooks); the lakes, not this account, are where hierarchical namespace belongs.
+            is_hns_enabled=False,
+            # Kept on only because AML still needs the account key for the Azure Files share its
+            # computes mount, and running with shared keys off is a preview (how-to-disable-local-
+            # auth-storage). Everything else uses Entra: system_datastores_auth_mode is "Identity"
+            # and the portal defaults to OAuth. Turn this off once that mode is generally available.
+            allow_shared_key_access=True,
+            default_to_o_auth_authentication=True,
+            allow_blob_public_access=False,
+            allow_cross_tenant_replication=False,
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            public_network_access="Disabled",
+            network_rule_set={"default_action": "Deny", "bypass": "AzureServices"},
+            encryption={
+                "key_source": "Microsoft.Storage",
+                "require_infrastructure_encryption": True,
+                "services": {"blob": {"enabled": True}, "file": {"enabled": True}},
+            },
+            identity=self.identity(),
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.secure(
+            account,
+            logical_name=f"{name}-storage",
+            purpose=args.purpose,
+            service="storage",
+            group_ids=["blob", "file"],
+            diagnostics=STORAGE_ACCOUNT,
+            stateful=True,
+        )
+        if b.log_analytics_workspace_id is not None:
+            for service in ("blob", "file"):
+                diagnostic_setting(
+                    self,
+                    f"{name}-storage-{service}",
+                    resource_uri=account.id.apply(lambda i, s=service: f"{i}/{s}Services/default"),
+                    workspace_id=b.log_analytics_workspace_id,
+                    profile=STORAGE_SERVICE,
+                )
+        return account
+
+    @staticmethod
+    def _managed_network(args: MachineLearningArgs) -> ml.ManagedNetworkSettingsArgs:
+        # AML adds the rules for its own storage, Key Vault and registry; these are the extra ones.
+        rules: dict[str, ml.PrivateEndpointOutboundRuleArgs | ml.FqdnOutboundRuleArgs] = {
+            endpoint.name: ml.PrivateEndpointOutboundRuleArgs(
+                type="PrivateEndpoint",
+                category="UserDefined",
+                destination=ml.PrivateEndpointDestinationArgs(
+                    service_resource_id=endpoint.resource_id, subresource_target=endpoint.subresource
+                ),
+            )
+            for endpoint in args.outbound_private_endpoints
+        }
+        approved_only = args.isolation_mode == "AllowOnlyApprovedOutbound"
+        fqdns = list(args.allowed_outbound_fqdns) if approved_only else []
+        for fqdn in fqdns:
+            rules[f"fqdn-{re.sub(r'[^A-Za-z0-9]+', '-', fqdn).strip('-')}"] = ml.FqdnOutboundRuleArgs(
+                type="FQDN", category="UserDefined", destination=fqdn
+            )
+        return ml.ManagedNetworkSettingsArgs(
+            isolation_mode=args.isolation_mode,
+            outbound_rules=rules or None,
+            # FQDN rules are enforced by an AML-managed Azure Firewall, which exists only when needed.
+            firewall_sku="Standard" if fqdns else None,
+        )
+
+    def _cluster(self, name: str, args: MachineLearningArgs) -> ml.Compute:
+        b = args.baseline
+        return ml.Compute(
+            f"{name}-cpu",
+            compute_name=self.compute_name,
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            identity=self.identity(),
+            properties=ml.AmlComputeArgs(
+                compute_type="AmlCompute",
+                description="CPU cluster for retention-model training and image builds",
+                disable_local_auth=True,
+                properties=ml.AmlComputePropertiesArgs(
+                    vm_size=args.cluster_vm_size,
+                    vm_priority="Dedicated",
+                    os_type="Linux",
+                    scale_settings=ml.ScaleSettingsArgs(
+                        min_node_count=0,
+                        max_node_count=args.cluster_max_nodes,
+                        node_idle_time_before_scale_down=IDLE_BEFORE_SCALE_DOWN,
+                    ),
+                    enable_node_public_ip=False,
+                    remote_login_port_public_access="Disabled",
+                ),
+            ),
+            tags=self.tags,
+            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+        )
+
+    def _datastore(self, name: str, b: ServiceBaseline, store: LakeDatastore) -> ml.Datastore:
+        return ml.Datastore(
+            f"{name}-datastore-{store.name}",
+            name=store.name,
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            properties=ml.AzureDataLakeGen2DatastoreArgs(
+                datastore_type="AzureDataLakeGen2",
+                account_name=store.account_name,
+                filesystem=store.filesystem,
+                endpoint="core.windows.net",
+                protocol="https",
+                # No credentials: jobs use the caller's or the compute's identity, the studio the workspace's.
+                credentials=ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
+                service_data_access_auth_identity="WorkspaceSystemAssignedIdentity",
+            ),
+            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+        )
+
+    def _grant_dependencies(self, name: str) -> None:
+        """The data-plane roles the workspace and its cluster need, since every store is reached with identities."""
+        for principal in (self.principal, self.compute_principal):
+            self.grant_on(
+                self.storage,
+                logical_name=f"{name}-storage",
+                role=BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR,
+                principal=principal,
+            )
+        self.key_vault.grant_secrets_manage(self.principal)
+        # The workspace pushes the images it builds; the cluster only pulls them.
+        registry_roles = ((BuiltInRole.ACR_PUSH, self.principal), (BuiltInRole.ACR_PULL, self.compute_principal))
+        for role, principal in registry_roles:
+            self.grant_on(
+                self.workspace,
+                logical_name=f"{name}-registry",
+                role=role,
+                principal=principal,
+                scope=self.registry_id,
+            )

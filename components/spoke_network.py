@@ -1,0 +1,233 @@
+"""A landing zone's spoke VNet: subnets by role, an NSG on each, egress and DNS through the hub firewall."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import network
+
+from components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent, ServiceBaseline
+from components.core import Namer
+
+# NSG priorities: explicit allows from 100, and our own deny-all just above Azure's defaults, whose
+# AllowVnetInBound / AllowAzureLoadBalancerInBound / AllowInternetOutBound would otherwise apply.
+_FIRST_PRIORITY = 100
+_DENY_ALL_PRIORITY = 4096
+
+
+class SubnetKind(StrEnum):
+    """What runs in a subnet, which decides its NSG rules."""
+
+    # Private endpoints only: reachable from the peered network, never initiating traffic.
+    PRIVATE_ENDPOINTS = "privateEndpoints"
+    # VMs, VNet-integrated services and gateways: talk to the network and leave through the firewall.
+    WORKLOAD = "workload"
+    # Azure ML compute clusters without public IPs: a workload whose nodes also talk to each other and
+    # to the Azure ML service on its non-HTTPS ports.
+    MACHINE_LEARNING_COMPUTE = "machineLearningCompute"
+
+
+@dataclass(frozen=True)
+class SubnetSpec:
+    role: str
+    address_prefix: str
+    kind: SubnetKind = SubnetKind.WORKLOAD
+    # Service the subnet is delegated to, e.g. Microsoft.PowerPlatform/vnetaccesslinks.
+    delegation: str | None = None
+
+
+@dataclass
+class SpokeNetworkArgs:
+    baseline: ServiceBaseline
+    address_space: str
+    # Created in this order, one after another.
+    subnets: Sequence[SubnetSpec]
+    # The hub firewall's DNS proxy (or the bring-your-own hub's DNS servers).
+    dns_servers: pulumi.Input[Sequence[str]]
+    firewall_private_ip: pulumi.Input[str]
+    # The platform's VNets (management and every landing zone): the only peers of the NSG rules. The
+    # VirtualNetwork service tag cannot be used: with a 0.0.0.0/0 user-defined route it grows to
+    # include every address, so rules on it would allow everything.
+    platform_prefixes: Sequence[str]
+    # Ranges outside the platform (on-premises, the enterprise hub) whose clients use this zone's
+    # private endpoints and which its workloads (a self-hosted integration runtime) may reach.
+    client_prefixes: Sequence[str] = ()
+
+
+def spoke_vnet_name(namer: Namer) -> str:
+    """The spoke VNet's name; other stacks derive a zone's VNet id from it, so it has one definition."""
+    return namer.name("virtual_network")
+
+
+Addresses = str | Sequence[str] | pulumi.Output[Sequence[str]]
+
+
+def _rule(
+    name: str,
+    priority: int,
+    direction: str,
+    access: str = "Allow",
+    *,
+    source: Addresses = "*",
+    destination: Addresses = "*",
+    ports: Sequence[str] = ("*",),
+    protocol: str = "*",
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "name": name,
+        "priority": priority,
+        "direction": direction,
+        "access": access,
+        "protocol": protocol,
+        "source_port_range": "*",
+    }
+    for side, addresses in (("source", source), ("destination", destination)):
+        if isinstance(addresses, str):
+            rule[f"{side}_address_prefix"] = addresses
+        else:
+            rule[f"{side}_address_prefixes"] = addresses if isinstance(addresses, pulumi.Output) else list(addresses)
+    if len(ports) == 1:
+        rule["destination_port_range"] = ports[0]
+    else:
+        rule["destination_port_ranges"] = list(ports)
+    return rule
+
+
+def nsg_rules(spec: SubnetSpec, args: SpokeNetworkArgs) -> list[dict[str, Any]]:
+    """Deny by default in both directions, then allow only what the subnet's kind needs."""
+    peers = [*args.platform_prefixes, *args.client_prefixes]
+    inbound: list[tuple[str, dict[str, Any]]] = []
+    outbound: list[tuple[str, dict[str, Any]]] = []
+    if spec.kind is SubnetKind.PRIVATE_ENDPOINTS:
+        # Each endpoint listens only on its own service's ports (443, 1433, Cosmos direct mode...), so
+        # the source is what matters: the platform and its known clients, nothing else.
+        inbound.append(("allow-clients-to-endpoints", {"source": peers, "destination": spec.address_prefix}))
+    else:
+        outbound.append(("allow-platform", {"source": spec.address_prefix, "destination": peers}))
+        outbound.append(("allow-dns", {"destination": pulumi.Output.from_input(args.dns_servers), "ports": ("53",)}))
+        # The route table sends this through the hub firewall, which applies the FQDN allow-lists.
+        outbound.append(("allow-https-via-firewall", {"destination": "Internet", "ports": ("443",), "protocol": "Tcp"}))
+    if spec.kind is SubnetKind.MACHINE_LEARNING_COMPUTE:
+        # Cluster nodes exchange traffic (MPI, distributed training) with each other. Nodes without a
+        # public IP need no inbound rule from the Azure ML or Batch services: they call out instead, over
+        # 443 (Batch node management, ARM, Entra ID, storage: the HTTPS rule) and the ports below.
+        inbound.append(("allow-intra-subnet", {"source": spec.address_prefix, "destination": spec.address_prefix}))
+        outbound.append(
+            (
+                "allow-azureml-tcp",
+                {"destination": "AzureMachineLearning", "ports": ("8787", "18881"), "protocol": "Tcp"},
+            )
+        )
+        outbound.append(
+            ("allow-azureml-udp", {"destination": "AzureMachineLearning", "ports": ("5831",), "protocol": "Udp"})
+        )
+    rules = [_rule(name, _FIRST_PRIORITY + 10 * i, "Inbound", **settings) for i, (name, settings) in enumerate(inbound)]
+    rules += [
+        _rule(name, _FIRST_PRIORITY + 10 * i, "Outbound", **settings) for i, (name, settings) in enumerate(outbound)
+    ]
+    rules.append(_rule("deny-all-inbound", _DENY_ALL_PRIORITY, "Inbound", "Deny"))
+    rules.append(_rule("deny-all-outbound", _DENY_ALL_PRIORITY, "Outbound", "Deny"))
+    return rules
+
+
+class SpokeNetwork(SecureComponent):
+    def __init__(self, name: str, args: SpokeNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:network:SpokeNetwork", name, args.baseline, opts)
+        b = args.baseline
+        self.vnet_name = spoke_vnet_name(b.namer)
+        self.route_table = network.RouteTable(
+            f"{name}-routes",
+            route_table_name=b.namer.name("route_table"),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            # Routes learned from a gateway must not bypass the firewall.
+            disable_bgp_route_propagation=True,
+            routes=[
+                {
+                    "name": "to-firewall-default",
+                    "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance",
+                    "next_hop_ip_address": args.firewall_private_ip,
+                }
+            ],
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=self.vnet_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            address_space={"address_prefixes": [args.address_space]},
+            dhcp_options={"dns_servers": args.dns_servers},
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.id: pulumi.Output[str] = self.vnet.id
+        self.secure(self.vnet, logical_name=f"{name}-vnet", purpose="vnet", diagnostics=LOGS_AND_METRICS)
+        self.security_groups: dict[str, network.NetworkSecurityGroup] = {}
+        self.subnets: dict[str, network.Subnet] = {}
+        previous: pulumi.Resource = self.vnet
+        for spec in args.subnets:
+            nsg = network.NetworkSecurityGroup(
+                f"{name}-nsg-{spec.role}",
+                network_security_group_name=b.namer.name("network_security_group", spec.role),
+                resource_group_name=b.resource_group_name,
+                location=b.location,
+                security_rules=nsg_rules(spec, args),
+                tags=self.tags,
+                opts=self.child_opts(),
+            )
+            self.secure(nsg, logical_name=f"{name}-nsg-{spec.role}", purpose=f"nsg-{spec.role}", diagnostics=LOGS_ONLY)
+            # Azure rejects concurrent writes to one VNet's subnets, so each waits for the one before.
+            subnet = network.Subnet(
+                f"{name}-subnet-{spec.role}",
+                subnet_name=b.namer.name("subnet", spec.role),
+                # The known name keeps plans readable; the dependency on the VNet comes from ``previous``.
+                virtual_network_name=self.vnet_name,
+                resource_group_name=b.resource_group_name,
+                address_prefix=spec.address_prefix,
+                network_security_group={"id": nsg.id},
+                route_table={"id": self.route_table.id},
+                # NSG rules and routes apply to private endpoints too, not only to NICs of VMs.
+                private_endpoint_network_policies="Enabled",
+                # No implicit public outbound IP: every subnet leaves through the firewall or not at all.
+                default_outbound_access=False,
+                delegations=(
+                    [{"name": spec.delegation.replace("/", "-"), "service_name": spec.delegation}]
+                    if spec.delegation
+                    else None
+                ),
+                opts=self.child_opts(depends_on=[previous]),
+            )
+            self.security_groups[spec.role] = nsg
+            self.subnets[spec.role] = subnet
+            previous = subnet
+        # Later writes to this VNet (peerings) queue behind the last subnet for the same reason.
+        self.last_write: pulumi.Resource = previous
+        self.subnet_ids: dict[str, pulumi.Output[str]] = {role: s.id for role, s in self.subnets.items()}
+        self.register_outputs({"id": self.id, "vnet_name": self.vnet_name, "subnet_ids": self.subnet_ids})
+
+
+def subnet_specs(
+    plan: Mapping[str, Any],
+    *,
+    private_endpoint_roles: Sequence[str],
+    compute_roles: Sequence[str] = (),
+    delegations: Mapping[str, str] | None = None,
+) -> list[SubnetSpec]:
+    """Specs for a role -> CIDR plan; roles not named as endpoints or compute are workloads."""
+    delegations = delegations or {}
+    specs = []
+    for role, cidr in plan.items():
+        kind = SubnetKind.WORKLOAD
+        if role in private_endpoint_roles:
+            kind = SubnetKind.PRIVATE_ENDPOINTS
+        elif role in compute_roles:
+            kind = SubnetKind.MACHINE_LEARNING_COMPUTE
+        specs.append(SubnetSpec(role, str(cidr), kind, delegations.get(role)))
+    return specs

@@ -1,0 +1,214 @@
+"""Azure SQL Database Hyperscale behind a logical server that only accepts Microsoft Entra sign-ins.
+
+The ERP database of the seed scenario. Nothing here creates or stores a SQL password: the server is
+created with an Entra admin group and Entra-only authentication, so the service-generated SQL admin
+can never sign in. Applications (the landing zone's Data Factory among them) connect with managed
+identities that the Entra admin adds to the database as contained users, see ``contained_user_sql``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import sql
+
+from components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, diagnostic_setting
+from components.core import azure_facts
+
+# The server-level audit trail: Azure Monitor only receives it through a diagnostic setting on the
+# master database (Microsoft.Sql auditing API docs), DevOps audit being Microsoft support's actions.
+SERVER_AUDIT = DiagnosticProfile(
+    log_category_groups=(),
+    log_categories=("SQLSecurityAuditEvents", "DevOpsOperationsAudit"),
+    metric_categories=(),
+)
+# SQL databases expose these metric categories, not AllMetrics, and log to AzureDiagnostics only.
+SQL_DATABASE = DiagnosticProfile(metric_categories=("Basic", "InstanceAndAppAdvanced"))
+
+# What the portal's "enable auditing" records: every sign-in, successful or not, and every batch.
+AUDIT_ACTION_GROUPS = (
+    "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+    "FAILED_DATABASE_AUTHENTICATION_GROUP",
+    "BATCH_COMPLETED_GROUP",
+)
+
+
+@dataclass
+class SqlHyperscaleArgs:
+    baseline: ServiceBaseline
+    tenant_id: pulumi.Input[str]
+    # The Entra group whose members administer the server; its object id is the admin's SID.
+    admin_group_name: str
+    admin_group_object_id: str
+    purpose: str = "erp"
+    database_name: str = "erp"
+    # A Hyperscale SKU name from azure_facts.HYPERSCALE_SKUS; the family follows from it.
+    sku: str = "HS_Gen5"
+    vcores: int = 2
+    # Serverless (HS_S_Gen5) only: the floor the database scales down to.
+    min_vcores: float | None = None
+    high_availability_replicas: int = 1
+    # Callers validate the region has zones (stacks/config/checks.py does); Azure would reject it late.
+    zone_redundant: bool = False
+    backup_storage_redundancy: str = "Zone"
+    short_term_retention_days: int = 7
+
+
+class SqlHyperscale(SecureComponent):
+    def __init__(self, name: str, args: SqlHyperscaleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.sku not in azure_facts.HYPERSCALE_SKUS:
+            raise ValueError(f"{name}: {args.sku!r} is not a Hyperscale SKU ({', '.join(azure_facts.HYPERSCALE_SKUS)})")
+        workspace_id = args.baseline.log_analytics_workspace_id
+        if workspace_id is None:
+            raise ValueError(f"{name}: auditing goes to Log Analytics, so the baseline needs a workspace id")
+        super().__init__("cloudscale:data:SqlHyperscale", name, args.baseline, opts)
+        b = args.baseline
+        self.server_name = b.namer.name("sql_server", args.purpose)
+        self.database_name = args.database_name
+        self.server = sql.Server(
+            f"{name}-server",
+            server_name=self.server_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            version="12.0",
+            # Honoured only at creation; ServerAzureADOnlyAuthentication below keeps Entra-only enforced after.
+            administrators={
+                "administrator_type": "ActiveDirectory",
+                "azure_ad_only_authentication": True,
+                "login": args.admin_group_name,
+                "sid": args.admin_group_object_id,
+                "principal_type": "Group",
+                "tenant_id": args.tenant_id,
+            },
+            minimal_tls_version="1.2",
+            public_network_access="Disabled",
+            # The server makes no outbound calls the ERP needs, so nothing can exfiltrate through it.
+            restrict_outbound_network_access="Enabled",
+            identity=self.identity(),
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
+        )
+        self.server_id: pulumi.Output[str] = self.server.id
+        self.fqdn: pulumi.Output[str] = self.server.fully_qualified_domain_name
+        self.secure(
+            self.server,
+            logical_name=f"{name}-server",
+            purpose=args.purpose,
+            service="sql_server",
+            group_ids=["sqlServer"],
+            stateful=True,
+        )
+        self.entra_only = sql.ServerAzureADOnlyAuthentication(
+            f"{name}-entra-only",
+            authentication_name="Default",
+            azure_ad_only_authentication=True,
+            server_name=self.server.name,
+            resource_group_name=b.resource_group_name,
+            opts=self.child_opts(parent=self.server),
+        )
+        self._audit(name, b, workspace_id)
+        self._defender(name, b)
+        self.database = self._database(name, args)
+        self.database_id: pulumi.Output[str] = self.database.id
+        self.register_outputs(
+            {
+                "server_id": self.server_id,
+                "server_name": self.server_name,
+                "fqdn": self.fqdn,
+                "database_id": self.database_id,
+                "database_name": self.database_name,
+            }
+        )
+
+    def _audit(self, name: str, b: ServiceBaseline, workspace_id: pulumi.Input[str]) -> None:
+        master_audit = diagnostic_setting(
+            self,
+            f"{name}-master-audit",
+            resource_uri=self.server.id.apply(lambda server_id: f"{server_id}/databases/master"),
+            workspace_id=workspace_id,
+            profile=SERVER_AUDIT,
+        )
+        self.audit_policy = sql.ExtendedServerBlobAuditingPolicy(
+            f"{name}-audit",
+            blob_auditing_policy_name="default",
+            server_name=self.server.name,
+            resource_group_name=b.resource_group_name,
+            state="Enabled",
+            is_azure_monitor_target_enabled=True,
+            is_devops_audit_enabled=True,
+            audit_actions_and_groups=list(AUDIT_ACTION_GROUPS),
+            # Audit records must have somewhere to go from the moment auditing is switched on.
+            opts=self.child_opts(parent=self.server, depends_on=[master_audit]),
+        )
+
+    def _defender(self, name: str, b: ServiceBaseline) -> None:
+        self.threat_detection = sql.ServerSecurityAlertPolicy(
+            f"{name}-threat-detection",
+            security_alert_policy_name="Default",
+            server_name=self.server.name,
+            resource_group_name=b.resource_group_name,
+            state="Enabled",
+            opts=self.child_opts(parent=self.server),
+        )
+        # The express configuration keeps scan results inside the service: no storage account, no keys.
+        self.vulnerability_assessment = sql.SqlVulnerabilityAssessmentsSetting(
+            f"{name}-vulnerability-assessment",
+            vulnerability_assessment_name="default",
+            server_name=self.server.name,
+            resource_group_name=b.resource_group_name,
+            state="Enabled",
+            opts=self.child_opts(parent=self.server, depends_on=[self.threat_detection]),
+        )
+
+    def _database(self, name: str, args: SqlHyperscaleArgs) -> sql.Database:
+        b = args.baseline
+        family, _ = azure_facts.HYPERSCALE_SKUS[args.sku]
+        serverless = args.sku.startswith("HS_S_")
+        database = sql.Database(
+            f"{name}-database",
+            database_name=args.database_name,
+            server_name=self.server.name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            sku={"name": args.sku, "tier": "Hyperscale", "family": family, "capacity": args.vcores},
+            high_availability_replica_count=args.high_availability_replicas,
+            zone_redundant=args.zone_redundant,
+            requested_backup_storage_redundancy=args.backup_storage_redundancy,
+            min_capacity=args.min_vcores if serverless else None,
+            # Hyperscale serverless publishes no auto-pause range (azure-facts 3.1), so pausing stays off.
+            auto_pause_delay=-1 if serverless else None,
+            tags=self.tags,
+            opts=self.child_opts(stateful=True, parent=self.server),
+        )
+        self.secure(
+            database,
+            logical_name=f"{name}-database",
+            purpose=f"{args.purpose}-db",
+            diagnostics=SQL_DATABASE,
+            stateful=True,
+        )
+        self.short_term_retention = sql.BackupShortTermRetentionPolicy(
+            f"{name}-short-term-retention",
+            policy_name="default",
+            database_name=args.database_name,
+            server_name=self.server_name,
+            resource_group_name=b.resource_group_name,
+            retention_days=args.short_term_retention_days,
+            opts=self.child_opts(parent=database, depends_on=[database]),
+        )
+        return database
+
+    def contained_user_sql(self, principal_name: str, roles: Sequence[str] = ("db_datareader",)) -> str:
+        """T-SQL a member of the Entra admin group runs in the database to let a managed identity in.
+
+        Database users are data-plane objects ARM cannot create. Run it once, connected to
+        ``<fqdn>`` / the database with an Entra token (``sqlcmd -G`` or Azure Data Studio), from a
+        network that reaches the private endpoint. ``principal_name`` is the identity's display name:
+        for a system-assigned identity, the name of the resource (e.g. the Data Factory).
+        """
+        user = principal_name.replace("]", "]]")
+        lines = [f"CREATE USER [{user}] FROM EXTERNAL PROVIDER;"]
+        lines += [f"ALTER ROLE [{role}] ADD MEMBER [{user}];" for role in roles]
+        return "\n".join(lines)

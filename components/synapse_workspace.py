@@ -1,0 +1,189 @@
+"""The landing zone's Synapse workspace: Spark 3.5 and serverless SQL, private and Entra-only.
+
+The workspace lives in a managed virtual network with data exfiltration protection, so Spark and
+pipelines reach storage only through managed private endpoints. Synapse creates the one to its
+default lake itself; the others (raw, enriched-curated, and whatever data services add) are
+data-plane objects behind the workspace's development endpoint (reference issue
+data-landing-zone#231), declared with ``components.synapse_dataplane``. That endpoint has no public
+access either, so ``pulumi up`` must run from a network that resolves and reaches the workspace's
+``Dev`` private endpoint. The endpoints stay Pending until the owner of each target approves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import synapse
+
+from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from components.core import azure_facts
+from components.synapse_dataplane import (
+    SynapseLinkedService,
+    SynapseLinkedServiceArgs,
+    SynapseManagedPrivateEndpoint,
+    SynapseManagedPrivateEndpointArgs,
+)
+
+
+@dataclass(frozen=True)
+class SparkPoolSettings:
+    spark_version: str = "3.5"
+    node_size: str = "Small"
+    min_nodes: int = 3
+    max_nodes: int = 10
+    auto_pause_minutes: int = 15
+
+
+@dataclass
+class SynapseWorkspaceArgs:
+    baseline: ServiceBaseline
+    # The workspace lake (HNS) and the filesystem Synapse keeps its own files in; it must exist first.
+    default_lake_id: pulumi.Input[str]
+    default_lake_dfs_endpoint: pulumi.Input[str]
+    default_filesystem: str
+    # Tenant whose resources managed private endpoints may target, with exfiltration protection on.
+    tenant_id: pulumi.Input[str]
+    spark: SparkPoolSettings = field(default_factory=SparkPoolSettings)
+    # Further lakes the workspace reads, by key -> storage account id; each gets a managed dfs endpoint.
+    lakes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    purview_id: pulumi.Input[str] | None = None
+    # An Entra group that administers the SQL pools; the deploying identity is admin otherwise.
+    sql_admin_group_name: str | None = None
+    sql_admin_group_object_id: str | None = None
+    # Resources the workspace waits for, such as its default filesystem.
+    after: Sequence[pulumi.Resource] = ()
+
+
+class SynapseWorkspace(SecureComponent):
+    def __init__(self, name: str, args: SynapseWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cloudscale:analytics:SynapseWorkspace", name, args.baseline, opts)
+        spark = args.spark
+        if spark.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
+            raise ValueError(
+                f"Spark {spark.spark_version} is not a supported Synapse runtime; use one of "
+                f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))}"
+            )
+        b = args.baseline
+        self.workspace_name = b.namer.name("synapse_workspace")
+        self.workspace = synapse.Workspace(
+            f"{name}-workspace",
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            identity=self.identity(),
+            default_data_lake_storage={
+                "account_url": args.default_lake_dfs_endpoint,
+                "filesystem": args.default_filesystem,
+                "resource_id": args.default_lake_id,
+                "create_managed_private_endpoint": True,
+            },
+            # Both can only be chosen when the workspace is created.
+            managed_virtual_network="default",
+            managed_virtual_network_settings={
+                "prevent_data_exfiltration": True,
+                "allowed_aad_tenant_ids_for_linking": [args.tenant_id],
+                "linked_access_check_on_target_resource": True,
+            },
+            managed_resource_group_name=b.namer.name("resource_group", "synapse-managed"),
+            # Entra-only: no SQL administrator login or password exists anywhere.
+            azure_ad_only_authentication=True,
+            public_network_access="Disabled",
+            trusted_service_bypass_enabled=False,
+            purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
+            tags=self.tags,
+            opts=self.child_opts(stateful=True, depends_on=args.after),
+        )
+        self.id: pulumi.Output[str] = self.workspace.id
+        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace)
+        # What Power BI connects to (through the VNet data gateway, since public access is off).
+        self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
+            lambda endpoints: endpoints["sqlOnDemand"]
+        )
+        created = self.secure(
+            self.workspace,
+            logical_name=f"{name}-workspace",
+            purpose="synw",
+            service="synapse_workspace",
+            group_ids=["Sql", "SqlOnDemand", "Dev"],
+            diagnostics=LOGS_AND_METRICS,
+            stateful=True,
+        )
+        # Data-plane calls go to the development endpoint, so they wait for its private endpoint.
+        self._dev_endpoint_ready: list[pulumi.Resource] = [self.workspace, created["pe:Dev"]]
+        self.spark_pool = synapse.BigDataPool(
+            f"{name}-spark",
+            big_data_pool_name=b.namer.name("synapse_spark_pool", "spark"),
+            workspace_name=self.workspace.name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            spark_version=spark.spark_version,
+            node_size=spark.node_size,
+            node_size_family="MemoryOptimized",
+            auto_scale={"enabled": True, "min_node_count": spark.min_nodes, "max_node_count": spark.max_nodes},
+            auto_pause={"enabled": True, "delay_in_minutes": spark.auto_pause_minutes},
+            # Libraries come from reviewed pool-level requirements, not from notebook sessions.
+            session_level_packages_enabled=False,
+            tags=self.tags,
+            opts=self.child_opts(),
+        )
+        self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
+        if args.sql_admin_group_name and args.sql_admin_group_object_id:
+            admin: dict[str, Any] = {
+                "workspace_name": self.workspace.name,
+                "resource_group_name": b.resource_group_name,
+                "administrator_type": "ActiveDirectory",
+                "login": args.sql_admin_group_name,
+                "sid": args.sql_admin_group_object_id,
+                "tenant_id": args.tenant_id,
+            }
+            workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
+            # Both write the workspace's administrator settings, so one waits for the other.
+            synapse.WorkspaceSqlAadAdmin(
+                f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
+            )
+        self.managed_private_endpoints: dict[str, pulumi.Resource] = {
+            key: self.add_managed_private_endpoint(
+                f"lake-{key}",
+                endpoint_name=b.namer.name("managed_private_endpoint", f"{key}-dfs"),
+                target_id=account_id,
+                group_id="dfs",
+            )
+            for key, account_id in args.lakes.items()
+        }
+        self.register_outputs(
+            {
+                "id": self.id,
+                "workspace_name": self.workspace_name,
+                "serverless_sql_endpoint": self.serverless_sql_endpoint,
+            }
+        )
+
+    def add_managed_private_endpoint(
+        self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
+    ) -> pulumi.Resource:
+        """A managed private endpoint in the workspace's managed VNet; Pending until the target approves."""
+        return SynapseManagedPrivateEndpoint(
+            f"{self._name}-mpe-{logical_name}",
+            SynapseManagedPrivateEndpointArgs(
+                workspace_name=self.workspace.name,
+                endpoint_name=endpoint_name,
+                private_link_resource_id=target_id,
+                group_id=group_id,
+            ),
+            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+        )
+
+    def add_linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+    ) -> pulumi.Resource:
+        """A workspace linked service from its JSON ``properties`` body, sent to the service verbatim."""
+        return SynapseLinkedService(
+            f"{self._name}-ls-{logical_name}",
+            SynapseLinkedServiceArgs(
+                workspace_name=self.workspace.name, linked_service_name=linked_service_name, properties=properties
+            ),
+            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+        )

@@ -1,0 +1,180 @@
+"""Governance and shared services of the management zone: Purview, the container registry, the Synapse hub."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.baseline import Principal, PrivateEndpointPlacement, ServiceBaseline
+from components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from components.core import BuiltInRole, Namer, platform_zones
+from components.purview import Purview, PurviewArgs
+from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
+
+SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/services"
+WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+PURVIEW = "azure-native:purview:Account"
+REGISTRY = "azure-native:containerregistry:Registry"
+HUB = "azure-native:synapse:PrivateLinkHub"
+ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+
+
+def _zone_id(zone: str) -> str:
+    return f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
+
+
+def _baseline(*, location: str = "westeurope", lock: bool = False) -> ServiceBaseline:
+    return ServiceBaseline(
+        namer=Namer("adatum", "tst", "mgmt"),
+        resource_group_name="rg-governance",
+        location=location,
+        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {z: _zone_id(z) for z in platform_zones(location)}),
+        log_analytics_workspace_id=WORKSPACE_ID,
+        lock=lock,
+    )
+
+
+def _endpoints(run) -> dict[str, dict]:
+    return {e.name: e.inputs for e in run.of_type(ENDPOINT)}
+
+
+def _zone_configs(run) -> dict[str, list[str]]:
+    """Private endpoint logical name -> the zone ids its DNS zone group registers in."""
+    return {
+        g.name.removesuffix("-dns"): [c["privateDnsZoneId"] for c in g.inputs["privateDnsZoneConfigs"]]
+        for g in run.of_type(ZONE_GROUP)
+    }
+
+
+def _diagnostics(run) -> dict[str, dict]:
+    return {s.name: s.inputs for s in run.of_type("azure-native:monitor:DiagnosticSetting")}
+
+
+# Purview
+
+
+def test_purview_has_an_identity_and_no_public_surface(offline):
+    run = offline.run(lambda: Purview("pv", PurviewArgs(baseline=_baseline())))
+    account = run.one(PURVIEW).inputs
+    assert account["accountName"].startswith("pview-adatum-tst-mgmt")
+    assert account["identity"] == {"type": "SystemAssigned"}
+    assert account["publicNetworkAccess"] == "Disabled"
+    assert account["managedResourcesPublicNetworkAccess"] == "Disabled"
+    assert account["ingestionStorage"] == {"publicNetworkAccess": "Disabled"}
+    assert account["managedEventHubState"] == "Disabled"
+
+
+def test_purview_private_endpoints_cover_account_portal_and_ingestion(offline):
+    run = offline.run(lambda: Purview("pv", PurviewArgs(baseline=_baseline())))
+    endpoints = _endpoints(run)
+    groups = {name: e["privateLinkServiceConnections"][0]["groupIds"] for name, e in endpoints.items()}
+    assert groups == {
+        "pv-account-pe-account": ["account"],
+        "pv-account-pe-portal": ["portal"],
+        "pv-ingestion-pe-blob": ["blob"],
+        "pv-ingestion-pe-queue": ["queue"],
+    }
+    assert all(e["subnet"] == {"id": SUBNET_ID} for e in endpoints.values())
+    assert _zone_configs(run) == {
+        "pv-account-pe-account": [_zone_id("privatelink.purview.azure.com")],
+        "pv-account-pe-portal": [_zone_id("privatelink.purviewstudio.azure.com")],
+        "pv-ingestion-pe-blob": [_zone_id("privatelink.blob.core.windows.net")],
+        "pv-ingestion-pe-queue": [_zone_id("privatelink.queue.core.windows.net")],
+    }
+    # The Purview portal recognises ingestion endpoints by these name endings.
+    assert endpoints["pv-ingestion-pe-blob"]["privateEndpointName"].endswith("-blob")
+    assert endpoints["pv-ingestion-pe-queue"]["privateEndpointName"].endswith("-queue")
+
+
+def test_purview_ingestion_endpoints_target_the_ingestion_storage_it_reports(offline_update):
+    run = offline_update.run(lambda: Purview("pv", PurviewArgs(baseline=_baseline())))
+    endpoints = _endpoints(run)
+    account_id = run.mocks.ids[(PURVIEW, "pv-account")]
+    assert endpoints["pv-account-pe-account"]["privateLinkServiceConnections"][0]["privateLinkServiceId"] == account_id
+    for group_id in ("blob", "queue"):
+        target = endpoints[f"pv-ingestion-pe-{group_id}"]["privateLinkServiceConnections"][0]["privateLinkServiceId"]
+        assert "/providers/Microsoft.Storage/storageAccounts/scan" in target
+
+
+def test_purview_is_protected_locked_and_monitored_outside_dev(offline):
+    run = offline.run(lambda: Purview("pv", PurviewArgs(baseline=_baseline(lock=True))))
+    assert [o.protect for o in run.monitor.options.values() if o.name == "pv-account"] == [True]
+    assert run.one("azure-native:authorization:ManagementLockByScope").inputs["level"] == "CanNotDelete"
+    setting = _diagnostics(run)["pv-account-diag"]
+    assert setting["workspaceId"] == WORKSPACE_ID
+    assert setting["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+
+
+def test_purview_needs_a_private_endpoint_placement(offline):
+    no_placement = ServiceBaseline(Namer("adatum", "tst", "mgmt"), "rg", "westeurope")
+    with pytest.raises(ValueError, match="private endpoints"):
+        offline.run(lambda: Purview("pv", PurviewArgs(baseline=no_placement)))
+
+
+# Container registry
+
+
+def test_registry_is_premium_private_and_refuses_anonymous_and_admin_access(offline):
+    run = offline.run(lambda: ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline())))
+    registry = run.one(REGISTRY).inputs
+    assert registry["sku"] == {"name": "Premium"}
+    assert registry["adminUserEnabled"] is False
+    assert registry["anonymousPullEnabled"] is False
+    assert registry["publicNetworkAccess"] == "Disabled"
+    assert registry["networkRuleSet"] == {"defaultAction": "Deny"}
+    assert registry["networkRuleBypassOptions"] == "None"
+    assert registry["identity"] == {"type": "SystemAssigned"}
+    assert registry["zoneRedundancy"] == "Enabled"
+    assert registry["policies"] == {
+        "retentionPolicy": {"days": 7, "status": "enabled"},
+        "quarantinePolicy": {"status": "disabled"},
+        "exportPolicy": {"status": "disabled"},
+        "azureADAuthenticationAsArmPolicy": {"status": "disabled"},
+    }
+
+
+def test_registry_is_not_zone_redundant_where_the_region_has_no_zones(offline):
+    run = offline.run(lambda: ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline(location="westus"))))
+    assert run.one(REGISTRY).inputs["zoneRedundancy"] == "Disabled"
+
+
+def test_registry_private_endpoint_and_diagnostics(offline):
+    run = offline.run(lambda: ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline(lock=True))))
+    endpoint = run.one(ENDPOINT).inputs
+    assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["registry"]
+    assert _zone_configs(run) == {"cr-registry-pe-registry": [_zone_id("privatelink.azurecr.io")]}
+    assert _diagnostics(run)["cr-registry-diag"]["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+    assert [o.protect for o in run.monitor.options.values() if o.name == "cr-registry"] == [True]
+
+
+def test_registry_grants_pull_and_push_by_intent(offline):
+    puller = Principal("aml", "00000000-0000-0000-0000-0000000000aa")
+    pusher = Principal("ci", "00000000-0000-0000-0000-0000000000bb")
+
+    def program() -> None:
+        registry = ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline()))
+        registry.grant_pull(puller)
+        registry.grant_push(pusher)
+
+    run = offline.run(program)
+    assignments = {a.inputs["principalId"]: a.inputs for a in run.of_type("azure-native:authorization:RoleAssignment")}
+    assert set(assignments) == {puller.principal_id, pusher.principal_id}
+    if not offline.preview:
+        registry_id = run.mocks.ids[(REGISTRY, "cr-registry")]
+        assert assignments[puller.principal_id]["scope"] == registry_id
+        assert assignments[puller.principal_id]["roleDefinitionId"].endswith(BuiltInRole.ACR_PULL.value)
+        assert assignments[pusher.principal_id]["roleDefinitionId"].endswith(BuiltInRole.ACR_PUSH.value)
+
+
+# Synapse private link hub
+
+
+def test_synapse_hub_serves_studio_through_a_web_private_endpoint(offline):
+    run = offline.run(lambda: SynapsePrivateLinkHub("plh", SynapsePrivateLinkHubArgs(baseline=_baseline())))
+    hub = run.one(HUB).inputs
+    assert hub["privateLinkHubName"] == "synplhadatumtstmgmt"
+    assert hub["location"] == "westeurope"
+    assert run.one(ENDPOINT).inputs["privateLinkServiceConnections"][0]["groupIds"] == ["Web"]
+    assert _zone_configs(run) == {"plh-hub-pe-web": [_zone_id("privatelink.azuresynapse.net")]}
+    # Private link hubs expose no diagnostic settings; asking for one would fail the deployment.
+    assert _diagnostics(run) == {}

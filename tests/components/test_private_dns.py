@@ -1,0 +1,113 @@
+"""The platform's private DNS zones: the full list, region-specific names, one VNet link per zone."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.baseline import ServiceBaseline
+from components.core import Namer, platform_zones, zone_resource_label
+from components.private_dns import PrivateDns, PrivateDnsArgs
+
+VNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-adatum-dev-mgmt"
+WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+ZONE = "azure-native:privatedns:PrivateZone"
+LINK = "azure-native:privatedns:VirtualNetworkLink"
+# Zones Microsoft's reference forgets: Cosmos analytical store, the new Purview portal, Azure Monitor.
+REFERENCE_GAPS = {
+    "privatelink.analytics.cosmos.azure.com",
+    "privatelink.purview-service.microsoft.com",
+    "privatelink.monitor.azure.com",
+    "privatelink.oms.opinsights.azure.com",
+    "privatelink.ods.opinsights.azure.com",
+    "privatelink.agentsvc.azure-automation.net",
+}
+
+
+def _dns(location: str = "northeurope", *, lock: bool = False) -> PrivateDns:
+    return PrivateDns(
+        "dns",
+        PrivateDnsArgs(
+            baseline=ServiceBaseline(
+                namer=Namer("adatum", "dev", "mgmt"),
+                resource_group_name="rg-dns",
+                location=location,
+                log_analytics_workspace_id=WORKSPACE_ID,
+                lock=lock,
+            ),
+            zones=platform_zones(location),
+            virtual_network_id=VNET_ID,
+            virtual_network_name="vnet-adatum-dev-mgmt",
+        ),
+    )
+
+
+def test_every_platform_zone_is_created_globally(offline):
+    run = offline.run(_dns)
+    zones = {z.inputs["privateZoneName"]: z for z in run.of_type(ZONE)}
+    assert set(zones) == set(platform_zones("northeurope"))
+    assert set(zones) >= REFERENCE_GAPS
+    assert all(z.inputs["location"] == "global" and z.inputs["resourceGroupName"] == "rg-dns" for z in zones.values())
+    assert {z.name for z in zones.values()} == {f"dns-{zone_resource_label(zone)}" for zone in zones}
+
+
+def test_region_specific_zones_follow_the_configured_location(offline):
+    run = offline.run(_dns)
+    names = {z.inputs["privateZoneName"] for z in run.of_type(ZONE)}
+    assert {
+        "privatelink.northeurope.azmk8s.io",
+        "privatelink.northeurope.batch.azure.com",
+        "northeurope.privatelink.redisenterprise.cache.azure.net",
+    } <= names
+    # The reference hard-codes West Europe alongside North Europe; nothing here may name another region.
+    assert not [name for name in names if "westeurope" in name]
+
+
+def test_each_zone_is_linked_to_the_management_vnet_without_auto_registration(offline):
+    run = offline.run(_dns)
+    links = run.of_type(LINK)
+    assert len(links) == len(platform_zones("northeurope"))
+    for link in links:
+        assert link.inputs["virtualNetwork"] == {"id": VNET_ID}
+        assert link.inputs["registrationEnabled"] is False
+        assert link.inputs["location"] == "global"
+        assert link.inputs["virtualNetworkLinkName"] == "vnet-adatum-dev-mgmt"
+    if not offline.preview:
+        linked = {link.inputs["privateZoneName"] for link in links}
+        assert linked == set(platform_zones("northeurope"))
+
+
+def test_zones_get_no_diagnostic_setting_because_they_export_nothing(offline):
+    run = offline.run(_dns)
+    assert run.of_type("azure-native:monitor:DiagnosticSetting") == []
+
+
+def test_zones_are_protected_outside_dev_but_never_locked(offline):
+    run = offline.run(lambda: _dns(lock=True))
+    protected = {o.name for o in run.monitor.options.values() if o.protect}
+    assert protected == {z.name for z in run.of_type(ZONE)}
+    # A lock would stop private endpoints from deleting their records when they go away.
+    assert run.of_type("azure-native:authorization:ManagementLockByScope") == []
+
+    unprotected = offline.run(_dns)
+    assert not [o for o in unprotected.monitor.options.values() if o.protect]
+
+
+def test_zone_ids_are_exposed_by_zone_name(offline_update):
+    captured: dict[str, dict[str, str]] = {}
+
+    def program() -> None:
+        dns = _dns()
+        pulumi.Output.all(**dns.zone_ids).apply(lambda ids: captured.setdefault("ids", ids))
+
+    run = offline_update.run(program)
+    blob = "privatelink.blob.core.windows.net"
+    assert set(captured["ids"]) == set(platform_zones("northeurope"))
+    assert captured["ids"][blob] == run.mocks.ids[(ZONE, f"dns-{zone_resource_label(blob)}")]
+
+
+def test_platform_zone_list_is_sorted_unique_and_rendered_for_the_region():
+    for location in ("westeurope", "swedencentral", "eastus2"):
+        zones = platform_zones(location)
+        assert zones == sorted(set(zones))
+        assert not [zone for zone in zones if "{" in zone]
+        assert f"privatelink.{location}.azmk8s.io" in zones

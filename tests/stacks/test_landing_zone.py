@@ -1,0 +1,371 @@
+"""Landing zone compositions: the dev stack (management + sales), a landing-role stack, and a mesh of three."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise, permutations
+from typing import Any
+
+import pytest
+
+from components.core import BuiltInRole, platform_zones
+from stacks import build_platform, load_config
+from stacks.offline.engine import OfflineRun, config_values, run_offline
+from stacks.offline.mocks import SUBSCRIPTION_ID
+
+PEERING = "azure-native:network:VirtualNetworkPeering"
+VNET = "azure-native:network:VirtualNetwork"
+ACCOUNT = "azure-native:storage:StorageAccount"
+CONTAINER = "azure-native:storage:BlobContainer"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+MANAGEMENT_STACK = "adatum/cloudscale/mgmt"
+
+
+def _config(dev_config: dict[str, str], **overrides: Any) -> dict[str, str]:
+    values = dict(dev_config)
+    values.update(config_values(overrides))
+    return values
+
+
+def _sales(dev_config: dict[str, str]) -> dict[str, Any]:
+    return copy.deepcopy(json.loads(dev_config["cloudscale:landingZones"])[0])
+
+
+def _program() -> dict[str, Any]:
+    return build_platform(load_config())
+
+
+def _by_name(run: OfflineRun, typ: str) -> dict[str, dict[str, Any]]:
+    return {r.name: r.inputs for r in run.of_type(typ)}
+
+
+def _urn(run: OfflineRun, name: str) -> str:
+    (urn,) = [u for u, o in run.monitor.options.items() if o.name == name]
+    return urn
+
+
+# --------------------------------------------------------------------------------------------------
+# The dev stack: management zone and the sales landing zone with every service on. It costs seconds,
+# so each mode runs once and the tests below read the same run.
+
+
+@dataclass
+class DevRun:
+    run: OfflineRun
+    preview: bool
+
+
+@pytest.fixture(scope="module", params=["update", "preview"])
+def dev(request: pytest.FixtureRequest, dev_config: dict[str, str]) -> Iterator[DevRun]:
+    preview = request.param == "preview"
+    yield DevRun(run_offline(_program, config=dev_config, preview=preview), preview)
+
+
+def test_dev_stack_spoke_has_the_planned_subnets(dev):
+    subnets = {
+        s.inputs["subnetName"]: s.inputs["addressPrefix"]
+        for s in dev.run.of_type("azure-native:network:Subnet")
+        if s.name.startswith("sales-network-")
+    }
+    assert subnets == {
+        "snet-adatum-dev-sales-privateEndpoints": "10.1.0.0/24",
+        "snet-adatum-dev-sales-integration": "10.1.1.0/24",
+        "snet-adatum-dev-sales-compute": "10.1.2.0/24",
+        "snet-adatum-dev-sales-powerBiGateway": "10.1.3.0/24",
+        "snet-adatum-dev-sales-product-sales-analytics": "10.1.4.0/24",
+        "snet-adatum-dev-sales-product-customer-360": "10.1.5.0/24",
+        "snet-adatum-dev-sales-product-relationship-mesh": "10.1.6.0/24",
+    }
+    # Private endpoints accept the platform's VNets: the management zone's and every landing zone's.
+    rules = _by_name(dev.run, "azure-native:network:NetworkSecurityGroup")["sales-network-nsg-privateEndpoints"]
+    (allow,) = [r for r in rules["securityRules"] if r["direction"] == "Inbound" and r["access"] == "Allow"]
+    assert allow["sourceAddressPrefixes"] == ["10.0.0.0/16", "10.1.0.0/16"]
+
+
+def test_dev_stack_spoke_uses_the_management_firewall_for_dns_and_egress(dev):
+    if dev.preview:
+        pytest.skip("the firewall's private IP is only known after it exists")
+    run = dev.run
+    firewall_ip = run.exports["firewallPrivateIp"]
+    assert firewall_ip == "10.0.0.4"
+    spoke = _by_name(run, VNET)["sales-network-vnet"]
+    assert spoke["dhcpOptions"] == {"dnsServers": [firewall_ip]}
+    routes = _by_name(run, "azure-native:network:RouteTable")["sales-network-routes"]["routes"]
+    assert routes[0]["nextHopIpAddress"] == firewall_ip
+
+
+def test_dev_stack_peers_sales_and_management_both_ways(dev):
+    run = dev.run
+    peerings = _by_name(run, PEERING)
+    assert set(peerings) == {"sales-to-mgmt-peering", "mgmt-to-sales-peering"}
+    outgoing, incoming = peerings["sales-to-mgmt-peering"], peerings["mgmt-to-sales-peering"]
+    assert outgoing["virtualNetworkName"] == "vnet-adatum-dev-sales"
+    for peering in (outgoing, incoming):
+        assert (peering["allowVirtualNetworkAccess"], peering["allowForwardedTraffic"]) == (True, True)
+        assert (peering["allowGatewayTransit"], peering["useRemoteGateways"]) == (False, False)
+    if not dev.preview:
+        assert outgoing["resourceGroupName"] == "rg-adatum-dev-sales-network"
+        # The way back is created into the management zone's network group, on its VNet.
+        assert (incoming["resourceGroupName"], incoming["virtualNetworkName"]) == (
+            "rg-adatum-dev-mgmt-network",
+            "vnet-adatum-dev-mgmt",
+        )
+        assert outgoing["remoteVirtualNetwork"] == {"id": run.exports["hubVnetId"]}
+        assert incoming["remoteVirtualNetwork"] == {"id": run.mocks.ids[(VNET, "sales-network-vnet")]}
+    # The spoke's peering waits for its last subnet: Azure takes one write per VNet at a time.
+    last_subnet = _urn(run, "sales-network-subnet-product-relationship-mesh")
+    assert last_subnet in run.monitor.options[_urn(run, "sales-to-mgmt-peering")].dependencies
+
+
+def test_dev_stack_lakes(dev):
+    run = dev.run
+    accounts = {a.inputs["accountName"][:-4]: a.inputs for a in run.of_type(ACCOUNT)}
+    lakes = {name: accounts[name] for name in ("stadatumdevsalesraw", "stadatumdevsalesencu", "stadatumdevsaleswork")}
+    assert all(a["isHnsEnabled"] is True for a in lakes.values())
+    assert accounts["stadatumdevsalesext"]["isHnsEnabled"] is False
+    for account in [*lakes.values(), accounts["stadatumdevsalesext"]]:
+        assert account["allowSharedKeyAccess"] is False
+        assert account["publicNetworkAccess"] == "Disabled"
+        assert account["minimumTlsVersion"] == "TLS1_2"
+        assert account["sku"] == {"name": "Standard_ZRS"}
+    containers = {}
+    for container in run.of_type(CONTAINER):
+        containers.setdefault(container.name.split("-lake-")[-1].split("-")[0], set()).add(
+            container.inputs["containerName"]
+        )
+    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp"}
+    assert containers["workspace"] == {"data", "synapse", "sales-analytics", "customer-360", "relationship-mesh"}
+    assert containers["external"] == {"data"}
+    lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]
+    base = lifecycle["policy"]["rules"][0]["definition"]["actions"]["baseBlob"]
+    assert base["tierToCool"] == {"daysAfterModificationGreaterThan": 90}
+
+
+def test_dev_stack_integration_and_synapse(dev):
+    run = dev.run
+    factory = run.one("azure-native:datafactory:Factory").inputs
+    assert factory["publicNetworkAccess"] == "Disabled"
+    runtime = run.one("azure-native:datafactory:IntegrationRuntime").inputs
+    assert runtime["properties"]["managedVirtualNetwork"]["referenceName"] == "default"
+    factory_endpoints = {e.name for e in run.of_type("azure-native:datafactory:ManagedPrivateEndpoint")}
+    assert {f"sales-integration-mpe-lake-{key}" for key in ("raw", "enriched", "workspace", "external")} <= (
+        factory_endpoints
+    )
+    # The data services add the ERP database's endpoint and linked service through the factory's methods.
+    assert "sales-integration-mpe-erp-sql" in factory_endpoints
+    linked = {s.inputs["linkedServiceName"] for s in run.of_type("azure-native:datafactory:LinkedService")}
+    assert {"ls_lake_raw", "ls_lake_enriched", "ls_key_vault", "ls_sql_erp"} <= linked
+
+    workspace = run.one("azure-native:synapse:Workspace").inputs
+    assert workspace["azureADOnlyAuthentication"] is True
+    assert workspace["managedVirtualNetworkSettings"]["preventDataExfiltration"] is True
+    assert workspace["defaultDataLakeStorage"]["filesystem"] == "synapse"
+    assert run.one("azure-native:synapse:BigDataPool").inputs["sparkVersion"] == "3.5"
+    synapse_endpoints = {e.name for e in run.of_type("pulumi-python:dynamic/synapse:ManagedPrivateEndpoint")}
+    assert {"sales-synapse-mpe-lake-raw", "sales-synapse-mpe-lake-enriched"} <= synapse_endpoints
+    if not dev.preview:
+        zones = run.exports["landingZones"]["sales"]
+        assert zones["serverlessSqlEndpoint"] == f"{workspace['workspaceName']}-ondemand.sql.azuresynapse.net"
+        assert zones["dataFactoryLinkedServices"]["raw"] == "ls_lake_raw"
+
+
+def test_dev_stack_private_endpoints_resolve_through_the_management_zones(dev):
+    if dev.preview:
+        pytest.skip("zone ids are only known once the management zone's zones exist")
+    run = dev.run
+    zone_ids = run.exports["privateDnsZoneIds"]
+    groups = _by_name(run, "azure-native:network:PrivateDnsZoneGroup")
+    dfs = groups["sales-lake-raw-account-pe-dfs-dns"]["privateDnsZoneConfigs"]
+    assert dfs == [{"name": "dfs-core-windows-net", "privateDnsZoneId": zone_ids["privatelink.dfs.core.windows.net"]}]
+    endpoint = _by_name(run, "azure-native:network:PrivateEndpoint")["sales-lake-raw-account-pe-dfs"]
+    assert endpoint["subnet"] == {"id": run.exports["landingZones"]["sales"]["subnetIds"]["privateEndpoints"]}
+
+
+def _assignments(run: OfflineRun, principal: str) -> dict[str, str]:
+    """Assignment name -> role GUID for one principal."""
+    return {
+        name: inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        for name, inputs in _by_name(run, ASSIGNMENT).items()
+        if name.endswith(principal)
+    }
+
+
+def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
+    if dev.preview:
+        pytest.skip("role definition ids derive from the scope's id")
+    run = dev.run
+    writer, reader = BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value, BuiltInRole.STORAGE_BLOB_DATA_READER.value
+    factory = _assignments(run, "sales-integration-factory")
+    assert factory == {
+        **{
+            f"sales-lake-{lake}-{c}-storage-blob-data-contributor-sales-integration-factory": writer
+            for lake in ("raw", "enriched")
+            for c in ("data", "crm", "erp")
+        },
+        "sales-lake-external-data-storage-blob-data-reader-sales-integration-factory": reader,
+        "sales-vault-vault-key-vault-secrets-user-sales-integration-factory": BuiltInRole.KEY_VAULT_SECRETS_USER.value,
+    }
+    synapse = _assignments(run, "sales-synapse-workspace")
+    assert synapse == {
+        "sales-lake-raw-account-storage-blob-data-reader-sales-synapse-workspace": reader,
+        "sales-lake-enriched-account-storage-blob-data-reader-sales-synapse-workspace": reader,
+        **{
+            f"sales-lake-workspace-{c}-storage-blob-data-contributor-sales-synapse-workspace": writer
+            for c in ("synapse", "sales-analytics", "customer-360", "relationship-mesh")
+        },
+    }
+    scopes = _by_name(run, ASSIGNMENT)
+    crm = scopes["sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory"]["scope"]
+    assert crm == run.mocks.ids[(CONTAINER, "sales-lake-raw-crm")]
+
+
+def test_dev_stack_every_landing_zone_resource_sends_diagnostics_to_its_own_workspace(dev):
+    if dev.preview:
+        pytest.skip("workspace ids are only known after creation")
+    run = dev.run
+    zone_workspace = run.exports["landingZones"]["sales"]["logAnalyticsWorkspaceId"]
+    targets = {
+        s.inputs["resourceUri"]: s.inputs["workspaceId"] for s in run.of_type("azure-native:monitor:DiagnosticSetting")
+    }
+    own = [
+        (typ, name)
+        for typ, name in (
+            (ACCOUNT, "sales-lake-raw-account"),
+            (VNET, "sales-network-vnet"),
+            ("azure-native:datafactory:Factory", "sales-integration-factory"),
+            ("azure-native:synapse:Workspace", "sales-synapse-workspace"),
+            ("azure-native:synapse:BigDataPool", "sales-synapse-spark"),
+            ("azure-native:keyvault:Vault", "sales-vault-vault"),
+        )
+    ]
+    for key in own:
+        assert targets[run.mocks.ids[key]] == zone_workspace, key
+
+
+# --------------------------------------------------------------------------------------------------
+# A landing-role stack reads the contract through a StackReference and creates no management zone.
+
+
+def _contract_outputs() -> dict[str, Any]:
+    rg = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups"
+    return {
+        "hubVnetId": f"{rg}/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub",
+        "hubVnetName": "vnet-hub",
+        "hubResourceGroupName": "rg-hub",
+        "firewallPrivateIp": "10.0.0.68",
+        "dnsServers": ["10.0.0.68"],
+        "privateDnsZoneIds": {
+            zone: f"{rg}/rg-dns/providers/Microsoft.Network/privateDnsZones/{zone}"
+            for zone in platform_zones("westeurope")
+        },
+        "purviewId": f"{rg}/rg-gov/providers/Microsoft.Purview/accounts/pview-hub",
+        "purviewPrincipalId": "33333333-3333-3333-3333-333333333333",
+        "logAnalyticsWorkspaceId": f"{rg}/rg-mon/providers/Microsoft.OperationalInsights/workspaces/log-hub",
+        "keyVaultId": f"{rg}/rg-sec/providers/Microsoft.KeyVault/vaults/kv-hub",
+        "containerRegistryId": f"{rg}/rg-cr/providers/Microsoft.ContainerRegistry/registries/crhub",
+    }
+
+
+def test_landing_role_reads_the_contract_and_builds_only_its_zone(offline, dev_config):
+    contract = _contract_outputs()
+    offline.stack_outputs[MANAGEMENT_STACK] = contract
+    zones = [
+        {**_sales(dev_config), "clientAddressPrefixes": ["192.168.0.0/16"]},
+        {"name": "hr", "addressSpace": "10.2.0.0/16"},
+    ]
+    config = _config(
+        dev_config, role="landing", managementStack=MANAGEMENT_STACK, landingZone="sales", landingZones=zones
+    )
+    run = offline.run(_program, config=config)
+
+    reference = run.one("pulumi:pulumi:StackReference")
+    assert reference.resource_id == MANAGEMENT_STACK
+    # Nothing of the management zone is declared here, and only the sales zone is built.
+    for typ in (
+        "azure-native:network:AzureFirewall",
+        "azure-native:privatedns:PrivateZone",
+        "azure-native:purview:Account",
+    ):
+        assert run.of_type(typ) == []
+    assert [v.inputs["virtualNetworkName"] for v in run.of_type(VNET)] == ["vnet-adatum-dev-sales"]
+    groups = {g.inputs["resourceGroupName"] for g in run.of_type("azure-native:resources:ResourceGroup")}
+    assert all("-sales-" in group for group in groups), groups
+
+    spoke = run.one(VNET).inputs
+    assert spoke["dhcpOptions"] == {"dnsServers": ["10.0.0.68"]}
+    route = run.one("azure-native:network:RouteTable").inputs["routes"][0]
+    assert route["nextHopIpAddress"] == "10.0.0.68"
+    endpoint_rules = _by_name(run, "azure-native:network:NetworkSecurityGroup")["sales-network-nsg-privateEndpoints"]
+    assert endpoint_rules["securityRules"][0]["sourceAddressPrefixes"] == [
+        "10.0.0.0/16",
+        "10.1.0.0/16",
+        "10.2.0.0/16",
+        "192.168.0.0/16",
+    ]
+    dfs = _by_name(run, "azure-native:network:PrivateDnsZoneGroup")["sales-lake-raw-account-pe-dfs-dns"]
+    assert (
+        dfs["privateDnsZoneConfigs"][0]["privateDnsZoneId"]
+        == contract["privateDnsZoneIds"]["privatelink.dfs.core.windows.net"]
+    )
+    assert run.one("azure-native:datafactory:Factory").inputs["purviewConfiguration"] == {
+        "purviewResourceId": contract["purviewId"]
+    }
+
+    peerings = _by_name(run, PEERING)
+    # Both ways with the hub, and only the outgoing half of the mesh: hr's stack creates the way back.
+    assert set(peerings) == {"sales-to-mgmt-peering", "mgmt-to-sales-peering", "sales-to-hr-peering"}
+    hub_side = peerings["mgmt-to-sales-peering"]
+    assert (hub_side["resourceGroupName"], hub_side["virtualNetworkName"]) == ("rg-hub", "vnet-hub")
+    assert peerings["sales-to-mgmt-peering"]["remoteVirtualNetwork"] == {"id": contract["hubVnetId"]}
+    if not offline.preview:
+        # hr's VNet id follows from the naming function in the same subscription.
+        assert peerings["sales-to-hr-peering"]["remoteVirtualNetwork"] == {
+            "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-adatum-dev-hr-network/providers/"
+            "Microsoft.Network/virtualNetworks/vnet-adatum-dev-hr"
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Three landing zones in one stack: a full mesh, each pair peered once per direction.
+
+
+MESH = {"sales": "10.1.0.0/16", "hr": "10.2.0.0/16", "finance": "10.3.0.0/16"}
+
+
+def _mesh_config(dev_config: dict[str, str]) -> dict[str, str]:
+    services = {"dataFactory": {"enabled": False}, "synapse": {"enabled": False}}
+    zones = [{"name": name, "addressSpace": space, "services": services} for name, space in MESH.items()]
+    return _config(dev_config, landingZones=zones)
+
+
+def test_three_zones_are_meshed(offline, dev_config):
+    run = offline.run(_program, config=_mesh_config(dev_config))
+    peerings = _by_name(run, PEERING)
+    mesh = {name for name in peerings if "mgmt" not in name}
+    hub = {name for name in peerings if "mgmt" in name}
+    assert len(mesh) == 3 * 2
+    assert len(hub) == 2 * 3
+    assert mesh == {f"{a}-to-{b}-peering" for a, b in permutations(MESH, 2)}
+    assert hub == {f"{z}-to-mgmt-peering" for z in MESH} | {f"mgmt-to-{z}-peering" for z in MESH}
+    for a, b in permutations(MESH, 2):
+        peering = peerings[f"{a}-to-{b}-peering"]
+        assert peering["virtualNetworkName"] == f"vnet-adatum-dev-{a}"
+        assert peering["virtualNetworkPeeringName"] == f"peer-adatum-dev-{a}-to-{b}"
+        if not offline.preview:
+            assert peering["remoteVirtualNetwork"] == {"id": run.mocks.ids[(VNET, f"{b}-network-vnet")]}
+    # Zones without integration or Synapse get neither.
+    assert run.of_type("azure-native:datafactory:Factory") == []
+    assert run.of_type("azure-native:synapse:Workspace") == []
+
+
+def test_peerings_on_one_vnet_are_written_one_at_a_time(offline, dev_config):
+    run = offline.run(_program, config=_mesh_config(dev_config))
+    chains = [[f"{zone}-to-{remote}" for remote in ("mgmt", *MESH) if remote != zone] for zone in MESH]
+    chains.append([f"mgmt-to-{zone}" for zone in MESH])
+    for chain in chains:
+        for before, after in pairwise(chain):
+            dependencies = run.monitor.options[_urn(run, f"{after}-peering")].dependencies
+            assert _urn(run, f"{before}-peering") in dependencies, (before, after)
