@@ -78,7 +78,6 @@ class ManagementConfig(Model):
     firewall: FirewallConfig = Field(default_factory=FirewallConfig)
     existing_hub: ExistingHubConfig | None = None
     log_retention_days: int = Field(90, ge=30, le=730)
-    purview_root_collection_admins: list[UUID] = Field(default_factory=list)
 
 
 class SynapseConfig(Model):

@@ -9,12 +9,13 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from stacks.config.checks import MANAGEMENT_ZONE
 from stacks.offline.engine import OfflineRun
 from stacks.offline.findings import Finding, findings, missing_diagnostics
 
 PLATFORM = "platform"
 STACK_TYPE = "pulumi:pulumi:Stack"
-ZONE_TITLES = {"mgmt": "Data management landing zone"}
+ZONE_TITLES = {MANAGEMENT_ZONE: "Data management landing zone"}
 
 
 @dataclass
@@ -73,7 +74,7 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
     # The stack resource is the engine's root, not something a person deploys.
     roots = [child for root in roots for child in (root.children if root.typ == STACK_TYPE else [root])]
     zone_of_name = {r.name: str(r.inputs.get("tags", {}).get("Zone", "")) for r in run.resources if r.custom}
-    known_zones = {zone for zone in zone_of_name.values() if zone}
+    known_zones = {MANAGEMENT_ZONE} | {zone for zone in zone_of_name.values() if zone}
     zones: dict[str, list[Node]] = defaultdict(list)
     for root in sorted(roots, key=lambda n: (not n.is_component, n.typ, n.name)):
         # Untagged roots (peerings) carry their zone as the first word of their logical name.

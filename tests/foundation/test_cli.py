@@ -63,3 +63,38 @@ def test_bad_config_exits_non_zero_with_the_key_and_no_traceback(tmp_path, capsy
 def test_unknown_stack_exits_non_zero_and_lists_stacks(capsys):
     assert main(["plan", "--stack", "nope", "--report", ""]) == 2
     assert "stacks here: " in capsys.readouterr().err
+
+
+def test_plan_of_the_dev_stack_shows_both_zones_their_peering_and_data_paths(tmp_path, capsys):
+    report = tmp_path / "plan.md"
+    assert main(["plan", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "Landing zone [sales]" in out
+    for component in (
+        "SqlHyperscale sales-erp",
+        "CosmosAccount sales-customer-service",
+        "MachineLearningWorkspace sales-retention",
+        "SynapseWorkspace sales-synapse",
+    ):
+        assert component in out
+    diagram = report.read_text()
+    assert "mgmt <-->|VNet peering| sales" in diagram
+    assert "sales_synapse -->|Analytical| sales_customer_service" in diagram
+    assert "sales_integration -->|dfs| sales_lake_raw" in diagram
+
+
+def test_plan_of_a_landing_stack_plans_its_management_stack_for_the_contract(capsys):
+    assert main(["plan", "--stack", "sales", "--json", "--report", ""]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["role"] == "landing"
+    assert set(plan["zones"]) == {"sales", "mgmt"}  # mgmt holds only the hub-side peering
+    assert [node["type"] for node in plan["zones"]["mgmt"]["tree"]] == ["cloudscale:network:VnetPeering"]
+    assert "cloudscale:network:HubNetwork" not in plan["byType"]
+
+
+def test_plan_flags_a_high_severity_finding_with_strict(tmp_path, capsys, monkeypatch):
+    from stacks.offline import findings
+
+    monkeypatch.setattr(findings, "_PUBLIC_OFF", ("Enabled",))  # every private service now looks public
+    assert main(["plan", "--stack", "mgmt", "--strict", "--report", ""]) == 1
+    assert "[high] public-network-access" in capsys.readouterr().out
