@@ -34,11 +34,10 @@ from components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, Sy
 from components.vnet_peering import VnetPeering, VnetPeeringArgs
 from stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
 from stacks.config.checks import MANAGEMENT_ZONE
-from stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS
+from stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS, platform_address_spaces
 from stacks.contract import ZoneContract
 from stacks.data_services import deploy_data_services
 from stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from stacks.management_zone import platform_address_spaces
 from stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"

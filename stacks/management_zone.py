@@ -30,6 +30,7 @@ from components.purview import Purview, PurviewArgs
 from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 from stacks.config import PlatformConfig
 from stacks.config.model import ExistingHubConfig
+from stacks.config.network_plan import platform_address_spaces
 from stacks.contract import ZoneContract
 from stacks.zone_scope import ZoneScope, tenant_id
 
@@ -43,12 +44,6 @@ class EgressAndDns:
     firewall_private_ip: pulumi.Output[str]
     dns_servers: pulumi.Output[list[str]]
     zone_ids: dict[str, pulumi.Input[str]]
-
-
-def platform_address_spaces(config: PlatformConfig) -> list[str]:
-    """Every address space the firewall lets out: this zone's and each configured landing zone's."""
-    spaces = [config.management.network.address_space] + [zone.address_space for zone in config.landing_zones]
-    return [str(space) for space in spaces]
 
 
 def deploy_management_zone(config: PlatformConfig) -> ZoneContract:

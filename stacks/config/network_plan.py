@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from stacks.config.model import LandingZoneConfig
+from stacks.config.model import LandingZoneConfig, PlatformConfig
 
 SUBNET_PREFIX_LENGTH = 24
 # Azure reserves five addresses in every subnet and rejects anything smaller than a /29.
@@ -68,3 +68,9 @@ def landing_subnets(zone: LandingZoneConfig) -> dict[str, IPv4Network]:
             )
         plan[role] = subnet
     return {role: plan[role] for role in roles}
+
+
+def platform_address_spaces(config: PlatformConfig) -> list[str]:
+    """Every address space the firewall lets out: this zone's and each configured landing zone's."""
+    spaces = [config.management.network.address_space] + [zone.address_space for zone in config.landing_zones]
+    return [str(space) for space in spaces]

@@ -27,7 +27,7 @@ def _project_dir(explicit: Path | None) -> Path:
     return cwd if (cwd / "Pulumi.yaml").exists() else PROJECT_ROOT
 
 
-def management_stack_outputs(config: PlatformConfig, project_dir: Path, preview: bool) -> dict[str, dict[str, Any]]:
+def management_stack_outputs(config: PlatformConfig, project_dir: Path) -> dict[str, dict[str, Any]]:
     """A landing stack reads the management stack's outputs; offline, we get them by planning that stack."""
     if config.role != "landing" or not config.management_stack:
         return {}
@@ -42,7 +42,7 @@ def plan(args: argparse.Namespace) -> int:
     try:
         values = load_stack_config(args.stack, project_dir)
         config = parse_config(values)
-        stack_outputs = management_stack_outputs(config, project_dir, args.preview)
+        stack_outputs = management_stack_outputs(config, project_dir)
     except (ConfigError, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -115,7 +115,7 @@ def _recorded(stack: str) -> list[Any]:
     from stacks.offline.stack_files import load_stack_config
 
     values = load_stack_config(stack)
-    outputs = management_stack_outputs(parse_config(values), PROJECT_ROOT, preview=False)
+    outputs = management_stack_outputs(parse_config(values), PROJECT_ROOT)
     run = run_offline(lambda: build_platform(load_config()), config=values, stack_outputs=outputs)
     return [r for r in run.resources if r.custom and r.typ.startswith("azure-native:") and r.typ not in FREE_FORM]
 
