@@ -145,13 +145,11 @@ class DataFactory(SecureComponent):
             )
         # Key Vault linked services take no integration runtime: secrets are fetched through the
         # managed private endpoint by whichever managed-VNet runtime needs them.
-        self.linked_services["key_vault"] = datafactory.LinkedService(
-            f"{name}-ls-key-vault",
-            factory_name=self.factory.name,
-            resource_group_name=b.resource_group_name,
+        self.linked_services["key_vault"] = self._linked_service(
+            "key-vault",
             linked_service_name=KEY_VAULT_LINKED_SERVICE,
             properties=datafactory.AzureKeyVaultLinkedServiceArgs(type="AzureKeyVault", base_url=args.key_vault_uri),
-            opts=self.child_opts(depends_on=[self.managed_private_endpoints["key_vault"]]),
+            after=[self.managed_private_endpoints["key_vault"]],
         )
         self.linked_service_names["key_vault"] = KEY_VAULT_LINKED_SERVICE
         self.secure(
@@ -202,13 +200,11 @@ class DataFactory(SecureComponent):
                 authentication_type="Msi",
                 connect_via=self._connect_via(),
             )
-        return datafactory.LinkedService(
-            f"{self._name}-ls-lake-{lake.key}",
-            factory_name=self.factory.name,
-            resource_group_name=self.baseline.resource_group_name,
+        return self._linked_service(
+            f"lake-{lake.key}",
             linked_service_name=lake_linked_service_name(lake.key),
             properties=properties,
-            opts=self.child_opts(depends_on=[self.integration_runtime, self.managed_private_endpoints[lake.key]]),
+            after=[self.integration_runtime, self.managed_private_endpoints[lake.key]],
         )
 
     def add_managed_private_endpoint(
@@ -235,11 +231,18 @@ class DataFactory(SecureComponent):
         """
         body = _flatten_definition(properties)
         body.setdefault("connectVia", {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"})
+        return self._linked_service(
+            logical_name, linked_service_name=linked_service_name, properties=body, after=[self.integration_runtime]
+        )
+
+    def _linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: Any, after: Sequence[pulumi.Resource]
+    ) -> datafactory.LinkedService:
         return datafactory.LinkedService(
             f"{self._name}-ls-{logical_name}",
             factory_name=self.factory.name,
             resource_group_name=self.baseline.resource_group_name,
             linked_service_name=linked_service_name,
-            properties=body,
-            opts=self.child_opts(depends_on=[self.integration_runtime]),
+            properties=properties,
+            opts=self.child_opts(depends_on=after),
         )

@@ -178,20 +178,12 @@ class DataLake(SecureComponent):
 
     def grant_read(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
         """Storage Blob Data Reader on one container, or on the whole account when none is named."""
-        resource, label = self._scope(container)
-        return self.grant_on(
-            resource,
-            logical_name=f"{self._name}-{label}",
-            role=BuiltInRole.STORAGE_BLOB_DATA_READER,
-            principal=principal,
-        )
+        return self._grant(BuiltInRole.STORAGE_BLOB_DATA_READER, principal, container)
 
     def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
         """Storage Blob Data Contributor on one container, or on the whole account when none is named."""
+        return self._grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, principal, container)
+
+    def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> pulumi.Resource:
         resource, label = self._scope(container)
-        return self.grant_on(
-            resource,
-            logical_name=f"{self._name}-{label}",
-            role=BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR,
-            principal=principal,
-        )
+        return self.grant_on(resource, logical_name=f"{self._name}-{label}", role=role, principal=principal)

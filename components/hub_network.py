@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent, ServiceBaseline
+from components.baseline import SecureComponent, ServiceBaseline
+from components.virtual_network import firewall_route_table, guarded_subnet, network_security_group, virtual_network
 
 # Azure Firewall only deploys into a subnet with exactly this name.
 FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"
@@ -39,48 +40,28 @@ class HubNetwork(SecureComponent):
         super().__init__("cloudscale:network:HubNetwork", name, args.baseline, opts)
         b = args.baseline
         self.vnet_name = b.namer.name("virtual_network")
-        self.vnet = network.VirtualNetwork(
+        self.vnet = virtual_network(
+            self,
             f"{name}-vnet",
-            virtual_network_name=self.vnet_name,
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            address_space={"address_prefixes": [args.address_space]},
-            dhcp_options={"dns_servers": args.dns_servers},
-            tags=self.tags,
-            opts=self.child_opts(),
+            vnet_name=self.vnet_name,
+            address_space=args.address_space,
+            dns_servers=args.dns_servers,
         )
         self.vnet_id: pulumi.Output[str] = self.vnet.id
-        self.secure(self.vnet, logical_name=f"{name}-vnet", purpose="vnet", diagnostics=LOGS_AND_METRICS)
-
-        self.nsg = network.NetworkSecurityGroup(
+        self.nsg = network_security_group(
+            self,
             f"{name}-nsg",
-            network_security_group_name=b.namer.name("network_security_group", "services"),
-            resource_group_name=b.resource_group_name,
-            location=b.location,
+            nsg_name=b.namer.name("network_security_group", "services"),
+            purpose="nsg",
             # Azure's default rules already deny inbound from outside the (peered) VNets; nothing is published.
             security_rules=[],
-            tags=self.tags,
-            opts=self.child_opts(),
         )
-        self.secure(self.nsg, logical_name=f"{name}-nsg", purpose="nsg", diagnostics=LOGS_ONLY)
-
-        self.route_table = network.RouteTable(
+        self.route_table = firewall_route_table(
+            self,
             f"{name}-rt",
             route_table_name=b.namer.name("route_table", "services"),
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            # A route learned over BGP must never bypass the firewall.
-            disable_bgp_route_propagation=True,
-            routes=[
-                {
-                    "name": DEFAULT_ROUTE_NAME,
-                    "address_prefix": "0.0.0.0/0",
-                    "next_hop_type": "VirtualAppliance",
-                    "next_hop_ip_address": args.egress_next_hop_ip,
-                }
-            ],
-            tags=self.tags,
-            opts=self.child_opts(),
+            route_name=DEFAULT_ROUTE_NAME,
+            firewall_ip=args.egress_next_hop_ip,
         )
 
         # Azure rejects concurrent writes to the subnets of one VNet, so each subnet waits for the previous one.
@@ -96,18 +77,14 @@ class HubNetwork(SecureComponent):
                 opts=self.child_opts(parent=self.vnet),
             )
             previous = [self.firewall_subnet]
-        self.services_subnet = network.Subnet(
+        self.services_subnet = guarded_subnet(
+            self,
             f"{name}-snet-services",
             subnet_name=b.namer.name("subnet", "services"),
             virtual_network_name=self.vnet.name,
-            resource_group_name=b.resource_group_name,
             address_prefix=args.services_subnet_prefix,
-            network_security_group={"id": self.nsg.id},
-            route_table={"id": self.route_table.id},
-            # Enabled makes the NSG and the route table apply to private endpoints too.
-            private_endpoint_network_policies="Enabled",
-            # Nothing here may reach the internet except through the firewall.
-            default_outbound_access=False,
+            nsg=self.nsg,
+            route_table=self.route_table,
             opts=self.child_opts(parent=self.vnet, depends_on=previous),
         )
         self.services_subnet_id: pulumi.Output[str] = self.services_subnet.id

@@ -10,8 +10,9 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent, ServiceBaseline
+from components.baseline import SecureComponent, ServiceBaseline
 from components.core import Namer
+from components.virtual_network import firewall_route_table, guarded_subnet, network_security_group, virtual_network
 
 # NSG priorities: explicit allows from 100, and our own deny-all just above Azure's defaults, whose
 # AllowVnetInBound / AllowAzureLoadBalancerInBound / AllowInternetOutBound would otherwise apply.
@@ -139,69 +140,43 @@ class SpokeNetwork(SecureComponent):
         super().__init__("cloudscale:network:SpokeNetwork", name, args.baseline, opts)
         b = args.baseline
         self.vnet_name = spoke_vnet_name(b.namer)
-        self.route_table = network.RouteTable(
+        self.route_table = firewall_route_table(
+            self,
             f"{name}-routes",
             route_table_name=b.namer.name("route_table"),
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            # Routes learned from a gateway must not bypass the firewall.
-            disable_bgp_route_propagation=True,
-            routes=[
-                {
-                    "name": "to-firewall-default",
-                    "address_prefix": "0.0.0.0/0",
-                    "next_hop_type": "VirtualAppliance",
-                    "next_hop_ip_address": args.firewall_private_ip,
-                }
-            ],
-            tags=self.tags,
-            opts=self.child_opts(),
+            route_name="to-firewall-default",
+            firewall_ip=args.firewall_private_ip,
         )
-        self.vnet = network.VirtualNetwork(
+        self.vnet = virtual_network(
+            self,
             f"{name}-vnet",
-            virtual_network_name=self.vnet_name,
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            address_space={"address_prefixes": [args.address_space]},
-            dhcp_options={"dns_servers": args.dns_servers},
-            tags=self.tags,
-            opts=self.child_opts(),
+            vnet_name=self.vnet_name,
+            address_space=args.address_space,
+            dns_servers=args.dns_servers,
         )
         self.id: pulumi.Output[str] = self.vnet.id
-        self.secure(self.vnet, logical_name=f"{name}-vnet", purpose="vnet", diagnostics=LOGS_AND_METRICS)
         self.security_groups: dict[str, network.NetworkSecurityGroup] = {}
         self.subnets: dict[str, network.Subnet] = {}
         previous: pulumi.Resource = self.vnet
         for spec in args.subnets:
-            nsg = network.NetworkSecurityGroup(
+            nsg = network_security_group(
+                self,
                 f"{name}-nsg-{spec.role}",
-                network_security_group_name=b.namer.name("network_security_group", spec.role),
-                resource_group_name=b.resource_group_name,
-                location=b.location,
+                nsg_name=b.namer.name("network_security_group", spec.role),
+                purpose=f"nsg-{spec.role}",
                 security_rules=nsg_rules(spec, args),
-                tags=self.tags,
-                opts=self.child_opts(),
             )
-            self.secure(nsg, logical_name=f"{name}-nsg-{spec.role}", purpose=f"nsg-{spec.role}", diagnostics=LOGS_ONLY)
             # Azure rejects concurrent writes to one VNet's subnets, so each waits for the one before.
-            subnet = network.Subnet(
+            subnet = guarded_subnet(
+                self,
                 f"{name}-subnet-{spec.role}",
                 subnet_name=b.namer.name("subnet", spec.role),
                 # The known name keeps plans readable; the dependency on the VNet comes from ``previous``.
                 virtual_network_name=self.vnet_name,
-                resource_group_name=b.resource_group_name,
                 address_prefix=spec.address_prefix,
-                network_security_group={"id": nsg.id},
-                route_table={"id": self.route_table.id},
-                # NSG rules and routes apply to private endpoints too, not only to NICs of VMs.
-                private_endpoint_network_policies="Enabled",
-                # No implicit public outbound IP: every subnet leaves through the firewall or not at all.
-                default_outbound_access=False,
-                delegations=(
-                    [{"name": spec.delegation.replace("/", "-"), "service_name": spec.delegation}]
-                    if spec.delegation
-                    else None
-                ),
+                nsg=nsg,
+                route_table=self.route_table,
+                delegation=spec.delegation,
                 opts=self.child_opts(depends_on=[previous]),
             )
             self.security_groups[spec.role] = nsg

@@ -36,35 +36,31 @@ class LakeLike(Protocol):
     def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource: ...
 
 
-class DataFactoryLike(Protocol):
+class ManagedNetworkServiceLike(Protocol):
+    """Data Factory or Synapse: an identity to grant data access to, and a managed VNet that reaches sources."""
+
+    principal: Principal
+
+    def add_managed_private_endpoint(
+        self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
+    ) -> pulumi.Resource: ...
+
+    def add_linked_service(
+        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+    ) -> pulumi.Resource: ...
+
+
+class DataFactoryLike(ManagedNetworkServiceLike, Protocol):
     factory: datafactory.Factory
     factory_name: str
     resource_group_name: pulumi.Input[str]
     integration_runtime_name: str
     managed_virtual_network_name: str
-    principal: Principal
-
-    def add_managed_private_endpoint(
-        self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource: ...
-
-    def add_linked_service(
-        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
-    ) -> pulumi.Resource: ...
 
 
-class SynapseLike(Protocol):
+class SynapseLike(ManagedNetworkServiceLike, Protocol):
     workspace: synapse.Workspace
     workspace_name: str
-    principal: Principal
-
-    def add_managed_private_endpoint(
-        self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource: ...
-
-    def add_linked_service(
-        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
-    ) -> pulumi.Resource: ...
 
 
 @dataclass

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from components.baseline import Principal, PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, platform_zones
+from components.baseline import Principal
 from components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
 from components.cosmos_account import ANALYTICS_READER_ACTIONS, CosmosAccount, CosmosAccountArgs, CosmosContainer
 
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline, zone_id
+
 SYNAPSE = Principal("synapse", "33333333-3333-3333-3333-333333333333")
-
-
-def _zone_id(zone: str) -> str:
-    return f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-
-
-def _baseline(*, lock: bool = False) -> ServiceBaseline:
-    return ServiceBaseline(
-        namer=Namer("adatum", "tst", "sales"),
-        resource_group_name="rg-data",
-        location="westeurope",
-        tags={"Zone": "sales"},
-        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {z: _zone_id(z) for z in platform_zones("westeurope")}),
-        log_analytics_workspace_id=WORKSPACE_ID,
-        lock=lock,
-    )
 
 
 def _cosmos(*, lock: bool = False, **overrides) -> CosmosAccount:
@@ -38,7 +21,8 @@ def _cosmos(*, lock: bool = False, **overrides) -> CosmosAccount:
         "schema_type": "FullFidelity",
         **overrides,
     }
-    return CosmosAccount("care", CosmosAccountArgs(baseline=_baseline(lock=lock), **settings))
+    baseline = service_baseline(environment="tst", tags={"Zone": "sales"}, lock=lock)
+    return CosmosAccount("care", CosmosAccountArgs(baseline=baseline, **settings))
 
 
 def test_account_is_private_entra_only_and_tls_12(offline):
@@ -83,7 +67,7 @@ def test_private_endpoints_serve_both_the_transactional_and_the_analytical_store
         for group in run.of_type("azure-native:network:PrivateDnsZoneGroup")
         for config in group.inputs["privateDnsZoneConfigs"]
     }
-    assert zones == {_zone_id("privatelink.documents.azure.com"), _zone_id("privatelink.analytics.cosmos.azure.com")}
+    assert zones == {zone_id("privatelink.documents.azure.com"), zone_id("privatelink.analytics.cosmos.azure.com")}
 
 
 def test_database_and_containers_come_from_the_arguments(offline):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, platform_zones
 from components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
+from .support import WORKSPACE_ID, service_baseline, urn_of
+
 PURVIEW_ID = "/subscriptions/s/resourceGroups/gov/providers/Microsoft.Purview/accounts/pview"
 VAULT_ID = "/subscriptions/s/resourceGroups/sec/providers/Microsoft.KeyVault/vaults/kv"
 VAULT_URI = "https://kv.vault.azure.net/"
@@ -18,20 +16,10 @@ LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 
 
 def _factory(*, extra: bool = False) -> DataFactory:
-    zones = {
-        zone: f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-        for zone in platform_zones("westeurope")
-    }
     factory = DataFactory(
         "adf",
         DataFactoryArgs(
-            baseline=ServiceBaseline(
-                namer=Namer("adatum", "dev", "sales"),
-                resource_group_name="rg-integration",
-                location="westeurope",
-                private_endpoints=PrivateEndpointPlacement(SUBNET_ID, zones),
-                log_analytics_workspace_id=WORKSPACE_ID,
-            ),
+            baseline=service_baseline(resource_group_name="rg-integration"),
             lakes=[
                 FactoryLake("raw", RAW_ID, "https://raw.dfs.core.windows.net/"),
                 FactoryLake("external", EXT_ID, "https://ext.blob.core.windows.net/", hierarchical_namespace=False),
@@ -55,11 +43,6 @@ def _factory(*, extra: bool = False) -> DataFactory:
             },
         )
     return factory
-
-
-def _urn(run, name: str) -> str:
-    (urn,) = [u for u, o in run.monitor.options.items() if o.name == name]
-    return urn
 
 
 def test_factory_is_private_with_a_managed_identity_and_purview_lineage(offline):
@@ -86,7 +69,7 @@ def test_managed_vnet_and_autoresolve_runtime_inside_it(offline):
         "managedVirtualNetwork": {"referenceName": "default", "type": "ManagedVirtualNetworkReference"},
         "computeProperties": {"location": "AutoResolve"},
     }
-    assert _urn(run, "adf-managed-vnet") in run.monitor.options[_urn(run, "adf-runtime")].dependencies
+    assert urn_of(run, "adf-managed-vnet") in run.monitor.options[urn_of(run, "adf-runtime")].dependencies
 
 
 def test_managed_private_endpoints_to_each_lake_the_vault_and_purview(offline):
@@ -102,7 +85,7 @@ def test_managed_private_endpoints_to_each_lake_the_vault_and_purview(offline):
     }
     assert {e["managedVirtualNetworkName"] for e in endpoints.values()} == {"default"}
     for name in endpoints:
-        assert _urn(run, "adf-managed-vnet") in run.monitor.options[_urn(run, name)].dependencies
+        assert urn_of(run, "adf-managed-vnet") in run.monitor.options[urn_of(run, name)].dependencies
 
 
 def test_linked_services_sign_in_as_the_factory_through_the_managed_runtime(offline):
@@ -124,8 +107,8 @@ def test_linked_services_sign_in_as_the_factory_through_the_managed_runtime(offl
     # Key Vault linked services take no runtime; the vault is reached through its managed endpoint.
     assert services["ls_key_vault"] == {"type": "AzureKeyVault", "baseUrl": VAULT_URI}
     assert not any(key in str(services) for key in ("accountKey", "connectionString", "sasUri"))
-    dependencies = run.monitor.options[_urn(run, "adf-ls-lake-raw")].dependencies
-    assert {_urn(run, "adf-runtime"), _urn(run, "adf-mpe-lake-raw")} <= set(dependencies)
+    dependencies = run.monitor.options[urn_of(run, "adf-ls-lake-raw")].dependencies
+    assert {urn_of(run, "adf-runtime"), urn_of(run, "adf-mpe-lake-raw")} <= set(dependencies)
 
 
 def test_portal_and_data_factory_private_endpoints_and_dedicated_diagnostics(offline):

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import Principal, PrivateEndpointPlacement, ServiceBaseline
-from components.core import BuiltInRole, Namer, platform_zones
+from components.baseline import Principal
+from components.core import BuiltInRole
 from components.data_lake import DataLake, DataLakeArgs
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
+from .support import SUBNET_ID, service_baseline
+
 ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 READER = Principal("synapse", "00000000-0000-0000-0000-0000000000aa")
 
 
-def _baseline(*, lock: bool = False) -> ServiceBaseline:
-    zones = {
-        zone: f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-        for zone in platform_zones("westeurope")
-    }
-    return ServiceBaseline(
-        namer=Namer("adatum", "tst", "sales"),
-        resource_group_name="rg-storage",
-        location="westeurope",
-        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, zones),
-        log_analytics_workspace_id=WORKSPACE_ID,
-        lock=lock,
-    )
-
-
 def _lake(*, hns: bool = True, sku: str = "Standard_ZRS", lock: bool = False, grants: bool = False) -> DataLake:
     lake = DataLake(
         "raw",
         DataLakeArgs(
-            baseline=_baseline(lock=lock),
+            baseline=service_baseline(environment="tst", resource_group_name="rg-storage", lock=lock),
             purpose="raw" if hns else "ext",
             hierarchical_namespace=hns,
             sku=sku,

@@ -8,7 +8,9 @@ from components.firewall import Firewall, FirewallArgs
 from components.firewall_rules import APPLICATION_RULE_COLLECTIONS, NETWORK_RULES, rule_collections
 from components.hub_network import HubNetwork, HubNetworkArgs
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline
+
+# The firewall's own subnet; a firewall has no private endpoints.
 SUBNET_ID = (
     "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/AzureFirewallSubnet"
 )
@@ -24,12 +26,8 @@ def _firewall(
     return Firewall(
         "fw",
         FirewallArgs(
-            baseline=ServiceBaseline(
-                namer=Namer("adatum", "dev", "mgmt"),
-                resource_group_name="rg-network",
-                location=location,
-                log_analytics_workspace_id=WORKSPACE_ID,
-                lock=lock,
+            baseline=service_baseline(
+                zone="mgmt", resource_group_name="rg-network", location=location, endpoint_subnet_id=None, lock=lock
             ),
             subnet_id=SUBNET_ID,
             source_addresses=SOURCES,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import Principal, PrivateEndpointPlacement, ServiceBaseline
+from components.baseline import Principal, ServiceBaseline
 from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.core import BuiltInRole, Namer, platform_zones
+from components.core import BuiltInRole, Namer
 from components.purview import Purview, PurviewArgs
 from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 
+from .support import WORKSPACE_ID, service_baseline, zone_id
+
+# The management zone's shared-services subnet, not the landing zones' private endpoint subnet.
 SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/services"
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
 PURVIEW = "azure-native:purview:Account"
 REGISTRY = "azure-native:containerregistry:Registry"
 HUB = "azure-native:synapse:PrivateLinkHub"
@@ -19,17 +21,13 @@ ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 
 
-def _zone_id(zone: str) -> str:
-    return f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-
-
 def _baseline(*, location: str = "westeurope", lock: bool = False) -> ServiceBaseline:
-    return ServiceBaseline(
-        namer=Namer("adatum", "tst", "mgmt"),
+    return service_baseline(
+        environment="tst",
+        zone="mgmt",
         resource_group_name="rg-governance",
         location=location,
-        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {z: _zone_id(z) for z in platform_zones(location)}),
-        log_analytics_workspace_id=WORKSPACE_ID,
+        endpoint_subnet_id=SUBNET_ID,
         lock=lock,
     )
 
@@ -76,10 +74,10 @@ def test_purview_private_endpoints_cover_account_portal_and_ingestion(offline):
     }
     assert all(e["subnet"] == {"id": SUBNET_ID} for e in endpoints.values())
     assert _zone_configs(run) == {
-        "pv-account-pe-account": [_zone_id("privatelink.purview.azure.com")],
-        "pv-account-pe-portal": [_zone_id("privatelink.purviewstudio.azure.com")],
-        "pv-ingestion-pe-blob": [_zone_id("privatelink.blob.core.windows.net")],
-        "pv-ingestion-pe-queue": [_zone_id("privatelink.queue.core.windows.net")],
+        "pv-account-pe-account": [zone_id("privatelink.purview.azure.com")],
+        "pv-account-pe-portal": [zone_id("privatelink.purviewstudio.azure.com")],
+        "pv-ingestion-pe-blob": [zone_id("privatelink.blob.core.windows.net")],
+        "pv-ingestion-pe-queue": [zone_id("privatelink.queue.core.windows.net")],
     }
     # The Purview portal recognises ingestion endpoints by these name endings.
     assert endpoints["pv-ingestion-pe-blob"]["privateEndpointName"].endswith("-blob")
@@ -142,7 +140,7 @@ def test_registry_private_endpoint_and_diagnostics(offline):
     run = offline.run(lambda: ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline(lock=True))))
     endpoint = run.one(ENDPOINT).inputs
     assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["registry"]
-    assert _zone_configs(run) == {"cr-registry-pe-registry": [_zone_id("privatelink.azurecr.io")]}
+    assert _zone_configs(run) == {"cr-registry-pe-registry": [zone_id("privatelink.azurecr.io")]}
     assert _diagnostics(run)["cr-registry-diag"]["metrics"] == [{"category": "AllMetrics", "enabled": True}]
     assert [o.protect for o in run.monitor.options.values() if o.name == "cr-registry"] == [True]
 
@@ -175,6 +173,6 @@ def test_synapse_hub_serves_studio_through_a_web_private_endpoint(offline):
     assert hub["privateLinkHubName"] == "synplhadatumtstmgmt"
     assert hub["location"] == "westeurope"
     assert run.one(ENDPOINT).inputs["privateLinkServiceConnections"][0]["groupIds"] == ["Web"]
-    assert _zone_configs(run) == {"plh-hub-pe-web": [_zone_id("privatelink.azuresynapse.net")]}
+    assert _zone_configs(run) == {"plh-hub-pe-web": [zone_id("privatelink.azuresynapse.net")]}
     # Private link hubs expose no diagnostic settings; asking for one would fail the deployment.
     assert _diagnostics(run) == {}

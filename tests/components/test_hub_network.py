@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import ServiceBaseline
-from components.core import Namer
 from components.hub_network import FIREWALL_SUBNET_NAME, HubNetwork, HubNetworkArgs
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline
+
 HUB_VNET_ID = "/subscriptions/h/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
 SUBNET = "azure-native:network:Subnet"
 
@@ -17,12 +16,7 @@ def _network(*, own_firewall: bool = True) -> HubNetwork:
     return HubNetwork(
         "net",
         HubNetworkArgs(
-            baseline=ServiceBaseline(
-                namer=Namer("adatum", "dev", "mgmt"),
-                resource_group_name="rg-network",
-                location="westeurope",
-                log_analytics_workspace_id=WORKSPACE_ID,
-            ),
+            baseline=service_baseline(zone="mgmt", resource_group_name="rg-network", endpoint_subnet_id=None),
             address_space="10.0.0.0/16",
             services_subnet_prefix="10.0.1.0/24",
             egress_next_hop_ip="10.0.0.4" if own_firewall else "10.100.0.4",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import BuiltInRole, Namer, platform_zones
+from components.core import BuiltInRole
 from components.machine_learning import (
     LakeDatastore,
     MachineLearningArgs,
@@ -11,27 +10,11 @@ from components.machine_learning import (
     OutboundPrivateEndpoint,
 )
 
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline, zone_id
+
 SHARED_REGISTRY = "/subscriptions/m/resourceGroups/rg-mgmt/providers/Microsoft.ContainerRegistry/registries/crmgmt"
 ENRICHED_ID = "/subscriptions/s/resourceGroups/rg-lake/providers/Microsoft.Storage/storageAccounts/stencur"
 ML = "azure-native:machinelearningservices"
-
-
-def _zone_id(zone: str) -> str:
-    return f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-
-
-def _baseline(*, lock: bool = False) -> ServiceBaseline:
-    return ServiceBaseline(
-        namer=Namer("adatum", "tst", "sales"),
-        resource_group_name="rg-data",
-        location="westeurope",
-        tags={"Zone": "sales"},
-        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {z: _zone_id(z) for z in platform_zones("westeurope")}),
-        log_analytics_workspace_id=WORKSPACE_ID,
-        lock=lock,
-    )
 
 
 def _workspace(*, lock: bool = False, **overrides) -> MachineLearningWorkspace:
@@ -47,7 +30,8 @@ def _workspace(*, lock: bool = False, **overrides) -> MachineLearningWorkspace:
         "cluster_max_nodes": 6,
         **overrides,
     }
-    return MachineLearningWorkspace("churn", MachineLearningArgs(baseline=_baseline(lock=lock), **settings))
+    baseline = service_baseline(environment="tst", tags={"Zone": "sales"}, lock=lock)
+    return MachineLearningWorkspace("churn", MachineLearningArgs(baseline=baseline, **settings))
 
 
 def test_workspace_is_private_hbi_and_uses_identities_for_its_datastores(offline):
@@ -67,8 +51,8 @@ def test_workspace_private_endpoint_registers_the_api_and_notebooks_zones(offlin
     assert endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["amlworkspace"]
     group = run.one("azure-native:network:PrivateDnsZoneGroup", "churn-workspace-pe-amlworkspace-dns")
     assert [c["privateDnsZoneId"] for c in group.inputs["privateDnsZoneConfigs"]] == [
-        _zone_id("privatelink.api.azureml.ms"),
-        _zone_id("privatelink.notebooks.azure.net"),
+        zone_id("privatelink.api.azureml.ms"),
+        zone_id("privatelink.notebooks.azure.net"),
     ]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pulumi
 
-from components.baseline import ServiceBaseline
-from components.core import Namer, platform_zones, zone_resource_label
+from components.core import platform_zones, zone_resource_label
 from components.private_dns import PrivateDns, PrivateDnsArgs
 
+from .support import service_baseline
+
 VNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-adatum-dev-mgmt"
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
 ZONE = "azure-native:privatedns:PrivateZone"
 LINK = "azure-native:privatedns:VirtualNetworkLink"
 # Zones Microsoft's reference forgets: Cosmos analytical store, the new Purview portal, Azure Monitor.
@@ -27,12 +27,8 @@ def _dns(location: str = "northeurope", *, lock: bool = False) -> PrivateDns:
     return PrivateDns(
         "dns",
         PrivateDnsArgs(
-            baseline=ServiceBaseline(
-                namer=Namer("adatum", "dev", "mgmt"),
-                resource_group_name="rg-dns",
-                location=location,
-                log_analytics_workspace_id=WORKSPACE_ID,
-                lock=lock,
+            baseline=service_baseline(
+                zone="mgmt", resource_group_name="rg-dns", location=location, endpoint_subnet_id=None, lock=lock
             ),
             zones=platform_zones(location),
             virtual_network_id=VNET_ID,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from itertools import pairwise
 
 from components.baseline import ServiceBaseline
-from components.core import Namer
 from components.spoke_network import SpokeNetwork, SpokeNetworkArgs, SubnetKind, subnet_specs
 from components.vnet_peering import VnetPeering, VnetPeeringArgs
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline, urn_of
+
 HUB_VNET_ID = "/subscriptions/s/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
 FIREWALL_IP = "10.0.0.4"
 PLATFORM = ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]
@@ -26,12 +26,7 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 
 
 def _baseline() -> ServiceBaseline:
-    return ServiceBaseline(
-        namer=Namer("adatum", "dev", "sales"),
-        resource_group_name="rg-network",
-        location="westeurope",
-        log_analytics_workspace_id=WORKSPACE_ID,
-    )
+    return service_baseline(resource_group_name="rg-network", endpoint_subnet_id=None)
 
 
 def _spoke() -> SpokeNetwork:
@@ -56,11 +51,6 @@ def _spoke() -> SpokeNetwork:
 
 def _rules(run, role: str) -> dict[str, dict]:
     return {rule["name"]: rule for rule in run.one(NSG, f"net-nsg-{role}").inputs["securityRules"]}
-
-
-def _urn(run, name: str) -> str:
-    (urn,) = [u for u, o in run.monitor.options.items() if o.name == name]
-    return urn
 
 
 def test_vnet_resolves_names_through_the_firewall(offline):
@@ -105,8 +95,8 @@ def test_subnets_are_written_one_after_another(offline):
     run = offline.run(_spoke)
     roles = list(PLAN)
     for before, after in pairwise(roles):
-        dependencies = run.monitor.options[_urn(run, f"net-subnet-{after}")].dependencies
-        assert _urn(run, f"net-subnet-{before}") in dependencies
+        dependencies = run.monitor.options[urn_of(run, f"net-subnet-{after}")].dependencies
+        assert urn_of(run, f"net-subnet-{before}") in dependencies
 
 
 def test_power_bi_gateway_subnet_is_delegated(offline):

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, platform_zones
 from components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
 
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
+from .support import WORKSPACE_ID, service_baseline, zone_id
+
 ADMIN_GROUP_ID = "5b0c3a5e-1111-4c3e-9d7a-0a1b2c3d4e5f"
 SQL_ZONE = "privatelink.database.windows.net"
-
-
-def _zone_id(zone: str) -> str:
-    return f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-
-
-def _baseline(*, lock: bool = False) -> ServiceBaseline:
-    return ServiceBaseline(
-        namer=Namer("adatum", "tst", "sales"),
-        resource_group_name="rg-data",
-        location="westeurope",
-        tags={"Zone": "sales"},
-        private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {z: _zone_id(z) for z in platform_zones("westeurope")}),
-        log_analytics_workspace_id=WORKSPACE_ID,
-        lock=lock,
-    )
 
 
 def _erp(*, lock: bool = False, **overrides) -> SqlHyperscale:
@@ -43,7 +25,7 @@ def _erp(*, lock: bool = False, **overrides) -> SqlHyperscale:
     return SqlHyperscale(
         "erp",
         SqlHyperscaleArgs(
-            baseline=_baseline(lock=lock),
+            baseline=service_baseline(environment="tst", tags={"Zone": "sales"}, lock=lock),
             tenant_id="tenant-id",
             admin_group_name="adatum-erp-dba",
             admin_group_object_id=ADMIN_GROUP_ID,
@@ -92,7 +74,7 @@ def test_server_is_private_with_tls_12_and_a_managed_identity(offline):
     endpoint = run.one("azure-native:network:PrivateEndpoint")
     assert endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["sqlServer"]
     zone_group = run.one("azure-native:network:PrivateDnsZoneGroup")
-    assert [c["privateDnsZoneId"] for c in zone_group.inputs["privateDnsZoneConfigs"]] == [_zone_id(SQL_ZONE)]
+    assert [c["privateDnsZoneId"] for c in zone_group.inputs["privateDnsZoneConfigs"]] == [zone_id(SQL_ZONE)]
 
 
 def test_server_audit_goes_to_log_analytics_through_the_master_database(offline):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, platform_zones
 from components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
 
-WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
-SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
+from .support import service_baseline, urn_of
+
 PURVIEW_ID = "/subscriptions/s/resourceGroups/gov/providers/Microsoft.Purview/accounts/pview"
 WORK_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/work"
 RAW_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/raw"
@@ -23,21 +21,10 @@ MPE = "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint"
 def _workspace(
     *, spark: SparkPoolSettings | None = None, admins: bool = False, lock: bool = False, extra: bool = False
 ) -> SynapseWorkspace:
-    zones = {
-        zone: f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
-        for zone in platform_zones("westeurope")
-    }
     workspace = SynapseWorkspace(
         "syn",
         SynapseWorkspaceArgs(
-            baseline=ServiceBaseline(
-                namer=Namer("adatum", "dev", "sales"),
-                resource_group_name="rg-synapse",
-                location="westeurope",
-                private_endpoints=PrivateEndpointPlacement(SUBNET_ID, zones),
-                log_analytics_workspace_id=WORKSPACE_ID,
-                lock=lock,
-            ),
+            baseline=service_baseline(resource_group_name="rg-synapse", lock=lock),
             default_lake_id=WORK_ID,
             default_lake_dfs_endpoint="https://work.dfs.core.windows.net/",
             default_filesystem="synapse",
@@ -54,11 +41,6 @@ def _workspace(
             "cosmos", linked_service_name="ls_cosmos", properties={"type": "CosmosDb", "typeProperties": {}}
         )
     return workspace
-
-
-def _urn(run, name: str) -> str:
-    (urn,) = [u for u, o in run.monitor.options.items() if o.name == name]
-    return urn
 
 
 def test_workspace_is_entra_only_private_and_exfiltration_protected(offline):
@@ -127,8 +109,8 @@ def test_data_plane_managed_private_endpoints_to_raw_and_enriched(offline):
     }
     assert endpoints["syn-mpe-lake-raw"]["endpoint_name"] == "mpe-adatum-dev-sales-raw-dfs"
     # The development endpoint is private, so data-plane calls wait for its private endpoint.
-    dependencies = run.monitor.options[_urn(run, "syn-mpe-lake-raw")].dependencies
-    assert _urn(run, "syn-workspace-pe-dev") in dependencies
+    dependencies = run.monitor.options[urn_of(run, "syn-mpe-lake-raw")].dependencies
+    assert urn_of(run, "syn-workspace-pe-dev") in dependencies
     if not offline.preview:
         assert endpoints["syn-mpe-lake-raw"]["workspace_name"] == run.one(WORKSPACE).inputs["workspaceName"]
 
@@ -155,7 +137,7 @@ def test_entra_admin_group_only_when_configured(offline):
 
 def test_workspace_is_protected_and_locked_outside_dev(offline):
     run = offline.run(lambda: _workspace(lock=True))
-    assert run.monitor.options[_urn(run, "syn-workspace")].protect is True
+    assert run.monitor.options[urn_of(run, "syn-workspace")].protect is True
     assert run.one("azure-native:authorization:ManagementLockByScope").inputs["level"] == "CanNotDelete"
 
 

@@ -18,6 +18,7 @@ import dill
 import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError
+from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -143,6 +144,16 @@ def with_provider(outs: dict[str, Any]) -> dict[str, Any]:
     return {**outs, "__provider": PROVIDER_BLOB}
 
 
+def run_operation(provider: ResourceProvider, operation: str, inputs: dict[str, Any]) -> None:
+    """Run the provider's ``create``, ``read`` or ``delete`` on ``inputs``."""
+    if operation == "create":
+        provider.create(inputs)
+    elif operation == "read":
+        provider.read("id", inputs)
+    else:
+        provider.delete("id", inputs)
+
+
 # --------------------------------------------------------------------------------------------------
 # Managed private endpoints
 
@@ -221,12 +232,7 @@ def test_pe_service_error_names_workspace_and_endpoint(
     fake.fail_next(method, PE_PATH, status, "InvalidPrivateLinkRequest", "The group id 'dfs' is not valid")
 
     with pytest.raises(sd.SynapseDataPlaneError) as caught:
-        if operation == "create":
-            provider.create(inputs)
-        elif operation == "read":
-            provider.read("id", inputs)
-        else:
-            provider.delete("id", inputs)
+        run_operation(provider, operation, inputs)
 
     message = str(caught.value)
     assert f"Synapse workspace '{WORKSPACE}'" in message
@@ -470,12 +476,7 @@ def test_ls_service_error_names_workspace_and_linked_service(
     fake.fail_next(method, LS_PATH, status, "LinkedServiceRejected", "Cosmos DB account endpoint is invalid")
 
     with pytest.raises(sd.SynapseDataPlaneError) as caught:
-        if operation == "create":
-            provider.create(inputs)
-        elif operation == "read":
-            provider.read("id", inputs)
-        else:
-            provider.delete("id", inputs)
+        run_operation(provider, operation, inputs)
 
     message = str(caught.value)
     assert f"Synapse workspace '{WORKSPACE}'" in message

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise, permutations
@@ -13,8 +11,10 @@ import pytest
 
 from components.core import BuiltInRole, platform_zones
 from stacks import build_platform, load_config
-from stacks.offline.engine import OfflineRun, config_values, run_offline
+from stacks.offline.engine import OfflineRun, run_offline
 from stacks.offline.mocks import SUBSCRIPTION_ID
+
+from .support import config_with, sales_zone
 
 PEERING = "azure-native:network:VirtualNetworkPeering"
 VNET = "azure-native:network:VirtualNetwork"
@@ -22,16 +22,6 @@ ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 MANAGEMENT_STACK = "adatum/cloudscale/mgmt"
-
-
-def _config(dev_config: dict[str, str], **overrides: Any) -> dict[str, str]:
-    values = dict(dev_config)
-    values.update(config_values(overrides))
-    return values
-
-
-def _sales(dev_config: dict[str, str]) -> dict[str, Any]:
-    return copy.deepcopy(json.loads(dev_config["cloudscale:landingZones"])[0])
 
 
 def _program() -> dict[str, Any]:
@@ -273,10 +263,10 @@ def test_landing_role_reads_the_contract_and_builds_only_its_zone(offline, dev_c
     contract = _contract_outputs()
     offline.stack_outputs[MANAGEMENT_STACK] = contract
     zones = [
-        {**_sales(dev_config), "clientAddressPrefixes": ["192.168.0.0/16"]},
+        {**sales_zone(dev_config), "clientAddressPrefixes": ["192.168.0.0/16"]},
         {"name": "hr", "addressSpace": "10.2.0.0/16"},
     ]
-    config = _config(
+    config = config_with(
         dev_config, role="landing", managementStack=MANAGEMENT_STACK, landingZone="sales", landingZones=zones
     )
     run = offline.run(_program, config=config)
@@ -338,7 +328,7 @@ MESH = {"sales": "10.1.0.0/16", "hr": "10.2.0.0/16", "finance": "10.3.0.0/16"}
 def _mesh_config(dev_config: dict[str, str]) -> dict[str, str]:
     services = {"dataFactory": {"enabled": False}, "synapse": {"enabled": False}}
     zones = [{"name": name, "addressSpace": space, "services": services} for name, space in MESH.items()]
-    return _config(dev_config, landingZones=zones)
+    return config_with(dev_config, landingZones=zones)
 
 
 def test_three_zones_are_meshed(offline, dev_config):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from ipaddress import IPv4Network
 from typing import Any
@@ -12,24 +11,15 @@ import pytest
 from components.core import platform_zones
 from stacks import build_platform, load_config
 from stacks.config import ConfigError, LandingZoneConfig, landing_subnets, parse_config
-from stacks.offline.engine import config_values
+
+from .support import config_with, sales_zone
 
 # Four shared subnets and no products: the smallest zone, a /22.
 MINIMAL_ZONE_PREFIX = 22
 
 
-def _config(dev_config: dict[str, str], **overrides: Any) -> dict[str, str]:
-    values = dict(dev_config)
-    values.update(config_values(overrides))
-    return values
-
-
-def _sales(dev_config: dict[str, str]) -> dict[str, Any]:
-    return copy.deepcopy(json.loads(dev_config["cloudscale:landingZones"])[0])
-
-
 def _with_sales(dev_config: dict[str, str], **changes: Any) -> dict[str, Any]:
-    return {"landingZones": [{**_sales(dev_config), **changes}]}
+    return {"landingZones": [{**sales_zone(dev_config), **changes}]}
 
 
 def _minimal_zones(count: int) -> list[dict[str, Any]]:
@@ -68,7 +58,7 @@ def test_explicit_subnets_are_kept_and_carving_goes_around_them():
 BAD_PLANS = [
     (
         "landing-zones-overlap",
-        lambda c: {"landingZones": [_sales(c), {"name": "hr", "addressSpace": "10.1.64.0/18"}]},
+        lambda c: {"landingZones": [sales_zone(c), {"name": "hr", "addressSpace": "10.1.64.0/18"}]},
         "landingZones[1].addressSpace",
         "overlaps landingZones[0].addressSpace (10.1.0.0/16)",
     ),
@@ -126,7 +116,7 @@ BAD_PLANS = [
 @pytest.mark.parametrize(("case", "edit", "key", "fragment"), BAD_PLANS, ids=[c[0] for c in BAD_PLANS])
 def test_bad_plan_is_refused_with_its_key_before_any_resource(offline, dev_config, case, edit, key, fragment):
     with pytest.raises(ConfigError) as raised:
-        offline.run(lambda: build_platform(load_config()), config=_config(dev_config, **edit(dev_config)))
+        offline.run(lambda: build_platform(load_config()), config=config_with(dev_config, **edit(dev_config)))
     problems = [p for p in raised.value.problems if p.key == key]
     assert problems, str(raised.value)
     assert any(fragment in p.message for p in problems), str(raised.value)
@@ -136,7 +126,7 @@ def test_bad_plan_is_refused_with_its_key_before_any_resource(offline, dev_confi
 
 
 def test_a_mesh_of_500_zones_fits_the_limit(dev_config):
-    config = parse_config(_config(dev_config, landingZones=_minimal_zones(500)))
+    config = parse_config(config_with(dev_config, landingZones=_minimal_zones(500)))
     assert len(config.landing_zones) == 500
 
 
@@ -155,6 +145,6 @@ def test_the_management_zone_peering_with_an_existing_hub_counts_toward_its_limi
         "hubVnetId": hub_vnet,
     }
     with pytest.raises(ConfigError) as raised:
-        parse_config(_config(dev_config, landingZones=_minimal_zones(500), management=management))
+        parse_config(config_with(dev_config, landingZones=_minimal_zones(500), management=management))
     assert raised.value.keys == ["landingZones"]
     assert "at most 499 zones" in str(raised.value)
