@@ -50,7 +50,10 @@ class LogAnalytics(SecureComponent):
             stateful=True,
         )
         self.private_link_scope: monitor.PrivateLinkScope | None = None
-        if args.private_link_scope:
+        self.private_link_scope_id: pulumi.Output[str] | None = None
+        if not args.private_link_scope:
+            self.join_monitor_scope(self.workspace, logical_name=f"{name}-workspace", resource_name=workspace_name)
+        else:
             self.private_link_scope = monitor.PrivateLinkScope(
                 f"{name}-ampls",
                 scope_name=b.namer.name("log_analytics", "ampls"),
@@ -60,6 +63,7 @@ class LogAnalytics(SecureComponent):
                 tags=self.tags,
                 opts=self.child_opts(),
             )
+            self.private_link_scope_id = self.private_link_scope.id
             monitor.PrivateLinkScopedResource(
                 f"{name}-ampls-workspace",
                 name="workspace",

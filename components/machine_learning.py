@@ -97,6 +97,12 @@ class MachineLearningWorkspace(SecureComponent):
             # No diagnostic setting: a workspace-based component's telemetry already lands in Log Analytics.
             opts=self.child_opts(),
         )
+        # Public ingestion is off, so SDK and agent telemetry arrives only through the platform's AMPLS.
+        self.join_monitor_scope(
+            self.application_insights,
+            logical_name=f"{name}-appi",
+            resource_name=b.namer.name("application_insights", args.purpose),
+        )
         self.registry: ContainerRegistry | None = None
         self.registry_id: pulumi.Input[str]
         if args.container_registry_id is None:

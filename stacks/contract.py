@@ -26,6 +26,7 @@ class ZoneContract:
     purview_id: pulumi.Output[str]
     purview_principal_id: pulumi.Output[str]
     log_analytics_workspace_id: pulumi.Output[str]
+    monitor_private_link_scope_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
     container_registry_id: pulumi.Output[str]
 

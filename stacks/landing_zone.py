@@ -99,7 +99,7 @@ def _deploy_zone(
     writes: _VnetWrites,
     tenant: pulumi.Output[str],
 ) -> tuple[dict[str, Any], _Spoke]:
-    scope = ZoneScope(config, zone.name)
+    scope = ZoneScope(config, zone.name, monitor_private_link_scope_id=contract.monitor_private_link_scope_id)
     monitoring = LogAnalytics(
         f"{zone.name}-monitoring",
         LogAnalyticsArgs(

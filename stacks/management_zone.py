@@ -134,6 +134,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         purview_id=purview.id,
         purview_principal_id=purview.principal_id,
         log_analytics_workspace_id=monitoring.id,
+        monitor_private_link_scope_id=monitoring.private_link_scope_id,
         key_vault_id=key_vault.id,
         container_registry_id=registry.id,
     )

@@ -17,6 +17,8 @@ class ZoneScope:
     config: PlatformConfig
     zone: str
     parent: pulumi.Resource | None = None
+    # Landing zones scope their monitoring into the management zone's Azure Monitor Private Link Scope.
+    monitor_private_link_scope_id: pulumi.Input[str] | None = None
     _groups: dict[str, resources.ResourceGroup] = field(default_factory=dict)
 
     @property
@@ -60,6 +62,7 @@ class ZoneScope:
             private_endpoints=placement,
             log_analytics_workspace_id=log_analytics_workspace_id,
             lock=self.config.protects_state,
+            monitor_private_link_scope_id=self.monitor_private_link_scope_id,
         )
 
     def opts(self) -> pulumi.ResourceOptions:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import monitor
 
 from components.baseline.access import Principal, grant
 from components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
@@ -39,6 +40,9 @@ class ServiceBaseline:
     lock: bool = False
     role_assignments: Sequence[RoleGrant] = ()
     user_assigned_identity_ids: Sequence[pulumi.Input[str]] = ()
+    # The platform's Azure Monitor Private Link Scope: monitoring resources with public ingestion off
+    # receive agent and SDK telemetry only once they are scoped into it.
+    monitor_private_link_scope_id: pulumi.Input[str] | None = None
 
 
 class SecureComponent(pulumi.ComponentResource):
@@ -128,6 +132,22 @@ class SecureComponent(pulumi.ComponentResource):
                 principal=role_grant.principal,
             )
         return created
+
+    def join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
+        """Scope a Log Analytics workspace or Application Insights component into the platform's AMPLS."""
+        scope_id = self.baseline.monitor_private_link_scope_id
+        if scope_id is None:
+            return
+        parts = pulumi.Output.from_input(scope_id).apply(lambda value: value.split("/"))
+        monitor.PrivateLinkScopedResource(
+            f"{logical_name}-ampls",
+            name=resource_name,
+            # ARM ids read /subscriptions/<s>/resourceGroups/<group>/providers/<namespace>/<type>/<name>.
+            resource_group_name=parts.apply(lambda p: p[4]),
+            scope_name=parts.apply(lambda p: p[-1]),
+            linked_resource_id=resource.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def grant_on(
         self,

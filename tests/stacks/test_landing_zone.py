@@ -254,6 +254,7 @@ def _contract_outputs() -> dict[str, Any]:
         "purviewId": f"{rg}/rg-gov/providers/Microsoft.Purview/accounts/pview-hub",
         "purviewPrincipalId": "33333333-3333-3333-3333-333333333333",
         "logAnalyticsWorkspaceId": f"{rg}/rg-mon/providers/Microsoft.OperationalInsights/workspaces/log-hub",
+        "monitorPrivateLinkScopeId": f"{rg}/rg-mon/providers/microsoft.insights/privateLinkScopes/ampls-hub",
         "keyVaultId": f"{rg}/rg-sec/providers/Microsoft.KeyVault/vaults/kv-hub",
         "containerRegistryId": f"{rg}/rg-cr/providers/Microsoft.ContainerRegistry/registries/crhub",
     }
@@ -359,3 +360,15 @@ def test_peerings_on_one_vnet_are_written_one_at_a_time(offline, dev_config):
         for before, after in pairwise(chain):
             dependencies = run.monitor.options[_urn(run, f"{after}-peering")].dependencies
             assert _urn(run, f"{before}-peering") in dependencies, (before, after)
+
+
+def test_landing_monitoring_is_scoped_into_the_management_private_link_scope(offline, dev_config):
+    offline.stack_outputs[MANAGEMENT_STACK] = _contract_outputs()
+    config = config_with(dev_config, role="landing", managementStack=MANAGEMENT_STACK, landingZone="sales")
+    run = offline.run(lambda: build_platform(load_config()), config=config)
+    scoped = {r.name: r.inputs for r in run.of_type("azure-native:monitor:PrivateLinkScopedResource")}
+    assert set(scoped) == {"sales-monitoring-workspace-ampls", "sales-retention-appi-ampls"}
+    for inputs in scoped.values():
+        # Public ingestion is off on both; without the scope, agent and SDK telemetry would be dropped.
+        assert inputs["resourceGroupName"] == "rg-mon"
+        assert inputs["scopeName"] == "ampls-hub"

@@ -34,6 +34,7 @@ CONTRACT_KEYS = {
     "purviewId",
     "purviewPrincipalId",
     "logAnalyticsWorkspaceId",
+    "monitorPrivateLinkScopeId",
     "keyVaultId",
     "containerRegistryId",
 }
