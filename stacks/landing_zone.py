@@ -282,12 +282,18 @@ def _deploy_synapse(
 def _deploy_lakes(
     scope: ZoneScope, zone: LandingZoneConfig, storage: ServiceBaseline, external: ServiceBaseline
 ) -> dict[str, DataLake]:
-    settings = {
-        "sku": zone.lake.redundancy,
-        "cool_after_days": zone.lake.cool_after_days,
-        "archive_after_days": zone.lake.archive_after_days,
-        "soft_delete_days": zone.lake.soft_delete_days,
-    }
+    def lake_args(baseline: ServiceBaseline, purpose: str, containers: Sequence[str], hns: bool = True) -> DataLakeArgs:
+        return DataLakeArgs(
+            baseline=baseline,
+            purpose=purpose,
+            hierarchical_namespace=hns,
+            containers=containers,
+            sku=zone.lake.redundancy,
+            cool_after_days=zone.lake.cool_after_days,
+            archive_after_days=zone.lake.archive_after_days,
+            soft_delete_days=zone.lake.soft_delete_days,
+        )
+
     integration_containers = [SHARED_CONTAINER, *zone.data_integrations]
     workspace_containers = [SHARED_CONTAINER, *zone.data_products]
     if zone.services.synapse.enabled:
@@ -300,7 +306,7 @@ def _deploy_lakes(
     lakes = {
         key: DataLake(
             f"{zone.name}-lake-{key}",
-            DataLakeArgs(baseline=storage, purpose=purpose, containers=containers, **settings),
+            lake_args(storage, purpose, containers),
             opts=scope.opts(),
         )
         for key, (purpose, containers) in layers.items()
@@ -308,9 +314,7 @@ def _deploy_lakes(
     # Partners drop files here; integration moves them on. A flat namespace keeps blob versioning.
     lakes[EXTERNAL] = DataLake(
         f"{zone.name}-lake-{EXTERNAL}",
-        DataLakeArgs(
-            baseline=external, purpose="ext", hierarchical_namespace=False, containers=[SHARED_CONTAINER], **settings
-        ),
+        lake_args(external, "ext", [SHARED_CONTAINER], hns=False),
         opts=scope.opts(),
     )
     return lakes

@@ -96,6 +96,9 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         ),
     )
     resolve_workspace_id(monitoring.id)
+    if monitoring.private_link_scope_id is None:
+        raise RuntimeError("the management zone's Log Analytics must own the Azure Monitor Private Link Scope")
+    monitor_scope_id = monitoring.private_link_scope_id
 
     governance_group = scope.resource_group("governance")
     governance_baseline = scope.baseline(
@@ -134,7 +137,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         purview_id=purview.id,
         purview_principal_id=purview.principal_id,
         log_analytics_workspace_id=monitoring.id,
-        monitor_private_link_scope_id=monitoring.private_link_scope_id,
+        monitor_private_link_scope_id=monitor_scope_id,
         key_vault_id=key_vault.id,
         container_registry_id=registry.id,
     )
