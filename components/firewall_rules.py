@@ -37,6 +37,8 @@ class ApplicationRuleCollection:
     reason: str
 
 
+SELF_HOSTED_RUNTIME_FQDNS = ("*.frontend.clouddatahub.net", "*.servicebus.windows.net", "download.microsoft.com")
+
 NETWORK_RULES: tuple[NetworkRule, ...] = (
     NetworkRule(
         name="entra-id",
@@ -60,12 +62,25 @@ NETWORK_RULES: tuple[NetworkRule, ...] = (
 )
 
 APPLICATION_RULE_COLLECTIONS: tuple[ApplicationRuleCollection, ...] = (
+    # Self-hosted integration runtimes of all three services share one control plane and relay; each
+    # service keeps its own collection so a reviewer can switch one off without touching the others.
     ApplicationRuleCollection(
-        "integration-runtimes",
-        ("*.frontend.clouddatahub.net", "*.servicebus.windows.net", "download.microsoft.com"),
-        "Data Factory and Synapse pipelines and Purview scans run on self-hosted integration runtimes, which "
-        "reach their control plane, the interactive-authoring relay and their updates here; Synapse Studio "
-        "and Purview's account, portal and ingestion endpoints are private",
+        "data-factory",
+        SELF_HOSTED_RUNTIME_FQDNS,
+        "Data Factory pipelines on self-hosted integration runtimes reach their control plane, the "
+        "interactive-authoring relay and runtime updates; the factory itself is reached privately",
+    ),
+    ApplicationRuleCollection(
+        "synapse",
+        (*SELF_HOSTED_RUNTIME_FQDNS, "web.azuresynapse.net"),
+        "Synapse pipelines on self-hosted integration runtimes, and operators loading Synapse Studio's web "
+        "assets; the workspace's Sql, SqlOnDemand and Dev endpoints and the Studio hub are private",
+    ),
+    ApplicationRuleCollection(
+        "purview",
+        SELF_HOSTED_RUNTIME_FQDNS,
+        "Purview scans on self-hosted integration runtimes; Purview's account, portal and ingestion "
+        "endpoints are private",
     ),
     ApplicationRuleCollection(
         "machine-learning",

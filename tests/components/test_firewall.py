@@ -103,16 +103,25 @@ def test_no_zones_are_pinned_in_a_region_without_them(offline):
 def test_egress_rules_cover_the_platforms_services_and_only_its_address_spaces(offline):
     run = offline.run(_firewall)
     collections = _collections(run)
-    assert set(collections) == {"platform-network", "integration-runtimes", "machine-learning", "package-mirrors"}
+    assert set(collections) == {
+        "platform-network",
+        "data-factory",
+        "synapse",
+        "purview",
+        "machine-learning",
+        "package-mirrors",
+    }
     assert all(c["action"] == {"type": "Allow"} for c in collections.values())
     network_rules = {r["name"]: r for r in collections["platform-network"]["rules"]}
     assert network_rules["entra-id"]["destinationAddresses"] == ["AzureActiveDirectory"]
     assert network_rules["entra-id"]["destinationPorts"] == ["443"]
     assert network_rules["windows-activation"]["destinationFqdns"] == ["azkms.core.windows.net", "kms.core.windows.net"]
-    integration = collections["integration-runtimes"]["rules"][0]
-    assert integration["ruleType"] == "ApplicationRule"
-    assert "*.frontend.clouddatahub.net" in integration["targetFqdns"]
-    assert integration["protocols"] == [{"protocolType": "Https", "port": 443}]
+    for service in ("data-factory", "synapse", "purview"):
+        integration = collections[service]["rules"][0]
+        assert integration["ruleType"] == "ApplicationRule"
+        assert "*.frontend.clouddatahub.net" in integration["targetFqdns"]
+        assert integration["protocols"] == [{"protocolType": "Https", "port": 443}]
+    assert "ml.azure.com" in collections["machine-learning"]["rules"][0]["targetFqdns"]
     assert "pypi.org" in collections["package-mirrors"]["rules"][0]["targetFqdns"]
     every_rule = [rule for c in collections.values() for rule in c["rules"]]
     assert all(rule["sourceAddresses"] == SOURCES for rule in every_rule)
