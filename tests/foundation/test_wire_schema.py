@@ -120,7 +120,7 @@ def _recorded(stack: str) -> list[Any]:
     return [r for r in run.resources if r.custom and r.typ.startswith("azure-native:") and r.typ not in FREE_FORM]
 
 
-@pytest.mark.parametrize("stack", ["dev", "mgmt", "sales"])
+@pytest.mark.parametrize("stack", ["dev", "mgmt", "sales", "byohub"])
 def test_every_recorded_input_is_known_to_the_sdk(stack):
     resources = _recorded(stack)
     problems = [p for r in resources for p in _problems(r.typ, r.name, r.inputs)]
