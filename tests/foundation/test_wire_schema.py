@@ -125,7 +125,7 @@ def test_every_recorded_input_is_known_to_the_sdk(stack):
     resources = _recorded(stack)
     problems = [p for r in resources for p in _problems(r.typ, r.name, r.inputs)]
     assert problems == []
-    assert len(resources) > 100
+    assert len(resources) > 40  # a real program, not an empty run
 
 
 def test_the_walker_catches_a_misspelt_nested_key():
