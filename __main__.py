@@ -2,7 +2,7 @@
 
 import pulumi
 
-from stacks import build_platform, load_config
+from cloudscale.stacks import build_platform, load_config
 
 for key, value in build_platform(load_config()).items():
     pulumi.export(key, value)

@@ -29,7 +29,7 @@ SCENARIOS = {
 
 
 def many_zones_config(count: int) -> dict[str, str]:
-    from stacks.offline.stack_files import load_stack_config
+    from cloudscale.stacks.offline.stack_files import load_stack_config
 
     values = load_stack_config("dev")
     template = json.loads(values["cloudscale:landingZones"])[0]
@@ -44,9 +44,9 @@ def many_zones_config(count: int) -> dict[str, str]:
 
 
 def run_scenario(name: str) -> dict[str, Any]:
-    from stacks import build_platform, load_config
-    from stacks.offline.engine import run_offline
-    from stacks.offline.stack_files import load_stack_config
+    from cloudscale.stacks import build_platform, load_config
+    from cloudscale.stacks.offline.engine import run_offline
+    from cloudscale.stacks.offline.stack_files import load_stack_config
 
     config = many_zones_config(15) if name == "zones-15" else load_stack_config("dev")
     started = time.perf_counter()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import containerregistry
 
-from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from components.core.azure_facts import zones_for
-from components.core.roles import BuiltInRole
+from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.core.azure_facts import zones_for
+from cloudscale.components.core.roles import BuiltInRole
 
 
 @dataclass

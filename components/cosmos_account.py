@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import cosmosdb
 
-from components.baseline import DiagnosticProfile, Principal, SecureComponent, ServiceBaseline
-from components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
+from cloudscale.components.baseline import DiagnosticProfile, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
 
 # Cosmos DB supports resource-specific tables; its one metric category is "Requests", not AllMetrics.
 COSMOS_DIAGNOSTICS = DiagnosticProfile(metric_categories=("Requests",), dedicated_tables=True)

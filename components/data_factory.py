@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import datafactory, resources
 
-from components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
 
 # Azure's fixed names: a factory has one managed virtual network, and the portal and every pipeline
 # default to the AutoResolve runtime.

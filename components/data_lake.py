@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import storage
 
-from components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
-from components.baseline.diagnostics import diagnostic_setting
-from components.core.roles import BuiltInRole
+from cloudscale.components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.diagnostics import diagnostic_setting
+from cloudscale.components.core.roles import BuiltInRole
 
 # The Archive tier does not exist for zone-redundant accounts (ZRS, GZRS, RA-GZRS).
 ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})

@@ -9,9 +9,14 @@ from typing import Literal
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import LOGS_AND_METRICS, LOGS_AND_METRICS_DEDICATED, SecureComponent, ServiceBaseline
-from components.core.azure_facts import zones_for
-from components.firewall_rules import rule_collections
+from cloudscale.components.baseline import (
+    LOGS_AND_METRICS,
+    LOGS_AND_METRICS_DEDICATED,
+    SecureComponent,
+    ServiceBaseline,
+)
+from cloudscale.components.core.azure_facts import zones_for
+from cloudscale.components.firewall_rules import rule_collections
 
 RULE_COLLECTION_GROUP = "platform-egress"
 

@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import SecureComponent, ServiceBaseline
-from components.virtual_network import firewall_route_table, guarded_subnet, network_security_group, virtual_network
+from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.virtual_network import (
+    firewall_route_table,
+    guarded_subnet,
+    network_security_group,
+    virtual_network,
+)
 
 # Azure Firewall only deploys into a subnet with exactly this name.
 FIREWALL_SUBNET_NAME = "AzureFirewallSubnet"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import keyvault
 
-from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from components.core.roles import BuiltInRole
+from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.core.roles import BuiltInRole
 
 
 @dataclass

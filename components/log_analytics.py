@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
 
-from components.baseline import AUDIT_AND_METRICS, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import AUDIT_AND_METRICS, SecureComponent, ServiceBaseline
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pulumi
 from pulumi_azure_native import applicationinsights, storage
 from pulumi_azure_native import machinelearningservices as ml
 
-from components.baseline import (
+from cloudscale.components.baseline import (
     LOGS_AND_METRICS_DEDICATED,
     STORAGE_ACCOUNT,
     STORAGE_SERVICE,
@@ -26,9 +26,9 @@ from components.baseline import (
     ServiceBaseline,
     diagnostic_setting,
 )
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.core.roles import BuiltInRole
-from components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 
 # Scale to zero after two idle minutes: a retention model trains in batches, not continuously.
 IDLE_BEFORE_SCALE_DOWN = "PT2M"

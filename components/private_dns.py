@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import privatedns
 
-from components.baseline import SecureComponent, ServiceBaseline
-from components.core.dns_zones import zone_resource_label
+from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.core.dns_zones import zone_resource_label
 
 
 @dataclass

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, purview
 
-from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline, private_endpoint
+from cloudscale.components.baseline import (
+    LOGS_AND_METRICS,
+    Principal,
+    SecureComponent,
+    ServiceBaseline,
+    private_endpoint,
+)
 
 INGESTION_GROUP_IDS = ("blob", "queue")
 

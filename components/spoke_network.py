@@ -10,9 +10,14 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import SecureComponent, ServiceBaseline
-from components.core import Namer
-from components.virtual_network import firewall_route_table, guarded_subnet, network_security_group, virtual_network
+from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.core import Namer
+from cloudscale.components.virtual_network import (
+    firewall_route_table,
+    guarded_subnet,
+    network_security_group,
+    virtual_network,
+)
 
 # NSG priorities: explicit allows from 100, and our own deny-all just above Azure's defaults, whose
 # AllowVnetInBound / AllowAzureLoadBalancerInBound / AllowInternetOutBound would otherwise apply.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import sql
 
-from components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, diagnostic_setting
-from components.core import azure_facts
+from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, diagnostic_setting
+from cloudscale.components.core import azure_facts
 
 # The server-level audit trail: Azure Monitor only receives it through a diagnostic setting on the
 # master database (Microsoft.Sql auditing API docs), DevOps audit being Microsoft support's actions.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import synapse
 
-from components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 
 
 @dataclass

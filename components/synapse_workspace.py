@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import synapse
 
-from components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from components.core import azure_facts
-from components.synapse_dataplane import (
+from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.core import azure_facts
+from cloudscale.components.synapse_dataplane import (
     SynapseLinkedService,
     SynapseLinkedServiceArgs,
     SynapseManagedPrivateEndpoint,

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent
+from cloudscale.components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent
 
 
 def virtual_network(

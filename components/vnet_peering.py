@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components.baseline import PrivateEndpointPlacement
+from cloudscale.components.baseline import PrivateEndpointPlacement
 
 
 @dataclass

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.baseline import ServiceBaseline
-from components.core.azure_facts import zones_for
-from components.cosmos_account import CosmosAccount, CosmosAccountArgs, CosmosContainer
-from components.machine_learning import (
+from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components.core.azure_facts import zones_for
+from cloudscale.components.cosmos_account import CosmosAccount, CosmosAccountArgs, CosmosContainer
+from cloudscale.components.machine_learning import (
     LakeDatastore,
     MachineLearningArgs,
     MachineLearningWorkspace,
     OutboundPrivateEndpoint,
 )
-from components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
-from stacks.landing_context import ENRICHED, WORKSPACE, LandingZoneContext
-from stacks.zone_scope import tenant_id
+from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
+from cloudscale.stacks.landing_context import ENRICHED, WORKSPACE, LandingZoneContext
+from cloudscale.stacks.zone_scope import tenant_id
 
 # Pipeline definitions refer to these linked services by name.
 ERP_LINKED_SERVICE = "ls_sql_erp"

@@ -13,11 +13,11 @@ from typing import Any, Protocol
 import pulumi
 from pulumi_azure_native import datafactory, resources, storage, synapse
 
-from components.baseline import Principal, PrivateEndpointPlacement
-from components.key_vault import KeyVault
-from stacks.config import LandingZoneConfig
-from stacks.contract import ZoneContract
-from stacks.zone_scope import ZoneScope
+from cloudscale.components.baseline import Principal, PrivateEndpointPlacement
+from cloudscale.components.key_vault import KeyVault
+from cloudscale.stacks.config import LandingZoneConfig
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.zone_scope import ZoneScope
 
 RAW = "raw"
 ENRICHED = "enriched"

@@ -23,22 +23,22 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
-from components.baseline import ServiceBaseline
-from components.core import platform_zones
-from components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
-from components.data_lake import DataLake, DataLakeArgs
-from components.key_vault import KeyVault, KeyVaultArgs
-from components.log_analytics import LogAnalytics, LogAnalyticsArgs
-from components.spoke_network import SpokeNetwork, SpokeNetworkArgs, spoke_vnet_name, subnet_specs
-from components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
-from components.vnet_peering import VnetPeering, VnetPeeringArgs
-from stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
-from stacks.config.checks import MANAGEMENT_ZONE
-from stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS, platform_address_spaces
-from stacks.contract import ZoneContract
-from stacks.data_services import deploy_data_services
-from stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from stacks.zone_scope import ZoneScope, tenant_id
+from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components.core import platform_zones
+from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
+from cloudscale.components.data_lake import DataLake, DataLakeArgs
+from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
+from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, spoke_vnet_name, subnet_specs
+from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
+from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
+from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
+from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
+from cloudscale.stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS, platform_address_spaces
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.data_services import deploy_data_services
+from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
+from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
 NETWORK_GROUP = "network"

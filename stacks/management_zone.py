@@ -18,21 +18,21 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import resources
 
-from components.baseline import PrivateEndpointPlacement, user_assigned_identity
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.core.dns_zones import platform_zones
-from components.firewall import Firewall, FirewallArgs
-from components.hub_network import HubNetwork, HubNetworkArgs
-from components.key_vault import KeyVault, KeyVaultArgs
-from components.log_analytics import LogAnalytics, LogAnalyticsArgs
-from components.private_dns import PrivateDns, PrivateDnsArgs
-from components.purview import Purview, PurviewArgs
-from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
-from stacks.config import PlatformConfig
-from stacks.config.model import ExistingHubConfig
-from stacks.config.network_plan import platform_address_spaces
-from stacks.contract import ZoneContract
-from stacks.zone_scope import ZoneScope, tenant_id
+from cloudscale.components.baseline import PrivateEndpointPlacement, user_assigned_identity
+from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from cloudscale.components.core.dns_zones import platform_zones
+from cloudscale.components.firewall import Firewall, FirewallArgs
+from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
+from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
+from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
+from cloudscale.components.purview import Purview, PurviewArgs
+from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
+from cloudscale.stacks.config import PlatformConfig
+from cloudscale.stacks.config.model import ExistingHubConfig
+from cloudscale.stacks.config.network_plan import platform_address_spaces
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 ZONE = "mgmt"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pulumi
 
-from stacks.config import PlatformConfig
-from stacks.contract import ZoneContract
-from stacks.landing_zone import deploy_landing_zones
-from stacks.management_zone import deploy_management_zone
+from cloudscale.stacks.config import PlatformConfig
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.landing_zone import deploy_landing_zones
+from cloudscale.stacks.management_zone import deploy_management_zone
 
 
 def build_platform(config: PlatformConfig) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, merge_tags, platform_tags
-from stacks.config import PlatformConfig
+from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
+from cloudscale.components.core import Namer, merge_tags, platform_tags
+from cloudscale.stacks.config import PlatformConfig
 
 
 @dataclass

@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from stacks.offline.engine import OfflineRun, install_mocks, run_program
-from stacks.offline.mocks import AzureMocks
-from stacks.offline.stack_files import load_stack_config
+from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
+from cloudscale.stacks.offline.mocks import AzureMocks
+from cloudscale.stacks.offline.stack_files import load_stack_config
 
 pulumi.runtime.reset_options()
 

@@ -1,7 +1,7 @@
 """The secure-service interface: private endpoints, diagnostics, locks, access by intent, identity."""
 
-from components.baseline.access import Principal, grant, role_definition_id
-from components.baseline.diagnostics import (
+from cloudscale.components.baseline.access import Principal, grant, role_definition_id
+from cloudscale.components.baseline.diagnostics import (
     AUDIT_AND_METRICS,
     LOGS_AND_METRICS,
     LOGS_AND_METRICS_DEDICATED,
@@ -12,10 +12,10 @@ from components.baseline.diagnostics import (
     DiagnosticProfile,
     diagnostic_setting,
 )
-from components.baseline.identity import identity_block, user_assigned_identity
-from components.baseline.interface import RoleGrant, SecureComponent, ServiceBaseline
-from components.baseline.lock import delete_lock
-from components.baseline.private_endpoint import (
+from cloudscale.components.baseline.identity import identity_block, user_assigned_identity
+from cloudscale.components.baseline.interface import RoleGrant, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.lock import delete_lock
+from cloudscale.components.baseline.private_endpoint import (
     MissingDnsZoneError,
     PrivateEndpointPlacement,
     private_endpoint,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization
 
-from components.core.roles import BuiltInRole
+from cloudscale.components.core.roles import BuiltInRole
 
 _ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c1f0e-4d8e-4a55-9a36-0c1e5a7d2b10")
 

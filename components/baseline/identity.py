@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pulumi_azure_native import managedidentity
 
-from components.baseline.access import Principal
+from cloudscale.components.baseline.access import Principal
 
 
 def identity_block(user_assigned_ids: Sequence[pulumi.Input[str]] = ()) -> dict[str, object]:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import monitor
 
-from components.baseline.access import Principal, grant
-from components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
-from components.baseline.identity import identity_block
-from components.baseline.lock import delete_lock
-from components.baseline.private_endpoint import PrivateEndpointPlacement, private_endpoint
-from components.core.naming import Namer
-from components.core.roles import BuiltInRole
+from cloudscale.components.baseline.access import Principal, grant
+from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
+from cloudscale.components.baseline.identity import identity_block
+from cloudscale.components.baseline.lock import delete_lock
+from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, private_endpoint
+from cloudscale.components.core.naming import Namer
+from cloudscale.components.core.roles import BuiltInRole
 
 
 @dataclass(frozen=True)

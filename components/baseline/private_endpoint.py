@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from components.core.dns_zones import zone_resource_label, zones_for
+from cloudscale.components.core.dns_zones import zone_resource_label, zones_for
 
 
 @dataclass

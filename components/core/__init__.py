@@ -1,9 +1,9 @@
 """Pure data and functions shared by every component: Azure facts, naming, tags, DNS zones, roles."""
 
-from components.core.dns_zones import platform_zones, zone_resource_label, zones_for
-from components.core.naming import RULES, Namer, NameRule, NamingError
-from components.core.roles import BuiltInRole
-from components.core.tags import TagError, merge_tags, platform_tags, tag_problems
+from cloudscale.components.core.dns_zones import platform_zones, zone_resource_label, zones_for
+from cloudscale.components.core.naming import RULES, Namer, NameRule, NamingError
+from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.core.tags import TagError, merge_tags, platform_tags, tag_problems
 
 __all__ = [
     "RULES",

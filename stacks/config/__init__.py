@@ -1,8 +1,8 @@
 """Typed, validated configuration: from Pulumi config to ``PlatformConfig``, or a ``ConfigError``."""
 
-from stacks.config.errors import ConfigError, ConfigProblem
-from stacks.config.loader import config_keys, load_config, parse_config
-from stacks.config.model import (
+from cloudscale.stacks.config.errors import ConfigError, ConfigProblem
+from cloudscale.stacks.config.loader import config_keys, load_config, parse_config
+from cloudscale.stacks.config.model import (
     CosmosConfig,
     LandingZoneConfig,
     MachineLearningConfig,
@@ -11,7 +11,7 @@ from stacks.config.model import (
     SqlHyperscaleConfig,
     SynapseConfig,
 )
-from stacks.config.network_plan import landing_subnets
+from cloudscale.stacks.config.network_plan import landing_subnets
 
 __all__ = [
     "ConfigError",

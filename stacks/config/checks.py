@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from ipaddress import IPv4Network
 
-from components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
-from stacks.config.errors import ConfigProblem
-from stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
-from stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlanError, landing_subnets
+from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
+from cloudscale.stacks.config.errors import ConfigProblem
+from cloudscale.stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
+from cloudscale.stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlanError, landing_subnets
 
 MANAGEMENT_ZONE = "mgmt"
 # The longest purpose any stack passes to the namer; checking it proves every shorter one fits.

@@ -10,9 +10,9 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from stacks.config.checks import check
-from stacks.config.errors import NAMESPACE, ConfigError, ConfigProblem
-from stacks.config.model import PlatformConfig
+from cloudscale.stacks.config.checks import check
+from cloudscale.stacks.config.errors import NAMESPACE, ConfigError, ConfigProblem
+from cloudscale.stacks.config.model import PlatformConfig
 
 # Keys whose value is a string as typed; everything else arrives JSON-encoded from the CLI.
 _PLAIN_STRING_KEYS = frozenset(

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from components.core import azure_facts
+from cloudscale.components.core import azure_facts
 
 
 class Model(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from stacks.config.model import LandingZoneConfig, PlatformConfig
+from cloudscale.stacks.config.model import LandingZoneConfig, PlatformConfig
 
 SUBNET_PREFIX_LENGTH = 24
 # Azure reserves five addresses in every subnet and rejects anything smaller than a /29.

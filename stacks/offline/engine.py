@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc
 
-from stacks.offline.mocks import AzureMocks, RecordedResource
+from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
 
 PROJECT = "cloudscale"
 

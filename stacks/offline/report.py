@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from stacks.config.checks import MANAGEMENT_ZONE
-from stacks.offline.engine import OfflineRun
-from stacks.offline.findings import Finding, findings, missing_diagnostics
+from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
+from cloudscale.stacks.offline.engine import OfflineRun
+from cloudscale.stacks.offline.findings import Finding, findings, missing_diagnostics
 
 PLATFORM = "platform"
 STACK_TYPE = "pulumi:pulumi:Stack"

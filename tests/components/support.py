@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from components.core import Namer, platform_zones
-from stacks.offline.engine import OfflineRun
+from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
+from cloudscale.components.core import Namer, platform_zones
+from cloudscale.stacks.offline.engine import OfflineRun
 
 SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
 WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"

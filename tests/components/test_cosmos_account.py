@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from components.baseline import Principal
-from components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
-from components.cosmos_account import ANALYTICS_READER_ACTIONS, CosmosAccount, CosmosAccountArgs, CosmosContainer
+from cloudscale.components.baseline import Principal
+from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
+from cloudscale.components.cosmos_account import (
+    ANALYTICS_READER_ACTIONS,
+    CosmosAccount,
+    CosmosAccountArgs,
+    CosmosContainer,
+)
 
 from .support import WORKSPACE_ID, service_baseline, zone_id
 

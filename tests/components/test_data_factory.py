@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
+from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 
 from .support import WORKSPACE_ID, service_baseline, urn_of
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import Principal
-from components.core import BuiltInRole
-from components.data_lake import DataLake, DataLakeArgs
+from cloudscale.components.baseline import Principal
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.data_lake import DataLake, DataLakeArgs
 
 from .support import SUBNET_ID, service_baseline
 

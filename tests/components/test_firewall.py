@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from components.baseline import ServiceBaseline
-from components.core import Namer
-from components.firewall import Firewall, FirewallArgs
-from components.firewall_rules import APPLICATION_RULE_COLLECTIONS, NETWORK_RULES, rule_collections
-from components.hub_network import HubNetwork, HubNetworkArgs
+from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components.core import Namer
+from cloudscale.components.firewall import Firewall, FirewallArgs
+from cloudscale.components.firewall_rules import APPLICATION_RULE_COLLECTIONS, NETWORK_RULES, rule_collections
+from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
 
 from .support import WORKSPACE_ID, service_baseline
 

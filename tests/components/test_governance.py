@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.baseline import Principal, ServiceBaseline
-from components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from components.core import BuiltInRole, Namer
-from components.purview import Purview, PurviewArgs
-from components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
+from cloudscale.components.baseline import Principal, ServiceBaseline
+from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
+from cloudscale.components.core import BuiltInRole, Namer
+from cloudscale.components.purview import Purview, PurviewArgs
+from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 
 from .support import WORKSPACE_ID, service_baseline, zone_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.hub_network import FIREWALL_SUBNET_NAME, HubNetwork, HubNetworkArgs
+from cloudscale.components.hub_network import FIREWALL_SUBNET_NAME, HubNetwork, HubNetworkArgs
 
 from .support import WORKSPACE_ID, service_baseline
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.core import BuiltInRole
-from components.machine_learning import (
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.machine_learning import (
     LakeDatastore,
     MachineLearningArgs,
     MachineLearningWorkspace,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from components.core import platform_zones, zone_resource_label
-from components.private_dns import PrivateDns, PrivateDnsArgs
+from cloudscale.components.core import platform_zones, zone_resource_label
+from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
 
 from .support import service_baseline
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from components.baseline import ServiceBaseline
-from components.spoke_network import SpokeNetwork, SpokeNetworkArgs, SubnetKind, subnet_specs
-from components.vnet_peering import VnetPeering, VnetPeeringArgs
+from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, SubnetKind, subnet_specs
+from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
 
 from .support import WORKSPACE_ID, service_baseline, urn_of
 

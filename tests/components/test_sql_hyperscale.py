@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
+from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
 
 from .support import WORKSPACE_ID, service_baseline, zone_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
+from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
 
 from .support import service_baseline, urn_of
 

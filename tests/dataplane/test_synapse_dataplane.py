@@ -22,7 +22,7 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
-from components import synapse_dataplane as sd
+from cloudscale.components import synapse_dataplane as sd
 
 from .fake_synapse import API_VERSION, FakeSynapse, write_self_signed_cert
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.baseline import (
+from cloudscale.components.baseline import (
     LOGS_AND_METRICS,
     MissingDnsZoneError,
     Principal,
@@ -15,8 +15,8 @@ from components.baseline import (
     ServiceBaseline,
     user_assigned_identity,
 )
-from components.core import BuiltInRole, Namer
-from components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.core import BuiltInRole, Namer
+from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 
 VAULT_ZONE = "privatelink.vaultcore.azure.net"
 ZONE_ID = f"/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{VAULT_ZONE}"
@@ -131,7 +131,7 @@ def test_user_assigned_identity_yields_a_principal(offline_update):
 def test_system_identity_is_the_default():
     component_identity = ServiceBaseline(Namer("a", "dev", "z"), "rg", "westeurope")
     assert component_identity.user_assigned_identity_ids == ()
-    from components.baseline import identity_block
+    from cloudscale.components.baseline import identity_block
 
     assert identity_block() == {"type": "SystemAssigned"}
     assert identity_block(["/id/1"])["type"] == "SystemAssigned,UserAssigned"

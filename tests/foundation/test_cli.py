@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from stacks.offline.cli import main
-from stacks.offline.stack_files import PROJECT_ROOT
+from cloudscale.cli.main import main
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 
 def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(tmp_path, capsys):
@@ -93,7 +93,7 @@ def test_plan_of_a_landing_stack_plans_its_management_stack_for_the_contract(cap
 
 
 def test_plan_flags_a_high_severity_finding_with_strict(tmp_path, capsys, monkeypatch):
-    from stacks.offline import findings
+    from cloudscale.stacks.offline import findings
 
     monkeypatch.setattr(findings, "_PUBLIC_OFF", ("Enabled",))  # every private service now looks public
     assert main(["plan", "--stack", "mgmt", "--strict", "--report", ""]) == 1

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from stacks import build_platform, load_config
-from stacks.config import ConfigError, parse_config
-from stacks.offline.engine import config_values
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.config import ConfigError, parse_config
+from cloudscale.stacks.offline.engine import config_values
 
 
 def _config(dev_config: dict[str, str], **overrides: Any) -> dict[str, str]:

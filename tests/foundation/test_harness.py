@@ -9,9 +9,9 @@ import pulumi
 import pytest
 from pulumi_azure_native import resources
 
-from stacks.config import config_keys
-from stacks.offline.engine import install_mocks, run_program
-from stacks.offline.stack_files import StackFileError, load_stack_config, project_config_schema
+from cloudscale.stacks.config import config_keys
+from cloudscale.stacks.offline.engine import install_mocks, run_program
+from cloudscale.stacks.offline.stack_files import StackFileError, load_stack_config, project_config_schema
 
 
 def test_duplicate_urns_are_rejected(offline):

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from components.core import RULES, Namer, NamingError, merge_tags, platform_zones, zones_for
-from components.core.tags import TagError
+from cloudscale.components.core import RULES, Namer, NamingError, merge_tags, platform_zones, zones_for
+from cloudscale.components.core.tags import TagError
 
 NAMER = Namer("adatum", "dev", "sales", seed="sub-1")
 

@@ -6,12 +6,14 @@ import importlib
 
 import pytest
 
-import components
-import pipelines
-import stacks
+import cloudscale.components as components
+import cloudscale.pipelines as pipelines
+import cloudscale.stacks as stacks
 
 
-@pytest.mark.parametrize("package", [components, stacks, pipelines, importlib.import_module("components.baseline")])
+@pytest.mark.parametrize(
+    "package", [components, stacks, pipelines, importlib.import_module("cloudscale.components.baseline")]
+)
 def test_every_exported_name_resolves(package):
     for name in package.__all__:
         assert getattr(package, name) is not None, f"{package.__name__}.{name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from stacks.offline.stack_files import PROJECT_ROOT
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 
 def _python_blocks() -> list[str]:

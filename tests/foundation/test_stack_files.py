@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import parse_config
-from stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
+from cloudscale.stacks.config import parse_config
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
 
 STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_ROOT.glob("Pulumi.*.yaml"))
 

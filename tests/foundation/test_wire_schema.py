@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from pulumi import _types as pulumi_types
 
-from stacks import build_platform, load_config, parse_config
-from stacks.offline.stack_files import PROJECT_ROOT
+from cloudscale.stacks import build_platform, load_config, parse_config
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 ARGS_NAME = re.compile(r"'(\w+Args)'")
 # Free-form by design: the generic ARM resource's properties.
@@ -110,9 +110,9 @@ def _problems(typ: str, name: str, inputs: dict[str, Any]) -> list[str]:
 
 
 def _recorded(stack: str) -> list[Any]:
-    from stacks.offline.cli import management_stack_outputs
-    from stacks.offline.engine import run_offline
-    from stacks.offline.stack_files import load_stack_config
+    from cloudscale.cli.plan import management_stack_outputs
+    from cloudscale.stacks.offline.engine import run_offline
+    from cloudscale.stacks.offline.stack_files import load_stack_config
 
     values = load_stack_config(stack)
     outputs = management_stack_outputs(parse_config(values), PROJECT_ROOT)

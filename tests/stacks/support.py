@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.offline.engine import config_values
+from cloudscale.stacks.offline.engine import config_values
 
 
 def config_with(dev_config: Mapping[str, str], **overrides: Any) -> dict[str, str]:

@@ -14,15 +14,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.baseline import Principal
-from components.core import BuiltInRole, platform_zones
-from stacks import build_platform, load_config
-from stacks.config import ConfigError, PlatformConfig, parse_config
-from stacks.contract import ZoneContract
-from stacks.data_services import COSMOS_LINKED_SERVICE, ERP_LINKED_SERVICE, deploy_data_services
-from stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from stacks.offline.findings import findings
-from stacks.zone_scope import ZoneScope
+from cloudscale.components.baseline import Principal
+from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.config import ConfigError, PlatformConfig, parse_config
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.data_services import COSMOS_LINKED_SERVICE, ERP_LINKED_SERVICE, deploy_data_services
+from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
+from cloudscale.stacks.offline.findings import findings
+from cloudscale.stacks.zone_scope import ZoneScope
 
 SUBNET_ID = "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
 SHARED_REGISTRY = "/subscriptions/m/resourceGroups/rg-mgmt/providers/Microsoft.ContainerRegistry/registries/crmgmt"

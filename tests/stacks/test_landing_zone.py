@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from components.core import BuiltInRole, platform_zones
-from stacks import build_platform, load_config
-from stacks.offline.engine import OfflineRun, run_offline
-from stacks.offline.mocks import SUBSCRIPTION_ID
+from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.mocks import SUBSCRIPTION_ID
 
 from .support import config_with, sales_zone
 

@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from components.core import BuiltInRole, platform_zones, zone_resource_label
-from stacks import ConfigError, build_platform, load_config, parse_config
-from stacks.contract import ZoneContract
-from stacks.offline.stack_files import load_stack_config
+from cloudscale.components.core import BuiltInRole, platform_zones, zone_resource_label
+from cloudscale.stacks import ConfigError, build_platform, load_config, parse_config
+from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.offline.stack_files import load_stack_config
 
 HUB_SUBSCRIPTION = "99999999-9999-9999-9999-999999999999"
 HUB_VNET_ID = f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.core import platform_zones
-from stacks import build_platform, load_config
-from stacks.config import ConfigError, LandingZoneConfig, landing_subnets, parse_config
+from cloudscale.components.core import platform_zones
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.config import ConfigError, LandingZoneConfig, landing_subnets, parse_config
 
 from .support import config_with, sales_zone
 

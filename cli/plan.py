@@ -1,4 +1,4 @@
-"""``cloudscale``: run a stack's program offline and show what it would deploy."""
+"""``cloudscale plan``: run a stack's program offline and show what it would deploy."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stacks.config import ConfigError, PlatformConfig, load_config, parse_config
-from stacks.offline.engine import run_offline
-from stacks.offline.report import build_plan, render_json, render_markdown, render_text
-from stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
-from stacks.program import build_platform
+from cloudscale.stacks.config import ConfigError, PlatformConfig, load_config, parse_config
+from cloudscale.stacks.offline.engine import run_offline
+from cloudscale.stacks.offline.report import build_plan, render_json, render_markdown, render_text
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
+from cloudscale.stacks.program import build_platform
 
 
 def _program() -> Any:
@@ -74,9 +74,7 @@ def plan(args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "high" for f in result.findings) and args.strict else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cloudscale", description="Azure cloud-scale analytics platform as code.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_parser(commands: argparse._SubParsersAction) -> None:
     plan_parser = commands.add_parser(
         "plan", help="run a stack offline in Pulumi's mock engine and show what it would deploy"
     )
@@ -92,9 +90,4 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-aliases", action="store_true", help="keep azure-native's API-version aliases (slower; as pulumi up)"
     )
     plan_parser.add_argument("--project-dir", type=Path, default=None, help="directory holding Pulumi.yaml")
-    args = parser.parse_args(argv)
-    return plan(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    plan_parser.set_defaults(handler=plan)

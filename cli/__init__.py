@@ -1,0 +1,1 @@
+"""The ``cloudscale`` command line: one module per command, wired together in ``main``."""
