@@ -17,6 +17,47 @@ from cloudscale.components.core.roles import BuiltInRole
 ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
 
 
+@dataclass(frozen=True)
+class ResourceInstanceAccess:
+    """One Azure resource admitted to the account's public endpoint by its identity, not its network.
+
+    A resource-instance rule names one resource by tenant id and full resource id (no wildcards here);
+    the resource's role assignments still decide what it may read. The rule is matched against the
+    caller's id, so it may name a resource that a later step of the same deployment creates: the
+    reference lakes even list wildcard ids that name no resource at all
+    (``reference-landing-zones.md``, Azure/data-landing-zone ``infra/modules/services/storage.bicep``).
+    """
+
+    tenant_id: pulumi.Input[str]
+    resource_id: pulumi.Input[str]
+
+
+def network_access(admitted: Sequence[ResourceInstanceAccess]) -> tuple[str, dict[str, Any]]:
+    """``publicNetworkAccess`` and the network rule set for a lake that admits ``admitted``.
+
+    Without admitted instances the public endpoint is off and every consumer arrives over a (managed)
+    private endpoint. Serverless SQL (also behind Power BI) and Purview scans cannot: they "use
+    multi-tenant infrastructure that is not deployed into the managed virtual network" and reach storage
+    through its public endpoint, admitted only by resource-instance rules, which Azure evaluates only
+    while public access is enabled from selected networks (MicrosoftDocs azure-docs,
+    synapse-analytics/security/connect-to-a-secure-storage-account.md and
+    storage/common/storage-network-security-resource-instances.md). The endpoint then still denies by
+    default, has no IP or VNet rule, and lets no trusted service bypass it beyond logs and metrics.
+    """
+    # No trusted-service bypass: AzureServices would admit every instance of every trusted service.
+    rules: dict[str, Any] = {"default_action": "Deny", "bypass": "Logging, Metrics"}
+    if not admitted:
+        return "Disabled", rules
+    rules.update(
+        ip_rules=[],
+        virtual_network_rules=[],
+        resource_access_rules=[
+            {"tenant_id": instance.tenant_id, "resource_id": instance.resource_id} for instance in admitted
+        ],
+    )
+    return "Enabled", rules
+
+
 @dataclass
 class DataLakeArgs:
     baseline: ServiceBaseline
@@ -29,6 +70,8 @@ class DataLakeArgs:
     cool_after_days: int = 90
     archive_after_days: int = 365
     soft_delete_days: int = 14
+    # Services that only reach storage through its public endpoint (see ``network_access``).
+    resource_instances: Sequence[ResourceInstanceAccess] = ()
 
 
 def lifecycle_rule(args: DataLakeArgs) -> dict[str, Any]:
@@ -65,6 +108,7 @@ class DataLake(SecureComponent):
         b = args.baseline
         self.account_name = b.namer.name("storage_account", args.purpose)
         self.hierarchical_namespace = args.hierarchical_namespace
+        public_network_access, network_rule_set = network_access(args.resource_instances)
         self.account = storage.StorageAccount(
             f"{name}-account",
             account_name=self.account_name,
@@ -81,14 +125,13 @@ class DataLake(SecureComponent):
             allow_cross_tenant_replication=False,
             # Server-side copies may only come from accounts reached over private link.
             allowed_copy_scope="PrivateLink",
-            public_network_access="Disabled",
+            public_network_access=public_network_access,
             minimum_tls_version="TLS1_2",
             enable_https_traffic_only=True,
             is_local_user_enabled=False,
             is_sftp_enabled=False,
             enable_nfs_v3=False,
-            # No trusted-service bypass: every consumer arrives over a (managed) private endpoint.
-            network_rule_set={"default_action": "Deny", "bypass": "Logging, Metrics"},
+            network_rule_set=network_rule_set,
             encryption={
                 "key_source": "Microsoft.Storage",
                 "require_infrastructure_encryption": True,

@@ -20,12 +20,29 @@ from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.core import azure_facts
+from cloudscale.components.core.naming import Namer
 from cloudscale.components.synapse_dataplane import (
     SynapseLinkedService,
     SynapseLinkedServiceArgs,
     SynapseManagedPrivateEndpoint,
     SynapseManagedPrivateEndpointArgs,
 )
+
+
+def synapse_workspace_name(namer: Namer) -> str:
+    """The workspace's name, fixed by the naming function before the workspace exists."""
+    return namer.name("synapse_workspace")
+
+
+def synapse_workspace_id(resource_group_id: pulumi.Input[str], workspace_name: str) -> pulumi.Output[str]:
+    """The ARM id the workspace will have, for resources that must name it before it exists.
+
+    Its default lake is one: the workspace is created after the lake, yet the lake's resource-instance
+    rule must already admit the workspace for serverless SQL to read it.
+    """
+    return pulumi.Output.from_input(resource_group_id).apply(
+        lambda group: f"{group}/providers/Microsoft.Synapse/workspaces/{workspace_name}"
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,7 @@ class SynapseWorkspace(SecureComponent):
                 f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))}"
             )
         b = args.baseline
-        self.workspace_name = b.namer.name("synapse_workspace")
+        self.workspace_name = synapse_workspace_name(b.namer)
         self.workspace = synapse.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,

@@ -26,11 +26,17 @@ from pulumi_azure_native import authorization
 from cloudscale.components.baseline import ServiceBaseline
 from cloudscale.components.core import platform_zones
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
-from cloudscale.components.data_lake import DataLake, DataLakeArgs
+from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
 from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, spoke_vnet_name, subnet_specs
-from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
+from cloudscale.components.synapse_workspace import (
+    SparkPoolSettings,
+    SynapseWorkspace,
+    SynapseWorkspaceArgs,
+    synapse_workspace_id,
+    synapse_workspace_name,
+)
 from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
 from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
@@ -155,7 +161,13 @@ def _deploy_zone(
         KeyVaultArgs(baseline=baseline("integration", "security"), tenant_id=tenant),
         opts=scope.opts(),
     )
-    lakes = _deploy_lakes(scope, zone, baseline("storage", "storage"), baseline("external-storage", "storage"))
+    lakes = _deploy_lakes(
+        scope,
+        zone,
+        baseline("storage", "storage"),
+        baseline("external-storage", "storage"),
+        _public_endpoint_readers(scope, zone, contract, tenant),
+    )
     factory = None
     if zone.services.data_factory.enabled:
         factory = _deploy_integration(scope, zone, baseline("integration", "integration"), lakes, vault, contract)
@@ -279,10 +291,52 @@ def _deploy_synapse(
     return workspace
 
 
+def _public_endpoint_readers(
+    scope: ZoneScope, zone: LandingZoneConfig, contract: ZoneContract, tenant: pulumi.Output[str]
+) -> dict[str, list[ResourceInstanceAccess]]:
+    """Which services each lake admits to its public endpoint by resource-instance rule, and why.
+
+    Serverless SQL and Purview scans run outside every managed VNet and reach storage only through its
+    public endpoint (synapse-analytics/security/connect-to-a-secure-storage-account.md); Spark, the
+    factory and Azure ML use managed private endpoints and need no rule.
+    """
+    purview = ResourceInstanceAccess(tenant, contract.purview_id)
+    readers: dict[str, list[ResourceInstanceAccess]] = {
+        # Purview classifies what lands in raw, where sensitive data first appears. Serverless SQL
+        # does not serve raw data (Spark reads it through its managed private endpoint), so only
+        # Purview is admitted.
+        RAW: [purview],
+        # What Power BI reads through serverless SQL: the curated layer and the data products.
+        ENRICHED: [purview],
+        WORKSPACE: [purview],
+        # The partner drop keeps its public endpoint off: its files are transient and are catalogued
+        # once integration moves them to raw. Scanning it would take Purview's managed-VNet runtime
+        # with a managed private endpoint, not a rule here.
+        EXTERNAL: [],
+    }
+    if zone.services.synapse.enabled:
+        # The workspace is created after its default lake (the workspace lake), so its id comes from
+        # the naming function and the resource group it will be created in; Azure matches the rule
+        # against the caller's id when serverless SQL calls, not when the rule is written.
+        workspace = ResourceInstanceAccess(
+            tenant,
+            synapse_workspace_id(scope.resource_group("synapse").id, synapse_workspace_name(scope.namer)),
+        )
+        readers[ENRICHED].append(workspace)
+        readers[WORKSPACE].append(workspace)
+    return readers
+
+
 def _deploy_lakes(
-    scope: ZoneScope, zone: LandingZoneConfig, storage: ServiceBaseline, external: ServiceBaseline
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    storage: ServiceBaseline,
+    external: ServiceBaseline,
+    public_endpoint_readers: dict[str, list[ResourceInstanceAccess]],
 ) -> dict[str, DataLake]:
-    def lake_args(baseline: ServiceBaseline, purpose: str, containers: Sequence[str], hns: bool = True) -> DataLakeArgs:
+    def lake_args(
+        baseline: ServiceBaseline, key: str, purpose: str, containers: Sequence[str], hns: bool = True
+    ) -> DataLakeArgs:
         return DataLakeArgs(
             baseline=baseline,
             purpose=purpose,
@@ -292,6 +346,7 @@ def _deploy_lakes(
             cool_after_days=zone.lake.cool_after_days,
             archive_after_days=zone.lake.archive_after_days,
             soft_delete_days=zone.lake.soft_delete_days,
+            resource_instances=public_endpoint_readers[key],
         )
 
     integration_containers = [SHARED_CONTAINER, *zone.data_integrations]
@@ -306,7 +361,7 @@ def _deploy_lakes(
     lakes = {
         key: DataLake(
             f"{zone.name}-lake-{key}",
-            lake_args(storage, purpose, containers),
+            lake_args(storage, key, purpose, containers),
             opts=scope.opts(),
         )
         for key, (purpose, containers) in layers.items()
@@ -314,7 +369,7 @@ def _deploy_lakes(
     # Partners drop files here; integration moves them on. A flat namespace keeps blob versioning.
     lakes[EXTERNAL] = DataLake(
         f"{zone.name}-lake-{EXTERNAL}",
-        lake_args(external, "ext", [SHARED_CONTAINER], hns=False),
+        lake_args(external, EXTERNAL, "ext", [SHARED_CONTAINER], hns=False),
         opts=scope.opts(),
     )
     return lakes

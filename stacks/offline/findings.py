@@ -40,15 +40,44 @@ class Rule:
     ok: Callable[[Any], bool]
     detail: str
     severity: str = "high"
+    # For exceptions Azure's design forces: the reason a flagged resource is accepted, or None.
+    accepts: Callable[[dict[str, Any]], str | None] | None = None
 
 
 _PUBLIC_OFF = ("Disabled", UNKNOWN)
+
+
+def _admits_only_resource_instances(inputs: dict[str, Any]) -> str | None:
+    """A lake's public endpoint that only named resource instances pass, as serverless SQL and Purview need.
+
+    Both run outside every managed VNet and reach storage through its public endpoint, admitted by
+    resource-instance rules (MicrosoftDocs azure-docs, synapse-analytics/security/
+    connect-to-a-secure-storage-account.md). Anything wider stays a high finding: default Allow, a
+    trusted-services bypass, IP or VNet rules, or a wildcard instance.
+    """
+    rules = inputs.get("networkRuleSet") or {}
+    admitted = rules.get("resourceAccessRules") or []
+    if inputs.get("publicNetworkAccess") != "Enabled" or rules.get("defaultAction") != "Deny":
+        return None
+    # Azure bypasses for trusted services when no bypass is given.
+    if "AzureServices" in str(rules.get("bypass", "AzureServices")):
+        return None
+    if rules.get("ipRules") or rules.get("virtualNetworkRules") or not admitted:
+        return None
+    if any("*" in str(rule.get("resourceId", "*")) or not rule.get("tenantId") for rule in admitted):
+        return None
+    ids = [str(rule["resourceId"]) for rule in admitted]
+    kinds = sorted({"/".join(i.split("/")[-3:-1]) if i.startswith("/") else "unknown until deployed" for i in ids})
+    return (
+        f"public endpoint admits only {len(ids)} resource instance(s) ({', '.join(kinds)}): serverless SQL "
+        "and Purview scans do not run in a managed VNet (connect-to-a-secure-storage-account.md)"
+    )
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "public-network-access",
         (
-            "azure-native:storage:StorageAccount",
             "azure-native:cosmosdb:DatabaseAccount",
             "azure-native:sql:Server",
             "azure-native:synapse:Workspace",
@@ -60,6 +89,14 @@ RULES: tuple[Rule, ...] = (
         "publicNetworkAccess",
         lambda v: v in _PUBLIC_OFF,
         "public network access is not disabled",
+    ),
+    Rule(
+        "public-network-access",
+        ("azure-native:storage:StorageAccount",),
+        "publicNetworkAccess",
+        lambda v: v in _PUBLIC_OFF,
+        "public network access is not disabled",
+        accepts=_admits_only_resource_instances,
     ),
     Rule(
         "public-network-access",
@@ -200,7 +237,9 @@ def findings(resources: Iterable[RecordedResource], *, protects_state: bool, loc
             continue
         for rule in RULES:
             if resource.typ in rule.types and not rule.ok(_get(resource.inputs, rule.path)):
-                out.append(Finding(rule.severity, rule.name, resource.name, rule.detail))
+                reason = rule.accepts(resource.inputs) if rule.accepts else None
+                severity, detail = ("accepted", reason) if reason else (rule.severity, rule.detail)
+                out.append(Finding(severity, rule.name, resource.name, detail))
         if resource.typ == "azure-native:storage:StorageAccount" and resource.inputs.get("allowSharedKeyAccess"):
             component = resource.inputs.get("tags", {}).get("Component", "")
             reason = _SHARED_KEY_ACCEPTED.get(component)

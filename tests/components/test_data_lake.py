@@ -6,7 +6,7 @@ import pytest
 
 from cloudscale.components.baseline import Principal
 from cloudscale.components.core import BuiltInRole
-from cloudscale.components.data_lake import DataLake, DataLakeArgs
+from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
 
 from .support import SUBNET_ID, service_baseline
 
@@ -161,3 +161,37 @@ def test_granting_on_an_unknown_container_is_refused(offline):
 
     with pytest.raises(KeyError, match="no container 'nope'"):
         offline.run(program)
+
+
+SYNAPSE_ID = "/subscriptions/s/resourceGroups/rg-syn/providers/Microsoft.Synapse/workspaces/synw"
+PURVIEW_ID = "/subscriptions/s/resourceGroups/rg-gov/providers/Microsoft.Purview/accounts/pview"
+
+
+def test_admitted_resource_instances_open_the_public_endpoint_to_them_alone(offline):
+    # Serverless SQL and Purview scans run outside every managed VNet and reach storage through its
+    # public endpoint; resource-instance rules only apply while public access is enabled from selected
+    # networks (MicrosoftDocs azure-docs, synapse-analytics/security/connect-to-a-secure-storage-account.md,
+    # storage/common/storage-network-security-resource-instances.md).
+    def program() -> DataLake:
+        return DataLake(
+            "work",
+            DataLakeArgs(
+                baseline=service_baseline(),
+                purpose="work",
+                containers=["data"],
+                resource_instances=[ResourceInstanceAccess("t", SYNAPSE_ID), ResourceInstanceAccess("t", PURVIEW_ID)],
+            ),
+        )
+
+    inputs = offline.run(program).one(ACCOUNT).inputs
+    assert inputs["publicNetworkAccess"] == "Enabled"
+    assert inputs["networkRuleSet"] == {
+        "defaultAction": "Deny",
+        "bypass": "Logging, Metrics",
+        "ipRules": [],
+        "virtualNetworkRules": [],
+        "resourceAccessRules": [
+            {"tenantId": "t", "resourceId": SYNAPSE_ID},
+            {"tenantId": "t", "resourceId": PURVIEW_ID},
+        ],
+    }

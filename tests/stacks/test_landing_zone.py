@@ -12,7 +12,8 @@ import pytest
 from cloudscale.components.core import BuiltInRole, platform_zones
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
-from cloudscale.stacks.offline.mocks import SUBSCRIPTION_ID
+from cloudscale.stacks.offline.findings import findings
+from cloudscale.stacks.offline.mocks import SUBSCRIPTION_ID, TENANT_ID
 
 from .support import config_with, sales_zone
 
@@ -118,7 +119,6 @@ def test_dev_stack_lakes(dev):
     assert accounts["stadatumdevsalesext"]["isHnsEnabled"] is False
     for account in [*lakes.values(), accounts["stadatumdevsalesext"]]:
         assert account["allowSharedKeyAccess"] is False
-        assert account["publicNetworkAccess"] == "Disabled"
         assert account["minimumTlsVersion"] == "TLS1_2"
         assert account["sku"] == {"name": "Standard_ZRS"}
     containers = {}
@@ -132,6 +132,58 @@ def test_dev_stack_lakes(dev):
     lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]
     base = lifecycle["policy"]["rules"][0]["definition"]["actions"]["baseBlob"]
     assert base["tierToCool"] == {"daysAfterModificationGreaterThan": 90}
+
+
+def test_dev_stack_lakes_admit_serverless_sql_and_purview_only_by_resource_instance(dev):
+    # Serverless SQL and Purview scans "use multi-tenant infrastructure that is not deployed into the
+    # managed virtual network" and reach storage through its public endpoint, admitted by resource-
+    # instance rules (MicrosoftDocs azure-docs, synapse-analytics/security/connect-to-a-secure-storage-
+    # account.md; storage/common/storage-network-security-resource-instances.md). With public access
+    # Disabled every serverless query and every scan of the lake fails.
+    run = dev.run
+    accounts = {a.name: a.inputs for a in run.of_type(ACCOUNT)}
+    workspace = run.one("azure-native:synapse:Workspace").inputs
+    purview = run.one("azure-native:purview:Account")
+    readers = {}
+    for key in ("raw", "enriched", "workspace"):
+        account = accounts[f"sales-lake-{key}-account"]
+        rules = account["networkRuleSet"]
+        assert account["publicNetworkAccess"] == "Enabled", key
+        assert (rules["defaultAction"], rules["bypass"]) == ("Deny", "Logging, Metrics"), key
+        assert (rules["ipRules"], rules["virtualNetworkRules"]) == ([], []), key
+        readers[key] = rules["resourceAccessRules"]
+    # The partner drop keeps its public endpoint off: nothing outside a managed VNet reads it.
+    external = accounts["sales-lake-external-account"]
+    assert external["publicNetworkAccess"] == "Disabled"
+    assert "resourceAccessRules" not in external["networkRuleSet"]
+    assert {key: len(rules) for key, rules in readers.items()} == {"raw": 1, "enriched": 2, "workspace": 2}
+    if not dev.preview:
+        tenant = TENANT_ID
+        purview_rule = {"tenantId": tenant, "resourceId": run.mocks.ids[("azure-native:purview:Account", purview.name)]}
+        group = run.one("azure-native:resources:ResourceGroup", "sales-rg-synapse")
+        # The workspace does not exist when its default lake is written: its id is derived from the
+        # same names the workspace is then created with.
+        workspace_id = (
+            f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group.inputs['resourceGroupName']}"
+            f"/providers/Microsoft.Synapse/workspaces/{workspace['workspaceName']}"
+        )
+        assert workspace["resourceGroupName"] == group.inputs["resourceGroupName"]
+        assert readers["raw"] == [purview_rule]
+        for key in ("enriched", "workspace"):
+            assert readers[key] == [purview_rule, {"tenantId": tenant, "resourceId": workspace_id}], key
+
+
+def test_dev_stack_lakes_with_a_public_endpoint_are_accepted_findings_with_their_reason(dev):
+    reported = findings(dev.run.resources, protects_state=False, locked=set())
+    public = {f.resource: f for f in reported if f.rule == "public-network-access"}
+    assert {name for name, f in public.items() if f.resource.startswith("sales-lake-")} == {
+        "sales-lake-raw-account",
+        "sales-lake-enriched-account",
+        "sales-lake-workspace-account",
+    }
+    assert {public[f"sales-lake-{key}-account"].severity for key in ("raw", "enriched", "workspace")} == {"accepted"}
+    assert "serverless SQL and Purview" in public["sales-lake-workspace-account"].detail
+    assert [f for f in reported if f.severity == "high"] == []
 
 
 def test_dev_stack_integration_and_synapse(dev):
