@@ -20,6 +20,7 @@ import pulumi
 from pulumi_azure_native import datafactory, resources
 
 from cloudscale.components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.purview import lineage_private_endpoints
 
 # Azure's fixed names: a factory has one managed virtual network, and the portal and every pipeline
 # default to the AutoResolve runtime.
@@ -47,8 +48,10 @@ class DataFactoryArgs:
     lakes: Sequence[FactoryLake]
     key_vault_id: pulumi.Input[str]
     key_vault_uri: pulumi.Input[str]
-    # Lineage goes to the management zone's Purview (reference issue data-landing-zone#114).
+    # Lineage goes to the management zone's Purview (reference issue data-landing-zone#114), through
+    # private endpoints on the account and on its ingestion storage.
     purview_id: pulumi.Input[str] | None = None
+    purview_ingestion_storage_id: pulumi.Input[str] | None = None
 
 
 def lake_linked_service_name(key: str) -> str:
@@ -72,6 +75,8 @@ def _flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
 
 class DataFactory(SecureComponent):
     def __init__(self, name: str, args: DataFactoryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.purview_id is not None and args.purview_ingestion_storage_id is None:
+            raise ValueError(f"{name}: lineage to a private Purview needs its ingestion storage id as well")
         super().__init__("cloudscale:integration:DataFactory", name, args.baseline, opts)
         b = args.baseline
         self.factory_name = b.namer.name("data_factory", "integration")
@@ -136,13 +141,18 @@ class DataFactory(SecureComponent):
             target_id=args.key_vault_id,
             group_id="vault",
         )
-        if args.purview_id is not None:
-            self.managed_private_endpoints["purview"] = self.add_managed_private_endpoint(
-                "purview",
-                endpoint_name=b.namer.name("managed_private_endpoint", "purview-account"),
-                target_id=args.purview_id,
-                group_id="account",
-            )
+        if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
+            for label, (target_id, group_id) in lineage_private_endpoints(
+                args.purview_id, args.purview_ingestion_storage_id
+            ).items():
+                # The account's endpoint keeps the logical name it was first deployed with.
+                key = "purview" if label == "account" else f"purview-{label}"
+                self.managed_private_endpoints[key] = self.add_managed_private_endpoint(
+                    key,
+                    endpoint_name=b.namer.name("managed_private_endpoint", f"purview-{label}"),
+                    target_id=target_id,
+                    group_id=group_id,
+                )
         # Key Vault linked services take no integration runtime: secrets are fetched through the
         # managed private endpoint by whichever managed-VNet runtime needs them.
         self.linked_services["key_vault"] = self._linked_service(

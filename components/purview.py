@@ -25,6 +25,24 @@ from cloudscale.components.baseline import (
 INGESTION_GROUP_IDS = ("blob", "queue")
 
 
+def lineage_private_endpoints(
+    account_id: pulumi.Input[str], ingestion_storage_id: pulumi.Input[str]
+) -> dict[str, tuple[pulumi.Input[str], str]]:
+    """Label -> (target, group id) of the managed private endpoints a managed VNet needs to push lineage.
+
+    A Purview account closed to public networks takes lineage from a managed-VNet runtime only through
+    its "account and ingestion private endpoints": ``account`` on the account, ``blob`` and ``queue`` on
+    its ingestion storage (MicrosoftDocs azure-docs, data-factory/how-to-access-secured-purview-account.md
+    and synapse-analytics/catalog-and-governance/how-to-access-secured-purview-account.md). The Event
+    Hubs endpoint those pages also list exists only with the managed Event Hub, which stays off here.
+    Without them lineage pushes time out.
+    """
+    return {
+        "account": (account_id, "account"),
+        **{f"ingestion-{group_id}": (ingestion_storage_id, group_id) for group_id in INGESTION_GROUP_IDS},
+    }
+
+
 @dataclass
 class PurviewArgs:
     baseline: ServiceBaseline

@@ -21,6 +21,7 @@ from pulumi_azure_native import synapse
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.core import azure_facts
 from cloudscale.components.core.naming import Namer
+from cloudscale.components.purview import lineage_private_endpoints
 from cloudscale.components.synapse_dataplane import (
     SynapseLinkedService,
     SynapseLinkedServiceArgs,
@@ -66,7 +67,9 @@ class SynapseWorkspaceArgs:
     spark: SparkPoolSettings = field(default_factory=SparkPoolSettings)
     # Further lakes the workspace reads, by key -> storage account id; each gets a managed dfs endpoint.
     lakes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Lineage goes to Purview through private endpoints on the account and on its ingestion storage.
     purview_id: pulumi.Input[str] | None = None
+    purview_ingestion_storage_id: pulumi.Input[str] | None = None
     # An Entra group that administers the SQL pools; the deploying identity is admin otherwise.
     sql_admin_group_name: str | None = None
     sql_admin_group_object_id: str | None = None
@@ -76,6 +79,8 @@ class SynapseWorkspaceArgs:
 
 class SynapseWorkspace(SecureComponent):
     def __init__(self, name: str, args: SynapseWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.purview_id is not None and args.purview_ingestion_storage_id is None:
+            raise ValueError(f"{name}: lineage to a private Purview needs its ingestion storage id as well")
         super().__init__("cloudscale:analytics:SynapseWorkspace", name, args.baseline, opts)
         spark = args.spark
         if spark.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
@@ -170,6 +175,16 @@ class SynapseWorkspace(SecureComponent):
             )
             for key, account_id in args.lakes.items()
         }
+        if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
+            for label, (target_id, group_id) in lineage_private_endpoints(
+                args.purview_id, args.purview_ingestion_storage_id
+            ).items():
+                self.managed_private_endpoints[f"purview-{label}"] = self.add_managed_private_endpoint(
+                    f"purview-{label}",
+                    endpoint_name=b.namer.name("managed_private_endpoint", f"purview-{label}"),
+                    target_id=target_id,
+                    group_id=group_id,
+                )
         self.register_outputs(
             {
                 "id": self.id,

@@ -25,6 +25,8 @@ class ZoneContract:
     private_dns_zone_ids: pulumi.Output[dict[str, str]]
     purview_id: pulumi.Output[str]
     purview_principal_id: pulumi.Output[str]
+    # Managed VNets push lineage through private endpoints on it as well as on the account.
+    purview_ingestion_storage_id: pulumi.Output[str]
     log_analytics_workspace_id: pulumi.Output[str]
     monitor_private_link_scope_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]

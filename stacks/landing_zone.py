@@ -234,6 +234,7 @@ def _deploy_integration(
             key_vault_id=vault.id,
             key_vault_uri=vault.vault.properties.vault_uri,
             purview_id=contract.purview_id,
+            purview_ingestion_storage_id=contract.purview_ingestion_storage_id,
         ),
         opts=scope.opts(),
     )
@@ -274,6 +275,7 @@ def _deploy_synapse(
             ),
             lakes={RAW: lakes[RAW].id, ENRICHED: lakes[ENRICHED].id},
             purview_id=contract.purview_id,
+            purview_ingestion_storage_id=contract.purview_ingestion_storage_id,
             sql_admin_group_name=settings.sql_admin_group_name,
             sql_admin_group_object_id=(
                 str(settings.sql_admin_group_object_id) if settings.sql_admin_group_object_id else None

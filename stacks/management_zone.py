@@ -136,6 +136,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         private_dns_zone_ids=_as_output(egress.zone_ids),
         purview_id=purview.id,
         purview_principal_id=purview.principal_id,
+        purview_ingestion_storage_id=purview.ingestion_storage_id,
         log_analytics_workspace_id=monitoring.id,
         monitor_private_link_scope_id=monitor_scope_id,
         key_vault_id=key_vault.id,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 
 from .support import WORKSPACE_ID, service_baseline, urn_of
 
 PURVIEW_ID = "/subscriptions/s/resourceGroups/gov/providers/Microsoft.Purview/accounts/pview"
+INGESTION_ID = "/subscriptions/s/resourceGroups/pview-managed/providers/Microsoft.Storage/storageAccounts/scan"
 VAULT_ID = "/subscriptions/s/resourceGroups/sec/providers/Microsoft.KeyVault/vaults/kv"
 VAULT_URI = "https://kv.vault.azure.net/"
 RAW_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/raw"
@@ -27,6 +30,7 @@ def _factory(*, extra: bool = False) -> DataFactory:
             key_vault_id=VAULT_ID,
             key_vault_uri=VAULT_URI,
             purview_id=PURVIEW_ID,
+            purview_ingestion_storage_id=INGESTION_ID,
         ),
     )
     if extra:
@@ -81,7 +85,11 @@ def test_managed_private_endpoints_to_each_lake_the_vault_and_purview(offline):
         "adf-mpe-lake-raw": (RAW_ID, "dfs"),
         "adf-mpe-lake-external": (EXT_ID, "blob"),
         "adf-mpe-key-vault": (VAULT_ID, "vault"),
+        # Lineage to a Purview closed to public networks needs the account and ingestion endpoints
+        # (MicrosoftDocs azure-docs, data-factory/how-to-access-secured-purview-account.md).
         "adf-mpe-purview": (PURVIEW_ID, "account"),
+        "adf-mpe-purview-ingestion-blob": (INGESTION_ID, "blob"),
+        "adf-mpe-purview-ingestion-queue": (INGESTION_ID, "queue"),
     }
     assert {e["managedVirtualNetworkName"] for e in endpoints.values()} == {"default"}
     for name in endpoints:
@@ -151,3 +159,21 @@ def test_principal_is_the_factory_identity(offline_update):
     run = offline_update.run(program)
     assert captured["principal"].principal_type == "ServicePrincipal"
     assert run.value and len(run.value) == 36
+
+
+def test_lineage_to_purview_without_its_ingestion_storage_is_refused(offline):
+    def program() -> DataFactory:
+        return DataFactory(
+            "adf",
+            DataFactoryArgs(
+                baseline=service_baseline(),
+                lakes=[],
+                key_vault_id=VAULT_ID,
+                key_vault_uri=VAULT_URI,
+                purview_id=PURVIEW_ID,
+            ),
+        )
+
+    with pytest.raises(ValueError, match="ingestion storage"):
+        offline.run(program)
+    assert offline.mocks is not None and offline.mocks.resources == []

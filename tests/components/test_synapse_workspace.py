@@ -9,6 +9,7 @@ from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWo
 from .support import service_baseline, urn_of
 
 PURVIEW_ID = "/subscriptions/s/resourceGroups/gov/providers/Microsoft.Purview/accounts/pview"
+INGESTION_ID = "/subscriptions/s/resourceGroups/pview-managed/providers/Microsoft.Storage/storageAccounts/scan"
 WORK_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/work"
 RAW_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/raw"
 ENRICHED_ID = "/subscriptions/s/resourceGroups/st/providers/Microsoft.Storage/storageAccounts/encur"
@@ -32,6 +33,7 @@ def _workspace(
             spark=spark or SparkPoolSettings(min_nodes=3, max_nodes=8, auto_pause_minutes=20, node_size="Medium"),
             lakes={"raw": RAW_ID, "enriched": ENRICHED_ID},
             purview_id=PURVIEW_ID,
+            purview_ingestion_storage_id=INGESTION_ID,
             sql_admin_group_name="synapse-admins" if admins else None,
             sql_admin_group_object_id=ADMINS if admins else None,
         ),
@@ -106,6 +108,11 @@ def test_data_plane_managed_private_endpoints_to_raw_and_enriched(offline):
     assert {name: (e["private_link_resource_id"], e["group_id"]) for name, e in endpoints.items()} == {
         "syn-mpe-lake-raw": (RAW_ID, "dfs"),
         "syn-mpe-lake-enriched": (ENRICHED_ID, "dfs"),
+        # Lineage to a Purview closed to public networks needs the account and ingestion endpoints
+        # (MicrosoftDocs azure-docs, synapse-analytics/catalog-and-governance/how-to-access-secured-purview-account.md).
+        "syn-mpe-purview-account": (PURVIEW_ID, "account"),
+        "syn-mpe-purview-ingestion-blob": (INGESTION_ID, "blob"),
+        "syn-mpe-purview-ingestion-queue": (INGESTION_ID, "queue"),
     }
     assert endpoints["syn-mpe-lake-raw"]["endpoint_name"] == "mpe-adatum-dev-sales-raw-dfs"
     # The development endpoint is private, so data-plane calls wait for its private endpoint.
@@ -145,3 +152,22 @@ def test_serverless_sql_endpoint_is_the_power_bi_endpoint(offline_update):
     run = offline_update.run(lambda: _workspace().serverless_sql_endpoint)
     name = run.one(WORKSPACE).inputs["workspaceName"]
     assert run.value == f"{name}-ondemand.sql.azuresynapse.net"
+
+
+def test_lineage_to_purview_without_its_ingestion_storage_is_refused(offline):
+    def program() -> SynapseWorkspace:
+        return SynapseWorkspace(
+            "syn",
+            SynapseWorkspaceArgs(
+                baseline=service_baseline(),
+                default_lake_id=WORK_ID,
+                default_lake_dfs_endpoint="https://work.dfs.core.windows.net/",
+                default_filesystem="synapse",
+                tenant_id=TENANT,
+                purview_id=PURVIEW_ID,
+            ),
+        )
+
+    with pytest.raises(ValueError, match="ingestion storage"):
+        offline.run(program)
+    assert offline.mocks is not None and offline.mocks.resources == []

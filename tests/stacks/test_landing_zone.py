@@ -305,6 +305,7 @@ def _contract_outputs() -> dict[str, Any]:
         },
         "purviewId": f"{rg}/rg-gov/providers/Microsoft.Purview/accounts/pview-hub",
         "purviewPrincipalId": "33333333-3333-3333-3333-333333333333",
+        "purviewIngestionStorageId": f"{rg}/rg-pview-managed/providers/Microsoft.Storage/storageAccounts/scanhub",
         "logAnalyticsWorkspaceId": f"{rg}/rg-mon/providers/Microsoft.OperationalInsights/workspaces/log-hub",
         "monitorPrivateLinkScopeId": f"{rg}/rg-mon/providers/microsoft.insights/privateLinkScopes/ampls-hub",
         "keyVaultId": f"{rg}/rg-sec/providers/Microsoft.KeyVault/vaults/kv-hub",
@@ -356,6 +357,22 @@ def test_landing_role_reads_the_contract_and_builds_only_its_zone(offline, dev_c
     assert run.one("azure-native:datafactory:Factory").inputs["purviewConfiguration"] == {
         "purviewResourceId": contract["purviewId"]
     }
+    # Lineage reaches the private Purview through its account and its ingestion storage (MicrosoftDocs
+    # azure-docs, data-factory/how-to-access-secured-purview-account.md), both from the contract.
+    factory_endpoints = _by_name(run, "azure-native:datafactory:ManagedPrivateEndpoint")
+    synapse_endpoints = _by_name(run, "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint")
+    for group_id in ("blob", "queue"):
+        factory_side = factory_endpoints[f"sales-integration-mpe-purview-ingestion-{group_id}"]["properties"]
+        assert (factory_side["privateLinkResourceId"], factory_side["groupId"]) == (
+            contract["purviewIngestionStorageId"],
+            group_id,
+        )
+        synapse_side = synapse_endpoints[f"sales-synapse-mpe-purview-ingestion-{group_id}"]
+        assert (synapse_side["private_link_resource_id"], synapse_side["group_id"]) == (
+            contract["purviewIngestionStorageId"],
+            group_id,
+        )
+    assert synapse_endpoints["sales-synapse-mpe-purview-account"]["private_link_resource_id"] == contract["purviewId"]
 
     peerings = _by_name(run, PEERING)
     # Both ways with the hub, and only the outgoing half of the mesh: hr's stack creates the way back.

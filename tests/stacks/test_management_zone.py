@@ -33,6 +33,7 @@ CONTRACT_KEYS = {
     "privateDnsZoneIds",
     "purviewId",
     "purviewPrincipalId",
+    "purviewIngestionStorageId",
     "logAnalyticsWorkspaceId",
     "monitorPrivateLinkScopeId",
     "keyVaultId",
@@ -221,6 +222,10 @@ def test_dev_contract_is_exported_with_the_firewall_as_everyones_dns(offline_upd
     )
     assert exports["purviewId"] == run.mocks.ids[("azure-native:purview:Account", "mgmt-purview-account")]
     assert re.fullmatch(r"[0-9a-f-]{36}", exports["purviewPrincipalId"])
+    # Purview reports the storage account it ingests through; landing zones' managed VNets target it.
+    ingestion = run.one("azure-native:network:PrivateEndpoint", "mgmt-purview-ingestion-pe-blob").inputs
+    assert exports["purviewIngestionStorageId"] == ingestion["privateLinkServiceConnections"][0]["privateLinkServiceId"]
+    assert "/providers/Microsoft.Storage/storageAccounts/" in exports["purviewIngestionStorageId"]
     assert exports["keyVaultId"] == run.mocks.ids[("azure-native:keyvault:Vault", "mgmt-vault-vault")]
     assert (
         exports["containerRegistryId"]
