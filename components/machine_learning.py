@@ -50,6 +50,9 @@ class OutboundPrivateEndpoint:
     name: str
     resource_id: pulumi.Input[str]
     subresource: str
+    # Names the target resource: endpoints to one resource (dfs and blob of a lake) share its one
+    # approval grant, as Azure refuses a second assignment of a role to a principal on one scope.
+    target: str
 
 
 @dataclass
@@ -152,7 +155,10 @@ class MachineLearningWorkspace(SecureComponent):
             diagnostics=LOGS_AND_METRICS_DEDICATED,
             stateful=True,
         )
-        self.cluster = self._cluster(name, args)
+        approvals = self._grant_network_approvals(name, args)
+        # The managed network is provisioned with the first compute, and its private endpoints are
+        # approved then: the cluster waits until the workspace may approve them.
+        self.cluster = self._cluster(name, args, after=approvals)
         self.compute_principal = Principal.of_resource(f"{name}-cpu", self.cluster)
         self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
         self._grant_dependencies(name)
@@ -247,7 +253,33 @@ class MachineLearningWorkspace(SecureComponent):
             firewall_sku="Standard" if fqdns else None,
         )
 
-    def _cluster(self, name: str, args: MachineLearningArgs) -> ml.Compute:
+    def _grant_network_approvals(self, name: str, args: MachineLearningArgs) -> list[pulumi.Resource]:
+        """Let the workspace approve its managed network's private endpoints on every target.
+
+        The managed network's outbound rules become private endpoints on the workspace's storage, Key
+        Vault and registry and on each user-defined target (the lakes). Each stays pending unless the
+        workspace identity holds "Azure AI Enterprise Network Connection Approver" on the target
+        (azure-ai-docs, machine-learning/how-to-managed-network.md); Azure no longer grants it itself.
+        """
+        targets: dict[str, pulumi.Input[str]] = {
+            "storage": self.storage.id,
+            "kv": self.key_vault.id,
+            "registry": self.registry_id,
+        }
+        for endpoint in args.outbound_private_endpoints:
+            targets.setdefault(f"outbound-{endpoint.target}", endpoint.resource_id)
+        return [
+            self.grant_on(
+                self.workspace,
+                logical_name=f"{name}-{label}",
+                role=BuiltInRole.AI_NETWORK_CONNECTION_APPROVER,
+                principal=self.principal,
+                scope=target_id,
+            )
+            for label, target_id in targets.items()
+        ]
+
+    def _cluster(self, name: str, args: MachineLearningArgs, after: Sequence[pulumi.Resource]) -> ml.Compute:
         b = args.baseline
         return ml.Compute(
             f"{name}-cpu",
@@ -274,7 +306,7 @@ class MachineLearningWorkspace(SecureComponent):
                 ),
             ),
             tags=self.tags,
-            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace, *after]),
         )
 
     def _datastore(self, name: str, b: ServiceBaseline, store: LakeDatastore) -> ml.Datastore:

@@ -192,7 +192,7 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
             isolation_mode=config.isolation_mode,
             allowed_outbound_fqdns=config.allowed_outbound_fqdns,
             outbound_private_endpoints=[
-                OutboundPrivateEndpoint(f"{key}-{subresource}", lake.id, subresource)
+                OutboundPrivateEndpoint(f"{key}-{subresource}", lake.id, subresource, key)
                 for key, lake in ((ENRICHED, sources), (WORKSPACE, results))
                 for subresource in ("dfs", "blob")
             ],

@@ -27,6 +27,11 @@ class BuiltInRole(StrEnum):
     AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
     AZUREML_COMPUTE_OPERATOR = "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815"
     COSMOS_DB_ACCOUNT_READER = "fbdf93bf-df7d-467e-a4d2-9458aa1360c8"
+    # "Azure AI Enterprise Network Connection Approver": approves private endpoint connections to Azure
+    # AI dependency resources (MicrosoftDocs azure-docs, role-based-access-control/built-in-roles/
+    # ai-machine-learning.md). An Azure ML workspace's identity needs it on each target of its managed
+    # network's private endpoints (azure-ai-docs, machine-learning/how-to-managed-network.md).
+    AI_NETWORK_CONNECTION_APPROVER = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
 
 
 # Cosmos DB data-plane roles live inside the account, not in ARM.

@@ -23,8 +23,8 @@ def _workspace(*, lock: bool = False, **overrides) -> MachineLearningWorkspace:
         "container_registry_id": SHARED_REGISTRY,
         "allowed_outbound_fqdns": ["pypi.org", "files.pythonhosted.org"],
         "outbound_private_endpoints": [
-            OutboundPrivateEndpoint("enriched-dfs", ENRICHED_ID, "dfs"),
-            OutboundPrivateEndpoint("enriched-blob", ENRICHED_ID, "blob"),
+            OutboundPrivateEndpoint("enriched-dfs", ENRICHED_ID, "dfs", "enriched"),
+            OutboundPrivateEndpoint("enriched-blob", ENRICHED_ID, "blob", "enriched"),
         ],
         "datastores": [LakeDatastore("enriched_crm", "stencur", "crm")],
         "cluster_max_nodes": 6,
@@ -135,7 +135,11 @@ def test_shared_registry_is_reused_and_the_workspace_may_push_and_the_cluster_pu
         for r in run.of_type("azure-native:authorization:RoleAssignment")
         if r.inputs["scope"] == SHARED_REGISTRY
     }
-    assert on_registry == {BuiltInRole.ACR_PUSH.value, BuiltInRole.ACR_PULL.value}
+    assert on_registry == {
+        BuiltInRole.ACR_PUSH.value,
+        BuiltInRole.ACR_PULL.value,
+        BuiltInRole.AI_NETWORK_CONNECTION_APPROVER.value,
+    }
 
 
 def test_without_a_shared_registry_the_workspace_gets_a_private_premium_one(offline):
@@ -196,15 +200,43 @@ def test_workspace_and_cluster_read_and_write_the_workspace_storage_with_identit
     on_storage = [
         r.inputs for r in run.of_type("azure-native:authorization:RoleAssignment") if r.inputs["scope"] == storage_id
     ]
-    assert {r["roleDefinitionId"].rsplit("/", 1)[-1] for r in on_storage} == {
-        BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value
-    }
-    assert len({r["principalId"] for r in on_storage}) == 2
+    data_access = [r for r in on_storage if r["roleDefinitionId"].endswith(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR)]
+    assert len({r["principalId"] for r in data_access}) == 2
     vault_id = run.mocks.ids[("azure-native:keyvault:Vault", "churn-kv-vault")]
     on_vault = [
         r.inputs for r in run.of_type("azure-native:authorization:RoleAssignment") if r.inputs["scope"] == vault_id
     ]
-    assert [r["roleDefinitionId"].rsplit("/", 1)[-1] for r in on_vault] == [BuiltInRole.KEY_VAULT_SECRETS_OFFICER.value]
+    assert sorted(r["roleDefinitionId"].rsplit("/", 1)[-1] for r in on_vault) == sorted(
+        [BuiltInRole.KEY_VAULT_SECRETS_OFFICER.value, BuiltInRole.AI_NETWORK_CONNECTION_APPROVER.value]
+    )
+
+
+def test_workspace_may_approve_its_managed_network_endpoints_on_every_target(offline_update):
+    # The managed network's private endpoints stay pending unless the workspace identity holds "Azure AI
+    # Enterprise Network Connection Approver" on each target (azure-ai-docs, machine-learning/
+    # how-to-managed-network.md; role b556d68e-..., role-based-access-control/built-in-roles/ai-machine-learning.md).
+    run = offline_update.run(_workspace)
+    approvals = [
+        r
+        for r in run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(BuiltInRole.AI_NETWORK_CONNECTION_APPROVER.value)
+    ]
+    scopes = sorted(r.inputs["scope"] for r in approvals)
+    # One grant per target: the lake's dfs and blob endpoints share one.
+    assert scopes == sorted(
+        [
+            run.mocks.ids[("azure-native:storage:StorageAccount", "churn-storage")],
+            run.mocks.ids[("azure-native:keyvault:Vault", "churn-kv-vault")],
+            SHARED_REGISTRY,
+            ENRICHED_ID,
+        ]
+    )
+    assert {r.name.rsplit("-approver-", 1)[-1] for r in approvals} == {"churn-workspace"}
+    assert len({r.inputs["principalId"] for r in approvals}) == 1
+    # The network is provisioned with the first compute, so the cluster waits for every approval grant.
+    cluster = next(o for o in run.monitor.options.values() if o.name == "churn-cpu")
+    for approval in approvals:
+        assert next(o.urn for o in run.monitor.options.values() if o.name == approval.name) in cluster.dependencies
 
 
 def test_workspace_and_its_stores_are_protected_and_locked_outside_dev(offline):

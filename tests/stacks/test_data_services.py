@@ -300,6 +300,21 @@ def test_machine_learning_reads_curated_data_and_writes_only_to_data_product_con
     }
 
 
+def test_machine_learning_may_approve_its_endpoints_on_both_lakes_once_each(offline_update, dev_config):
+    # Outbound private endpoints stay pending unless the workspace identity holds "Azure AI Enterprise
+    # Network Connection Approver" on the target (azure-ai-docs, machine-learning/how-to-managed-network.md).
+    run = offline_update.run(_deploy(_config(dev_config)))
+    approved = [
+        r.inputs["scope"]
+        for r in run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(BuiltInRole.AI_NETWORK_CONNECTION_APPROVER.value)
+    ]
+    lakes = run.value.lakes
+    assert sorted(scope for scope in approved if "/resourceGroups/rg-lake/" in scope) == sorted(
+        [lakes[ENRICHED].id, lakes[WORKSPACE].id]
+    )
+
+
 def test_machine_learning_reuses_the_management_registry_when_configured(offline, dev_config):
     run = offline.run(_deploy(_config(dev_config)))
     assert run.of_type("azure-native:containerregistry:Registry") == []
@@ -309,7 +324,12 @@ def test_machine_learning_reuses_the_management_registry_when_configured(offline
         for r in run.of_type("azure-native:authorization:RoleAssignment")
         if r.inputs["scope"] == SHARED_REGISTRY
     }
-    assert grants == {BuiltInRole.ACR_PUSH.value, BuiltInRole.ACR_PULL.value}
+    # Push and pull for the workspace and its cluster; approval of the managed network's endpoint.
+    assert grants == {
+        BuiltInRole.ACR_PUSH.value,
+        BuiltInRole.ACR_PULL.value,
+        BuiltInRole.AI_NETWORK_CONNECTION_APPROVER.value,
+    }
 
 
 def test_machine_learning_gets_its_own_registry_otherwise(offline, dev_config):
