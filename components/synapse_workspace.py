@@ -146,7 +146,12 @@ class SynapseWorkspace(SecureComponent):
             node_size_family="MemoryOptimized",
             auto_scale={"enabled": True, "min_node_count": spark.min_nodes, "max_node_count": spark.max_nodes},
             auto_pause={"enabled": True, "delay_in_minutes": spark.auto_pause_minutes},
-            # Libraries come from reviewed pool-level requirements, not from notebook sessions.
+            # With data exfiltration protection on, a pool cannot install from PyPI or Conda: "Installing
+            # packages from external repositories like PyPI, Conda-Forge, or the default Conda channels
+            # isn't supported within data exfiltration protection enabled workspaces" (Learn, "Manage
+            # libraries for Apache Spark pools", MicrosoftDocs azure-docs synapse-analytics/spark/
+            # apache-spark-manage-pool-packages.md). So no library_requirements and no session packages
+            # here: libraries are workspace packages (uploaded wheels), which the pipelines deploy.
             session_level_packages_enabled=False,
             tags=self.tags,
             opts=self.child_opts(),

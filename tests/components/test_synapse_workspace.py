@@ -81,6 +81,17 @@ def test_spark_pool_runs_3_5_with_autoscale_and_auto_pause(offline):
     assert pool["sessionLevelPackagesEnabled"] is False
 
 
+def test_spark_pool_installs_nothing_from_pypi_or_conda(offline):
+    # With exfiltration protection, pools cannot install from PyPI or Conda (Learn, "Manage libraries for
+    # Apache Spark pools"); only uploaded workspace packages work, so no requirements file is declared.
+    run = offline.run(_workspace)
+    assert run.one(WORKSPACE).inputs["managedVirtualNetworkSettings"]["preventDataExfiltration"] is True
+    pool = run.one("azure-native:synapse:BigDataPool").inputs
+    assert "libraryRequirements" not in pool
+    assert "sparkConfigProperties" not in pool
+    assert pool["sessionLevelPackagesEnabled"] is False
+
+
 @pytest.mark.parametrize("version", ["3.4", "3.3", "2.4"])
 def test_retired_spark_runtimes_are_refused(offline, version):
     with pytest.raises(ValueError, match=f"Spark {version} is not a supported"):
