@@ -158,13 +158,13 @@ def _customer_service_database(context: LandingZoneContext) -> dict[str, Any]:
             properties={
                 "type": "CosmosDb",
                 "description": "Customer-service database; Spark reads its analytical store with cosmos.olap",
-                # No key: local auth is off, so the workspace's managed identity signs in.
-                "typeProperties": {
-                    "accountEndpoint": cosmos.endpoint,
-                    "database": cosmos.database_name,
-                    "subscriptionId": cosmos.id.apply(lambda account_id: account_id.split("/")[2]),
-                    "resourceGroup": context.services_group.name,
-                },
+                # No key: local auth is off, so the workspace's managed identity signs in. For
+                # system-assigned managed identity authentication the connector takes exactly
+                # accountEndpoint and database (no connection string, tenant or credential type), plus
+                # connectVia (Learn, "Copy and transform data in Azure Cosmos DB for NoSQL", MicrosoftDocs
+                # azure-docs data-factory/connector-azure-cosmos-db.md, "System-assigned managed identity
+                # authentication"; the page applies to Synapse pipelines as well).
+                "typeProperties": {"accountEndpoint": cosmos.endpoint, "database": cosmos.database_name},
                 "connectVia": {"referenceName": SYNAPSE_INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"},
             },
         )

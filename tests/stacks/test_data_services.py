@@ -256,7 +256,21 @@ def test_synapse_link_reaches_the_analytical_store_privately_with_its_identity(o
     assert linked["properties"]["type"] == "CosmosDb"
     type_properties = linked["properties"]["typeProperties"]
     assert type_properties["database"] == "customerservice"
-    assert not {"accountKey", "connectionString"} & set(type_properties)
+    # System-assigned managed identity: the connector's linked service takes exactly accountEndpoint and
+    # database (Learn, "Copy and transform data in Azure Cosmos DB for NoSQL", data-factory/connector-
+    # azure-cosmos-db.md); keys, connection strings, tenants and ARM coordinates are not part of it.
+    assert set(type_properties) == {"accountEndpoint", "database"}
+    assert linked["properties"]["connectVia"] == {
+        "referenceName": "AutoResolveIntegrationRuntime",
+        "type": "IntegrationRuntimeReference",
+    }
+    if not offline.preview:
+        [resolved] = [call for call in synapse.resolved if call["name"] == COSMOS_LINKED_SERVICE]
+        account = run.one("azure-native:cosmosdb:DatabaseAccount").inputs["accountName"]
+        assert resolved["properties"]["typeProperties"] == {
+            "accountEndpoint": f"https://{account}.documents.azure.com:443/",
+            "database": "customerservice",
+        }
     [assignment] = run.of_type("azure-native:cosmosdb:SqlResourceSqlRoleAssignment")
     assert assignment.inputs["principalId"] == "synw-principal"
     containers = {c.inputs["containerName"] for c in run.of_type("azure-native:cosmosdb:SqlResourceSqlContainer")}
