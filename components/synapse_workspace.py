@@ -100,6 +100,11 @@ class SynapseWorkspace(SecureComponent):
                 "account_url": args.default_lake_dfs_endpoint,
                 "filesystem": args.default_filesystem,
                 "resource_id": args.default_lake_id,
+                # Synapse creates this managed private endpoint itself. It is approved automatically only
+                # if the identity that creates the Spark pool (the deploying identity) may approve private
+                # endpoint connections on the lake, for example as its Owner or Storage Account
+                # Contributor; otherwise it stays Pending until the storage owner approves it (MicrosoftDocs
+                # azure-docs, synapse-analytics/security/connect-to-a-secure-storage-account.md).
                 "create_managed_private_endpoint": True,
             },
             # Both can only be chosen when the workspace is created.

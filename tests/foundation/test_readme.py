@@ -28,3 +28,13 @@ def test_the_readme_component_example_declares_a_locked_private_lake_with_a_cont
         container = run.one("azure-native:storage:BlobContainer")
         assert container.inputs["containerName"] == "ledger"
         assert grant.inputs["scope"] == run.mocks.ids[(container.typ, container.name)]
+
+
+def test_the_readme_says_who_approves_the_workspace_lakes_managed_private_endpoint():
+    # Synapse approves its default lake's managed private endpoint only if the identity creating the
+    # Spark pool may approve connections on the account; otherwise the storage owner approves it
+    # (MicrosoftDocs azure-docs, synapse-analytics/security/connect-to-a-secure-storage-account.md).
+    text = (PROJECT_ROOT / "README.md").read_text()
+    section = text.split("### What a real deployment needs", 1)[1].split("\n### ", 1)[0]
+    [bullet] = [b for b in section.split("\n- ") if b.startswith("**The workspace lake's managed private endpoint**")]
+    assert "approved automatically only if" in bullet and "storage owner approves" in bullet
