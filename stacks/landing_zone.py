@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
-from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.core import platform_zones
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
@@ -168,6 +168,7 @@ def _deploy_zone(
         baseline("external-storage", "storage"),
         _public_endpoint_readers(scope, zone, contract, tenant),
     )
+    _let_purview_scan(lakes, contract)
     factory = None
     if zone.services.data_factory.enabled:
         factory = _deploy_integration(scope, zone, baseline("integration", "integration"), lakes, vault, contract)
@@ -293,40 +294,45 @@ def _deploy_synapse(
     return workspace
 
 
+# Lakes Purview scans with its own identity. Raw is one: sensitive data first appears there. The
+# partner drop is not: its files are transient and are catalogued once integration moves them to raw,
+# so its public endpoint stays off (scanning it would take Purview's managed-VNet runtime and a managed
+# private endpoint instead of a resource-instance rule).
+PURVIEW_SCANNED = (RAW, ENRICHED, WORKSPACE)
+# Lakes the zone's serverless SQL (and Power BI behind it) serves: the curated layer and the data
+# products. Raw is not served; Spark reads it through its managed private endpoint.
+SERVED_BY_SERVERLESS_SQL = (ENRICHED, WORKSPACE)
+
+
 def _public_endpoint_readers(
     scope: ZoneScope, zone: LandingZoneConfig, contract: ZoneContract, tenant: pulumi.Output[str]
 ) -> dict[str, list[ResourceInstanceAccess]]:
-    """Which services each lake admits to its public endpoint by resource-instance rule, and why.
+    """Which services each lake admits to its public endpoint by resource-instance rule.
 
     Serverless SQL and Purview scans run outside every managed VNet and reach storage only through its
     public endpoint (synapse-analytics/security/connect-to-a-secure-storage-account.md); Spark, the
-    factory and Azure ML use managed private endpoints and need no rule.
+    factory and Azure ML use managed private endpoints and need no rule. Only this zone's workspace is
+    admitted: another zone's would need a data grant here as well, which the platform does not make.
     """
-    purview = ResourceInstanceAccess(tenant, contract.purview_id)
-    readers: dict[str, list[ResourceInstanceAccess]] = {
-        # Purview classifies what lands in raw, where sensitive data first appears. Serverless SQL
-        # does not serve raw data (Spark reads it through its managed private endpoint), so only
-        # Purview is admitted.
-        RAW: [purview],
-        # What Power BI reads through serverless SQL: the curated layer and the data products.
-        ENRICHED: [purview],
-        WORKSPACE: [purview],
-        # The partner drop keeps its public endpoint off: its files are transient and are catalogued
-        # once integration moves them to raw. Scanning it would take Purview's managed-VNet runtime
-        # with a managed private endpoint, not a rule here.
-        EXTERNAL: [],
-    }
+    readers: dict[str, list[ResourceInstanceAccess]] = {key: [] for key in (RAW, ENRICHED, WORKSPACE, EXTERNAL)}
+    for key in PURVIEW_SCANNED:
+        readers[key].append(ResourceInstanceAccess(tenant, contract.purview_id))
     if zone.services.synapse.enabled:
         # The workspace is created after its default lake (the workspace lake), so its id comes from
         # the naming function and the resource group it will be created in; Azure matches the rule
         # against the caller's id when serverless SQL calls, not when the rule is written.
-        workspace = ResourceInstanceAccess(
-            tenant,
-            synapse_workspace_id(scope.resource_group("synapse").id, synapse_workspace_name(scope.namer)),
-        )
-        readers[ENRICHED].append(workspace)
-        readers[WORKSPACE].append(workspace)
+        workspace_id = synapse_workspace_id(scope.resource_group("synapse").id, synapse_workspace_name(scope.namer))
+        for key in SERVED_BY_SERVERLESS_SQL:
+            readers[key].append(ResourceInstanceAccess(tenant, workspace_id))
     return readers
+
+
+def _let_purview_scan(lakes: dict[str, DataLake], contract: ZoneContract) -> None:
+    # A scan with Purview's managed identity reads as that identity: it needs Storage Blob Data Reader
+    # on the account (MicrosoftDocs azure-docs, purview/register-scan-adls-gen2.md).
+    purview = Principal("mgmt-purview", contract.purview_principal_id)
+    for key in PURVIEW_SCANNED:
+        lakes[key].grant_read(purview)
 
 
 def _deploy_lakes(

@@ -173,6 +173,27 @@ def test_dev_stack_lakes_admit_serverless_sql_and_purview_only_by_resource_insta
             assert readers[key] == [purview_rule, {"tenantId": tenant, "resourceId": workspace_id}], key
 
 
+def test_dev_stack_purview_may_read_the_lakes_it_scans(dev):
+    # A scan with Purview's managed identity needs Storage Blob Data Reader on the account (MicrosoftDocs
+    # azure-docs, purview/register-scan-adls-gen2.md); the partner drop is not scanned.
+    run = dev.run
+    grants = {
+        name: inputs
+        for name, inputs in _by_name(run, ASSIGNMENT).items()
+        if name.startswith("sales-") and name.endswith("-mgmt-purview")
+    }
+    assert set(grants) == {
+        f"sales-lake-{key}-account-storage-blob-data-reader-mgmt-purview" for key in ("raw", "enriched", "workspace")
+    }
+    if not dev.preview:
+        purview = run.one("azure-native:purview:Account")
+        assert {g["principalId"] for g in grants.values()} == {run.exports["purviewPrincipalId"]}
+        assert {g["scope"] for g in grants.values()} == {
+            run.mocks.ids[(ACCOUNT, f"sales-lake-{key}-account")] for key in ("raw", "enriched", "workspace")
+        }
+        assert purview.inputs["identity"] == {"type": "SystemAssigned"}
+
+
 def test_dev_stack_lakes_with_a_public_endpoint_are_accepted_findings_with_their_reason(dev):
     reported = findings(dev.run.resources, protects_state=False, locked=set())
     public = {f.resource: f for f in reported if f.rule == "public-network-access"}
