@@ -88,7 +88,6 @@ def test_spark_pool_installs_nothing_from_pypi_or_conda(offline):
     assert run.one(WORKSPACE).inputs["managedVirtualNetworkSettings"]["preventDataExfiltration"] is True
     pool = run.one("azure-native:synapse:BigDataPool").inputs
     assert "libraryRequirements" not in pool
-    assert "sparkConfigProperties" not in pool
     assert pool["sessionLevelPackagesEnabled"] is False
 
 
