@@ -22,11 +22,17 @@ def _default_credential() -> TokenCredential:
     return DefaultAzureCredential()
 
 
+# azure-core waits 300 s for a TCP connection by default, and the storage retry policy tries three
+# times: from outside the VNet, a private endpoint's address would hang the command for many minutes
+# before it could say that the lake is private.
+CONNECTION_TIMEOUT_SECONDS = 20
+
+
 @dataclass
 class LakeSettings:
     credential_factory: Callable[[], TokenCredential] = _default_credential
     # Passed to every client, e.g. ``connection_verify`` for a private CA or retry settings.
-    client_kwargs: dict[str, Any] = field(default_factory=dict)
+    client_kwargs: dict[str, Any] = field(default_factory=lambda: {"connection_timeout": CONNECTION_TIMEOUT_SECONDS})
 
 
 settings = LakeSettings()
