@@ -80,7 +80,7 @@ def main(files: int = 400, kib: int = 16) -> None:
                     apply_plan(plan, reach, journal)
                     second = time.perf_counter() - started
                     print(
-                        f"init: {len(plan.folders)} folders, {plan.entry_count} entries, {files} files in the containers: "
+                        f"init: {len(plan.folders)} folders, {plan.entry_count} entries, {files} files in them: "
                         f"first run {first:.2f} s, second (no change) {second:.2f} s"
                     )
 

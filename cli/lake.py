@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
 from cloudscale.lake.apply import FolderOutcome, Journal, RecursiveOutcome, apply_plan, failures
 from cloudscale.lake.connection import connections
 from cloudscale.lake.errors import LakeError
@@ -88,6 +90,12 @@ def _actionable() -> Iterator[None]:
     except (LakeError, ConfigError, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(EXIT_ACTIONABLE) from None
+    except AzureError as error:
+        # Anything else Azure answers (a throttled or failing service after the SDK's retries): one
+        # line, and the reassurance that a re-run continues where this one stopped.
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"error: {first}; re-run the command to continue where it stopped", file=sys.stderr)
+        raise SystemExit(EXIT_PARTIAL) from None
 
 
 def _describe_folder(folder: FolderPlan) -> list[str]:
@@ -119,6 +127,8 @@ def _print_outcome(outcome: FolderOutcome) -> None:
         print(f"  created   {folder.logical} ({folder.location})")
     for entry in outcome.traverse_added:
         print(f"  acl       {folder.logical}: {entry}")
+    for entry in outcome.undeclared:
+        print(f"  note      {folder.logical}: {entry} is not in the config; left alone")
     if outcome.recursive is not None:
         r = outcome.recursive
         resumed = ", resumed from a continuation token" if r.resumed else ""

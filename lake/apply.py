@@ -52,6 +52,9 @@ class FolderOutcome:
     created: bool = False
     traverse_added: list[AclEntry] = field(default_factory=list)
     recursive_changed: list[AclEntry] = field(default_factory=list)
+    # Named entries on the folder that neither it nor a folder above it declares: reported, not
+    # removed, since people and other tools may have added them on purpose.
+    undeclared: list[str] = field(default_factory=list)
     recursive: RecursiveOutcome | None = None
 
     @property
@@ -126,7 +129,19 @@ def _explained(target: Target) -> Iterator[None]:
 
 def _directory(connections: Connections, folder: FolderPlan) -> DataLakeDirectoryClient:
     file_system = connections.service(folder.dfs_endpoint).get_file_system_client(folder.container)
+    # "/" is the container's root directory, whose ACL is the container's (the SDK's own
+    # FileSystemClient._get_root_directory_client does the same).
     return file_system.get_directory_client(folder.path or "/")
+
+
+def _declared_keys(plan: LakePlan, folder: FolderPlan) -> set[tuple[bool, str, str]]:
+    """Entries the plan puts on this folder: its own, and recursive ones from folders above it."""
+    keys = {g.entry.key for g in (*folder.recursive, *folder.traverse)}
+    for other in plan.folders:
+        above = other.path == "" or folder.path.startswith(other.path + "/")
+        if other is not folder and other.location.split("/")[:2] == folder.location.split("/")[:2] and above:
+            keys |= {g.entry.key for g in other.recursive}
+    return keys
 
 
 def _create(directory: DataLakeDirectoryClient) -> bool:
@@ -227,6 +242,12 @@ def apply_plan(
                 outcome.created = _create(directory)
             acl = directory.get_access_control()["acl"] or ""
             outcome.traverse_added = _add_traverse(directory, folder, acl)
+            declared = _declared_keys(plan, folder)
+            outcome.undeclared = [
+                f"{'default:' if key[0] else ''}{key[1]}:{key[2]}:{permissions}"
+                for key, permissions in parse_acl(acl).items()
+                if key not in declared
+            ]
             desired = ",".join(str(g.entry) for g in folder.recursive)
             current = parse_acl(acl)
             outcome.recursive_changed = [

@@ -221,3 +221,18 @@ def test_journal_keeps_only_unfinished_updates(tmp_path: Path):
     assert Journal(tmp_path / "j.json").resume_token("acct/fs/dir", "user:y:rwx") == (True, None)
     journal.finish("acct/fs/dir")
     assert not (tmp_path / "j.json").exists()
+
+
+def test_entries_the_config_does_not_declare_are_reported_not_removed(fake_dfs, dev_platform, tmp_path):
+    plan = _plan(fake_dfs, dev_platform)
+    first = _apply(plan, Journal(tmp_path / "journal.json"))
+    # Entries inherited from a folder above (the team's default entries) are declared, not drift.
+    assert [o.undeclared for o in first if o.undeclared] == []
+    former_team = "group:5e5e5e5e-0000-4000-8000-000000000001:r-x"
+    root = fake_dfs.node(RAW, "crm", "")
+    root.acl = [*root.acl, former_team]
+    again = _apply(plan, Journal(tmp_path / "journal.json"))
+    crm = next(o for o in again if o.folder.logical == "raw/crm")
+    assert crm.undeclared == [former_team]
+    assert not crm.changed
+    assert former_team in fake_dfs.acl(RAW, "crm", "")

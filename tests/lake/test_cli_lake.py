@@ -222,3 +222,16 @@ def test_seed_uploads_the_generators_raw_layout(fake_dfs, tmp_path, capsys):
     assert any(p.startswith("customers/") for p in uploaded)
     assert any(p.startswith("sales_headers/") for p in uploaded)
     assert "Uploaded" in out
+
+
+def test_other_service_failures_are_one_line_and_say_a_rerun_continues(fake_dfs, tmp_path, capsys):
+    write_layout(tmp_path / "sample")
+    fake_dfs.fail("PATCH", "flush", 503, "ServerBusy")
+    outputs = _outputs_file(tmp_path, fake_dfs.endpoint)
+    argv = ["lake", "seed", "--stack", "dev", "--size", "small", "--outputs", str(outputs)]
+    status, _, err = _run(capsys, *argv, "--from", str(tmp_path / "sample"), "--parallel", "1")
+    assert status == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "re-run the command to continue where it stopped" in lines[0], err
+    status, out, _ = _run(capsys, *argv, "--from", str(tmp_path / "sample"))
+    assert status == 0 and "Uploaded 1 files" in out
