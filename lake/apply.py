@@ -5,7 +5,8 @@ let principals pass through (read-modify-write of that folder's ACL alone); and 
 its recursive grants is missing or different, apply them to the folder and everything below it with
 the SDK's recursive ACL update (``update_access_control_recursive``), which the service runs in
 batches that continue by token (learn.microsoft.com/azure/storage/blobs/data-lake-storage-acl-python,
-"Set ACLs recursively"). A folder already as planned costs one ACL read and is reported unchanged.
+"Set ACLs recursively"). A folder already as planned costs a conditional create (answered 409) and
+one ACL read, and is reported unchanged.
 
 A recursive update that stops part-way leaves the folder's own ACL complete but not all of its
 children's, so the folder is journalled before the update starts and cleared only when it ends
