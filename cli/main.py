@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cloudscale.cli import plan
+from cloudscale.cli import lake, plan
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cloudscale", description="Azure cloud-scale analytics platform as code.")
     commands = parser.add_subparsers(dest="command", required=True)
     plan.add_parser(commands)
+    lake.add_parser(commands)
     return parser
 
 

@@ -190,10 +190,13 @@ def _deploy_zone(
     if factory is not None:
         outputs["dataFactoryName"] = factory.factory_name
         outputs["dataFactoryLinkedServices"] = factory.linked_service_names
+        # The factory's managed identity, for data-plane grants (lake folder ACLs) made after deployment.
+        outputs["dataFactoryPrincipalId"] = factory.principal.principal_id
     if workspace is not None:
         outputs["synapseWorkspaceName"] = workspace.workspace_name
         # The endpoint Power BI connects to (through the zone's VNet data gateway).
         outputs["serverlessSqlEndpoint"] = workspace.serverless_sql_endpoint
+        outputs["synapsePrincipalId"] = workspace.principal.principal_id
     context = LandingZoneContext(
         scope=scope,
         zone=zone,

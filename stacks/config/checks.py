@@ -247,6 +247,33 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
             )
         )
     problems += _check_services(config, f"{key}.services", zone)
+    problems += _check_lake_access(f"{key}.access", zone)
+    return problems
+
+
+def _check_lake_access(key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
+    """Team access names a team the zone has, and gives each group one permission per team."""
+    problems = []
+    teams = (
+        ("integrations", zone.access.integrations, zone.data_integrations, "dataIntegrations"),
+        ("dataProducts", zone.access.data_products, zone.data_products, "dataProducts"),
+    )
+    for alias, grants, declared, declared_key in teams:
+        for team, access in grants.items():
+            if team not in declared:
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.{alias}.{team}",
+                        f"{team!r} is not in this zone's {declared_key} ({', '.join(declared) or 'none'})",
+                    )
+                )
+            for group in sorted(set(access.read) & set(access.write), key=str):
+                problems.append(
+                    ConfigProblem(
+                        f"{key}.{alias}.{team}.read",
+                        f"group {group} is also listed under write; list it once, under the access it needs",
+                    )
+                )
     return problems
 
 

@@ -156,6 +156,24 @@ class LakeConfig(Model):
     soft_delete_days: int = Field(14, ge=1, le=365)
 
 
+class TeamAccess(Model):
+    """Entra ID security groups (object ids) that read or write one team's folders in the lake."""
+
+    read: list[UUID] = Field(default_factory=list)
+    write: list[UUID] = Field(default_factory=list)
+
+
+class LakeAccessConfig(Model):
+    """Team access to the lake's folders, applied as POSIX ACLs by ``cloudscale lake init``.
+
+    Keys are the zone's ``dataIntegrations`` (their raw and enriched folders) and ``dataProducts``
+    (their curated folders on the workspace lake).
+    """
+
+    integrations: dict[str, TeamAccess] = Field(default_factory=dict)
+    data_products: dict[str, TeamAccess] = Field(default_factory=dict)
+
+
 class LandingZoneConfig(Model):
     name: ShortName
     address_space: IPv4Network
@@ -171,6 +189,7 @@ class LandingZoneConfig(Model):
     # Ranges outside the platform (on-premises, the enterprise hub) whose clients reach this zone's
     # private endpoints; the platform's own VNets are always allowed.
     client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
+    access: LakeAccessConfig = Field(default_factory=LakeAccessConfig)
 
 
 class PlatformConfig(Model):
