@@ -85,7 +85,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     plan_parser.add_argument(
         "--report", default="plan-report.md", help="Markdown report path, '' for none (default: plan-report.md)"
     )
-    plan_parser.add_argument("--strict", action="store_true", help="exit 1 when a high-severity finding exists")
+    plan_parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a high-severity (security or ordering) finding exists"
+    )
     plan_parser.add_argument(
         "--keep-aliases", action="store_true", help="keep azure-native's API-version aliases (slower; as pulumi up)"
     )

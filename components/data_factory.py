@@ -12,7 +12,7 @@ in the portal or with ``az network private-endpoint-connection approve`` after t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,9 @@ class DataFactoryArgs:
     # private endpoints on the account and on its ingestion storage.
     purview_id: pulumi.Input[str] | None = None
     purview_ingestion_storage_id: pulumi.Input[str] | None = None
+    # The role assignments the factory's identity needs, declared by the caller as soon as the identity
+    # exists: linked services sign in as that identity, so they are ordered after the grants.
+    access: Callable[[Principal], Sequence[pulumi.Resource]] | None = None
 
 
 def lake_linked_service_name(key: str) -> str:
@@ -96,6 +99,7 @@ class DataFactory(SecureComponent):
         )
         self.id: pulumi.Output[str] = self.factory.id
         self.principal = Principal.of_resource(f"{name}-factory", self.factory)
+        self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
         self.managed_virtual_network = resources.Resource(
             f"{name}-managed-vnet",
             resource_provider_namespace="Microsoft.DataFactory",
@@ -254,5 +258,6 @@ class DataFactory(SecureComponent):
             resource_group_name=self.baseline.resource_group_name,
             linked_service_name=linked_service_name,
             properties=properties,
-            opts=self.child_opts(depends_on=after),
+            # It signs in as the factory's identity, so it waits for that identity's grants.
+            opts=self.child_opts(depends_on=[*after, *self.access_grants]),
         )

@@ -169,7 +169,10 @@ class DataLake(SecureComponent):
             resource_group_name=b.resource_group_name,
             management_policy_name="default",
             policy={"rules": [lifecycle_rule(args)]},
-            opts=self.child_opts(),
+            # Storage writes the account's settings one at a time under an exclusive lock; a second one
+            # meanwhile fails with 409 StorageAccountOperationInProgress (Microsoft Learn, Storage
+            # Resource Provider error codes).
+            opts=self.child_opts(depends_on=[self.blob_service]),
         )
         self.containers: dict[str, storage.BlobContainer] = {
             container: storage.BlobContainer(

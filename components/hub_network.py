@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.core.busy_retry import busy_vnet_retry
 from cloudscale.components.virtual_network import (
     firewall_route_table,
     guarded_subnet,
@@ -108,8 +109,17 @@ class HubNetwork(SecureComponent):
                 allow_forwarded_traffic=True,
                 allow_gateway_transit=False,
                 use_remote_gateways=False,
-                opts=self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
+                # The enterprise hub's owner writes its VNet on a schedule of their own.
+                opts=pulumi.ResourceOptions.merge(
+                    self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
+                    pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-peer-hub-retry-busy-vnet")),
+                ),
             )
+        # Later writes to this VNet (the landing zones' hub-side peerings) queue behind this one, and
+        # peerings from other VNets wait for the last subnet: Azure refuses a peering whose remote VNet
+        # is still Updating (400 ReferencedResourceNotProvisioned).
+        self.last_subnet: pulumi.Resource = self.services_subnet
+        self.last_write: pulumi.Resource = self.hub_peering or self.services_subnet
 
         self.register_outputs(
             {

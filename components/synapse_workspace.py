@@ -11,7 +11,7 @@ access either, so ``pulumi up`` must run from a network that resolves and reache
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,10 @@ class SynapseWorkspaceArgs:
     sql_admin_group_object_id: str | None = None
     # Resources the workspace waits for, such as its default filesystem.
     after: Sequence[pulumi.Resource] = ()
+    # The role assignments the workspace's identity needs, declared by the caller as soon as the
+    # identity exists: managed private endpoints and linked services act as that identity, so they are
+    # ordered after the grants.
+    access: Callable[[Principal], Sequence[pulumi.Resource]] | None = None
 
 
 class SynapseWorkspace(SecureComponent):
@@ -125,6 +129,7 @@ class SynapseWorkspace(SecureComponent):
         )
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace)
+        self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
@@ -138,8 +143,14 @@ class SynapseWorkspace(SecureComponent):
             diagnostics=LOGS_AND_METRICS,
             stateful=True,
         )
-        # Data-plane calls go to the development endpoint, so they wait for its private endpoint.
-        self._dev_endpoint_ready: list[pulumi.Resource] = [self.workspace, created["pe:Dev"]]
+        # Data-plane calls go to the development endpoint, so they wait until its name resolves to the
+        # private endpoint: the DNS zone group, which the endpoint alone does not cover (it is a child).
+        self._dev_endpoint_ready: list[pulumi.Resource] = [
+            self.workspace,
+            created["pe:Dev"],
+            created["dns:Dev"],
+            *self.access_grants,
+        ]
         self.spark_pool = synapse.BigDataPool(
             f"{name}-spark",
             big_data_pool_name=b.namer.name("synapse_spark_pool", "spark"),

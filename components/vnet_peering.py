@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.core.busy_retry import busy_vnet_retry
 
 
 @dataclass
@@ -43,6 +44,11 @@ class VnetPeering(SecureComponent):
             allow_forwarded_traffic=True,
             allow_gateway_transit=args.allow_gateway_transit,
             use_remote_gateways=args.use_remote_gateways,
-            opts=self.child_opts(depends_on=args.after),
+            # ``after`` orders the writes this program knows; other stacks' writes on the same VNet (several
+            # landing stacks peering with one hub) can only be retried.
+            opts=pulumi.ResourceOptions.merge(
+                self.child_opts(depends_on=args.after),
+                pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-retry-busy-vnet")),
+            ),
         )
         self.register_outputs({"peering_name": self.peering_name})

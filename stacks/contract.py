@@ -7,12 +7,30 @@ stack's outputs through a StackReference.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
 import pulumi
 
 from cloudscale.components.baseline import PrivateEndpointPlacement
+
+# Marks a contract field that exists only in memory (``all`` role): a StackReference carries values,
+# never resources, so a landing stack cannot order its writes after the management stack's.
+IN_MEMORY = "in_memory"
+
+
+@dataclass
+class HubVnetWrites:
+    """The management VNet's writes, for peerings declared in the same program to queue behind.
+
+    Azure accepts one write at a time on a VNet (``AnotherOperationInProgress``) and refuses a peering
+    whose remote VNet is still being written (``ReferencedResourceNotProvisioned``).
+    """
+
+    # The VNet's last write of any kind: a new write on the hub VNet waits for it.
+    last: pulumi.Resource
+    # The hub's last subnet: a peering from another VNet to the hub waits for it.
+    built: pulumi.Resource
 
 
 @dataclass
@@ -31,6 +49,12 @@ class ZoneContract:
     monitor_private_link_scope_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
     container_registry_id: pulumi.Output[str]
+    hub_vnet_writes: HubVnetWrites | None = field(default=None, metadata={IN_MEMORY: True})
+
+    @classmethod
+    def output_fields(cls) -> list[Field[object]]:
+        """The fields the management stack exports and a landing stack reads back."""
+        return [f for f in fields(cls) if not f.metadata.get(IN_MEMORY)]
 
     @staticmethod
     def output_key(field_name: str) -> str:
@@ -38,11 +62,11 @@ class ZoneContract:
         return head + "".join(part.capitalize() for part in rest)
 
     def to_outputs(self) -> dict[str, pulumi.Output[Any]]:
-        return {self.output_key(f.name): getattr(self, f.name) for f in fields(self)}
+        return {self.output_key(f.name): getattr(self, f.name) for f in self.output_fields()}
 
     @classmethod
     def from_stack_reference(cls, reference: pulumi.StackReference) -> ZoneContract:
-        return cls(**{f.name: reference.require_output(cls.output_key(f.name)) for f in fields(cls)})
+        return cls(**{f.name: reference.require_output(cls.output_key(f.name)) for f in cls.output_fields()})
 
     def dns_zone_ids(self, zones: Iterable[str]) -> dict[str, pulumi.Output[str]]:
         """Zone ids keyed by zone name, so consumers can check which zones exist before the values do."""

@@ -56,15 +56,35 @@ POWER_BI_GATEWAY_DELEGATION = "Microsoft.PowerPlatform/vnetaccesslinks"
 
 @dataclass
 class _VnetWrites:
-    """The last write queued on each VNet: Azure rejects concurrent subnet and peering writes to one VNet."""
+    """What each VNet's next write must wait for, by zone.
 
+    Azure accepts one write at a time on a VNet (``AnotherOperationInProgress``;
+    pulumi/pulumi-azure-native#699): every subnet and peering on one VNet waits for the write before
+    it. It also refuses a peering whose remote VNet is still being written (400
+    ``ReferencedResourceNotProvisioned``, last operation ``PutSubnetOperation``;
+    hashicorp/terraform-provider-azurerm#2605, pulumi/pulumi-azure-native#4340): a peering also waits
+    for the remote VNet's last subnet. Only VNets declared in this program can be waited for.
+    """
+
+    # The last write of any kind on each VNet.
     last: dict[str, pulumi.Resource] = field(default_factory=dict)
+    # The last subnet (or the VNet itself) on each VNet: what peerings from elsewhere wait for.
+    built: dict[str, pulumi.Resource] = field(default_factory=dict)
 
     def after(self, vnet: str) -> list[pulumi.Resource]:
         return [self.last[vnet]] if vnet in self.last else []
 
     def record(self, vnet: str, write: pulumi.Resource) -> None:
         self.last[vnet] = write
+
+    def record_built(self, vnet: str, last_subnet: pulumi.Resource, last_write: pulumi.Resource | None = None) -> None:
+        """The VNet's subnets are declared; ``last_write`` is a later write on it (a peering), if any."""
+        self.built[vnet] = last_subnet
+        self.last[vnet] = last_write or last_subnet
+
+    def peering_after(self, local: str, remote: str) -> list[pulumi.Resource]:
+        """What a peering on ``local`` towards ``remote`` waits for."""
+        return self.after(local) + ([self.built[remote]] if remote in self.built else [])
 
 
 @dataclass
@@ -84,6 +104,9 @@ class _Spoke:
 def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict[str, Any]:
     """Declare the stack's landing zones and their peerings; return each zone's outputs by name."""
     writes = _VnetWrites()
+    hub = contract.hub_vnet_writes
+    if hub is not None:
+        writes.record_built(MANAGEMENT_ZONE, hub.built, hub.last)
     tenant = tenant_id()
     outputs: dict[str, Any] = {}
     spokes: list[_Spoke] = []
@@ -144,7 +167,7 @@ def _deploy_zone(
         ),
         opts=scope.opts(),
     )
-    writes.record(zone.name, spoke.last_write)
+    writes.record_built(zone.name, spoke.last_write)
     _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
     placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
 
@@ -222,7 +245,7 @@ def _deploy_integration(
     vault: KeyVault,
     contract: ZoneContract,
 ) -> DataFactory:
-    factory = DataFactory(
+    return DataFactory(
         f"{zone.name}-integration",
         DataFactoryArgs(
             baseline=baseline,
@@ -239,17 +262,25 @@ def _deploy_integration(
             key_vault_uri=vault.vault.properties.vault_uri,
             purview_id=contract.purview_id,
             purview_ingestion_storage_id=contract.purview_ingestion_storage_id,
+            access=lambda principal: _integration_access(zone, lakes, vault, principal),
         ),
         opts=scope.opts(),
     )
+
+
+def _integration_access(
+    zone: LandingZoneConfig, lakes: dict[str, DataLake], vault: KeyVault, principal: Principal
+) -> list[pulumi.Resource]:
     # Integration writes the raw and enriched-curated layers, container by container, and picks up
     # partner drops from the external account; it never touches the data products' workspace.
-    for layer in (lakes[RAW], lakes[ENRICHED]):
-        for container in (SHARED_CONTAINER, *zone.data_integrations):
-            layer.grant_write(factory.principal, container)
-    lakes[EXTERNAL].grant_read(factory.principal, SHARED_CONTAINER)
-    vault.grant_secrets_read(factory.principal)
-    return factory
+    grants = [
+        layer.grant_write(principal, container)
+        for layer in (lakes[RAW], lakes[ENRICHED])
+        for container in (SHARED_CONTAINER, *zone.data_integrations)
+    ]
+    grants.append(lakes[EXTERNAL].grant_read(principal, SHARED_CONTAINER))
+    grants.append(vault.grant_secrets_read(principal))
+    return grants
 
 
 def _deploy_synapse(
@@ -285,16 +316,19 @@ def _deploy_synapse(
                 str(settings.sql_admin_group_object_id) if settings.sql_admin_group_object_id else None
             ),
             after=[work.containers[SYNAPSE_FILESYSTEM]],
+            access=lambda principal: _synapse_access(zone, lakes, principal),
         ),
         opts=scope.opts(),
     )
+    return workspace
+
+
+def _synapse_access(zone: LandingZoneConfig, lakes: dict[str, DataLake], principal: Principal) -> list[pulumi.Resource]:
     # Synapse builds the data products: it reads the integrated layers, which only integration
     # writes, and writes its own filesystem and the product containers of the workspace lake.
-    lakes[RAW].grant_read(workspace.principal)
-    lakes[ENRICHED].grant_read(workspace.principal)
-    for container in (SYNAPSE_FILESYSTEM, *zone.data_products):
-        work.grant_write(workspace.principal, container)
-    return workspace
+    grants = [lakes[RAW].grant_read(principal), lakes[ENRICHED].grant_read(principal)]
+    grants += [lakes[WORKSPACE].grant_write(principal, c) for c in (SYNAPSE_FILESYSTEM, *zone.data_products)]
+    return grants
 
 
 # Lakes Purview scans with its own identity. Raw is one: sensitive data first appears there. The
@@ -404,7 +438,7 @@ def _peer_with_management(
             remote_zone=MANAGEMENT_ZONE,
             remote_vnet_id=contract.hub_vnet_id,
             use_remote_gateways=gateway,
-            after=writes.after(zone.name),
+            after=writes.peering_after(zone.name, MANAGEMENT_ZONE),
         ),
         opts=scope.opts(),
     )
@@ -421,7 +455,7 @@ def _peer_with_management(
             remote_zone=zone.name,
             remote_vnet_id=spoke.id,
             allow_gateway_transit=gateway,
-            after=writes.after(MANAGEMENT_ZONE),
+            after=writes.peering_after(MANAGEMENT_ZONE, zone.name),
         ),
         opts=scope.opts(),
     )
@@ -437,7 +471,7 @@ def _peer(local: _Spoke, remote_zone: str, remote_vnet_id: pulumi.Input[str], wr
             local_zone=local.zone,
             remote_zone=remote_zone,
             remote_vnet_id=remote_vnet_id,
-            after=writes.after(local.zone),
+            after=writes.peering_after(local.zone, remote_zone),
         ),
         opts=local.scope.opts(),
     )

@@ -31,7 +31,7 @@ from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub
 from cloudscale.stacks.config import PlatformConfig
 from cloudscale.stacks.config.model import ExistingHubConfig
 from cloudscale.stacks.config.network_plan import platform_address_spaces
-from cloudscale.stacks.contract import ZoneContract
+from cloudscale.stacks.contract import HubVnetWrites, ZoneContract
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 ZONE = "mgmt"
@@ -141,6 +141,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         monitor_private_link_scope_id=monitor_scope_id,
         key_vault_id=key_vault.id,
         container_registry_id=registry.id,
+        hub_vnet_writes=HubVnetWrites(last=network.last_write, built=network.last_subnet),
     )
 
 

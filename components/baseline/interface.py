@@ -17,7 +17,7 @@ from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
 from cloudscale.components.baseline.identity import identity_block
 from cloudscale.components.baseline.lock import delete_lock
-from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, private_endpoint
+from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, resolvable_private_endpoint
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.core.roles import BuiltInRole
 
@@ -91,14 +91,18 @@ class SecureComponent(pulumi.ComponentResource):
         diagnostics: DiagnosticProfile | None = None,
         stateful: bool = False,
     ) -> dict[str, pulumi.Resource]:
-        """Private endpoints, diagnostics, lock and the caller's extra role assignments."""
+        """Private endpoints, diagnostics, lock and the caller's extra role assignments.
+
+        Returns what was made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone
+        group), ``diagnostics``, ``lock``.
+        """
         b = self.baseline
         created: dict[str, pulumi.Resource] = {}
         if group_ids:
             if b.private_endpoints is None or service is None:
                 raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
             for group_id in group_ids:
-                created[f"pe:{group_id}"] = private_endpoint(
+                endpoint, zone_group = resolvable_private_endpoint(
                     self,
                     f"{logical_name}-pe-{group_id.lower()}",
                     endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),
@@ -110,6 +114,9 @@ class SecureComponent(pulumi.ComponentResource):
                     location=b.location,
                     tags=b.tags,
                 )
+                created[f"pe:{group_id}"] = endpoint
+                # Callers of the service through the endpoint wait for this, not the endpoint alone.
+                created[f"dns:{group_id}"] = zone_group
         if diagnostics is not None and b.log_analytics_workspace_id is not None:
             created["diagnostics"] = diagnostic_setting(
                 self,

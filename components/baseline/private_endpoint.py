@@ -36,6 +36,42 @@ def private_endpoint(
     location: str,
     tags: Mapping[str, str],
 ) -> network.PrivateEndpoint:
+    """The endpoint alone, for callers that never reach the service through it during deployment."""
+    endpoint, _ = resolvable_private_endpoint(
+        parent,
+        logical_name,
+        endpoint_name=endpoint_name,
+        target_id=target_id,
+        service=service,
+        group_id=group_id,
+        placement=placement,
+        resource_group_name=resource_group_name,
+        location=location,
+        tags=tags,
+    )
+    return endpoint
+
+
+def resolvable_private_endpoint(
+    parent: pulumi.Resource,
+    logical_name: str,
+    *,
+    endpoint_name: str,
+    target_id: pulumi.Input[str],
+    service: str,
+    group_id: str,
+    placement: PrivateEndpointPlacement,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    tags: Mapping[str, str],
+) -> tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]:
+    """The endpoint and its DNS zone group.
+
+    The service's name resolves to the endpoint only once the zone group has registered the record, so
+    anything that calls the service through the endpoint while deploying waits for the zone group; the
+    group is the endpoint's child, and waiting for the endpoint does not wait for its children
+    (Microsoft Learn, "Azure Private Endpoint DNS configuration").
+    """
     zones = zones_for(service, group_id, location)
     missing = [zone for zone in zones if zone not in placement.dns_zone_ids]
     if missing:
@@ -56,7 +92,7 @@ def private_endpoint(
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    network.PrivateDnsZoneGroup(
+    zone_group = network.PrivateDnsZoneGroup(
         f"{logical_name}-dns",
         private_dns_zone_group_name="default",
         private_endpoint_name=endpoint.name,
@@ -66,4 +102,4 @@ def private_endpoint(
         ],
         opts=pulumi.ResourceOptions(parent=endpoint),
     )
-    return endpoint
+    return endpoint, zone_group

@@ -29,9 +29,16 @@ class RegisteredOptions:
     name: str
     parent: str
     protect: bool
+    # Every URN the engine waits for before creating this resource: ``depends_on`` (components
+    # expanded to their custom descendants) and the resources behind each Output input.
     dependencies: list[str]
     ignore_changes: list[str]
     alias_count: int
+    custom: bool = True
+    # Input property -> the URNs its value came from (which resource a name or id belongs to).
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # Names of the error hooks bound to the resource (retries the engine runs on a failed operation).
+    error_hooks: list[str] = field(default_factory=list)
 
 
 class StrictMonitor(mocks.MockMonitor):
@@ -55,6 +62,9 @@ class StrictMonitor(mocks.MockMonitor):
             dependencies=list(request.dependencies),
             ignore_changes=list(request.ignoreChanges),
             alias_count=len(request.aliases),
+            custom=bool(request.custom),
+            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+            error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
         )
         return super().RegisterResource(request)
 

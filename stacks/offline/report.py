@@ -12,6 +12,7 @@ from typing import Any
 from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
 from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.findings import Finding, findings, missing_diagnostics
+from cloudscale.stacks.offline.ordering import ORDERING_RULES, ordering_findings
 
 PLATFORM = "platform"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -84,6 +85,8 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
     found = findings(run.resources, protects_state=protects_state, locked=locked)
     if not preview:
         found += missing_diagnostics(run.resources, run.mocks.ids)
+    # Orders Azure enforces and mocks never do, reported as high: ``--strict`` fails on them too.
+    found += ordering_findings(run)
     return Plan(
         stack=stack,
         preview=preview,
@@ -205,11 +208,17 @@ def _render_node(node: Node, indent: str, full: bool) -> list[str]:
 
 
 def _render_findings(plan: Plan) -> list[str]:
-    if not plan.findings:
-        return ["Security findings: none"]
-    lines = ["Security findings:"]
-    for f in sorted(plan.findings, key=lambda f: (f.severity != "high", f.severity, f.rule, f.resource)):
-        lines.append(f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}")
+    lines: list[str] = []
+    for title, selected in (
+        ("Security findings", [f for f in plan.findings if f.rule not in ORDERING_RULES]),
+        ("Ordering findings", [f for f in plan.findings if f.rule in ORDERING_RULES]),
+    ):
+        if not selected:
+            lines.append(f"{title}: none")
+            continue
+        lines.append(f"{title}:")
+        for f in sorted(selected, key=lambda f: (f.severity != "high", f.severity, f.rule, f.resource)):
+            lines.append(f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}")
     return lines
 
 

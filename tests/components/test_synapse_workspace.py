@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
@@ -130,6 +131,42 @@ def test_data_plane_managed_private_endpoints_to_raw_and_enriched(offline):
     assert urn_of(run, "syn-workspace-pe-dev") in dependencies
     if not offline.preview:
         assert endpoints["syn-mpe-lake-raw"]["workspace_name"] == run.one(WORKSPACE).inputs["workspaceName"]
+
+
+def test_data_plane_calls_wait_until_the_dev_endpoint_resolves(offline):
+    run = offline.run(lambda: _workspace(extra=True))
+    zone_group = urn_of(run, "syn-workspace-pe-dev-dns")
+    # The zone group is the endpoint's child: waiting for the endpoint does not wait for it.
+    for name in ("syn-mpe-lake-raw", "syn-mpe-lake-enriched", "syn-ls-cosmos"):
+        assert zone_group in run.monitor.options[urn_of(run, name)].dependencies, name
+
+
+def test_data_plane_calls_wait_for_the_grants_the_caller_declares(offline):
+    granted: list[object] = []
+
+    def program() -> SynapseWorkspace:
+        def access(principal):
+            grant = pulumi.CustomResource("test:index:Grant", "syn-grant", {"principal": principal.principal_id})
+            granted.append(principal)
+            return [grant]
+
+        return SynapseWorkspace(
+            "syn",
+            SynapseWorkspaceArgs(
+                baseline=service_baseline(resource_group_name="rg-synapse"),
+                default_lake_id=WORK_ID,
+                default_lake_dfs_endpoint="https://work.dfs.core.windows.net/",
+                default_filesystem="synapse",
+                tenant_id=TENANT,
+                lakes={"raw": RAW_ID},
+                access=access,
+            ),
+        )
+
+    run = offline.run(program)
+    assert len(granted) == 1
+    grant = urn_of(run, "syn-grant")
+    assert grant in run.monitor.options[urn_of(run, "syn-mpe-lake-raw")].dependencies
 
 
 def test_added_linked_service_goes_to_the_data_plane(offline):

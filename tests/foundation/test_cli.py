@@ -6,9 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cloudscale.cli.main import main
+from cloudscale.stacks.offline.ordering import ORDERING_RULES
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 
@@ -19,6 +21,7 @@ def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(tmp_path, capsy
     assert "cloudscale plan: stack dev, role all, update" in out
     assert "Data management landing zone [mgmt]" in out
     assert "Resources by type:" in out and "Total:" in out
+    assert "Ordering findings: none" in out
     text = report.read_text()
     assert "```mermaid" in text and "flowchart LR" in text and 'subgraph mgmt["' in text
 
@@ -98,3 +101,21 @@ def test_plan_flags_a_high_severity_finding_with_strict(tmp_path, capsys, monkey
     monkeypatch.setattr(findings, "_PUBLIC_OFF", ("Enabled",))  # every private service now looks public
     assert main(["plan", "--stack", "mgmt", "--strict", "--report", ""]) == 1
     assert "[high] public-network-access" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stack", ["mgmt", "byohub", "sales"])
+def test_plan_finds_no_ordering_problem_in_the_bundled_stacks(stack, capsys):
+    assert main(["plan", "--stack", stack, "--json", "--report", ""]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [f for f in plan["findings"] if f["rule"] in ORDERING_RULES] == []
+
+
+def test_plan_reports_ordering_findings_and_strict_fails_on_them(capsys, monkeypatch):
+    from cloudscale.stacks import landing_zone
+
+    # Peerings that wait only for their own VNet, not for the remote one's subnets.
+    monkeypatch.setattr(landing_zone._VnetWrites, "peering_after", lambda writes, local, remote: writes.after(local))
+    assert main(["plan", "--stack", "dev", "--strict", "--report", ""]) == 1
+    out = capsys.readouterr().out
+    assert "Ordering findings:" in out
+    assert "[high] ordering-peering-after-remote-vnet: mgmt-to-sales-peering" in out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -110,7 +110,7 @@ def _config(
 
 
 def _contract(location: str) -> ZoneContract:
-    values = {f.name: pulumi.Output.from_input("") for f in fields(ZoneContract)}
+    values = {f.name: pulumi.Output.from_input("") for f in ZoneContract.output_fields()}
     values["private_dns_zone_ids"] = pulumi.Output.from_input(
         {
             zone: f"/subscriptions/s/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/{zone}"

@@ -14,11 +14,13 @@ from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
 from cloudscale.stacks.offline.findings import findings
 from cloudscale.stacks.offline.mocks import SUBSCRIPTION_ID, TENANT_ID
+from cloudscale.stacks.offline.ordering import ordering_findings
 
 from .support import config_with, sales_zone
 
 PEERING = "azure-native:network:VirtualNetworkPeering"
 VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
 ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -109,6 +111,20 @@ def test_dev_stack_peers_sales_and_management_both_ways(dev):
     # The spoke's peering waits for its last subnet: Azure takes one write per VNet at a time.
     last_subnet = _urn(run, "sales-network-subnet-product-relationship-mesh")
     assert last_subnet in run.monitor.options[_urn(run, "sales-to-mgmt-peering")].dependencies
+
+
+def test_dev_stack_orders_its_writes_as_azure_requires(dev):
+    assert ordering_findings(dev.run) == []
+
+
+def test_dev_stack_hub_side_peering_waits_for_every_hub_and_spoke_subnet(dev):
+    run = dev.run
+    dependencies = run.monitor.options[_urn(run, "mgmt-to-sales-peering")].dependencies
+    # The hub's last subnet (its own VNet), and the spoke's last subnet (the remote VNet).
+    assert _urn(run, "mgmt-network-snet-services") in dependencies
+    assert _urn(run, "sales-network-subnet-product-relationship-mesh") in dependencies
+    outgoing = run.monitor.options[_urn(run, "sales-to-mgmt-peering")].dependencies
+    assert _urn(run, "mgmt-network-snet-services") in outgoing
 
 
 def test_dev_stack_lakes(dev):
@@ -450,6 +466,31 @@ def test_peerings_on_one_vnet_are_written_one_at_a_time(offline, dev_config):
         for before, after in pairwise(chain):
             dependencies = run.monitor.options[_urn(run, f"{after}-peering")].dependencies
             assert _urn(run, f"{before}-peering") in dependencies, (before, after)
+
+
+def test_every_peering_of_a_mesh_waits_for_both_vnets(offline, dev_config):
+    run = offline.run(_program, config=_mesh_config(dev_config))
+    assert ordering_findings(run) == []
+    for a, b in permutations(MESH, 2):
+        dependencies = run.monitor.options[_urn(run, f"{a}-to-{b}-peering")].dependencies
+        subnets = [u for u, o in run.monitor.options.items() if o.typ == SUBNET and o.name.startswith(f"{b}-")]
+        last_subnet = subnets[-1]
+        assert last_subnet in dependencies, (a, b)
+
+
+def test_peerings_of_a_landing_stack_retry_while_another_stack_writes_the_hub(offline, dev_config):
+    offline.stack_outputs[MANAGEMENT_STACK] = _contract_outputs()
+    zones = [sales_zone(dev_config), {"name": "hr", "addressSpace": "10.2.0.0/16"}]
+    config = config_with(
+        dev_config, role="landing", managementStack=MANAGEMENT_STACK, landingZone="sales", landingZones=zones
+    )
+    run = offline.run(_program, config=config)
+    hooks = {o.name: o.error_hooks for o in run.monitor.options.values() if o.typ == PEERING}
+    assert hooks == {
+        name: [name.removesuffix("-peering") + "-retry-busy-vnet"]
+        for name in ("sales-to-mgmt-peering", "mgmt-to-sales-peering", "sales-to-hr-peering")
+    }
+    assert ordering_findings(run) == []
 
 
 def test_landing_monitoring_is_scoped_into_the_management_private_link_scope(offline, dev_config):

@@ -1,0 +1,406 @@
+"""Ordering findings: the order Azure enforces on writes, checked against the program's dependency graph.
+
+Mocks create every resource at once and never refuse one; Azure refuses a write that arrives while
+another holds its parent, a peering whose remote VNet is still being written, and a data-plane call
+that cannot resolve its service's private name yet. The engine only orders what the program orders:
+``depends_on`` (a component stands for its custom descendants, never for their children), the
+resources behind each Output input, and a custom parent. ``A`` is *ordered after* ``B`` when a chain
+of those edges leads from ``A`` to ``B``; each rule below asks for such a path.
+
+Values that are unknown (a preview) cannot name a parent, so a preview checks less than an update;
+``cloudscale plan`` runs an update by default.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions
+from cloudscale.stacks.offline.findings import UNKNOWN, Finding
+
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
+PEERING = "azure-native:network:VirtualNetworkPeering"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+SYNAPSE_MANAGED_PRIVATE_ENDPOINT = "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint"
+SYNAPSE_LINKED_SERVICE = "pulumi-python:dynamic/synapse:LinkedService"
+FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
+
+SERIALISED = "ordering-serialised-writes"
+REMOTE_VNET = "ordering-peering-after-remote-vnet"
+DNS_FIRST = "ordering-dns-before-data-plane"
+GRANT_FIRST = "ordering-grant-before-use"
+ORDERING_RULES = frozenset({SERIALISED, REMOTE_VNET, DNS_FIRST, GRANT_FIRST})
+
+
+@dataclass(frozen=True)
+class SerialisedParent:
+    """Writes that Azure accepts one at a time on one parent, named by ``key`` inputs."""
+
+    parent: str
+    types: frozenset[str]
+    key: tuple[str, ...]
+    source: str
+
+
+SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
+    SerialisedParent(
+        "virtual network",
+        frozenset({VNET, SUBNET, PEERING}),
+        ("resourceGroupName", "virtualNetworkName"),
+        "Microsoft.Network accepts one write per VNet at a time: ARM error AnotherOperationInProgress "
+        "(pulumi/pulumi-azure-native#699, hashicorp/terraform-provider-azurerm#3780)",
+    ),
+    SerialisedParent(
+        "storage account",
+        frozenset(
+            {
+                "azure-native:storage:StorageAccount",
+                "azure-native:storage:BlobServiceProperties",
+                "azure-native:storage:FileServiceProperties",
+                "azure-native:storage:QueueServiceProperties",
+                "azure-native:storage:TableServiceProperties",
+                "azure-native:storage:ManagementPolicy",
+            }
+        ),
+        ("resourceGroupName", "accountName"),
+        "the account's settings are written under its exclusive lock: 409 StorageAccountOperationInProgress "
+        "(Microsoft Learn, Storage Resource Provider error codes)",
+    ),
+    SerialisedParent(
+        "Synapse workspace",
+        frozenset(
+            {
+                "azure-native:synapse:Workspace",
+                "azure-native:synapse:WorkspaceAadAdmin",
+                "azure-native:synapse:WorkspaceSqlAadAdmin",
+                "azure-native:synapse:IpFirewallRule",
+                "azure-native:synapse:WorkspaceManagedIdentitySqlControlSetting",
+            }
+        ),
+        ("resourceGroupName", "workspaceName"),
+        "administrator, firewall and identity settings update the workspace itself, which refuses a "
+        "write while it is Updating (409 Conflict)",
+    ),
+    SerialisedParent(
+        "SQL server auditing",
+        frozenset({"azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ExtendedServerBlobAuditingPolicy"}),
+        ("resourceGroupName", "serverName"),
+        "both set the server's one auditing policy: 409 ServerBlobAuditingPolicyInProgress",
+    ),
+    SerialisedParent(
+        "SQL server Defender settings",
+        frozenset(
+            {
+                "azure-native:sql:ServerSecurityAlertPolicy",
+                "azure-native:sql:SqlVulnerabilityAssessmentsSetting",
+                "azure-native:sql:ServerVulnerabilityAssessment",
+            }
+        ),
+        ("resourceGroupName", "serverName"),
+        "vulnerability assessment runs on Microsoft Defender for SQL, which must be on first "
+        "(Microsoft Learn, SQL vulnerability assessment express configuration)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DataPlaneCall:
+    """A resource created by calling the service itself, through the private endpoint of ``group_id``."""
+
+    service_property: str
+    group_id: str
+
+
+# Azure Synapse's development endpoint serves workspace artifacts (managed private endpoints,
+# linked services) and is reachable only through the workspace's ``Dev`` private endpoint.
+DATA_PLANE_CALLS: Mapping[str, DataPlaneCall] = {
+    SYNAPSE_MANAGED_PRIVATE_ENDPOINT: DataPlaneCall("workspace_name", "Dev"),
+    SYNAPSE_LINKED_SERVICE: DataPlaneCall("workspace_name", "Dev"),
+}
+
+
+@dataclass(frozen=True)
+class IdentityConsumer:
+    """A resource that acts with a service's managed identity on the resources its inputs name."""
+
+    service_property: str
+    target_properties: tuple[str, ...]
+
+
+# Linked services sign in as their factory's or workspace's identity; managed private endpoints
+# reach their target as the workspace (its linked access check looks at the target resource).
+IDENTITY_CONSUMERS: Mapping[str, IdentityConsumer] = {
+    FACTORY_LINKED_SERVICE: IdentityConsumer("factoryName", ("properties",)),
+    SYNAPSE_LINKED_SERVICE: IdentityConsumer("workspace_name", ("properties",)),
+    SYNAPSE_MANAGED_PRIVATE_ENDPOINT: IdentityConsumer("workspace_name", ("private_link_resource_id",)),
+}
+
+
+class DependencyGraph:
+    """Who waits for whom, with transitive reachability as one bit set per resource."""
+
+    def __init__(self, options: Mapping[str, RegisteredOptions]) -> None:
+        self.options = options
+        self.urns = list(options)
+        self.index = {urn: i for i, urn in enumerate(self.urns)}
+        self.edges: list[list[int]] = [self._direct(options[urn]) for urn in self.urns]
+        self._ancestors = self._closure()
+
+    def _direct(self, option: RegisteredOptions) -> list[int]:
+        waits_for = list(option.dependencies)
+        parent = self.options.get(option.parent)
+        # The engine registers a child once its parent's registration has finished: for a custom
+        # parent, once it exists.
+        if parent is not None and parent.custom:
+            waits_for.append(option.parent)
+        return [self.index[urn] for urn in waits_for if urn in self.index]
+
+    def _closure(self) -> list[int]:
+        ancestors = [0] * len(self.urns)
+        done = [False] * len(self.urns)
+        for start in range(len(self.urns)):
+            if done[start]:
+                continue
+            stack = [(start, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if done[node]:
+                    continue
+                if expanded:
+                    bits = 0
+                    for dep in self.edges[node]:
+                        bits |= ancestors[dep] | (1 << dep)
+                    ancestors[node] = bits
+                    done[node] = True
+                    continue
+                stack.append((node, True))
+                stack.extend((dep, False) for dep in self.edges[node] if not done[dep])
+        return ancestors
+
+    def after(self, later: str, earlier: str) -> bool:
+        """Whether ``later`` is created only once ``earlier`` exists."""
+        return bool(self._ancestors[self.index[later]] >> self.index[earlier] & 1)
+
+    def position(self, urn: str) -> int:
+        """Registration order, which is a topological order: a resource registers after what it waits for."""
+        return self.index[urn]
+
+
+@dataclass
+class _Resource:
+    urn: str
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    options: RegisteredOptions
+
+    def deps_of(self, prop: str) -> list[str]:
+        return self.options.property_dependencies.get(prop, [])
+
+
+def _known(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and UNKNOWN not in value
+
+
+def ordering_findings(run: OfflineRun) -> list[Finding]:
+    """Every ordering rule, over one offline run."""
+    options = run.monitor.options
+    inputs = {(r.typ, r.name): r.inputs for r in run.resources}
+    resources = [
+        _Resource(urn, o.typ, o.name, inputs.get((o.typ, o.name), {}), o)
+        for urn, o in options.items()
+        if o.typ != "pulumi:pulumi:Stack"
+    ]
+    graph = DependencyGraph(options)
+    groups = serialised_groups(resources)
+    found = [
+        *_serialised_writes(groups, graph),
+        *_peerings_after_remote_vnets(resources, groups, graph),
+        *_dns_before_data_plane(resources, graph),
+        *_grants_before_use(resources, graph),
+    ]
+    # A data-plane call that waits for the endpoint but not its zone group breaks two rules at once.
+    return list(dict.fromkeys(found))
+
+
+def serialised_groups(resources: Iterable[_Resource]) -> dict[tuple[str, ...], list[_Resource]]:
+    """Writes by serialised parent: (parent kind, *key values) -> writes in registration order."""
+    groups: dict[tuple[str, ...], list[_Resource]] = defaultdict(list)
+    for resource in resources:
+        for parent in SERIALISED_PARENTS:
+            if resource.typ not in parent.types:
+                continue
+            key = tuple(resource.inputs.get(name) for name in parent.key)
+            if all(_known(part) for part in key):
+                groups[(parent.parent, *key)].append(resource)
+    return groups
+
+
+def _parent_of(group_key: tuple[str, ...]) -> SerialisedParent:
+    return next(parent for parent in SERIALISED_PARENTS if parent.parent == group_key[0])
+
+
+def _serialised_writes(groups: Mapping[tuple[str, ...], Sequence[_Resource]], graph: DependencyGraph) -> list[Finding]:
+    found = []
+    for key, writes in groups.items():
+        parent = _parent_of(key)
+        ordered = sorted(writes, key=lambda w: graph.position(w.urn))
+        # In a topological order, a total order needs only each neighbour to wait for the one before.
+        for before, after in pairwise(ordered):
+            if not graph.after(after.urn, before.urn):
+                found.append(
+                    Finding(
+                        "high",
+                        SERIALISED,
+                        after.name,
+                        f"writes {parent.parent} {'/'.join(key[1:])} while {before.name} may still be "
+                        f"writing it; order it after {before.name} ({parent.source})",
+                    )
+                )
+    return found
+
+
+def _peerings_after_remote_vnets(
+    resources: Sequence[_Resource], groups: Mapping[tuple[str, ...], Sequence[_Resource]], graph: DependencyGraph
+) -> list[Finding]:
+    # Each VNet of the program, by URN, with the writes on it (its group is named by its own inputs).
+    writes_by_vnet: dict[str, Sequence[_Resource]] = {}
+    for key, group in groups.items():
+        if key[0] == "virtual network":
+            for vnet in (w for w in group if w.typ == VNET):
+                writes_by_vnet[vnet.urn] = group
+    found = []
+    for peering in (r for r in resources if r.typ == PEERING):
+        for remote in peering.deps_of("remoteVirtualNetwork"):
+            # The remote VNet's own peerings are excluded: they wait for this VNet in turn, and two
+            # halves of one link are written concurrently by design (the retry covers that case).
+            structural = [w for w in writes_by_vnet.get(remote, []) if w.typ != PEERING]
+            remote_name = next((w.name for w in structural if w.typ == VNET), remote)
+            for write in structural:
+                if not graph.after(peering.urn, write.urn):
+                    found.append(
+                        Finding(
+                            "high",
+                            REMOTE_VNET,
+                            peering.name,
+                            f"peers with {remote_name} before {write.name} is written; Azure refuses a "
+                            "peering while the remote VNet is Updating: 400 ReferencedResourceNotProvisioned "
+                            "(hashicorp/terraform-provider-azurerm#2605, pulumi/pulumi-azure-native#4340)",
+                        )
+                    )
+                    break
+    return found
+
+
+def _dns_before_data_plane(resources: Sequence[_Resource], graph: DependencyGraph) -> list[Finding]:
+    zone_groups: dict[str, list[str]] = defaultdict(list)
+    endpoints_of_service: dict[str, list[tuple[_Resource, list[str]]]] = defaultdict(list)
+    for resource in resources:
+        if resource.typ == DNS_ZONE_GROUP:
+            for endpoint in {resource.options.parent, *resource.deps_of("privateEndpointName")}:
+                zone_groups[endpoint].append(resource.urn)
+    for resource in resources:
+        if resource.typ == PRIVATE_ENDPOINT:
+            connections = resource.inputs.get("privateLinkServiceConnections") or []
+            group_ids = [g for c in connections if isinstance(c, dict) for g in c.get("groupIds", [])]
+            for service in resource.deps_of("privateLinkServiceConnections"):
+                endpoints_of_service[service].append((resource, group_ids))
+    by_urn = {r.urn: r for r in resources}
+    found = []
+    for resource in resources:
+        call = DATA_PLANE_CALLS.get(resource.typ)
+        if call is not None:
+            found += _data_plane_call(resource, call, endpoints_of_service, zone_groups, by_urn, graph)
+        # Whoever waits for a private endpoint means to reach the service through it, which needs the
+        # name to resolve to the endpoint: the zone group, a child the wait does not cover.
+        for dep in resource.options.dependencies if resource.typ != DNS_ZONE_GROUP else ():
+            if by_urn.get(dep) is not None and by_urn[dep].typ == PRIVATE_ENDPOINT:
+                missing = [z for z in zone_groups.get(dep, []) if not graph.after(resource.urn, z)]
+                if missing:
+                    found.append(_dns_finding(resource, by_urn[dep].name, by_urn[missing[0]].name))
+    return found
+
+
+def _data_plane_call(
+    resource: _Resource,
+    call: DataPlaneCall,
+    endpoints_of_service: Mapping[str, Sequence[tuple[_Resource, list[str]]]],
+    zone_groups: Mapping[str, Sequence[str]],
+    by_urn: Mapping[str, _Resource],
+    graph: DependencyGraph,
+) -> list[Finding]:
+    found = []
+    for service in resource.deps_of(call.service_property):
+        endpoints = [e for e, groups in endpoints_of_service.get(service, []) if call.group_id in groups]
+        if not endpoints:
+            found.append(
+                Finding(
+                    "high",
+                    DNS_FIRST,
+                    resource.name,
+                    f"calls {by_urn[service].name if service in by_urn else service} through its "
+                    f"{call.group_id} endpoint, which this program does not declare",
+                )
+            )
+        for endpoint in endpoints:
+            missing = [z for z in zone_groups.get(endpoint.urn, []) if not graph.after(resource.urn, z)]
+            if missing:
+                found.append(_dns_finding(resource, endpoint.name, by_urn[missing[0]].name))
+    return found
+
+
+def _dns_finding(resource: _Resource, endpoint: str, zone_group: str) -> Finding:
+    return Finding(
+        "high",
+        DNS_FIRST,
+        resource.name,
+        f"reaches a service through {endpoint} before {zone_group} registers its name; until then the "
+        "name resolves to the public endpoint, which refuses the call (Microsoft Learn, Azure Private "
+        "Endpoint DNS configuration)",
+    )
+
+
+def _grants_before_use(resources: Sequence[_Resource], graph: DependencyGraph) -> list[Finding]:
+    by_urn = {r.urn: r for r in resources}
+    grants_of: dict[str, list[_Resource]] = defaultdict(list)
+    for grant in (r for r in resources if r.typ == ROLE_ASSIGNMENT):
+        for holder in grant.deps_of("principalId"):
+            grants_of[holder].append(grant)
+    found = []
+    for consumer in resources:
+        uses = IDENTITY_CONSUMERS.get(consumer.typ)
+        if uses is None:
+            continue
+        targets = {urn for prop in uses.target_properties for urn in consumer.deps_of(prop)}
+        for service in consumer.deps_of(uses.service_property):
+            for grant in grants_of.get(service, []):
+                if not _inside(grant, targets, by_urn) or graph.after(consumer.urn, grant.urn):
+                    continue
+                found.append(
+                    Finding(
+                        "high",
+                        GRANT_FIRST,
+                        consumer.name,
+                        f"acts as {by_urn[service].name}'s identity on what {grant.name} grants, but is not "
+                        "ordered after it; its first use fails with 403 until the grant exists",
+                    )
+                )
+    return found
+
+
+def _inside(grant: _Resource, targets: set[str], by_urn: Mapping[str, _Resource]) -> bool:
+    """Whether the grant's scope is one of ``targets`` or a child of one (a container of an account)."""
+    for scope in grant.deps_of("scope"):
+        if scope in targets:
+            return True
+        scoped = by_urn.get(scope)
+        if scoped is not None and targets & set(scoped.options.dependencies):
+            return True
+    return False
