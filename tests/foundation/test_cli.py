@@ -103,7 +103,10 @@ def test_plan_flags_a_high_severity_finding_with_strict(tmp_path, capsys, monkey
     assert "[high] public-network-access" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("stack", ["mgmt", "byohub", "sales"])
+BUNDLED_STACKS = sorted(path.name.split(".")[1] for path in PROJECT_ROOT.glob("Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("stack", BUNDLED_STACKS)
 def test_plan_finds_no_ordering_problem_in_the_bundled_stacks(stack, capsys):
     assert main(["plan", "--stack", stack, "--json", "--report", ""]) == 0
     plan = json.loads(capsys.readouterr().out)
