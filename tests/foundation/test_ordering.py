@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pulumi
 import pytest
-from pulumi_azure_native import authorization, datafactory, network, storage, synapse
+from pulumi_azure_native import authorization, datafactory, network, sql, storage, synapse
 
 from cloudscale.components.synapse_dataplane import SynapseManagedPrivateEndpoint, SynapseManagedPrivateEndpointArgs
 from cloudscale.stacks.offline.findings import Finding
@@ -100,6 +100,28 @@ def test_synapse_administrator_settings_written_together_are_flagged(offline):
         synapse.WorkspaceSqlAadAdmin("sql-aad-admin", **admin)
 
     assert _rules(_found(offline, program)) == {(SERIALISED, "sql-aad-admin")}
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_sql_server_defender_settings_written_together_are_flagged(offline, ordered):
+    def program() -> None:
+        alerts = sql.ServerSecurityAlertPolicy(
+            "threat-detection",
+            security_alert_policy_name="Default",
+            server_name="sql-erp",
+            resource_group_name=RG,
+            state="Enabled",
+        )
+        sql.SqlVulnerabilityAssessmentsSetting(
+            "vulnerability-assessment",
+            vulnerability_assessment_name="default",
+            server_name="sql-erp",
+            resource_group_name=RG,
+            state="Enabled",
+            opts=pulumi.ResourceOptions(depends_on=[alerts] if ordered else []),
+        )
+
+    assert _rules(_found(offline, program)) == (set() if ordered else {(SERIALISED, "vulnerability-assessment")})
 
 
 # -- a peering waits for the remote VNet's subnets --------------------------------------------------
