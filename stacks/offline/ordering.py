@@ -7,14 +7,16 @@ that cannot resolve its service's private name yet. The engine only orders what 
 resources behind each Output input, and a custom parent. ``A`` is *ordered after* ``B`` when a chain
 of those edges leads from ``A`` to ``B``; each rule below asks for such a path.
 
-Values that are unknown (a preview) cannot name a parent, so a preview checks less than an update;
-``cloudscale plan`` runs an update by default.
+A write's parent is the resource its name came from (an Output of it), else the one with that name,
+so a preview places the same writes as an update. The grant rule follows each identity's principal
+id, which the mocks leave out of a preview, so it checks fully only in an update, which
+``cloudscale plan`` runs by default.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -31,6 +33,7 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 SYNAPSE_MANAGED_PRIVATE_ENDPOINT = "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint"
 SYNAPSE_LINKED_SERVICE = "pulumi-python:dynamic/synapse:LinkedService"
 FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
+SQL_SERVER = "azure-native:sql:Server"
 
 SERIALISED = "ordering-serialised-writes"
 REMOTE_VNET = "ordering-peering-after-remote-vnet"
@@ -41,11 +44,17 @@ ORDERING_RULES = frozenset({SERIALISED, REMOTE_VNET, DNS_FIRST, GRANT_FIRST})
 
 @dataclass(frozen=True)
 class SerialisedParent:
-    """Writes that Azure accepts one at a time on one parent, named by ``key`` inputs."""
+    """Writes that Azure accepts one at a time on one parent resource.
+
+    A write's parent is the ``parent_type`` resource its ``name_input`` came from (an Output of that
+    resource), else the one of that type whose own ``name_input`` has the same value, else, when the
+    parent is not in the program, the resource group and name values themselves.
+    """
 
     parent: str
     types: frozenset[str]
-    key: tuple[str, ...]
+    parent_type: str
+    name_input: str
     source: str
 
 
@@ -53,7 +62,8 @@ SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
     SerialisedParent(
         "virtual network",
         frozenset({VNET, SUBNET, PEERING}),
-        ("resourceGroupName", "virtualNetworkName"),
+        VNET,
+        "virtualNetworkName",
         "Microsoft.Network accepts one write per VNet at a time: ARM error AnotherOperationInProgress "
         "(pulumi/pulumi-azure-native#699, hashicorp/terraform-provider-azurerm#3780)",
     ),
@@ -69,7 +79,8 @@ SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
                 "azure-native:storage:ManagementPolicy",
             }
         ),
-        ("resourceGroupName", "accountName"),
+        "azure-native:storage:StorageAccount",
+        "accountName",
         "the account's settings are written under its exclusive lock: 409 StorageAccountOperationInProgress "
         "(Microsoft Learn, Storage Resource Provider error codes)",
     ),
@@ -84,14 +95,16 @@ SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
                 "azure-native:synapse:WorkspaceManagedIdentitySqlControlSetting",
             }
         ),
-        ("resourceGroupName", "workspaceName"),
+        "azure-native:synapse:Workspace",
+        "workspaceName",
         "administrator, firewall and identity settings update the workspace itself, which refuses a "
         "write while it is Updating (409 Conflict)",
     ),
     SerialisedParent(
         "SQL server auditing",
         frozenset({"azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ExtendedServerBlobAuditingPolicy"}),
-        ("resourceGroupName", "serverName"),
+        SQL_SERVER,
+        "serverName",
         "both set the server's one auditing policy: 409 ServerBlobAuditingPolicyInProgress",
     ),
     SerialisedParent(
@@ -103,7 +116,8 @@ SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
                 "azure-native:sql:ServerVulnerabilityAssessment",
             }
         ),
-        ("resourceGroupName", "serverName"),
+        SQL_SERVER,
+        "serverName",
         "vulnerability assessment runs on Microsoft Defender for SQL, which must be on first "
         "(Microsoft Learn, SQL vulnerability assessment express configuration)",
     ),
@@ -220,8 +234,9 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
     ]
     graph = DependencyGraph(options)
     groups = serialised_groups(resources)
+    by_urn = {r.urn: r for r in resources}
     found = [
-        *_serialised_writes(groups, graph),
+        *_serialised_writes(groups, by_urn, graph),
         *_peerings_after_remote_vnets(resources, groups, graph),
         *_dns_before_data_plane(resources, graph),
         *_grants_before_use(resources, graph),
@@ -230,27 +245,56 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
     return list(dict.fromkeys(found))
 
 
-def serialised_groups(resources: Iterable[_Resource]) -> dict[tuple[str, ...], list[_Resource]]:
-    """Writes by serialised parent: (parent kind, *key values) -> writes in registration order."""
-    groups: dict[tuple[str, ...], list[_Resource]] = defaultdict(list)
+def serialised_groups(resources: Sequence[_Resource]) -> dict[tuple[str, str], list[_Resource]]:
+    """Writes by serialised parent: (parent kind, parent identity) -> writes."""
+    by_urn = {r.urn: r for r in resources}
+    named: dict[tuple[str, str, Any], list[str]] = defaultdict(list)
     for resource in resources:
         for parent in SERIALISED_PARENTS:
-            if resource.typ not in parent.types:
-                continue
-            key = tuple(resource.inputs.get(name) for name in parent.key)
-            if all(_known(part) for part in key):
-                groups[(parent.parent, *key)].append(resource)
+            if resource.typ == parent.parent_type:
+                named[(parent.parent, resource.typ, resource.inputs.get(parent.name_input))].append(resource.urn)
+    groups: dict[tuple[str, str], list[_Resource]] = defaultdict(list)
+    for resource in resources:
+        for parent in SERIALISED_PARENTS:
+            if resource.typ in parent.types:
+                identity = _parent_identity(resource, parent, by_urn, named)
+                if identity is not None:
+                    groups[(parent.parent, identity)].append(resource)
     return groups
 
 
-def _parent_of(group_key: tuple[str, ...]) -> SerialisedParent:
+def _parent_identity(
+    resource: _Resource,
+    parent: SerialisedParent,
+    by_urn: Mapping[str, _Resource],
+    named: Mapping[tuple[str, str, Any], Sequence[str]],
+) -> str | None:
+    if resource.typ == parent.parent_type:
+        return resource.urn
+    sources = [u for u in resource.deps_of(parent.name_input) if u in by_urn and by_urn[u].typ == parent.parent_type]
+    if len(sources) == 1:
+        return sources[0]
+    name = resource.inputs.get(parent.name_input)
+    if not _known(name):
+        return None
+    same_name = named.get((parent.parent, parent.parent_type, name), [])
+    if len(same_name) == 1:
+        return same_name[0]
+    group = resource.inputs.get("resourceGroupName")
+    return f"{group}/{name}" if _known(group) else None
+
+
+def _parent_of(group_key: tuple[str, str]) -> SerialisedParent:
     return next(parent for parent in SERIALISED_PARENTS if parent.parent == group_key[0])
 
 
-def _serialised_writes(groups: Mapping[tuple[str, ...], Sequence[_Resource]], graph: DependencyGraph) -> list[Finding]:
+def _serialised_writes(
+    groups: Mapping[tuple[str, str], Sequence[_Resource]], by_urn: Mapping[str, _Resource], graph: DependencyGraph
+) -> list[Finding]:
     found = []
     for key, writes in groups.items():
         parent = _parent_of(key)
+        parent_name = by_urn[key[1]].name if key[1] in by_urn else key[1]
         ordered = sorted(writes, key=lambda w: graph.position(w.urn))
         # In a topological order, a total order needs only each neighbour to wait for the one before.
         for before, after in pairwise(ordered):
@@ -260,7 +304,7 @@ def _serialised_writes(groups: Mapping[tuple[str, ...], Sequence[_Resource]], gr
                         "high",
                         SERIALISED,
                         after.name,
-                        f"writes {parent.parent} {'/'.join(key[1:])} while {before.name} may still be "
+                        f"writes {parent.parent} {parent_name} while {before.name} may still be "
                         f"writing it; order it after {before.name} ({parent.source})",
                     )
                 )
@@ -268,14 +312,10 @@ def _serialised_writes(groups: Mapping[tuple[str, ...], Sequence[_Resource]], gr
 
 
 def _peerings_after_remote_vnets(
-    resources: Sequence[_Resource], groups: Mapping[tuple[str, ...], Sequence[_Resource]], graph: DependencyGraph
+    resources: Sequence[_Resource], groups: Mapping[tuple[str, str], Sequence[_Resource]], graph: DependencyGraph
 ) -> list[Finding]:
-    # Each VNet of the program, by URN, with the writes on it (its group is named by its own inputs).
-    writes_by_vnet: dict[str, Sequence[_Resource]] = {}
-    for key, group in groups.items():
-        if key[0] == "virtual network":
-            for vnet in (w for w in group if w.typ == VNET):
-                writes_by_vnet[vnet.urn] = group
+    # A VNet of the program is its own group's identity.
+    writes_by_vnet = {identity: group for (kind, identity), group in groups.items() if kind == "virtual network"}
     found = []
     for peering in (r for r in resources if r.typ == PEERING):
         for remote in peering.deps_of("remoteVirtualNetwork"):
