@@ -1,4 +1,4 @@
-"""Key Vault with RBAC, purge protection and no public network path."""
+"""Key Vault with RBAC, no public network path, and purge protection wherever the baseline keeps it."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ class KeyVault(SecureComponent):
                 "enable_rbac_authorization": True,
                 "enable_soft_delete": True,
                 "soft_delete_retention_in_days": args.soft_delete_retention_days,
-                "enable_purge_protection": True,
+                # Purge protection and create mode come from the baseline's soft-delete policy: see
+                # components/baseline/soft_delete.py for what Azure does with a deleted vault's name.
+                **b.soft_delete.key_vault_properties(),
                 "public_network_access": "Disabled",
                 "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
                 "enabled_for_deployment": False,
@@ -44,7 +46,8 @@ class KeyVault(SecureComponent):
                 "enabled_for_template_deployment": False,
             },
             tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            # The create mode only matters on create; a later switch back to "default" is not a change.
+            opts=self.child_opts(stateful=True, ignore_changes=["properties.createMode"]),
         )
         self.id: pulumi.Output[str] = self.vault.id
         self.secure(

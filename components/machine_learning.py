@@ -120,6 +120,11 @@ class MachineLearningWorkspace(SecureComponent):
 
         self.workspace_name = b.namer.name("machine_learning_workspace", args.purpose)
         self.compute_name = b.namer.name("machine_learning_compute", "cpu")
+        # Deleting a workspace soft-deletes it for 14 days, and its name cannot be reused until then or
+        # until it is permanently deleted ("Workspace soft deletion", learn.microsoft.com/azure/
+        # machine-learning/concept-soft-delete). azure-native's Workspace has no input for either (no
+        # soft-delete or recover flag; its delete sends no forceToPurge), so a dev platform that is
+        # destroyed and recreated purges the workspace itself: README, "Destroying and recreating dev".
         self.workspace = ml.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,

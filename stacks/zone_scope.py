@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
+from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline, SoftDeletePolicy
 from cloudscale.components.core import Namer, merge_tags, platform_tags
 from cloudscale.stacks.config import PlatformConfig
 
@@ -63,6 +63,9 @@ class ZoneScope:
             log_analytics_workspace_id=log_analytics_workspace_id,
             lock=self.config.protects_state,
             monitor_private_link_scope_id=self.monitor_private_link_scope_id,
+            soft_delete=SoftDeletePolicy(
+                purge_protection=self.config.purge_protection, recover_deleted=self.config.soft_delete.recover_deleted
+            ),
         )
 
     def opts(self) -> pulumi.ResourceOptions:

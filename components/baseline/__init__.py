@@ -20,6 +20,7 @@ from cloudscale.components.baseline.private_endpoint import (
     PrivateEndpointPlacement,
     private_endpoint,
 )
+from cloudscale.components.baseline.soft_delete import SoftDeletePolicy
 
 __all__ = [
     "AUDIT_AND_METRICS",
@@ -36,6 +37,7 @@ __all__ = [
     "RoleGrant",
     "SecureComponent",
     "ServiceBaseline",
+    "SoftDeletePolicy",
     "delete_lock",
     "diagnostic_setting",
     "grant",

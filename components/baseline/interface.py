@@ -18,6 +18,7 @@ from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagno
 from cloudscale.components.baseline.identity import identity_block
 from cloudscale.components.baseline.lock import delete_lock
 from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, resolvable_private_endpoint
+from cloudscale.components.baseline.soft_delete import SoftDeletePolicy
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.core.roles import BuiltInRole
 
@@ -43,6 +44,8 @@ class ServiceBaseline:
     # The platform's Azure Monitor Private Link Scope: monitoring resources with public ingestion off
     # receive agent and SDK telemetry only once they are scoped into it.
     monitor_private_link_scope_id: pulumi.Input[str] | None = None
+    # Purge protection and recovery of soft-deleted names (Key Vault); protected unless told otherwise.
+    soft_delete: SoftDeletePolicy = field(default_factory=SoftDeletePolicy)
 
 
 class SecureComponent(pulumi.ComponentResource):

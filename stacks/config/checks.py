@@ -23,6 +23,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_role(config)
     problems += _check_tags(config)
     problems += _check_names(config)
+    problems += _check_soft_delete(config)
     problems += _check_management_network(config)
     problems += _check_hub(config)
     problems += _check_address_plan(config)
@@ -79,6 +80,18 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(key, f"cannot produce a valid {kind} name: {error.reason}"))
                 break
     return problems
+
+
+def _check_soft_delete(config: PlatformConfig) -> list[ConfigProblem]:
+    if config.purge_protection or config.environment == "dev":
+        return []
+    return [
+        ConfigProblem(
+            "softDelete.purgeProtection",
+            f"can be false only in dev, not in {config.environment}: purge protection is what keeps a deleted "
+            "vault's keys recoverable for the whole retention period",
+        )
+    ]
 
 
 def _check_management_network(config: PlatformConfig) -> list[ConfigProblem]:

@@ -174,6 +174,21 @@ class LakeAccessConfig(Model):
     data_products: dict[str, TeamAccess] = Field(default_factory=dict)
 
 
+class SoftDeleteConfig(Model):
+    """What ``pulumi destroy`` leaves behind, and what the next ``up`` does about it.
+
+    Key Vaults keep their names for the retention period after deletion, and with purge protection
+    nobody can free them early (learn.microsoft.com/azure/key-vault/general/soft-delete-overview).
+    """
+
+    # None: on in tst and prd, off in dev so a destroyed dev platform can be purged and recreated.
+    # Off is refused outside dev; on cannot be undone for a vault that already has it.
+    purge_protection: bool | None = None
+    # Recover the platform's soft-deleted vaults (createMode "recover") instead of creating them: set
+    # it for the first ``up`` after a ``destroy``, while the deleted vaults still hold their names.
+    recover_deleted: bool = False
+
+
 class LandingZoneConfig(Model):
     name: ShortName
     address_space: IPv4Network
@@ -201,6 +216,7 @@ class PlatformConfig(Model):
     management_stack: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
     landing_zone: str | None = None
     name_seed: str = ""
+    soft_delete: SoftDeleteConfig = Field(default_factory=SoftDeleteConfig)
     management: ManagementConfig = Field(default_factory=ManagementConfig)
     landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
 
@@ -212,6 +228,11 @@ class PlatformConfig(Model):
     def protects_state(self) -> bool:
         """Locks and ``protect`` everywhere but dev, so tst rehearses what prd does."""
         return self.environment != "dev"
+
+    @property
+    def purge_protection(self) -> bool:
+        explicit = self.soft_delete.purge_protection
+        return self.environment != "dev" if explicit is None else explicit
 
     @property
     def uses_existing_hub(self) -> bool:

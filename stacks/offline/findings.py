@@ -74,6 +74,20 @@ def _admits_only_resource_instances(inputs: dict[str, Any]) -> str | None:
     )
 
 
+def _purgeable_in_dev(inputs: dict[str, Any]) -> str | None:
+    """Dev's vaults are created without purge protection on purpose, by cloudscale:softDelete.purgeProtection.
+
+    The Environment tag is a platform tag no user tag overrides; in tst and prd the finding stays high.
+    """
+    tags = inputs.get("tags")
+    if not isinstance(tags, dict) or tags.get("Environment") != "dev":
+        return None
+    return (
+        "dev creates its vaults without purge protection (cloudscale:softDelete.purgeProtection) so a destroyed "
+        "dev platform can be purged and recreated under the same names; tst and prd keep it"
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "public-network-access",
@@ -167,6 +181,7 @@ RULES: tuple[Rule, ...] = (
         "properties.enablePurgeProtection",
         lambda v: v is True,
         "purge protection is off",
+        accepts=_purgeable_in_dev,
     ),
 )
 
