@@ -91,7 +91,7 @@ class DataFactory(SecureComponent):
             factory_name=self.factory_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            identity=self._identity(),
+            identity=self.identity(),
             public_network_access="Disabled",
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
             tags=self.tags,
@@ -179,18 +179,6 @@ class DataFactory(SecureComponent):
                 "id": self.id,
                 "factory_name": self.factory_name,
                 "linked_service_names": self.linked_service_names,
-            }
-        )
-
-    def _identity(self) -> pulumi.Input[dict[str, Any]]:
-        # Data Factory keys user-assigned identities by id, unlike the list most services take.
-        ids = self.baseline.user_assigned_identity_ids
-        if not ids:
-            return {"type": "SystemAssigned"}
-        return pulumi.Output.all(*ids).apply(
-            lambda resolved: {
-                "type": "SystemAssigned,UserAssigned",
-                "user_assigned_identities": {identity_id: {} for identity_id in resolved},
             }
         )
 

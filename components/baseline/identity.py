@@ -1,8 +1,8 @@
-"""Managed identities: system-assigned by default, user-assigned where several resources share one."""
+"""Managed identities: system-assigned on services, user-assigned where several resources share one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pulumi
 from pulumi_azure_native import managedidentity
@@ -10,14 +10,15 @@ from pulumi_azure_native import managedidentity
 from cloudscale.components.baseline.access import Principal
 
 
-def identity_block(user_assigned_ids: Sequence[pulumi.Input[str]] = ()) -> dict[str, object]:
-    """The ``identity`` input shared by azure-native resources."""
-    if not user_assigned_ids:
-        return {"type": "SystemAssigned"}
-    return {
-        "type": "SystemAssigned,UserAssigned",
-        "user_assigned_identities": list(user_assigned_ids),
-    }
+def identity_block() -> dict[str, object]:
+    """The ``identity`` input shared by azure-native resources: a system-assigned identity.
+
+    User-assigned identities on services come with a caller that needs them (customer-managed keys).
+    Their wire shape differs per service: the identity type enum is "SystemAssigned,UserAssigned" for
+    storage but "SystemAssigned, UserAssigned" for container registries, and the ids go as a list to
+    most services but as a map keyed by id to registries and Data Factory.
+    """
+    return {"type": "SystemAssigned"}
 
 
 def user_assigned_identity(

@@ -40,7 +40,6 @@ class ServiceBaseline:
     # Outside dev, stateful resources get both ``protect`` and a CanNotDelete lock.
     lock: bool = False
     role_assignments: Sequence[RoleGrant] = ()
-    user_assigned_identity_ids: Sequence[pulumi.Input[str]] = ()
     # The platform's Azure Monitor Private Link Scope: monitoring resources with public ingestion off
     # receive agent and SDK telemetry only once they are scoped into it.
     monitor_private_link_scope_id: pulumi.Input[str] | None = None
@@ -81,7 +80,7 @@ class SecureComponent(pulumi.ComponentResource):
         return f"{n.seed}|{n.prefix}|{n.environment}|{n.zone}|{logical_name}"
 
     def identity(self) -> dict[str, object]:
-        return identity_block(self.baseline.user_assigned_identity_ids)
+        return identity_block()
 
     def secure(
         self,

@@ -86,7 +86,11 @@ class AzureMocks(pulumi.runtime.Mocks):
         resource_id = self._resource_id(args)
         self.ids[(args.typ, args.name)] = resource_id
         outputs = {**args.inputs, "id": resource_id, "name": _physical_name(args)}
-        outputs.update(_computed_outputs(args, resource_id, self._subnet_prefixes))
+        try:
+            outputs.update(_computed_outputs(args, resource_id, self._subnet_prefixes))
+        except ValueError as error:
+            # The engine reports a mock's failure without saying which resource it was creating.
+            raise ValueError(f"{args.typ} {args.name!r}: {error}") from error
         return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
@@ -125,8 +129,8 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
     name = _physical_name(args)
     out: dict[str, Any] = {}
     identity = inputs.get("identity")
-    if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
-        out["identity"] = {**identity, "principalId": _stable_guid(resource_id, "principal"), "tenantId": TENANT_ID}
+    if isinstance(identity, dict):
+        out["identity"] = _identity_output(identity, resource_id)
     kind = args.typ.split(":")[-1]
     module = args.typ.split(":")[1] if ":" in args.typ else ""
     if kind == "Subnet":
@@ -176,6 +180,31 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
             "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/managed-rg-{name}/providers/"
             f"Microsoft.Storage/storageAccounts/{storage}",
             "primaryEndpoint": f"https://{storage}.blob.core.windows.net/",
+        }
+    return out
+
+
+def _identity_output(identity: dict[str, Any], resource_id: str) -> dict[str, Any]:
+    """Azure's answer to an ``identity`` input: principal ids, and user-assigned ids as a map keyed by id.
+
+    Most services take the user-assigned identities as a list of ids but every one returns them as
+    a map of id -> {principalId, clientId} (ARM's ManagedServiceIdentity shape).
+    """
+    kind = str(identity.get("type", ""))
+    out = dict(identity)
+    if "SystemAssigned" in kind:
+        out.update(principalId=_stable_guid(resource_id, "principal"), tenantId=TENANT_ID)
+    assigned = identity.get("userAssignedIdentities")
+    if assigned:
+        if "UserAssigned" not in kind:
+            raise ValueError(f"identity type {kind!r} does not take userAssignedIdentities")
+        ids = list(assigned) if isinstance(assigned, (list, tuple, dict)) else [assigned]
+        out["userAssignedIdentities"] = {
+            str(identity_id): {
+                "principalId": _stable_guid(str(identity_id), "principal"),
+                "clientId": _stable_guid(str(identity_id), "client"),
+            }
+            for identity_id in ids
         }
     return out
 

@@ -129,10 +129,7 @@ def test_user_assigned_identity_yields_a_principal(offline_update):
 
 
 def test_system_identity_is_the_default():
-    component_identity = ServiceBaseline(Namer("a", "dev", "z"), "rg", "westeurope")
-    assert component_identity.user_assigned_identity_ids == ()
     from cloudscale.components.baseline import identity_block
 
     assert identity_block() == {"type": "SystemAssigned"}
-    assert identity_block(["/id/1"])["type"] == "SystemAssigned,UserAssigned"
     assert LOGS_AND_METRICS.log_category_groups == ("allLogs",)

@@ -1,13 +1,16 @@
-"""Every input our program sends to Azure is a property the azure-native SDK knows.
+"""Every input our program sends to Azure is a property the azure-native SDK knows, with a value it knows.
 
 Plain dicts are how components pass nested settings, and the SDK forwards an unknown dict key to
 Azure unchanged, where it is silently ignored: a misspelt ``enablePurgeProtecton`` would leave the
-vault unprotected while every other test passes. This walks each recorded input against the SDK's
-own input classes, recursively.
+vault unprotected while every other test passes. Enum values go to the wire as plain strings too,
+and each service spells its own: the identity type is "SystemAssigned,UserAssigned" for storage but
+"SystemAssigned, UserAssigned" for a container registry. This walks each recorded input against the
+SDK's own input classes and enums (``pulumi_azure_native.<module>._enums``), recursively.
 """
 
 from __future__ import annotations
 
+import enum
 import importlib
 import inspect
 import re
@@ -21,8 +24,11 @@ from cloudscale.stacks import build_platform, load_config, parse_config
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 ARGS_NAME = re.compile(r"'(\w+Args)'")
+FORWARD_REF = re.compile(r"ForwardRef\('(\w+)'\)")
 # Free-form by design: the generic ARM resource's properties.
 FREE_FORM = {"azure-native:resources:Resource"}
+# Paths whose value was held to an SDK enum, so a test can prove enums were checked at all.
+ENUM_CHECKS: list[str] = []
 
 
 @cache
@@ -63,15 +69,51 @@ def _mapping_values(annotation: str) -> str:
     return annotation[start:]
 
 
+@cache
+def _enum_values(package: str, name: str) -> frozenset[str] | None:
+    """The wire values of one SDK enum, or None when ``name`` is not an enum of the package."""
+    enums = importlib.import_module(f"{package}._enums")
+    cls = getattr(enums, name, None)
+    if not (inspect.isclass(cls) and issubclass(cls, enum.Enum)):
+        return None
+    return frozenset(str(member.value) for member in cls)
+
+
+@cache
+def _is_flags(package: str, name: str) -> bool:
+    # A few enums are flag sets whose values combine ("Logging, Metrics"); their docs say so.
+    return "any combination" in (getattr(importlib.import_module(f"{package}._enums"), name).__doc__ or "")
+
+
+def _check_enum(value: str, annotation: str, package: str, path: str, problems: list[str]) -> None:
+    # Open enums (annotated ``Union[str, SomeEnum]``) accept any string in the SDK, but Azure still
+    # knows only the listed values, so both kinds are held to the enum.
+    allowed: set[str] = set()
+    names = []
+    parts = [value]
+    for name in dict.fromkeys(FORWARD_REF.findall(annotation)):
+        values = _enum_values(package, name)
+        if values is not None:
+            allowed |= values
+            names.append(name)
+            if _is_flags(package, name):
+                parts = value.split(", ")
+    if names:
+        ENUM_CHECKS.append(path)
+    if names and not set(parts) <= allowed:
+        problems.append(f"{path}: {value!r} is not a value of {' or '.join(names)} ({', '.join(sorted(allowed))})")
+
+
 def _check(value: Any, annotation: str, package: str, path: str, problems: list[str]) -> None:
-    nested = ARGS_NAME.findall(annotation)
-    if not nested:
+    if isinstance(value, str):
+        _check_enum(value, annotation, package, path, problems)
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
             _check(item, annotation, package, f"{path}[{index}]", problems)
         return
-    if not isinstance(value, dict):
+    nested = ARGS_NAME.findall(annotation)
+    if not nested or not isinstance(value, dict):
         return
     if "Mapping[str" in annotation and not annotation.startswith("typing.Union[ForwardRef"):
         for key, item in value.items():
@@ -123,9 +165,13 @@ def _recorded(stack: str) -> list[Any]:
 @pytest.mark.parametrize("stack", ["dev", "mgmt", "sales", "byohub"])
 def test_every_recorded_input_is_known_to_the_sdk(stack):
     resources = _recorded(stack)
+    ENUM_CHECKS.clear()
     problems = [p for r in resources for p in _problems(r.typ, r.name, r.inputs)]
     assert problems == []
     assert len(resources) > 40  # a real program, not an empty run
+    # Enum values were held to the SDK's enums, nested ones included.
+    assert len(ENUM_CHECKS) > 20
+    assert any(path.count(".") >= 2 for path in ENUM_CHECKS)
 
 
 def test_the_walker_catches_a_misspelt_nested_key():
@@ -138,3 +184,37 @@ def test_the_walker_catches_a_misspelt_nested_key():
     assert _problems("azure-native:keyvault:Vault", "vault", {"vaultNmae": "x"}) == [
         "vault.vaultNmae: not an input of azure-native:keyvault:Vault"
     ]
+
+
+def test_the_walker_catches_a_wrong_enum_value_for_the_service():
+    # Each service spells the combined identity type its own way.
+    registry = {"identity": {"type": "SystemAssigned,UserAssigned"}}
+    assert _problems("azure-native:containerregistry:Registry", "registry", registry) == [
+        "registry.identity.type: 'SystemAssigned,UserAssigned' is not a value of ResourceIdentityType "
+        "(None, SystemAssigned, SystemAssigned, UserAssigned, UserAssigned)"
+    ]
+    assert (
+        _problems("azure-native:containerregistry:Registry", "registry", {"identity": {"type": "SystemAssigned"}}) == []
+    )
+    # Storage's enum is open in the SDK (any string passes its type check), yet Azure knows only its values.
+    storage_type = "azure-native:storage:StorageAccount"
+    assert _problems(storage_type, "account", {"identity": {"type": "SystemAssigned,UserAssigned"}}) == []
+    assert _problems(storage_type, "account", {"identity": {"type": "SystemAssigned, UserAssigned"}}) == [
+        "account.identity.type: 'SystemAssigned, UserAssigned' is not a value of IdentityType "
+        "(None, SystemAssigned, SystemAssigned,UserAssigned, UserAssigned)"
+    ]
+
+
+def test_the_walker_checks_enums_and_keys_deep_inside_nested_inputs():
+    vault = {"properties": {"tenantId": "t", "sku": {"family": "A", "name": "Standard"}, "createMode": "recover"}}
+    assert _problems("azure-native:keyvault:Vault", "vault", vault) == [
+        "vault.properties.sku.name: 'Standard' is not a value of SkuName (premium, standard)"
+    ]
+    encryption = {"keySource": "Microsoft.Storage", "services": {"blob": {"enabeld": True}}}
+    assert _problems("azure-native:storage:StorageAccount", "account", {"encryption": encryption}) == [
+        "account.encryption.services.blob: unknown key(s) ['enabeld']"
+    ]
+    # Flag enums combine their values, as Azure documents for them.
+    rules = {"defaultAction": "Deny", "bypass": "Logging, Metrics"}
+    assert _problems("azure-native:storage:StorageAccount", "account", {"networkRuleSet": rules}) == []
+    assert _problems("azure-native:storage:StorageAccount", "account", {"networkRuleSet": {**rules, "bypass": "Logs"}})
