@@ -86,19 +86,20 @@ class DataFactory(SecureComponent):
         self.resource_group_name: pulumi.Input[str] = b.resource_group_name
         self.integration_runtime_name = INTEGRATION_RUNTIME
         self.managed_virtual_network_name = MANAGED_VIRTUAL_NETWORK
+        identity = self.identity()
         self.factory = datafactory.Factory(
             f"{name}-factory",
             factory_name=self.factory_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            identity=self.identity(),
+            identity=identity,
             public_network_access="Disabled",
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
             tags=self.tags,
             opts=self.child_opts(),
         )
         self.id: pulumi.Output[str] = self.factory.id
-        self.principal = Principal.of_resource(f"{name}-factory", self.factory)
+        self.principal = Principal.of_resource(f"{name}-factory", self.factory, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
         self.managed_virtual_network = resources.Resource(
             f"{name}-managed-vnet",

@@ -125,6 +125,7 @@ class MachineLearningWorkspace(SecureComponent):
         # machine-learning/concept-soft-delete). azure-native's Workspace has no input for either (no
         # soft-delete or recover flag; its delete sends no forceToPurge), so a dev platform that is
         # destroyed and recreated purges the workspace itself: README, "Destroying and recreating dev".
+        identity = self.identity()
         self.workspace = ml.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,
@@ -132,7 +133,7 @@ class MachineLearningWorkspace(SecureComponent):
             location=b.location,
             kind="Default",
             sku={"name": "Basic", "tier": "Basic"},
-            identity=self.identity(),
+            identity=identity,
             storage_account=self.storage.id,
             key_vault=self.key_vault.id,
             application_insights=self.application_insights.id,
@@ -150,7 +151,7 @@ class MachineLearningWorkspace(SecureComponent):
             opts=self.child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.workspace.id
-        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace)
+        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
         self.secure(
             self.workspace,
             logical_name=f"{name}-workspace",
@@ -163,8 +164,7 @@ class MachineLearningWorkspace(SecureComponent):
         approvals = self._grant_network_approvals(name, args)
         # The managed network is provisioned with the first compute, and its private endpoints are
         # approved then: the cluster waits until the workspace may approve them.
-        self.cluster = self._cluster(name, args, after=approvals)
-        self.compute_principal = Principal.of_resource(f"{name}-cpu", self.cluster)
+        self.cluster, self.compute_principal = self._cluster(name, args, after=approvals)
         self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
         self._grant_dependencies(name)
         self.register_outputs(
@@ -284,15 +284,18 @@ class MachineLearningWorkspace(SecureComponent):
             for label, target_id in targets.items()
         ]
 
-    def _cluster(self, name: str, args: MachineLearningArgs, after: Sequence[pulumi.Resource]) -> ml.Compute:
+    def _cluster(
+        self, name: str, args: MachineLearningArgs, after: Sequence[pulumi.Resource]
+    ) -> tuple[ml.Compute, Principal]:
         b = args.baseline
-        return ml.Compute(
+        identity = self.identity()
+        cluster = ml.Compute(
             f"{name}-cpu",
             compute_name=self.compute_name,
             workspace_name=self.workspace_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            identity=self.identity(),
+            identity=identity,
             properties=ml.AmlComputeArgs(
                 compute_type="AmlCompute",
                 description="CPU cluster for retention-model training and image builds",
@@ -313,6 +316,7 @@ class MachineLearningWorkspace(SecureComponent):
             tags=self.tags,
             opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace, *after]),
         )
+        return cluster, Principal.of_resource(f"{name}-cpu", cluster, identity=identity)
 
     def _datastore(self, name: str, b: ServiceBaseline, store: LakeDatastore) -> ml.Datastore:
         return ml.Datastore(

@@ -56,12 +56,13 @@ class Purview(SecureComponent):
         if b.private_endpoints is None:
             raise ValueError(f"{name}: Purview is only reachable through private endpoints; give a placement")
         self.account_name = b.namer.name("purview", args.purpose)
+        identity = self.identity()
         self.account = purview.Account(
             f"{name}-account",
             account_name=self.account_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            identity=self.identity(),
+            identity=identity,
             public_network_access="Disabled",
             managed_resources_public_network_access="Disabled",
             ingestion_storage={"public_network_access": "Disabled"},
@@ -70,7 +71,7 @@ class Purview(SecureComponent):
             opts=self.child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.account.id
-        self.principal = Principal.of_resource(name, self.account)
+        self.principal = Principal.of_resource(name, self.account, identity=identity)
         self.principal_id: pulumi.Output[str] = pulumi.Output.from_input(self.principal.principal_id)
         self.secure(
             self.account,

@@ -94,12 +94,13 @@ class SynapseWorkspace(SecureComponent):
             )
         b = args.baseline
         self.workspace_name = synapse_workspace_name(b.namer)
+        identity = self.identity()
         self.workspace = synapse.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            identity=self.identity(),
+            identity=identity,
             default_data_lake_storage={
                 "account_url": args.default_lake_dfs_endpoint,
                 "filesystem": args.default_filesystem,
@@ -128,7 +129,7 @@ class SynapseWorkspace(SecureComponent):
             opts=self.child_opts(stateful=True, depends_on=args.after),
         )
         self.id: pulumi.Output[str] = self.workspace.id
-        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace)
+        self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+from pulumi_azure_native import authorization
 
 from cloudscale.stacks.config import PlatformConfig
 from cloudscale.stacks.contract import ZoneContract
@@ -12,8 +13,23 @@ from cloudscale.stacks.landing_zone import deploy_landing_zones
 from cloudscale.stacks.management_zone import deploy_management_zone
 
 
+def with_name_seed(config: PlatformConfig) -> PlatformConfig:
+    """Dev without ``cloudscale:nameSeed`` seeds its names with the subscription the provider deploys to.
+
+    Every name must be a plain string before the first resource is declared, so this is the one
+    synchronous call of the program, made before anything else. Outside dev the seed is required
+    config (stacks/config/checks.py says why); in dev, a platform that moves to another subscription
+    is a new platform anyway.
+    """
+    if config.name_seed.strip():
+        return config
+    subscription_id = authorization.get_client_config().subscription_id
+    return config.model_copy(update={"name_seed": subscription_id})
+
+
 def build_platform(config: PlatformConfig) -> dict[str, Any]:
     """Declare every resource of the configured role and return the stack outputs."""
+    config = with_name_seed(config)
     outputs: dict[str, Any] = {"role": config.role, "environment": config.environment, "location": config.location}
     if config.role == "landing":
         reference = pulumi.StackReference(config.management_stack or "")

@@ -1,6 +1,6 @@
 """The secure-service interface: private endpoints, diagnostics, locks, access by intent, identity."""
 
-from cloudscale.components.baseline.access import Principal, grant, role_definition_id
+from cloudscale.components.baseline.access import MissingIdentityError, Principal, grant, role_definition_id
 from cloudscale.components.baseline.diagnostics import (
     AUDIT_AND_METRICS,
     LOGS_AND_METRICS,
@@ -32,6 +32,7 @@ __all__ = [
     "STORAGE_SERVICE",
     "DiagnosticProfile",
     "MissingDnsZoneError",
+    "MissingIdentityError",
     "Principal",
     "PrivateEndpointPlacement",
     "RoleGrant",

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization
 
 from cloudscale.components.core.roles import BuiltInRole
+
+
+class MissingIdentityError(ValueError):
+    """Access was granted to a resource that has no identity to grant it to."""
+
 
 _ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c1f0e-4d8e-4a55-9a36-0c1e5a7d2b10")
 
@@ -23,10 +30,32 @@ class Principal:
     principal_type: str = "ServicePrincipal"
 
     @staticmethod
-    def of_resource(key: str, resource: pulumi.CustomResource) -> Principal:
-        """The system-assigned identity of an azure-native resource that has one."""
-        identity = resource.identity  # type: ignore[attr-defined]
-        return Principal(key, identity.apply(lambda i: i.principal_id if i else None))
+    def of_resource(
+        key: str, resource: pulumi.CustomResource, *, identity: pulumi.Input[Mapping[str, Any]] | None
+    ) -> Principal:
+        """The system-assigned identity of an azure-native resource, given the ``identity`` it was declared with.
+
+        A resource declared without one would otherwise hand every role assignment a principal id of
+        None, which only Azure rejects, at deploy time. So that fails here, naming the resource; and
+        when Azure's answer carries no principal id, the assignment fails naming it too.
+        """
+        declared = f"{type(resource).__name__} {key!r}"
+        if identity is None or (isinstance(identity, Mapping) and "SystemAssigned" not in str(identity.get("type"))):
+            raise MissingIdentityError(
+                f"{declared} was declared without a system-assigned identity (identity={identity!r}); "
+                "declare it with identity={'type': 'SystemAssigned'} before granting it access"
+            )
+
+        def principal_id(output: Any) -> str | None:
+            found = getattr(output, "principal_id", None) if output is not None else None
+            # A preview knows no principal id of a resource it has yet to create; an update must.
+            if not found and not pulumi.runtime.is_dry_run():
+                raise MissingIdentityError(
+                    f"{declared}: Azure returned no system-assigned principal id; its role assignments cannot be made"
+                )
+            return str(found) if found else None
+
+        return Principal(key, resource.identity.apply(principal_id))  # type: ignore[attr-defined]
 
     @staticmethod
     def group(key: str, object_id: str) -> Principal:

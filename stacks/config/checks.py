@@ -24,6 +24,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_tags(config)
     problems += _check_names(config)
     problems += _check_soft_delete(config)
+    problems += _check_name_seed(config)
     problems += _check_management_network(config)
     problems += _check_hub(config)
     problems += _check_address_plan(config)
@@ -80,6 +81,24 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
                 problems.append(ConfigProblem(key, f"cannot produce a valid {kind} name: {error.reason}"))
                 break
     return problems
+
+
+def _check_name_seed(config: PlatformConfig) -> list[ConfigProblem]:
+    # Globally unique names are <kind><prefix><env><zone><purpose> plus a hash of the seed, so two
+    # subscriptions with the same prefix and no seed produce the same names and the second ``up``
+    # fails (ARM: StorageAccountAlreadyTaken, VaultAlreadyExists). Names are plain strings needed
+    # before any resource is declared and checked here, before the engine runs, so outside dev the
+    # seed is config: explicit, reviewed, and stable when someone runs with another default subscription
+    # (a derived seed would then rename, that is replace, every globally named stateful resource).
+    if config.name_seed.strip() or config.environment == "dev":
+        return []
+    return [
+        ConfigProblem(
+            "nameSeed",
+            f"required in {config.environment}: set it to the subscription id, so that globally unique names "
+            "differ from those of any other platform with the same prefix",
+        )
+    ]
 
 
 def _check_soft_delete(config: PlatformConfig) -> list[ConfigProblem]:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cloudscale.components.core import azure_facts
+from cloudscale.stacks.config.errors import ConfigError, ConfigProblem
 
 
 class Model(BaseModel):
@@ -215,6 +216,8 @@ class PlatformConfig(Model):
     role: Literal["all", "management", "landing"] = "all"
     management_stack: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
     landing_zone: str | None = None
+    # Part of the hash in every globally unique name (storage, vaults, Synapse, ...). Required outside
+    # dev; an empty one in dev is replaced by the subscription id at program start (stacks/program.py).
     name_seed: str = ""
     soft_delete: SoftDeleteConfig = Field(default_factory=SoftDeleteConfig)
     management: ManagementConfig = Field(default_factory=ManagementConfig)
@@ -238,12 +241,19 @@ class PlatformConfig(Model):
     def uses_existing_hub(self) -> bool:
         return not self.management.firewall.enabled
 
-    def zone(self, name: str) -> LandingZoneConfig:
-        return next(z for z in self.landing_zones if z.name == name)
+    def zone(self, name: str, *, key: str = "landingZones") -> LandingZoneConfig:
+        """The configured landing zone called ``name``; ``key`` is the setting that asked for it."""
+        for zone in self.landing_zones:
+            if zone.name == name:
+                return zone
+        configured = ", ".join(z.name for z in self.landing_zones) or "(none configured)"
+        raise ConfigError(
+            [ConfigProblem(key, f"no landing zone named {name!r} in landingZones; configured: {configured}")]
+        )
 
     def deployed_zones(self) -> list[LandingZoneConfig]:
         if self.role == "management":
             return []
         if self.role == "landing":
-            return [self.zone(self.landing_zone or "")]
+            return [self.zone(self.landing_zone or "", key="landingZone")]
         return list(self.landing_zones)
