@@ -1,0 +1,126 @@
+"""The built wheel imports as ``cloudscale.*`` from a project that has its own ``components`` folder.
+
+A consuming Pulumi project commonly has a ``components/`` package of its own; if the library
+installed the generic top-level names, one of the two would shadow the other.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cloudscale.components.core import Namer
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+
+LIBRARY_FOLDERS = ("components", "stacks", "pipelines", "cli")
+# The repository's folder names, which exist as importable names only inside this checkout.
+REPOSITORY_NAMES = frozenset(LIBRARY_FOLDERS)
+
+CONSUMER = textwrap.dedent(
+    """
+    import components
+    from cloudscale.components import DataLake, DataLakeArgs
+    from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
+    from cloudscale.components.core import Namer, platform_zones
+    from cloudscale.stacks.offline.engine import run_offline
+
+    assert components.OWN == "consumer", components.__file__
+    import cloudscale.components as library
+    print("library:", library.__file__)
+
+    DNS = "/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones"
+    SUBNET = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"
+
+    def program():
+        placement = PrivateEndpointPlacement(SUBNET, {zone: f"{DNS}/{zone}" for zone in platform_zones("westeurope")})
+        baseline = ServiceBaseline(namer=Namer("contoso", "dev", "finance", "seed"), resource_group_name="rg",
+                                   location="westeurope", private_endpoints=placement)
+        DataLake("finance-lake", DataLakeArgs(baseline=baseline, purpose="raw", containers=["ledger"]))
+
+    run = run_offline(program, config={})
+    accounts = [r.inputs["accountName"] for r in run.of_type("azure-native:storage:StorageAccount")]
+    print("accounts:", accounts)
+    """
+)
+
+
+def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, check=False, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(map(str, args))}:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    # No build isolation and no dependencies: setuptools and wheel come with the dev extras, so no network.
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, PROJECT_ROOT)
+    (found,) = out.glob("cloudscale-*.whl")
+    return found
+
+
+def test_the_installed_wheel_imports_beside_a_consumers_own_components(wheel, tmp_path):
+    venv = tmp_path / "consumer-venv"
+    _run(sys.executable, "-m", "venv", "--without-pip", venv)
+    python = venv / "bin" / "python"
+    _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-q", wheel)
+    site_packages = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
+    # The dependencies (pulumi, azure-native, ...) come from this environment; the library only from the wheel.
+    (site_packages / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+
+    project = tmp_path / "consumer"
+    (project / "components").mkdir(parents=True)
+    (project / "components" / "__init__.py").write_text('OWN = "consumer"\n')
+    (project / "main.py").write_text(CONSUMER)
+    result = _run(python, "main.py", cwd=project)
+
+    library = next(line for line in result.stdout.splitlines() if line.startswith("library:"))
+    assert library.startswith(f"library: {site_packages}/cloudscale/components/"), result.stdout
+    expected = Namer("contoso", "dev", "finance", "seed").name("storage_account", "raw")
+    assert f"accounts: [{expected!r}]" in result.stdout, result.stdout
+
+
+def test_the_wheel_holds_only_the_cloudscale_namespace(wheel):
+    import zipfile
+
+    tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"cloudscale"}
+
+
+def _absolute_imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_no_module_imports_the_repository_folder_names():
+    sources = [PROJECT_ROOT / "__main__.py"] + [
+        path for folder in LIBRARY_FOLDERS for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
+    ]
+    offenders = [
+        f"{source.relative_to(PROJECT_ROOT)}:{line}: import {module}"
+        for source in sources
+        for line, module in _absolute_imports(source)
+        if module.split(".")[0] in REPOSITORY_NAMES
+    ]
+    assert offenders == []
+    assert len(sources) > 40
+
+
+def test_the_scan_sees_a_top_level_import(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text("from components.data_lake import DataLake\nimport stacks.config\nfrom . import sibling\n")
+    assert [m for _, m in _absolute_imports(source) if m.split(".")[0] in REPOSITORY_NAMES] == [
+        "components.data_lake",
+        "stacks.config",
+    ]
