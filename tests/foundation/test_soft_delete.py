@@ -82,3 +82,18 @@ def test_purge_protection_off_is_flagged_where_the_environment_is_not_dev():
         ("high", "kv-tst"),
         ("high", "kv-prd"),
     ]
+
+
+def test_the_sdk_offers_no_soft_delete_option_for_a_workspace_so_dev_purges_it_by_hand():
+    # README "Destroying and recreating dev" rests on this: azure-native's Workspace takes no soft-delete,
+    # recover or purge input, and its provider has no feature flag for it. Should one appear, use it.
+    import inspect
+
+    from pulumi_azure_native import Provider
+    from pulumi_azure_native.machinelearningservices import WorkspaceArgs
+
+    names = set(inspect.signature(WorkspaceArgs.__init__).parameters) | set(
+        inspect.signature(Provider._internal_init).parameters
+    )
+    assert "hbi_workspace" in names
+    assert [n for n in names if any(word in n for word in ("soft", "purge", "recover"))] == []
