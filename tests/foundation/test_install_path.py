@@ -22,7 +22,10 @@ import yaml
 
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
-LIBRARY_FOLDERS = ("components", "stacks", "pipelines", "cli")
+# The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
+LIBRARY_FOLDERS = tuple(
+    sorted(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values())
+)
 
 
 def _project() -> dict:
@@ -96,7 +99,10 @@ def test_the_program_imports_only_the_library_and_what_it_declares():
             if name in sys.stdlib_module_names or name == "cloudscale":
                 continue
             distributions = {d.lower().replace("_", "-") for d in providers.get(name, [])}
-            if not distributions & declared:
-                problems.append(f"{source.relative_to(PROJECT_ROOT)} imports {name}, which pyproject does not declare")
+            where = source.relative_to(PROJECT_ROOT)
+            if not distributions:
+                problems.append(f"{where} imports {name}, which no installed distribution provides")
+            elif not distributions & declared:
+                problems.append(f"{where} imports {name}, which pyproject does not declare")
     assert problems == []
     assert _imported_top_names(PROJECT_ROOT / "__main__.py") == {"pulumi", "cloudscale"}

@@ -7,10 +7,12 @@ installed the generic top-level names, one of the two would shadow the other.
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,10 @@ import pytest
 from cloudscale.components.core import Namer
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
-LIBRARY_FOLDERS = ("components", "stacks", "pipelines", "cli")
+# The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
+LIBRARY_FOLDERS = tuple(
+    sorted(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values())
+)
 # The repository's folder names, which exist as importable names only inside this checkout.
 REPOSITORY_NAMES = frozenset(LIBRARY_FOLDERS)
 
@@ -59,8 +64,15 @@ def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProc
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from a clean copy: setuptools reuses a build/ folder, which keeps modules deleted since.
+    source = out / "source"
+    for name in ("pyproject.toml", "README.md"):
+        source.mkdir(exist_ok=True)
+        shutil.copy(PROJECT_ROOT / name, source / name)
+    for folder in LIBRARY_FOLDERS:
+        shutil.copytree(PROJECT_ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     # No build isolation and no dependencies: setuptools and wheel come with the dev extras, so no network.
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, PROJECT_ROOT)
+    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, source)
     (found,) = out.glob("cloudscale-*.whl")
     return found
 
@@ -101,6 +113,10 @@ def _absolute_imports(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.lineno, node.module))
     return found
+
+
+def test_every_library_folder_is_mapped():
+    assert {"cli", "components", "pipelines", "stacks"} <= set(LIBRARY_FOLDERS)
 
 
 def test_no_module_imports_the_repository_folder_names():
