@@ -9,18 +9,17 @@ So requirements.txt must install the project itself, which brings every dependen
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import subprocess
 import sys
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
 import yaml
 
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.source_scan import absolute_imports
 
 # The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
 LIBRARY_FOLDERS = tuple(
@@ -77,14 +76,8 @@ def test_pip_resolves_requirements_txt_to_the_project_with_every_declared_depend
     assert {"pulumi", "pulumi-azure-native"} <= requires
 
 
-def _imported_top_names(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
+def _top_names(imports: list[tuple[int, str]]) -> set[str]:
+    return {module.split(".")[0] for _, module in imports}
 
 
 def test_the_program_imports_only_the_library_and_what_it_declares():
@@ -93,9 +86,10 @@ def test_the_program_imports_only_the_library_and_what_it_declares():
     sources = [PROJECT_ROOT / "__main__.py"] + [
         path for folder in LIBRARY_FOLDERS for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
     ]
+    imports = absolute_imports(sources)
     problems = []
     for source in sources:
-        for name in sorted(_imported_top_names(source)):
+        for name in sorted(_top_names(imports[source])):
             if name in sys.stdlib_module_names or name == "cloudscale":
                 continue
             distributions = {d.lower().replace("_", "-") for d in providers.get(name, [])}
@@ -105,4 +99,4 @@ def test_the_program_imports_only_the_library_and_what_it_declares():
             elif not distributions & declared:
                 problems.append(f"{where} imports {name}, which pyproject does not declare")
     assert problems == []
-    assert _imported_top_names(PROJECT_ROOT / "__main__.py") == {"pulumi", "cloudscale"}
+    assert _top_names(imports[PROJECT_ROOT / "__main__.py"]) == {"pulumi", "cloudscale"}

@@ -6,7 +6,6 @@ installed the generic top-level names, one of the two would shadow the other.
 
 from __future__ import annotations
 
-import ast
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 
 from cloudscale.components.core import Namer
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.source_scan import absolute_imports
 
 # The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
 LIBRARY_FOLDERS = tuple(
@@ -105,16 +105,6 @@ def test_the_wheel_holds_only_the_cloudscale_namespace(wheel):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"cloudscale"}
 
 
-def _absolute_imports(path: Path) -> list[tuple[int, str]]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.lineno, node.module))
-    return found
-
-
 def test_every_library_folder_is_mapped():
     assert {"cli", "components", "pipelines", "stacks"} <= set(LIBRARY_FOLDERS)
 
@@ -125,8 +115,8 @@ def test_no_module_imports_the_repository_folder_names():
     ]
     offenders = [
         f"{source.relative_to(PROJECT_ROOT)}:{line}: import {module}"
-        for source in sources
-        for line, module in _absolute_imports(source)
+        for source, imports in absolute_imports(sources).items()
+        for line, module in imports
         if module.split(".")[0] in REPOSITORY_NAMES
     ]
     assert offenders == []
@@ -136,7 +126,7 @@ def test_no_module_imports_the_repository_folder_names():
 def test_the_scan_sees_a_top_level_import(tmp_path):
     source = tmp_path / "bad.py"
     source.write_text("from components.data_lake import DataLake\nimport stacks.config\nfrom . import sibling\n")
-    assert [m for _, m in _absolute_imports(source) if m.split(".")[0] in REPOSITORY_NAMES] == [
+    assert [m for _, m in absolute_imports([source])[source] if m.split(".")[0] in REPOSITORY_NAMES] == [
         "components.data_lake",
         "stacks.config",
     ]
