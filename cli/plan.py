@@ -34,7 +34,12 @@ def management_stack_outputs(config: PlatformConfig, project_dir: Path) -> dict[
     stack = config.management_stack.split("/")[-1]
     values = load_stack_config(stack, project_dir)
     management = run_offline(_program, config=values, preview=False, stack=stack)
-    return {config.management_stack: management.exports}
+    outputs: dict[str, dict[str, Any]] = {config.management_stack: management.exports}
+    # The other zones' landing stacks are planned as not deployed yet: no mesh peering with them.
+    for zone in config.landing_zones:
+        if zone.name != config.landing_zone and zone.stack:
+            outputs.setdefault(zone.stack, {})
+    return outputs
 
 
 def plan(args: argparse.Namespace) -> int:

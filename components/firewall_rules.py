@@ -37,7 +37,11 @@ class ApplicationRuleCollection:
     reason: str
 
 
-SELF_HOSTED_RUNTIME_FQDNS = ("*.frontend.clouddatahub.net", "*.servicebus.windows.net", "download.microsoft.com")
+# Not ``*.servicebus.windows.net``: the interactive-authoring relay of a self-hosted runtime lives in a
+# Service Bus namespace, and the wildcard would open every namespace of every tenant (a way out for
+# data) to the whole platform, while no self-hosted runtime is deployed. A zone that adds one allows
+# its own relay's FQDN through ``management.firewall.additionalAllowedFqdns``.
+SELF_HOSTED_RUNTIME_FQDNS = ("*.frontend.clouddatahub.net", "download.microsoft.com")
 
 NETWORK_RULES: tuple[NetworkRule, ...] = (
     NetworkRule(
@@ -70,11 +74,14 @@ APPLICATION_RULE_COLLECTIONS: tuple[ApplicationRuleCollection, ...] = (
         "Data Factory pipelines on self-hosted integration runtimes reach their control plane, the "
         "interactive-authoring relay and runtime updates; the factory itself is reached privately",
     ),
+    # No web.azuresynapse.net: the management zone's Synapse private link hub registers it in
+    # privatelink.azuresynapse.net, so Studio is reached through that private endpoint over peering and
+    # never through this firewall.
     ApplicationRuleCollection(
         "synapse",
-        (*SELF_HOSTED_RUNTIME_FQDNS, "web.azuresynapse.net"),
-        "Synapse pipelines on self-hosted integration runtimes, and operators loading Synapse Studio's web "
-        "assets; the workspace's Sql, SqlOnDemand and Dev endpoints and the Studio hub are private",
+        SELF_HOSTED_RUNTIME_FQDNS,
+        "Synapse pipelines on self-hosted integration runtimes; the workspace's Sql, SqlOnDemand and Dev "
+        "endpoints and Synapse Studio (through the private link hub) are private",
     ),
     ApplicationRuleCollection(
         "purview",

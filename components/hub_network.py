@@ -14,6 +14,7 @@ from pulumi_azure_native import network
 
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 from cloudscale.components.core.busy_retry import busy_vnet_retry
+from cloudscale.components.spoke_network import SubnetKind, SubnetSpec, subnet_rules
 from cloudscale.components.virtual_network import (
     firewall_route_table,
     guarded_subnet,
@@ -39,6 +40,9 @@ class HubNetworkArgs:
     dns_servers: pulumi.Input[Sequence[pulumi.Input[str]]] = field(default_factory=list)
     # The enterprise hub to peer with; only this side of the peering is ours to create.
     remote_hub_vnet_id: str | None = None
+    # The ranges whose clients may reach the services subnet's private endpoints: the directly peered
+    # VNets and known clients. Empty admits nothing.
+    client_prefixes: Sequence[str] = ()
 
 
 class HubNetwork(SecureComponent):
@@ -59,8 +63,14 @@ class HubNetwork(SecureComponent):
             f"{name}-nsg",
             nsg_name=b.namer.name("network_security_group", "services"),
             purpose="nsg",
-            # Azure's default rules already deny inbound from outside the (peered) VNets; nothing is published.
-            security_rules=[],
+            # The landing zones' deny-by-default rules for a private-endpoint subnet. Azure's defaults are
+            # not enough: AllowVnetInBound covers every prefix a route table or gateway makes reachable,
+            # so on-premises ranges routed through a hub would reach every endpoint here.
+            security_rules=subnet_rules(
+                SubnetSpec("services", args.services_subnet_prefix, SubnetKind.PRIVATE_ENDPOINTS),
+                peers=args.client_prefixes,
+                dns_servers=args.dns_servers,
+            ),
         )
         self.route_table = firewall_route_table(
             self,

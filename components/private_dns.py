@@ -2,7 +2,14 @@
 
 Only the management VNet is linked: landing zones resolve through the firewall's DNS proxy, which
 sits in that VNet, so one link per zone serves every landing zone and the 1,000-links-per-zone
-limit never comes into play. Private DNS zones export no logs and no metrics through diagnostic
+limit never comes into play.
+
+Every link falls back to internet resolution when a name is missing from the zone. Without it, a
+private-link zone answers NXDOMAIN for every resource of its kind that has no record here: another
+party's storage account, vault or registry behind its own private endpoint (its public name is a
+CNAME into ``privatelink.*``), queried through the firewall's DNS proxy, would not resolve at all.
+
+Private DNS zones export no logs and no metrics through diagnostic
 settings, so they get none; their metrics stay in Azure Monitor for alerts.
 """
 
@@ -57,6 +64,9 @@ class PrivateDns(SecureComponent):
                 virtual_network={"id": args.virtual_network_id},
                 # Records come from private endpoints' zone groups, never from VM auto-registration.
                 registration_enabled=False,
+                # Fallback to internet resolution for names this zone lacks (Microsoft Learn, "Fallback to
+                # internet for Azure Private DNS zones"; privatedns VirtualNetworkLink resolutionPolicy).
+                resolution_policy=privatedns.ResolutionPolicy.NX_DOMAIN_REDIRECT,
                 tags=self.tags,
                 opts=self.child_opts(parent=private_zone),
             )

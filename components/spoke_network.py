@@ -31,10 +31,9 @@ class SubnetKind(StrEnum):
     # Private endpoints only: reachable from the peered network, never initiating traffic.
     PRIVATE_ENDPOINTS = "privateEndpoints"
     # VMs, VNet-integrated services and gateways: talk to the network and leave through the firewall.
+    # Azure ML compute is not among them: with managed network isolation its clusters run in the
+    # AML-managed VNet, outside every subnet of the zone, so no subnet carries Azure ML rules.
     WORKLOAD = "workload"
-    # Azure ML compute clusters without public IPs: a workload whose nodes also talk to each other and
-    # to the Azure ML service on its non-HTTPS ports.
-    MACHINE_LEARNING_COMPUTE = "machineLearningCompute"
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,23 @@ def _rule(
     return rule
 
 
+# Windows VMs (self-hosted integration runtimes) activate against Azure KMS on TCP 1688. The forced
+# route sends it to the firewall, whose ``windows-activation`` rule admits only azkms.core.windows.net
+# and kms.core.windows.net (Microsoft Learn, "Troubleshoot Azure Windows virtual machine activation
+# problems"); without this NSG rule the deny-all below drops it before the firewall ever sees it.
+KMS_PORT = "1688"
+
+
 def nsg_rules(spec: SubnetSpec, args: SpokeNetworkArgs) -> list[dict[str, Any]]:
     """Deny by default in both directions, then allow only what the subnet's kind needs."""
-    peers = [*args.platform_prefixes, *args.client_prefixes]
+    return subnet_rules(spec, peers=[*args.platform_prefixes, *args.client_prefixes], dns_servers=args.dns_servers)
+
+
+def subnet_rules(
+    spec: SubnetSpec, *, peers: Sequence[str], dns_servers: pulumi.Input[Sequence[str]]
+) -> list[dict[str, Any]]:
+    """The rules of ``nsg_rules`` for any VNet: ``peers`` are the only ranges a subnet talks to directly."""
+    peers = list(peers)
     inbound: list[tuple[str, dict[str, Any]]] = []
     outbound: list[tuple[str, dict[str, Any]]] = []
     if spec.kind is SubnetKind.PRIVATE_ENDPOINTS:
@@ -114,22 +127,11 @@ def nsg_rules(spec: SubnetSpec, args: SpokeNetworkArgs) -> list[dict[str, Any]]:
         inbound.append(("allow-clients-to-endpoints", {"source": peers, "destination": spec.address_prefix}))
     else:
         outbound.append(("allow-platform", {"source": spec.address_prefix, "destination": peers}))
-        outbound.append(("allow-dns", {"destination": pulumi.Output.from_input(args.dns_servers), "ports": ("53",)}))
-        # The route table sends this through the hub firewall, which applies the FQDN allow-lists.
+        outbound.append(("allow-dns", {"destination": pulumi.Output.from_input(dns_servers), "ports": ("53",)}))
+        # The route table sends these through the hub firewall, which applies the FQDN allow-lists.
         outbound.append(("allow-https-via-firewall", {"destination": "Internet", "ports": ("443",), "protocol": "Tcp"}))
-    if spec.kind is SubnetKind.MACHINE_LEARNING_COMPUTE:
-        # Cluster nodes exchange traffic (MPI, distributed training) with each other. Nodes without a
-        # public IP need no inbound rule from the Azure ML or Batch services: they call out instead, over
-        # 443 (Batch node management, ARM, Entra ID, storage: the HTTPS rule) and the ports below.
-        inbound.append(("allow-intra-subnet", {"source": spec.address_prefix, "destination": spec.address_prefix}))
         outbound.append(
-            (
-                "allow-azureml-tcp",
-                {"destination": "AzureMachineLearning", "ports": ("8787", "18881"), "protocol": "Tcp"},
-            )
-        )
-        outbound.append(
-            ("allow-azureml-udp", {"destination": "AzureMachineLearning", "ports": ("5831",), "protocol": "Udp"})
+            ("allow-kms-via-firewall", {"destination": "Internet", "ports": (KMS_PORT,), "protocol": "Tcp"})
         )
     rules = [_rule(name, _FIRST_PRIORITY + 10 * i, "Inbound", **settings) for i, (name, settings) in enumerate(inbound)]
     rules += [
@@ -197,17 +199,12 @@ def subnet_specs(
     plan: Mapping[str, Any],
     *,
     private_endpoint_roles: Sequence[str],
-    compute_roles: Sequence[str] = (),
     delegations: Mapping[str, str] | None = None,
 ) -> list[SubnetSpec]:
-    """Specs for a role -> CIDR plan; roles not named as endpoints or compute are workloads."""
+    """Specs for a role -> CIDR plan; roles not named as endpoints are workloads."""
     delegations = delegations or {}
     specs = []
     for role, cidr in plan.items():
-        kind = SubnetKind.WORKLOAD
-        if role in private_endpoint_roles:
-            kind = SubnetKind.PRIVATE_ENDPOINTS
-        elif role in compute_roles:
-            kind = SubnetKind.MACHINE_LEARNING_COMPUTE
+        kind = SubnetKind.PRIVATE_ENDPOINTS if role in private_endpoint_roles else SubnetKind.WORKLOAD
         specs.append(SubnetSpec(role, str(cidr), kind, delegations.get(role)))
     return specs

@@ -2,15 +2,27 @@
 
 Each zone is peered both ways with the management zone (the hub side is created here, in the hub's
 resource group, as the reference does), and landing zones are peered with each other in a full mesh,
-as the reference's network guidance recommends.
+as the reference's network guidance recommends. Behind an enterprise hub every zone also peers with
+the hub VNet itself, because its route table and DNS point at the hub's firewall: peering is not
+transitive, and a route's next hop must be in the same or a directly peered VNet (Microsoft Learn,
+"Extend peering with user-defined routes and service chaining"). Only this side of that peering is
+ours; the hub's owner creates the way back (the ``operatorActions`` output lists each one).
 
 In the ``all`` role every zone is in this stack, so the mesh is built from the zones' real VNets:
-one peering per direction, N(N-1) for N zones. In the ``landing`` role the stack holds one zone and
-creates only its outgoing peerings; each other zone's stack creates the way back. The other zones'
-VNets are not in this stack, so their ids are derived: every landing zone of one platform is deployed
-into the same subscription as this one, and its network resource group and VNet names come from the
-same naming function (``ZoneScope.resource_group`` and ``spoke_vnet_name``). A zone deployed elsewhere
-breaks that assumption, and its peering then stays Initiated until it is created by hand.
+one peering per direction, N(N-1) for N zones.
+
+In the ``landing`` role the stack holds one zone, and the other zones may not exist yet: a peering
+to a VNet that does not exist fails (``InvalidGlobalResourceReference``). So the stack reads each
+other zone's landing stack (``landingZones[i].stack``) and peers only with zones whose stack reports
+a VNet. Whichever stack of a pair is deployed second creates the pair in both directions (the way
+back on the other zone's VNet, in its network resource group, as with the hub side), and exports it
+under ``meshPeerings``; the first stack sees that claim on its next ``up`` and leaves the pair alone.
+Zones can therefore be rolled out one at a time, in any order, and every pair is connected as soon
+as its second zone is deployed, with no edit in between. Two conditions: every zone's landing stack
+exists (``pulumi stack init``) before any landing stack runs ``up``, because a StackReference to a
+stack that does not exist fails the whole update (pulumi/pulumi#19202); and landing stacks of one
+platform run one at a time, each seeing the outputs of the one before (they also share the
+management VNet, which takes one peering write at a time).
 """
 
 from __future__ import annotations
@@ -21,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import authorization
 
 from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.core import platform_zones
@@ -29,7 +40,7 @@ from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, Fac
 from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
-from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, spoke_vnet_name, subnet_specs
+from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, subnet_specs
 from cloudscale.components.synapse_workspace import (
     SparkPoolSettings,
     SynapseWorkspace,
@@ -39,8 +50,14 @@ from cloudscale.components.synapse_workspace import (
 )
 from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
-from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
-from cloudscale.stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRIVATE_ENDPOINTS, platform_address_spaces
+from cloudscale.stacks.config.network_plan import (
+    COMPUTE,
+    ENTERPRISE_HUB,
+    MANAGEMENT_ZONE,
+    POWER_BI_GATEWAY,
+    PRIVATE_ENDPOINTS,
+    peered_address_spaces,
+)
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
@@ -52,6 +69,8 @@ NETWORK_GROUP = "network"
 SHARED_CONTAINER = "data"
 SYNAPSE_FILESYSTEM = "synapse"
 POWER_BI_GATEWAY_DELEGATION = "Microsoft.PowerPlatform/vnetaccesslinks"
+# The landing-stack output naming the zones whose peerings (both directions) this stack created.
+MESH_PEERINGS = "meshPeerings"
 
 
 @dataclass
@@ -115,9 +134,11 @@ def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict
         outputs[zone.name] = zone_outputs
         spokes.append(spoke)
     if config.role == "landing":
-        _peer_with_other_zones(config, spokes[0], writes)
+        outputs[spokes[0].zone][MESH_PEERINGS] = _peer_with_deployed_zones(config, spokes[0], writes)
     else:
         _peer_mesh(spokes, writes)
+        for spoke in spokes:
+            outputs[spoke.zone][MESH_PEERINGS] = [other.zone for other in spokes if other.zone != spoke.zone]
     return outputs
 
 
@@ -157,18 +178,18 @@ def _deploy_zone(
             subnets=subnet_specs(
                 landing_subnets(zone),
                 private_endpoint_roles=[PRIVATE_ENDPOINTS],
-                compute_roles=[COMPUTE],
                 delegations={POWER_BI_GATEWAY: POWER_BI_GATEWAY_DELEGATION},
             ),
             dns_servers=contract.dns_servers,
             firewall_private_ip=contract.firewall_private_ip,
-            platform_prefixes=platform_address_spaces(config),
+            platform_prefixes=peered_address_spaces(config),
             client_prefixes=[str(prefix) for prefix in zone.client_address_prefixes],
         ),
         opts=scope.opts(),
     )
     writes.record_built(zone.name, spoke.last_write)
     _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
+    _peer_with_enterprise_hub(config, scope, zone, network_baseline, spoke, writes)
     placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
 
     def baseline(group: str, component: str) -> ServiceBaseline:
@@ -428,7 +449,6 @@ def _peer_with_management(
     spoke: SpokeNetwork,
     writes: _VnetWrites,
 ) -> None:
-    gateway = zone.use_management_gateway
     outgoing = VnetPeering(
         f"{zone.name}-to-{MANAGEMENT_ZONE}",
         VnetPeeringArgs(
@@ -437,7 +457,6 @@ def _peer_with_management(
             local_zone=zone.name,
             remote_zone=MANAGEMENT_ZONE,
             remote_vnet_id=contract.hub_vnet_id,
-            use_remote_gateways=gateway,
             after=writes.peering_after(zone.name, MANAGEMENT_ZONE),
         ),
         opts=scope.opts(),
@@ -454,12 +473,38 @@ def _peer_with_management(
             local_zone=MANAGEMENT_ZONE,
             remote_zone=zone.name,
             remote_vnet_id=spoke.id,
-            allow_gateway_transit=gateway,
             after=writes.peering_after(MANAGEMENT_ZONE, zone.name),
         ),
         opts=scope.opts(),
     )
     writes.record(MANAGEMENT_ZONE, incoming)
+
+
+def _peer_with_enterprise_hub(
+    config: PlatformConfig,
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    network_baseline: ServiceBaseline,
+    spoke: SpokeNetwork,
+    writes: _VnetWrites,
+) -> None:
+    """Behind an enterprise hub, the zone's next hop and DNS are the hub's, so it peers with the hub directly."""
+    hub = config.management.existing_hub
+    if not config.uses_existing_hub or hub is None:
+        return
+    peering = VnetPeering(
+        f"{zone.name}-to-{ENTERPRISE_HUB}",
+        VnetPeeringArgs(
+            baseline=network_baseline,
+            local_vnet_name=spoke.vnet_name,
+            local_zone=zone.name,
+            remote_zone=ENTERPRISE_HUB,
+            remote_vnet_id=hub.hub_vnet_id,
+            after=writes.peering_after(zone.name, ENTERPRISE_HUB),
+        ),
+        opts=scope.opts(),
+    )
+    writes.record(zone.name, peering)
 
 
 def _peer(local: _Spoke, remote_zone: str, remote_vnet_id: pulumi.Input[str], writes: _VnetWrites) -> None:
@@ -485,17 +530,88 @@ def _peer_mesh(spokes: Sequence[_Spoke], writes: _VnetWrites) -> None:
                 _peer(local, remote.zone, remote.vnet_id, writes)
 
 
-def _peer_with_other_zones(config: PlatformConfig, local: _Spoke, writes: _VnetWrites) -> None:
-    subscription = authorization.get_client_config_output().subscription_id
-    for other in config.landing_zones:
-        if other.name == local.zone:
-            continue
-        namer = ZoneScope(config, other.name).namer
-        group = namer.name("resource_group", NETWORK_GROUP)
-        vnet = spoke_vnet_name(namer)
-        remote_id = subscription.apply(
-            lambda sub, group=group, vnet=vnet: (
-                f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/{vnet}"
-            )
+@dataclass(frozen=True)
+class DeployedZone:
+    """What another zone's landing stack reports about its VNet."""
+
+    name: str
+    vnet_id: str
+    vnet_name: str
+    resource_group_name: str
+    # The zones whose peerings, both directions, that stack created.
+    mesh_peerings: tuple[str, ...]
+
+    @classmethod
+    def from_outputs(cls, name: str, stack_outputs: Any) -> DeployedZone | None:
+        """None while the zone's stack has no VNet (initialised, not yet deployed)."""
+        zone = (stack_outputs or {}).get(name) if isinstance(stack_outputs, dict) else None
+        if not isinstance(zone, dict) or not zone.get("vnetId"):
+            return None
+        vnet_id = str(zone["vnetId"])
+        parts = vnet_id.split("/")
+        group = parts[parts.index("resourceGroups") + 1] if "resourceGroups" in parts else ""
+        return cls(
+            name=name,
+            vnet_id=vnet_id,
+            vnet_name=str(zone.get("vnetName") or parts[-1]),
+            resource_group_name=group,
+            mesh_peerings=tuple(zone.get(MESH_PEERINGS) or ()),
         )
-        _peer(local, other.name, remote_id, writes)
+
+
+def pairs_to_create(local_zone: str, others: Sequence[DeployedZone | None]) -> list[DeployedZone]:
+    """The deployed zones this stack completes the pair with: every one that has not done so itself.
+
+    The rule holds in both rollout orders: the zone deployed first finds nothing to peer with; the one
+    deployed second finds the first and claims the pair; the first, on its next ``up``, finds that claim.
+    """
+    return [other for other in others if other is not None and local_zone not in other.mesh_peerings]
+
+
+def _peer_with_deployed_zones(config: PlatformConfig, local: _Spoke, writes: _VnetWrites) -> pulumi.Output[list[str]]:
+    others = [zone for zone in config.landing_zones if zone.name != local.zone]
+    if not others:
+        return pulumi.Output.from_input([])
+    # The config checks require every other zone's stack in this role.
+    references = [
+        pulumi.StackReference(f"{zone.name}-landing-stack", stack_name=zone.stack or "", opts=local.scope.opts())
+        for zone in others
+    ]
+    after_local = writes.after(local.zone)
+
+    def peer(stack_outputs: list[Any]) -> list[str]:
+        # Declared once the other stacks' outputs are read. They are known in preview as in update
+        # (the backend holds them), so the plan shows these peerings like any other resource.
+        deployed = [DeployedZone.from_outputs(zone.name, out) for zone, out in zip(others, stack_outputs, strict=True)]
+        previous = after_local
+        for remote in pairs_to_create(local.zone, deployed):
+            outgoing = VnetPeering(
+                f"{local.zone}-to-{remote.name}",
+                VnetPeeringArgs(
+                    baseline=local.baseline,
+                    local_vnet_name=local.vnet_name,
+                    local_zone=local.zone,
+                    remote_zone=remote.name,
+                    remote_vnet_id=remote.vnet_id,
+                    after=previous,
+                ),
+                opts=local.scope.opts(),
+            )
+            # The way back lives on the other zone's VNet, in its network resource group (landing zones of
+            # one platform share a subscription); its stack finished before publishing these outputs.
+            VnetPeering(
+                f"{remote.name}-to-{local.zone}",
+                VnetPeeringArgs(
+                    baseline=dataclasses.replace(local.baseline, resource_group_name=remote.resource_group_name),
+                    local_vnet_name=remote.vnet_name,
+                    local_zone=remote.name,
+                    remote_zone=local.zone,
+                    remote_vnet_id=local.vnet_id,
+                    after=[outgoing],
+                ),
+                opts=local.scope.opts(),
+            )
+            previous = [outgoing]
+        return [remote.name for remote in pairs_to_create(local.zone, deployed)]
+
+    return pulumi.Output.all(*(reference.get_output("landingZones") for reference in references)).apply(peer)

@@ -30,7 +30,7 @@ from cloudscale.components.purview import Purview, PurviewArgs
 from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 from cloudscale.stacks.config import PlatformConfig
 from cloudscale.stacks.config.model import ExistingHubConfig
-from cloudscale.stacks.config.network_plan import platform_address_spaces
+from cloudscale.stacks.config.network_plan import peered_address_spaces, platform_address_spaces
 from cloudscale.stacks.contract import HubVnetWrites, ZoneContract
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
@@ -72,6 +72,10 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
             # With its own firewall the zone resolves through Azure DNS and the zones linked to its VNet.
             dns_servers=[str(server) for server in hub.dns_servers] if hub else [],
             remote_hub_vnet_id=hub.hub_vnet_id if hub else None,
+            client_prefixes=[
+                *peered_address_spaces(config),
+                *(str(prefix) for prefix in management.network.client_address_prefixes),
+            ],
         ),
     )
     if hub is None:

@@ -11,6 +11,7 @@ from cloudscale.stacks.config import PlatformConfig
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.landing_zone import deploy_landing_zones
 from cloudscale.stacks.management_zone import deploy_management_zone
+from cloudscale.stacks.operator_actions import operator_actions
 
 
 def with_name_seed(config: PlatformConfig) -> PlatformConfig:
@@ -39,4 +40,7 @@ def build_platform(config: PlatformConfig) -> dict[str, Any]:
         outputs.update(contract.to_outputs())
     if config.role != "management":
         outputs["landingZones"] = deploy_landing_zones(config, contract)
+    actions = operator_actions(config)
+    if actions:
+        outputs["operatorActions"] = actions
     return outputs

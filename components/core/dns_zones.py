@@ -67,8 +67,12 @@ ADDITIONAL_ZONES: tuple[str, ...] = (
     "privatelink.servicebus.windows.net",
     "privatelink.table.cosmos.azure.com",
     "privatelink.{region}.azmk8s.io",
-    "privatelink.{region}.batch.azure.com",
-    "{region}.privatelink.redisenterprise.cache.azure.net",
+    # Microsoft Learn, "Azure Private Endpoint private DNS zone values": Batch (batchAccount,
+    # nodeManagement) and Azure Managed Redis use these region-less zones; the reference's
+    # privatelink.<region>.batch.azure.com and <region>.privatelink.redisenterprise.cache.azure.net
+    # are outdated names that no endpoint registers in any more.
+    "privatelink.batch.azure.com",
+    "privatelink.redisenterprise.cache.azure.net",
 )
 
 

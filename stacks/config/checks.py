@@ -8,9 +8,17 @@ from ipaddress import IPv4Network
 from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
-from cloudscale.stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlanError, landing_subnets
+from cloudscale.stacks.config.network_plan import (
+    ENTERPRISE_HUB,
+    MANAGEMENT_ZONE,
+    SMALLEST_SUBNET_PREFIX_LENGTH,
+    SubnetPlanError,
+    direct_peers,
+    landing_subnets,
+    reachable_in_one_hop,
+)
 
-MANAGEMENT_ZONE = "mgmt"
+__all__ = ["MANAGEMENT_ZONE", "check"]
 # The longest purpose any stack passes to the namer; checking it proves every shorter one fits.
 LONGEST_PURPOSE = "encur"
 SQL_RESERVED_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
@@ -28,6 +36,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_management_network(config)
     problems += _check_hub(config)
     problems += _check_address_plan(config)
+    problems += _check_routing(config)
     problems += _check_peerings(config)
     for index, zone in enumerate(config.landing_zones):
         problems += _check_zone(config, index, zone)
@@ -52,6 +61,17 @@ def _check_role(config: PlatformConfig) -> list[ConfigProblem]:
                     f"must name the landing zone this stack deploys, one of: {', '.join(names) or '(none configured)'}",
                 )
             )
+        # The mesh with another zone is built from that zone's landing stack outputs, once it has them.
+        for index, zone in enumerate(config.landing_zones):
+            if zone.name != config.landing_zone and zone.stack is None:
+                problems.append(
+                    ConfigProblem(
+                        f"landingZones[{index}].stack",
+                        "required with role 'landing': the <org>/<project>/<stack> of that zone's landing stack, "
+                        "whose outputs say whether its VNet exists yet (pulumi stack init it before any landing "
+                        "stack runs pulumi up; a stack without outputs counts as not deployed)",
+                    )
+                )
     elif config.landing_zone is not None:
         problems.append(ConfigProblem("landingZone", f"only used with role 'landing', not '{config.role}'"))
     return problems
@@ -166,7 +186,8 @@ def _check_hub(config: PlatformConfig) -> list[ConfigProblem]:
         ]
     problems = []
     needed = platform_zones(config.location)
-    missing = [zone for zone in needed if zone not in hub.private_dns_zone_ids]
+    # A landing stack registers its endpoints in the zones the management stack hands it.
+    missing = [] if config.role == "landing" else [zone for zone in needed if zone not in hub.private_dns_zone_ids]
     if missing:
         problems.append(
             ConfigProblem(
@@ -194,6 +215,13 @@ def _check_address_plan(config: PlatformConfig) -> list[ConfigProblem]:
         ("management.network.addressSpace", config.management.network.address_space)
     ]
     spaces += [(f"landingZones[{i}].addressSpace", z.address_space) for i, z in enumerate(config.landing_zones)]
+    hub = config.management.existing_hub
+    if config.uses_existing_hub and hub is not None:
+        # Every platform VNet peers with the hub, and peered VNets need disjoint address spaces.
+        spaces = [
+            *((f"management.existingHub.addressSpace[{i}]", space) for i, space in enumerate(hub.address_space)),
+            *spaces,
+        ]
     problems = []
     for i, (key, space) in enumerate(spaces):
         for other_key, other in spaces[:i]:
@@ -206,10 +234,59 @@ def _check_address_plan(config: PlatformConfig) -> list[ConfigProblem]:
     return problems
 
 
+def _check_routing(config: PlatformConfig) -> list[ConfigProblem]:
+    """Every VNet's default route and DNS servers must be reachable in one hop.
+
+    Peering is not transitive, and a user-defined route's next hop must lie in the same or a directly
+    peered VNet (Microsoft Learn, "Extend peering with user-defined routes and service chaining").
+    With its own firewall, every VNet routes to (and the landing zones resolve through) the firewall in
+    the management VNet's firewall subnet, and every VNet peers with the management VNet. Behind an
+    enterprise hub, every VNet routes to and resolves through the hub, and every VNet peers with it.
+    """
+    management = config.management
+    hub = management.existing_hub
+    vnets = [MANAGEMENT_ZONE, *(zone.name for zone in config.landing_zones)]
+    problems = []
+    if not config.uses_existing_hub:
+        firewall = management.network.firewall_subnet
+        unreachable = [vnet for vnet in vnets if not reachable_in_one_hop(config, vnet, firewall)]
+        if unreachable:
+            problems.append(
+                ConfigProblem(
+                    "management.network.firewallSubnet",
+                    f"{firewall} (the firewall, next hop and DNS proxy) is not in a VNet that "
+                    f"{', '.join(unreachable)} peer(s) with directly",
+                )
+            )
+        return problems
+    if hub is None:
+        return problems
+    for vnet in vnets:
+        if ENTERPRISE_HUB not in direct_peers(config, vnet):
+            problems.append(ConfigProblem("management.existingHub.hubVnetId", f"{vnet} does not peer with the hub"))
+    spaces = ", ".join(str(space) for space in hub.address_space)
+    for key, address in [
+        ("firewallPrivateIp", hub.firewall_private_ip),
+        *((f"dnsServers[{i}]", server) for i, server in enumerate(hub.dns_servers)),
+    ]:
+        if not all(reachable_in_one_hop(config, vnet, address) for vnet in vnets) or not any(
+            address in space for space in hub.address_space
+        ):
+            problems.append(
+                ConfigProblem(
+                    f"management.existingHub.{key}",
+                    f"{address} is outside the hub's addressSpace ({spaces}); every platform VNet peers only "
+                    "with the hub and the platform, and peering is not transitive, so a next hop or DNS server "
+                    "elsewhere is unreachable",
+                )
+            )
+    return problems
+
+
 def _check_peerings(config: PlatformConfig) -> list[ConfigProblem]:
     count = len(config.landing_zones)
-    hub_peering = 1 if config.management.existing_hub and config.management.existing_hub.hub_vnet_id else 0
-    per_landing_zone = 1 + (count - 1)
+    hub_peering = 1 if config.uses_existing_hub else 0
+    per_landing_zone = 1 + (count - 1) + hub_peering
     per_management = count + hub_peering
     worst = max(per_landing_zone, per_management)
     if worst > azure_facts.MAX_PEERINGS_PER_VNET:

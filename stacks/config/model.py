@@ -59,19 +59,40 @@ class FirewallConfig(Model):
     additional_allowed_fqdns: list[str] = Field(default_factory=list)
 
 
+StackName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")]
+VnetId = Annotated[
+    str,
+    Field(
+        pattern=r"(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/"
+        r"virtualNetworks/[^/]+$",
+        description="/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
+    ),
+]
+
+
 class ExistingHubConfig(Model):
-    """Bring your own hub: the enterprise connectivity hub already provides egress and DNS."""
+    """Bring your own hub: the enterprise connectivity hub already provides egress and DNS.
+
+    Every platform VNet (management and landing zones) peers with the hub VNet itself: peering is not
+    transitive, and a route's next hop must sit in the VNet or a directly peered one. The address
+    space is what proves it: the firewall and every DNS server must lie inside it.
+    """
 
     firewall_private_ip: IPv4Address
     dns_servers: list[IPv4Address] = Field(min_length=1, max_length=20)
+    # Taken from the management stack's contract in the landing role, so only required there.
     private_dns_zone_ids: dict[str, str] = Field(default_factory=dict)
-    hub_vnet_id: str | None = None
+    hub_vnet_id: VnetId
+    address_space: list[IPv4Network] = Field(min_length=1)
 
 
 class ManagementNetworkConfig(Model):
     address_space: IPv4Network = IPv4Network("10.0.0.0/16")
     firewall_subnet: IPv4Network = IPv4Network("10.0.0.0/26")
     services_subnet: IPv4Network = IPv4Network("10.0.1.0/24")
+    # Ranges outside the platform (on-premises, jump hosts) whose clients use the management zone's
+    # private endpoints (Purview portal, Synapse Studio hub, registry); nothing else gets in.
+    client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
 
 
 class ManagementConfig(Model):
@@ -199,9 +220,9 @@ class LandingZoneConfig(Model):
     data_products: list[ContainerName] = Field(default_factory=list)
     lake: LakeConfig = Field(default_factory=LakeConfig)
     services: ServicesConfig = Field(default_factory=ServicesConfig)
-    # Only when the management VNet holds a VPN/ExpressRoute gateway the spoke should use: gateway
-    # transit on the management side, remote gateways on the spoke side. Azure rejects it otherwise.
-    use_management_gateway: bool = False
+    # The zone's own landing stack (<org>/<project>/<stack>); the other zones' landing stacks read its
+    # outputs to peer with it once it is deployed.
+    stack: StackName | None = None
     # Ranges outside the platform (on-premises, the enterprise hub) whose clients reach this zone's
     # private endpoints; the platform's own VNets are always allowed.
     client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
@@ -214,7 +235,7 @@ class PlatformConfig(Model):
     location: Region
     tags: dict[str, str] = Field(default_factory=dict)
     role: Literal["all", "management", "landing"] = "all"
-    management_stack: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+    management_stack: StackName | None = None
     landing_zone: str | None = None
     # Part of the hash in every globally unique name (storage, vaults, Synapse, ...). Required outside
     # dev; an empty one in dev is replaced by the subscription id at program start (stacks/program.py).

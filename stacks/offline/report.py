@@ -181,6 +181,11 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
     )
     lines.append("")
     lines += _render_findings(plan)
+    actions = plan.exports.get("operatorActions") or []
+    if actions:
+        lines.append("")
+        lines.append("Steps outside this stack:")
+        lines += [f"  - {action}" for action in actions]
     if plan.export_keys:
         lines.append("")
         lines.append("Stack outputs: " + ", ".join(plan.export_keys))

@@ -127,6 +127,17 @@ def test_egress_rules_cover_the_platforms_services_and_only_its_address_spaces(o
     assert all(rule["sourceAddresses"] == SOURCES for rule in every_rule)
 
 
+def test_no_rule_opens_service_bus_relays_or_the_privately_resolved_synapse_studio(offline):
+    run = offline.run(_firewall)
+    targets = {fqdn for c in _collections(run).values() for rule in c["rules"] for fqdn in rule.get("targetFqdns", [])}
+    # Any tenant can create a Service Bus namespace: a wildcard is a way out for data, and no
+    # self-hosted runtime (which needs its own relay) is deployed.
+    assert not [fqdn for fqdn in targets if fqdn.endswith("servicebus.windows.net")]
+    # web.azuresynapse.net resolves to the private link hub's endpoint (privatelink.azuresynapse.net),
+    # so traffic to it takes the peering and a rule here would never be hit.
+    assert "web.azuresynapse.net" not in targets
+
+
 def _keys(value: object) -> set[str]:
     if isinstance(value, dict):
         return set(value) | {k for v in value.values() for k in _keys(v)}

@@ -10,6 +10,7 @@ from .support import WORKSPACE_ID, service_baseline
 
 HUB_VNET_ID = "/subscriptions/h/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
 SUBNET = "azure-native:network:Subnet"
+PEERS = ["10.0.0.0/16", "10.1.0.0/16", "10.100.0.0/16"]
 
 
 def _network(*, own_firewall: bool = True) -> HubNetwork:
@@ -23,6 +24,7 @@ def _network(*, own_firewall: bool = True) -> HubNetwork:
             firewall_subnet_prefix="10.0.0.0/26" if own_firewall else None,
             dns_servers=[] if own_firewall else ["10.100.0.68", "10.100.0.69"],
             remote_hub_vnet_id=None if own_firewall else HUB_VNET_ID,
+            client_prefixes=PEERS,
         ),
     )
 
@@ -121,3 +123,22 @@ def test_vnet_and_nsg_send_what_they_support_to_log_analytics(offline):
             settings["net-vnet-diag"]["resourceUri"]
             == run.mocks.ids[("azure-native:network:VirtualNetwork", "net-vnet")]
         )
+
+
+@pytest.mark.parametrize("own_firewall", [True, False])
+def test_services_subnet_denies_everything_but_the_peered_networks(offline, own_firewall):
+    # Azure's default AllowVnetInBound admits every prefix a route or gateway makes reachable (on-premises
+    # ranges through a hub included), so the services subnet takes the landing zones' private-endpoint
+    # rules: the directly peered networks in, nothing out.
+    run = offline.run(lambda: _network(own_firewall=own_firewall))
+    rules = {r["name"]: r for r in run.one("azure-native:network:NetworkSecurityGroup").inputs["securityRules"]}
+    assert set(rules) == {"allow-clients-to-endpoints", "deny-all-inbound", "deny-all-outbound"}
+    allow = rules["allow-clients-to-endpoints"]
+    assert (allow["direction"], allow["sourceAddressPrefixes"], allow["destinationAddressPrefix"]) == (
+        "Inbound",
+        PEERS,
+        "10.0.1.0/24",
+    )
+    for direction in ("inbound", "outbound"):
+        deny = rules[f"deny-all-{direction}"]
+        assert (deny["access"], deny["sourceAddressPrefix"], deny["destinationAddressPrefix"]) == ("Deny", "*", "*")

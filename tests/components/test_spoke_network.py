@@ -38,7 +38,6 @@ def _spoke() -> SpokeNetwork:
             subnets=subnet_specs(
                 PLAN,
                 private_endpoint_roles=["privateEndpoints"],
-                compute_roles=["compute"],
                 delegations={"powerBiGateway": "Microsoft.PowerPlatform/vnetaccesslinks"},
             ),
             dns_servers=[FIREWALL_IP],
@@ -155,20 +154,26 @@ def test_workload_subnets_reach_the_platform_dns_and_https_through_the_firewall(
     assert [r["name"] for r in rules.values() if r["direction"] == "Inbound" and r["access"] == "Allow"] == []
 
 
-def test_machine_learning_compute_subnet_allows_what_nodes_without_public_ips_need(offline):
-    rules = _rules(offline.run(_spoke), "compute")
-    # No inbound from the Azure ML or Batch services: only node-to-node traffic inside the subnet.
-    inbound = [r for r in rules.values() if r["direction"] == "Inbound" and r["access"] == "Allow"]
-    assert [(r["sourceAddressPrefix"], r["destinationAddressPrefix"]) for r in inbound] == [
-        (PLAN["compute"], PLAN["compute"])
-    ]
-    assert rules["allow-azureml-tcp"]["destinationAddressPrefix"] == "AzureMachineLearning"
-    assert rules["allow-azureml-tcp"]["destinationPortRanges"] == ["8787", "18881"]
-    assert (rules["allow-azureml-udp"]["destinationPortRange"], rules["allow-azureml-udp"]["protocol"]) == (
-        "5831",
-        "Udp",
-    )
-    assert "allow-https-via-firewall" in rules
+def test_workload_subnets_let_windows_activation_reach_the_firewall(offline):
+    run = offline.run(_spoke)
+    for role in ("integration", "compute", "powerBiGateway", "product-sales"):
+        kms = _rules(run, role)["allow-kms-via-firewall"]
+        # The firewall's windows-activation rule admits TCP 1688 to the Azure KMS FQDNs (Microsoft
+        # Learn, "Troubleshoot Azure Windows virtual machine activation problems"); the NSG must let
+        # it leave first, ahead of the deny-all.
+        assert (kms["direction"], kms["access"], kms["protocol"]) == ("Outbound", "Allow", "Tcp")
+        assert (kms["destinationAddressPrefix"], kms["destinationPortRange"]) == ("Internet", "1688")
+        assert kms["priority"] < 4096
+    assert "allow-kms-via-firewall" not in _rules(run, "privateEndpoints")
+
+
+def test_compute_subnet_carries_no_azure_ml_rules(offline):
+    # Azure ML clusters run in the workspace's managed VNet (managed network isolation), never in a
+    # subnet of the zone: rules for them here would be open ports nobody uses.
+    run = offline.run(_spoke)
+    compute, integration = _rules(run, "compute"), _rules(run, "integration")
+    assert set(compute) == set(integration)
+    assert "AzureMachineLearning" not in str(run.one(NSG, "net-nsg-compute").inputs)
 
 
 def test_diagnostics_on_the_vnet_and_every_nsg(offline):
@@ -184,11 +189,9 @@ def test_diagnostics_on_the_vnet_and_every_nsg(offline):
 
 
 def test_subnet_specs_classify_roles():
-    specs = {
-        s.role: s for s in subnet_specs(PLAN, private_endpoint_roles=["privateEndpoints"], compute_roles=["compute"])
-    }
+    specs = {s.role: s for s in subnet_specs(PLAN, private_endpoint_roles=["privateEndpoints"])}
     assert specs["privateEndpoints"].kind is SubnetKind.PRIVATE_ENDPOINTS
-    assert specs["compute"].kind is SubnetKind.MACHINE_LEARNING_COMPUTE
+    assert specs["compute"].kind is SubnetKind.WORKLOAD
     assert specs["product-sales"].kind is SubnetKind.WORKLOAD
 
 

@@ -16,8 +16,12 @@ from cloudscale.stacks import ConfigError, build_platform, load_config, parse_co
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
+from ..components.test_private_dns import NORTHEUROPE_ZONES
+
+WESTEUROPE_ZONES = {zone.replace(".northeurope.", ".westeurope.") for zone in NORTHEUROPE_ZONES}
 HUB_SUBSCRIPTION = "99999999-9999-9999-9999-999999999999"
 HUB_VNET_ID = f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub"
+HUB_ADDRESS_SPACE = "10.200.0.0/16"
 HUB_FIREWALL_IP = "10.200.0.4"
 HUB_DNS = ["10.200.0.68", "10.200.0.69"]
 HUB_DNS_GROUP = f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-hub-dns"
@@ -63,6 +67,7 @@ def _existing_hub_config(dev_config: dict[str, str], **hub_overrides: object) ->
         "dnsServers": HUB_DNS,
         "privateDnsZoneIds": HUB_ZONE_IDS,
         "hubVnetId": HUB_VNET_ID,
+        "addressSpace": [HUB_ADDRESS_SPACE],
         **hub_overrides,
     }
     management = json.loads(dev_config["cloudscale:management"])
@@ -121,7 +126,7 @@ def test_dev_firewall_lets_out_only_the_platforms_address_spaces(offline, dev_co
 def test_dev_zone_hosts_every_platform_dns_zone_linked_to_its_vnet(offline, dev_config):
     run = offline.run(_program, config=_dmlz(dev_config))
     zones = {z.inputs["privateZoneName"] for z in run.of_type("azure-native:privatedns:PrivateZone")}
-    assert zones == set(platform_zones("westeurope"))
+    assert zones == WESTEUROPE_ZONES
     links = run.of_type("azure-native:privatedns:VirtualNetworkLink")
     assert len(links) == len(zones)
     assert {link.inputs["virtualNetworkLinkName"] for link in links} == {"vnet-adatum-dev-mgmt"}
@@ -215,7 +220,7 @@ def test_dev_contract_is_exported_with_the_firewall_as_everyones_dns(offline_upd
     assert exports["hubVnetName"] == "vnet-adatum-dev-mgmt"
     assert exports["hubResourceGroupName"] == "rg-adatum-dev-mgmt-network"
     blob = "privatelink.blob.core.windows.net"
-    assert set(exports["privateDnsZoneIds"]) == set(platform_zones("westeurope"))
+    assert set(exports["privateDnsZoneIds"]) == WESTEUROPE_ZONES
     assert (
         exports["privateDnsZoneIds"][blob]
         == run.mocks.ids[("azure-native:privatedns:PrivateZone", "mgmt-dns-blob-core-windows-net")]
@@ -243,7 +248,7 @@ def test_dev_stack_deploys_the_management_zone_next_to_its_landing_zones(offline
     assert set(run.export_keys) >= {ZoneContract.output_key(f.name) for f in ZoneContract.output_fields()}
     assert run.one("azure-native:network:AzureFirewall").inputs["sku"] == {"name": "AZFW_VNet", "tier": "Standard"}
     zones = {z.inputs["privateZoneName"] for z in run.of_type("azure-native:privatedns:PrivateZone")}
-    assert zones == set(platform_zones("westeurope"))
+    assert zones == WESTEUROPE_ZONES
     assert [r for r in run.resources if r.custom and not r.name.startswith("mgmt-")]
 
 
@@ -291,11 +296,26 @@ def test_existing_hub_contract_passes_the_hubs_values_on(offline_update, dev_con
     assert run.exports["hubVnetId"] == run.mocks.ids[("azure-native:network:VirtualNetwork", "mgmt-network-vnet")]
 
 
-def test_existing_hub_without_a_vnet_id_is_not_peered(offline, dev_config):
+def test_existing_hub_needs_its_vnet_id_because_every_platform_vnet_peers_with_it(offline, dev_config):
+    # The route table and DNS point at the hub's firewall, which only a direct peering reaches: peering
+    # is not transitive (Microsoft Learn, "Extend peering with user-defined routes and service chaining").
     config = _existing_hub_config(dev_config)
     del config["cloudscale:management"]["existingHub"]["hubVnetId"]
-    run = offline.run(_program, config=config)
-    assert run.of_type("azure-native:network:VirtualNetworkPeering") == []
+    with pytest.raises(ConfigError) as raised:
+        offline.run(_program, config=config)
+    assert "management.existingHub.hubVnetId" in raised.value.keys
+    assert offline.mocks is not None
+    assert offline.mocks.resources == []
+
+
+def test_existing_hub_services_subnet_admits_the_platform_and_the_hub_only(offline, dev_config):
+    run = offline.run(_program, config=_existing_hub_config(dev_config))
+    rules = {r["name"]: r for r in run.one("azure-native:network:NetworkSecurityGroup").inputs["securityRules"]}
+    assert rules["allow-clients-to-endpoints"]["sourceAddressPrefixes"] == [
+        "10.0.0.0/16",
+        "10.1.0.0/16",
+        HUB_ADDRESS_SPACE,
+    ]
 
 
 def test_existing_hub_missing_a_zone_is_rejected_naming_the_key(dev_config):

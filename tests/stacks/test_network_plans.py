@@ -132,17 +132,21 @@ def test_a_mesh_of_500_zones_fits_the_limit(dev_config):
 
 def test_the_management_zone_peering_with_an_existing_hub_counts_toward_its_limit(dev_config):
     management = json.loads(dev_config["cloudscale:management"])
-    hub_vnet = "/subscriptions/h/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub"
+    hub_vnet = (
+        "/subscriptions/99999999-9999-9999-9999-999999999999/resourceGroups/rg-hub/providers/"
+        "Microsoft.Network/virtualNetworks/vnet-hub"
+    )
     zone_ids = {
         zone: f"/subscriptions/h/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{zone}"
         for zone in platform_zones("westeurope")
     }
     management["firewall"] = {"enabled": False}
     management["existingHub"] = {
-        "firewallPrivateIp": "10.100.0.4",
-        "dnsServers": ["10.100.0.4"],
+        "firewallPrivateIp": "172.16.0.4",
+        "dnsServers": ["172.16.0.4"],
         "privateDnsZoneIds": zone_ids,
         "hubVnetId": hub_vnet,
+        "addressSpace": ["172.16.0.0/16"],
     }
     with pytest.raises(ConfigError) as raised:
         parse_config(config_with(dev_config, landingZones=_minimal_zones(500), management=management))

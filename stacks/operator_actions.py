@@ -1,0 +1,35 @@
+"""Steps a stack depends on that it cannot take itself, exported so a plan and ``pulumi up`` show them."""
+
+from __future__ import annotations
+
+from cloudscale.components.spoke_network import spoke_vnet_name
+from cloudscale.stacks.config import PlatformConfig
+from cloudscale.stacks.config.network_plan import MANAGEMENT_ZONE, POWER_BI_GATEWAY, subnet_roles
+from cloudscale.stacks.zone_scope import ZoneScope
+
+# Azure Resource Manager registers a resource provider per subscription, and azure-native has no resource
+# for that registration; a subnet delegated to a provider's service fails while the provider is unregistered.
+POWER_PLATFORM_PROVIDER = "Microsoft.PowerPlatform"
+
+
+def operator_actions(config: PlatformConfig) -> list[str]:
+    actions: list[str] = []
+    zones = config.deployed_zones()
+    if any(POWER_BI_GATEWAY in subnet_roles(zone) for zone in zones):
+        actions.append(
+            f"Register the {POWER_PLATFORM_PROVIDER} resource provider in the landing zones' subscription before "
+            f"the first pulumi up (az provider register --namespace {POWER_PLATFORM_PROVIDER}): the "
+            f"{POWER_BI_GATEWAY} subnet is delegated to {POWER_PLATFORM_PROVIDER}/vnetaccesslinks."
+        )
+    hub = config.management.existing_hub
+    if config.uses_existing_hub and hub is not None:
+        vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]
+        vnets += [zone.name for zone in zones]
+        for vnet in vnets:
+            namer = ZoneScope(config, vnet).namer
+            actions.append(
+                f"The enterprise hub's owner peers {hub.hub_vnet_id} back to VNet {spoke_vnet_name(namer)} in "
+                f"resource group {namer.name('resource_group', 'network')} (allowForwardedTraffic: true); this "
+                "stack creates only the platform's side, which stays Initiated until then."
+            )
+    return actions
