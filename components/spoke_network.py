@@ -54,8 +54,8 @@ class SpokeNetworkArgs:
     # The hub firewall's DNS proxy (or the bring-your-own hub's DNS servers).
     dns_servers: pulumi.Input[Sequence[str]]
     firewall_private_ip: pulumi.Input[str]
-    # The platform's VNets (management and every landing zone): the only peers of the NSG rules. The
-    # VirtualNetwork service tag cannot be used: with a 0.0.0.0/0 user-defined route it grows to
+    # The directly peered VNets (management, every landing zone and, behind one, the enterprise hub):
+    # the only peers of the NSG rules. The VirtualNetwork service tag cannot be used: with a 0.0.0.0/0 user-defined route it grows to
     # include every address, so rules on it would allow everything.
     platform_prefixes: Sequence[str]
     # Ranges outside the platform (on-premises, the enterprise hub) whose clients use this zone's
@@ -64,7 +64,7 @@ class SpokeNetworkArgs:
 
 
 def spoke_vnet_name(namer: Namer) -> str:
-    """The spoke VNet's name; other stacks derive a zone's VNet id from it, so it has one definition."""
+    """The spoke VNet's name, defined once: the operator actions name the VNet before it exists."""
     return namer.name("virtual_network")
 
 

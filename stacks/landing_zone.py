@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address
 from typing import Any
 
 import pulumi
@@ -127,6 +128,11 @@ def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict
     if hub is not None:
         writes.record_built(MANAGEMENT_ZONE, hub.built, hub.last)
     tenant = tenant_id()
+    if config.role == "landing":
+        # Checked where it is used, so a mismatch fails the route table's registration, in preview too.
+        contract = dataclasses.replace(
+            contract, firewall_private_ip=contract.firewall_private_ip.apply(lambda ip: _check_next_hop(config, ip))
+        )
     outputs: dict[str, Any] = {}
     spokes: list[_Spoke] = []
     for zone in config.deployed_zones():
@@ -140,6 +146,31 @@ def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict
         for spoke in spokes:
             outputs[spoke.zone][MESH_PEERINGS] = [other.zone for other in spokes if other.zone != spoke.zone]
     return outputs
+
+
+def _check_next_hop(config: PlatformConfig, firewall_ip: str) -> str:
+    """Fail a landing stack whose ``management`` section disagrees with the management stack.
+
+    The zone routes to the contract's firewall IP but decides from its own config whether to peer with an
+    enterprise hub; a mismatch would leave the next hop two peerings away (Microsoft Learn, "Extend
+    peering with user-defined routes and service chaining").
+    """
+    hub = config.management.existing_hub
+    if config.uses_existing_hub and hub is not None:
+        if firewall_ip != str(hub.firewall_private_ip):
+            raise ValueError(
+                f"cloudscale:management.existingHub.firewallPrivateIp: {hub.firewall_private_ip} differs from the "
+                f"management stack's firewall {firewall_ip}; give landing stacks the management stack's management "
+                "section"
+            )
+    elif IPv4Address(firewall_ip) not in config.management.network.address_space:
+        raise ValueError(
+            f"cloudscale:management: the management stack's firewall {firewall_ip} is not in "
+            f"management.network.addressSpace ({config.management.network.address_space}); behind an enterprise "
+            "hub, give landing stacks the management stack's management section (firewall.enabled false and "
+            "existingHub), so that they peer with the hub"
+        )
+    return firewall_ip
 
 
 def _deploy_zone(

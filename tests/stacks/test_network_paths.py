@@ -7,6 +7,7 @@ check reads what the program declared: VNets, the route tables of their subnets,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
@@ -15,6 +16,8 @@ import pytest
 from cloudscale.stacks import build_platform, load_config, parse_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
 from cloudscale.stacks.offline.stack_files import load_stack_config
+
+from .test_landing_zone import MANAGEMENT_STACK, _contract_outputs
 
 VNET = "azure-native:network:VirtualNetwork"
 SUBNET = "azure-native:network:Subnet"
@@ -117,6 +120,9 @@ def test_own_firewall_every_vnet_reaches_the_firewall_in_one_hop(dev_config):
     run = run_offline(_program, config=dev_config)
     assert run.exports["firewallPrivateIp"] == "10.0.0.4"
     assert _one_hop_problems(run, {}) == []
+    # Azure ML clusters run in the workspace's managed VNet, so the compute subnet opens nothing for them.
+    nsgs = {r.name: r.inputs for r in run.of_type(NSG)}
+    assert "AzureMachineLearning" not in str(nsgs["sales-network-nsg-compute"])
 
 
 def test_power_platform_registration_is_listed_for_landing_zones_only(dev_config):
@@ -128,3 +134,42 @@ def test_power_platform_registration_is_listed_for_landing_zones_only(dev_config
         "first pulumi up (az provider register --namespace Microsoft.PowerPlatform): the powerBiGateway subnet "
         "is delegated to Microsoft.PowerPlatform/vnetaccesslinks."
     ]
+
+
+def _landing_behind_the_hub(byohub_management: bool) -> dict[str, str]:
+    values = load_stack_config("byohub")
+    management = json.loads(values["cloudscale:management"])
+    # A landing stack takes the zone ids from the management stack's contract.
+    del management["existingHub"]["privateDnsZoneIds"]
+    config = {
+        **values,
+        "cloudscale:role": "landing",
+        "cloudscale:landingZone": "sales",
+        "cloudscale:managementStack": MANAGEMENT_STACK,
+    }
+    if byohub_management:
+        config["cloudscale:management"] = json.dumps(management)
+    else:
+        del config["cloudscale:management"]
+    return config
+
+
+def _hub_contract() -> dict[str, object]:
+    return {**_contract_outputs(), "firewallPrivateIp": "10.100.0.4", "dnsServers": ["10.100.0.4"]}
+
+
+def test_a_landing_stack_behind_the_hub_peers_with_it(offline):
+    offline.stack_outputs[MANAGEMENT_STACK] = _hub_contract()
+    run = offline.run(_program, config=_landing_behind_the_hub(byohub_management=True))
+    peerings = {p.name: p.inputs for p in run.of_type(PEERING)}
+    assert set(peerings) == {"sales-to-mgmt-peering", "mgmt-to-sales-peering", "sales-to-hub-peering"}
+    hub_id = json.loads(load_stack_config("byohub")["cloudscale:management"])["existingHub"]["hubVnetId"]
+    assert peerings["sales-to-hub-peering"]["remoteVirtualNetwork"] == {"id": hub_id}
+    assert run.one(ROUTE_TABLE).inputs["routes"][0]["nextHopIpAddress"] == "10.100.0.4"
+
+
+def test_a_landing_stack_that_does_not_know_the_hub_fails_instead_of_routing_two_hops_away(offline):
+    # Its config says "own firewall", so it would not peer with the hub its contract routes to.
+    offline.stack_outputs[MANAGEMENT_STACK] = _hub_contract()
+    with pytest.raises(Exception, match=r"cloudscale:management: the management stack's firewall 10\.100\.0\.4"):
+        offline.run(_program, config=_landing_behind_the_hub(byohub_management=False))
