@@ -55,8 +55,8 @@ class SpokeNetworkArgs:
     dns_servers: pulumi.Input[Sequence[str]]
     firewall_private_ip: pulumi.Input[str]
     # The directly peered VNets (management, every landing zone and, behind one, the enterprise hub):
-    # the only peers of the NSG rules. The VirtualNetwork service tag cannot be used: with a 0.0.0.0/0 user-defined route it grows to
-    # include every address, so rules on it would allow everything.
+    # the only peers of the NSG rules. The VirtualNetwork service tag cannot be used: with a 0.0.0.0/0
+    # user-defined route it grows to include every address, so rules on it would allow everything.
     platform_prefixes: Sequence[str]
     # Ranges outside the platform (on-premises, the enterprise hub) whose clients use this zone's
     # private endpoints and which its workloads (a self-hosted integration runtime) may reach.
