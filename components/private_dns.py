@@ -65,7 +65,8 @@ class PrivateDns(SecureComponent):
                 # Records come from private endpoints' zone groups, never from VM auto-registration.
                 registration_enabled=False,
                 # Fallback to internet resolution for names this zone lacks (Microsoft Learn, "Fallback to
-                # internet for Azure Private DNS zones"; privatedns VirtualNetworkLink resolutionPolicy).
+                # internet for Azure Private DNS zones"; resolutionPolicy exists from API 2024-06-01, the
+                # version azure-native v3's privatedns.VirtualNetworkLink uses).
                 resolution_policy=privatedns.ResolutionPolicy.NX_DOMAIN_REDIRECT,
                 tags=self.tags,
                 opts=self.child_opts(parent=private_zone),

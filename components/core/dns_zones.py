@@ -67,10 +67,10 @@ ADDITIONAL_ZONES: tuple[str, ...] = (
     "privatelink.servicebus.windows.net",
     "privatelink.table.cosmos.azure.com",
     "privatelink.{region}.azmk8s.io",
-    # Microsoft Learn, "Azure Private Endpoint private DNS zone values": Batch (batchAccount,
-    # nodeManagement) and Azure Managed Redis use these region-less zones; the reference's
-    # privatelink.<region>.batch.azure.com and <region>.privatelink.redisenterprise.cache.azure.net
-    # are outdated names that no endpoint registers in any more.
+    # Microsoft Learn, "Azure Private Endpoint private DNS zone values": Batch (batchAccount and
+    # nodeManagement) and Azure Cache for Redis Enterprise (redisEnterprise) use these region-less
+    # zones; the reference's privatelink.<region>.batch.azure.com and
+    # <region>.privatelink.redisenterprise.cache.azure.net are outdated names.
     "privatelink.batch.azure.com",
     "privatelink.redisenterprise.cache.azure.net",
 )

@@ -104,7 +104,7 @@ def test_every_platform_zone_is_created_globally(offline):
 def test_region_specific_zones_follow_the_configured_location(offline):
     run = offline.run(_dns)
     names = {z.inputs["privateZoneName"] for z in run.of_type(ZONE)}
-    # AKS is the only regional zone; Batch and Azure Managed Redis dropped the region from theirs.
+    # AKS is the only regional zone; Batch and Redis Enterprise dropped the region from theirs.
     assert [name for name in names if "northeurope" in name] == ["privatelink.northeurope.azmk8s.io"]
     assert {"privatelink.batch.azure.com", "privatelink.redisenterprise.cache.azure.net"} <= names
     # The reference hard-codes West Europe alongside North Europe; nothing here may name another region.
