@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from cloudscale.components.spoke_network import spoke_vnet_name
 from cloudscale.stacks.config import PlatformConfig
-from cloudscale.stacks.config.network_plan import MANAGEMENT_ZONE, POWER_BI_GATEWAY, subnet_roles
+from cloudscale.stacks.config.network_plan import (
+    MANAGEMENT_ZONE,
+    POWER_BI_GATEWAY,
+    platform_address_spaces,
+    subnet_roles,
+)
 from cloudscale.stacks.zone_scope import ZoneScope
 
 # Azure Resource Manager registers a resource provider per subscription, and azure-native has no resource
@@ -25,6 +30,12 @@ def operator_actions(config: PlatformConfig) -> list[str]:
     if config.uses_existing_hub and hub is not None:
         vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]
         vnets += [zone.name for zone in zones]
+        actions.append(
+            "The enterprise hub's firewall applies the platform's egress allow-list (components/firewall_rules.py: "
+            "Entra ID, Resource Manager, Windows activation on TCP 1688, the per-service FQDNs) to the sources "
+            f"{', '.join(platform_address_spaces(config))}, and its DNS servers resolve the privatelink zones "
+            "this platform registers in."
+        )
         for vnet in vnets:
             namer = ZoneScope(config, vnet).namer
             actions.append(

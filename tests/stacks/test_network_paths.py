@@ -107,6 +107,9 @@ def test_byohub_lists_the_peerings_the_hubs_owner_creates(byohub):
         "vnet-adatum-prd-sales",
     ]
     assert any("Microsoft.PowerPlatform" in a for a in actions)
+    # No firewall of ours applies the egress allow-list behind a hub: the hub's owner does, for our ranges.
+    (egress,) = [a for a in actions if "egress allow-list" in a]
+    assert "10.0.0.0/16, 10.1.0.0/16" in egress
 
 
 def test_byohub_nsgs_admit_the_hub_ranges(byohub):
