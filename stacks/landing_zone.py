@@ -573,9 +573,9 @@ class DeployedZone:
     mesh_peerings: tuple[str, ...]
 
     @classmethod
-    def from_outputs(cls, name: str, stack_outputs: Any) -> DeployedZone | None:
-        """None while the zone's stack has no VNet (initialised, not yet deployed)."""
-        zone = (stack_outputs or {}).get(name) if isinstance(stack_outputs, dict) else None
+    def from_outputs(cls, name: str, landing_zones: Any) -> DeployedZone | None:
+        """Read from that stack's ``landingZones`` output; None while it has no VNet (not yet deployed)."""
+        zone = landing_zones.get(name) if isinstance(landing_zones, dict) else None
         if not isinstance(zone, dict) or not zone.get("vnetId"):
             return None
         vnet_id = str(zone["vnetId"])
@@ -610,10 +610,10 @@ def _peer_with_deployed_zones(config: PlatformConfig, local: _Spoke, writes: _Vn
     ]
     after_local = writes.after(local.zone)
 
-    def peer(stack_outputs: list[Any]) -> list[str]:
+    def peer(landing_zones: list[Any]) -> list[str]:
         # Declared once the other stacks' outputs are read. They are known in preview as in update
         # (the backend holds them), so the plan shows these peerings like any other resource.
-        deployed = [DeployedZone.from_outputs(zone.name, out) for zone, out in zip(others, stack_outputs, strict=True)]
+        deployed = [DeployedZone.from_outputs(zone.name, out) for zone, out in zip(others, landing_zones, strict=True)]
         previous = after_local
         for remote in pairs_to_create(local.zone, deployed):
             outgoing = VnetPeering(
