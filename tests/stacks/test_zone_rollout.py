@@ -17,6 +17,7 @@ import pytest
 
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.ordering import ordering_findings
 
 from .support import config_with
 from .test_landing_zone import MANAGEMENT_STACK, _contract_outputs
@@ -119,6 +120,7 @@ def test_the_second_zone_completes_the_pair_in_both_directions(backend, first, s
     urns = {o.name: urn for urn, o in run.monitor.options.items()}
     assert urns[f"{second}-to-mgmt-peering"] in options[f"{second}-to-{first}-peering"].dependencies
     assert urns[f"{second}-to-{first}-peering"] in options[f"{first}-to-{second}-peering"].dependencies
+    assert ordering_findings(run) == []
 
 
 @pytest.mark.parametrize(("first", "second"), ORDERS, ids=["sales-first", "hr-first"])
