@@ -476,7 +476,15 @@ def test_every_peering_of_a_mesh_waits_for_both_vnets(offline, dev_config):
 
 def test_peerings_of_a_landing_stack_retry_while_another_stack_writes_the_hub(offline, dev_config):
     offline.stack_outputs[MANAGEMENT_STACK] = _contract_outputs()
-    zones = [sales_zone(dev_config), {"name": "hr", "addressSpace": "10.2.0.0/16"}]
+    # hr's landing stack is deployed: sales completes the pair in both directions.
+    hr_vnet = (
+        f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-adatum-dev-hr-network/providers/"
+        "Microsoft.Network/virtualNetworks/vnet-adatum-dev-hr"
+    )
+    offline.stack_outputs["adatum/cloudscale/hr"] = {
+        "landingZones": {"hr": {"vnetId": hr_vnet, "vnetName": "vnet-adatum-dev-hr", "meshPeerings": []}}
+    }
+    zones = [sales_zone(dev_config), {"name": "hr", "addressSpace": "10.2.0.0/16", "stack": "adatum/cloudscale/hr"}]
     config = config_with(
         dev_config, role="landing", managementStack=MANAGEMENT_STACK, landingZone="sales", landingZones=zones
     )
@@ -484,7 +492,7 @@ def test_peerings_of_a_landing_stack_retry_while_another_stack_writes_the_hub(of
     hooks = {o.name: o.error_hooks for o in run.monitor.options.values() if o.typ == PEERING}
     assert hooks == {
         name: [name.removesuffix("-peering") + "-retry-busy-vnet"]
-        for name in ("sales-to-mgmt-peering", "mgmt-to-sales-peering", "sales-to-hr-peering")
+        for name in ("sales-to-mgmt-peering", "mgmt-to-sales-peering", "sales-to-hr-peering", "hr-to-sales-peering")
     }
     assert ordering_findings(run) == []
 
