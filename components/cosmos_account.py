@@ -20,6 +20,7 @@ import pulumi
 from pulumi_azure_native import cosmosdb
 
 from cloudscale.components.baseline import DiagnosticProfile, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
 
 # Cosmos DB supports resource-specific tables; its one metric category is "Requests", not AllMetrics.
@@ -35,6 +36,25 @@ _DATA_PLANE_NAMESPACE = uuid.UUID("0b7a51c4-6f4e-4d4b-9a57-3c1e2f8d9a21")
 
 # Microsoft's defaults for bounded staleness, used only when that level is chosen.
 _BOUNDED_STALENESS = {"max_staleness_prefix": 100_000, "max_interval_in_seconds": 300}
+
+
+declare_type(
+    cosmosdb.DatabaseAccount,
+    rules=(
+        public_network_access_disabled(),
+        SecurityRule("tls", "minimalTlsVersion", lambda v: v == "Tls12", "minimum TLS is below 1.2"),
+        SecurityRule("local-auth", "disableLocalAuth", lambda v: v is True, "key authentication is on"),
+    ),
+    computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
+)
+# Reviewed: databases and containers live inside the account's network and RBAC boundary.
+for _child in (
+    cosmosdb.SqlResourceSqlDatabase,
+    cosmosdb.SqlResourceSqlContainer,
+    cosmosdb.SqlResourceSqlRoleAssignment,
+    cosmosdb.SqlResourceSqlRoleDefinition,
+):
+    declare_type(_child)
 
 
 @dataclass
