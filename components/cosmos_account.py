@@ -1,9 +1,10 @@
 """Cosmos DB for NoSQL with the analytical store on: HTAP for the customer-service apps, with no ETL.
 
-Microsoft now steers new HTAP projects to Cosmos DB mirroring in Fabric (azure-facts 5.1) and calls
-Synapse Link "not for new projects". The seed scenario is built on Synapse Link and the landing zone
-ships Synapse, so we keep it; everything it needs is also what mirroring needs (continuous backup,
-Entra-only access), so moving to mirroring later changes consumers, not this account.
+Microsoft now steers new HTAP projects to Cosmos DB mirroring in Fabric and calls Synapse Link
+"not for new projects" (https://learn.microsoft.com/azure/cosmos-db/synapse-link). The seed scenario
+is built on Synapse Link and the landing zone ships Synapse, so we keep it; everything it needs is
+also what mirroring needs (continuous backup, Entra-only access), so moving to mirroring later
+changes consumers, not this account.
 
 Access is Entra-only: local (key) auth is off, and so are key-based metadata writes. Reading the
 analytical store with a managed identity needs a custom data-plane role with ``readAnalytics``,

@@ -200,7 +200,8 @@ class SqlHyperscale(SecureComponent):
             zone_redundant=args.zone_redundant,
             requested_backup_storage_redundancy=args.backup_storage_redundancy,
             min_capacity=args.min_vcores if serverless else None,
-            # Hyperscale serverless publishes no auto-pause range (azure-facts 3.1), so pausing stays off.
+            # Hyperscale serverless publishes no auto-pause range (resource-limits-vcore-single-databases,
+            # Microsoft Learn), so pausing stays off.
             auto_pause_delay=-1 if serverless else None,
             tags=self.tags,
             opts=self.child_opts(stateful=True, parent=self.server),
