@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi_azure_native import servicebus
 
+from cloudscale import components
 from cloudscale.components.baseline.type_facts import SecurityRule, TypeRegistry, declare_type, registry
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import run_offline
@@ -176,3 +179,17 @@ def test_a_rule_needs_a_known_severity():
 def test_the_shared_registry_is_what_declare_type_fills():
     facts = declare_type("azure-native:relay:WcfRelay")
     assert registry().get("azure-native:relay:WcfRelay") is facts
+
+
+def test_the_component_library_declares_its_facts_without_the_engine():
+    # Components fill the registry; only the offline engine reads it, so the library never imports stacks.
+    package = Path(components.__file__).parent
+    upward = [
+        f"{path.relative_to(package)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in ([node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])
+        if name.startswith(("cloudscale.stacks", "cloudscale.cli"))
+    ]
+    assert upward == []
