@@ -1,9 +1,10 @@
 """Cosmos DB for NoSQL with the analytical store on: HTAP for the customer-service apps, with no ETL.
 
-Microsoft now steers new HTAP projects to Cosmos DB mirroring in Fabric (azure-facts 5.1) and calls
-Synapse Link "not for new projects". The seed scenario is built on Synapse Link and the landing zone
-ships Synapse, so we keep it; everything it needs is also what mirroring needs (continuous backup,
-Entra-only access), so moving to mirroring later changes consumers, not this account.
+Microsoft now steers new HTAP projects to Cosmos DB mirroring in Fabric and calls Synapse Link
+"not for new projects" (https://learn.microsoft.com/azure/cosmos-db/synapse-link). The seed scenario
+is built on Synapse Link and the landing zone ships Synapse, so we keep it; everything it needs is
+also what mirroring needs (continuous backup, Entra-only access), so moving to mirroring later
+changes consumers, not this account.
 
 Access is Entra-only: local (key) auth is off, and so are key-based metadata writes. Reading the
 analytical store with a managed identity needs a custom data-plane role with ``readAnalytics``,
@@ -20,6 +21,7 @@ import pulumi
 from pulumi_azure_native import cosmosdb
 
 from cloudscale.components.baseline import DiagnosticProfile, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
 
 # Cosmos DB supports resource-specific tables; its one metric category is "Requests", not AllMetrics.
@@ -35,6 +37,25 @@ _DATA_PLANE_NAMESPACE = uuid.UUID("0b7a51c4-6f4e-4d4b-9a57-3c1e2f8d9a21")
 
 # Microsoft's defaults for bounded staleness, used only when that level is chosen.
 _BOUNDED_STALENESS = {"max_staleness_prefix": 100_000, "max_interval_in_seconds": 300}
+
+
+declare_type(
+    cosmosdb.DatabaseAccount,
+    rules=(
+        public_network_access_disabled(),
+        SecurityRule("tls", "minimalTlsVersion", lambda v: v == "Tls12", "minimum TLS is below 1.2"),
+        SecurityRule("local-auth", "disableLocalAuth", lambda v: v is True, "key authentication is on"),
+    ),
+    computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
+)
+# Reviewed: databases and containers live inside the account's network and RBAC boundary.
+for _child in (
+    cosmosdb.SqlResourceSqlDatabase,
+    cosmosdb.SqlResourceSqlContainer,
+    cosmosdb.SqlResourceSqlRoleAssignment,
+    cosmosdb.SqlResourceSqlRoleDefinition,
+):
+    declare_type(_child)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import pulumi
 from pulumi_azure_native import datafactory, resources
 
 from cloudscale.components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import declare_type, public_network_access_disabled
 from cloudscale.components.purview import lineage_private_endpoints
 
 # Azure's fixed names: a factory has one managed virtual network, and the portal and every pipeline
@@ -29,6 +30,17 @@ INTEGRATION_RUNTIME = "AutoResolveIntegrationRuntime"
 # azure-native 3.29 has no typed resource for factories/managedVirtualNetworks, so it is declared as
 # a generic ARM resource at the factory API version.
 FACTORY_API_VERSION = "2018-06-01"
+
+
+declare_type(datafactory.Factory, rules=(public_network_access_disabled(),))
+# Reviewed: the managed virtual network, its runtime, endpoints and linked services live inside the factory.
+for _child in (
+    resources.Resource,
+    datafactory.IntegrationRuntime,
+    datafactory.ManagedPrivateEndpoint,
+    datafactory.LinkedService,
+):
+    declare_type(_child)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +10,35 @@ import pulumi
 from pulumi_azure_native import storage
 
 from cloudscale.components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.diagnostics import diagnostic_setting
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    accept_finding,
+    declare_type,
+    public_network_access_disabled,
+)
 from cloudscale.components.core.roles import BuiltInRole
 
 # The Archive tier does not exist for zone-redundant accounts (ZRS, GZRS, RA-GZRS).
 ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
+
+
+declare_type(
+    storage.StorageAccount,
+    rules=(
+        public_network_access_disabled(),
+        SecurityRule("tls", "minimumTlsVersion", lambda v: v == "TLS1_2", "minimum TLS is below 1.2"),
+        SecurityRule("shared-key", "allowSharedKeyAccess", lambda v: not v, "shared key access is on"),
+    ),
+    computed_outputs=lambda account: {
+        "primaryEndpoints": {
+            service: f"https://{account.name}.{service}.core.windows.net/"
+            for service in ("blob", "dfs", "file", "queue", "table", "web")
+        }
+    },
+)
+# Reviewed: settings and containers of an account, behind its network rules and Entra-only access.
+for _child in (storage.BlobServiceProperties, storage.ManagementPolicy, storage.BlobContainer):
+    declare_type(_child)
 
 
 @dataclass(frozen=True)
@@ -25,7 +49,7 @@ class ResourceInstanceAccess:
     the resource's role assignments still decide what it may read. The rule is matched against the
     caller's id, so it may name a resource that a later step of the same deployment creates: the
     reference lakes even list wildcard ids that name no resource at all
-    (``reference-landing-zones.md``, Azure/data-landing-zone ``infra/modules/services/storage.bicep``).
+    (Azure/data-landing-zone on GitHub, ``infra/modules/services/storage.bicep``).
     """
 
     tenant_id: pulumi.Input[str]
@@ -56,6 +80,32 @@ def network_access(admitted: Sequence[ResourceInstanceAccess]) -> tuple[str, dic
         ],
     )
     return "Enabled", rules
+
+
+def admits_only_resource_instances(inputs: Mapping[str, Any]) -> str | None:
+    """Why a lake's enabled public endpoint is accepted, or ``None`` when it admits more than
+    ``network_access`` would: default Allow, a trusted-services bypass, IP or VNet rules, or a
+    wildcard or tenant-less instance stay a high finding."""
+    rules = inputs.get("networkRuleSet") or {}
+    admitted = rules.get("resourceAccessRules") or []
+    if inputs.get("publicNetworkAccess") != "Enabled" or rules.get("defaultAction") != "Deny":
+        return None
+    # Azure bypasses for trusted services when no bypass is given.
+    if "AzureServices" in str(rules.get("bypass", "AzureServices")):
+        return None
+    if rules.get("ipRules") or rules.get("virtualNetworkRules") or not admitted:
+        return None
+    if any("*" in str(rule.get("resourceId", "*")) or not rule.get("tenantId") for rule in admitted):
+        return None
+    ids = [str(rule["resourceId"]) for rule in admitted]
+    kinds = sorted({"/".join(i.split("/")[-3:-1]) if i.startswith("/") else "unknown until deployed" for i in ids})
+    return (
+        f"public endpoint admits only {len(ids)} resource instance(s) ({', '.join(kinds)}): serverless SQL "
+        "and Purview scans do not run in a managed VNet (connect-to-a-secure-storage-account.md)"
+    )
+
+
+accept_finding(storage.StorageAccount, rule="public-network-access", reason=admits_only_resource_instances)
 
 
 @dataclass
@@ -100,6 +150,26 @@ def lifecycle_rule(args: DataLakeArgs) -> dict[str, Any]:
         "enabled": True,
         "definition": {"filters": {"blob_types": ["blockBlob"]}, "actions": actions},
     }
+
+
+def secure_storage_services(
+    component: SecureComponent,
+    account: storage.StorageAccount,
+    *,
+    logical_name: str,
+    services: Sequence[str],
+    after: Sequence[pulumi.CustomResource] = (),
+) -> None:
+    """Logs and transactions of the account's blob or file service: Azure Monitor has them on each
+    service sub-resource, not on the account, so each gets its own diagnostic setting."""
+    for service in services:
+        component.secure_sub_resource(
+            account,
+            logical_name=f"{logical_name}-{service}",
+            diagnostics=STORAGE_SERVICE,
+            sub_resource=f"{service}Services/default",
+            after=after,
+        )
 
 
 class DataLake(SecureComponent):
@@ -194,18 +264,10 @@ class DataLake(SecureComponent):
             diagnostics=STORAGE_ACCOUNT,
             stateful=True,
         )
-        if b.log_analytics_workspace_id is not None:
-            # Blob logs and transactions are a sub-resource's settings; waiting for the blob service
-            # properties keeps the two writes to blobServices/default apart.
-            diagnostic_setting(
-                self,
-                f"{name}-blob-service",
-                resource_uri=pulumi.Output.all(self.account.id, self.blob_service.id).apply(
-                    lambda ids: f"{ids[0]}/blobServices/default"
-                ),
-                workspace_id=b.log_analytics_workspace_id,
-                profile=STORAGE_SERVICE,
-            )
+        # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
+        secure_storage_services(
+            self, self.account, logical_name=f"{name}-account", services=("blob",), after=(self.blob_service,)
+        )
         self.register_outputs(
             {
                 "id": self.id,

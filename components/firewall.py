@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -15,10 +16,38 @@ from cloudscale.components.baseline import (
     SecureComponent,
     ServiceBaseline,
 )
+from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.azure_facts import zones_for
 from cloudscale.components.firewall_rules import rule_collections
 
 RULE_COLLECTION_GROUP = "platform-egress"
+
+
+declare_type(network.FirewallPolicy)
+declare_type(network.FirewallPolicyRuleCollectionGroup)
+# Azure allocates the address on create; offline, a documentation address (RFC 5737) stands in.
+declare_type(network.PublicIPAddress, computed_outputs=lambda address: {"ipAddress": "203.0.113.10"})
+declare_type(
+    network.AzureFirewall,
+    computed_outputs=lambda firewall: {
+        # Each configuration gets the first usable address of its subnet.
+        "ipConfigurations": [
+            {
+                **config,
+                "privateIPAddress": _first_usable(firewall.subnet_prefix(str(config.get("subnet", {}).get("id")))),
+            }
+            for config in firewall.inputs.get("ipConfigurations", [])
+        ]
+    },
+)
+
+
+def _first_usable(prefix: str) -> str:
+    # Azure reserves the first four addresses of every subnet, so the first NIC gets .4
+    # (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq, "reserved addresses").
+    if not prefix:
+        return ""
+    return str(ipaddress.ip_network(prefix).network_address + 4)
 
 
 @dataclass

@@ -8,7 +8,36 @@ import pulumi
 from pulumi_azure_native import keyvault
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    accept_finding,
+    declare_type,
+    public_network_access_disabled,
+    tag,
+)
 from cloudscale.components.core.roles import BuiltInRole
+
+declare_type(
+    keyvault.Vault,
+    rules=(
+        public_network_access_disabled("properties.publicNetworkAccess"),
+        SecurityRule(
+            "purge-protection", "properties.enablePurgeProtection", lambda v: v is True, "purge protection is off"
+        ),
+    ),
+    computed_outputs=lambda vault: {
+        "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
+    },
+)
+# Dev's vaults are created without purge protection on purpose, by cloudscale:softDelete.purgeProtection.
+# The Environment tag is a platform tag no user tag overrides; in tst and prd the finding stays high.
+accept_finding(
+    keyvault.Vault,
+    rule="purge-protection",
+    reason="dev creates its vaults without purge protection (cloudscale:softDelete.purgeProtection) so a destroyed "
+    "dev platform can be purged and recreated under the same names; tst and prd keep it",
+    when=lambda inputs: tag(inputs, "Environment") == "dev",
+)
 
 
 @dataclass

@@ -9,6 +9,12 @@ import pulumi
 from pulumi_azure_native import monitor, operationalinsights
 
 from cloudscale.components.baseline import AUDIT_AND_METRICS, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import declare_type
+
+declare_type(
+    operationalinsights.Workspace, computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")}
+)
+declare_type(monitor.PrivateLinkScope)
 
 
 @dataclass

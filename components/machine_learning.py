@@ -20,18 +20,40 @@ from pulumi_azure_native import machinelearningservices as ml
 from cloudscale.components.baseline import (
     LOGS_AND_METRICS_DEDICATED,
     STORAGE_ACCOUNT,
-    STORAGE_SERVICE,
     Principal,
     SecureComponent,
     ServiceBaseline,
-    diagnostic_setting,
 )
+from cloudscale.components.baseline.type_facts import accept_finding, declare_type, public_network_access_disabled, tag
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.data_lake import secure_storage_services
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 
 # Scale to zero after two idle minutes: a retention model trains in batches, not continuously.
 IDLE_BEFORE_SCALE_DOWN = "PT2M"
+
+
+declare_type(ml.Workspace, rules=(public_network_access_disabled(),))
+# Workspace-based Application Insights stores its telemetry in Log Analytics already; a diagnostic
+# setting to the same workspace would only duplicate it (Azure Monitor documents this).
+declare_type(
+    applicationinsights.Component,
+    diagnosable=True,
+    diagnostics_not_needed=lambda inputs: bool(inputs.get("workspaceResourceId")),
+    computed_outputs=lambda component: {
+        "connectionString": f"InstrumentationKey={component.guid('ikey')}",
+        "instrumentationKey": component.guid("ikey"),
+    },
+)
+declare_type(ml.Compute)
+declare_type(ml.Datastore)
+accept_finding(
+    storage.StorageAccount,
+    rule="shared-key",
+    reason="Azure ML's workspace store still needs shared key for its file share",
+    when=lambda inputs: tag(inputs, "Component") == "machine_learning",
+)
 
 
 @dataclass(frozen=True)
@@ -221,15 +243,7 @@ class MachineLearningWorkspace(SecureComponent):
             diagnostics=STORAGE_ACCOUNT,
             stateful=True,
         )
-        if b.log_analytics_workspace_id is not None:
-            for service in ("blob", "file"):
-                diagnostic_setting(
-                    self,
-                    f"{name}-storage-{service}",
-                    resource_uri=account.id.apply(lambda i, s=service: f"{i}/{s}Services/default"),
-                    workspace_id=b.log_analytics_workspace_id,
-                    profile=STORAGE_SERVICE,
-                )
+        secure_storage_services(self, account, logical_name=f"{name}-storage", services=("blob", "file"))
         return account
 
     @staticmethod

@@ -19,10 +19,29 @@ from cloudscale.components.baseline import (
     Principal,
     SecureComponent,
     ServiceBaseline,
-    private_endpoint,
 )
+from cloudscale.components.baseline.type_facts import Created, declare_type, public_network_access_disabled
 
 INGESTION_GROUP_IDS = ("blob", "queue")
+
+
+declare_type(
+    purview.Account,
+    rules=(public_network_access_disabled(),),
+    # Purview creates its ingestion storage account in a resource group it manages.
+    computed_outputs=lambda account: {
+        "ingestionStorage": {
+            **account.inputs.get("ingestionStorage", {}),
+            "id": f"/subscriptions/{account.subscription_id}/resourceGroups/managed-rg-{account.name}/providers/"
+            f"Microsoft.Storage/storageAccounts/{_ingestion_account(account)}",
+            "primaryEndpoint": f"https://{_ingestion_account(account)}.blob.core.windows.net/",
+        }
+    },
+)
+
+
+def _ingestion_account(account: Created) -> str:
+    return f"scan{account.guid('ingestion').replace('-', '')[:20]}"
 
 
 def lineage_private_endpoints(
@@ -85,21 +104,16 @@ class Purview(SecureComponent):
         self.ingestion_storage_id: pulumi.Output[str] = self.account.ingestion_storage.apply(
             lambda storage: storage.id if storage else None
         )
+        # The "-blob"/"-queue" endings are how the Purview portal recognises ingestion endpoints.
+        ingestion = self.private_endpoints(
+            self.ingestion_storage_id,
+            logical_name=f"{name}-ingestion",
+            purpose="pview-ingestion",
+            service="purview_ingestion",
+            group_ids=INGESTION_GROUP_IDS,
+        )
         self.ingestion_endpoints: dict[str, network.PrivateEndpoint] = {
-            group_id: private_endpoint(
-                self,
-                f"{name}-ingestion-pe-{group_id}",
-                # The "-blob"/"-queue" endings are how the Purview portal recognises ingestion endpoints.
-                endpoint_name=b.namer.name("private_endpoint", f"pview-ingestion-{group_id}"),
-                target_id=self.ingestion_storage_id,
-                service="purview_ingestion",
-                group_id=group_id,
-                placement=b.private_endpoints,
-                resource_group_name=b.resource_group_name,
-                location=b.location,
-                tags=b.tags,
-            )
-            for group_id in INGESTION_GROUP_IDS
+            group_id: endpoint for group_id, (endpoint, _) in ingestion.items()
         }
         self.register_outputs(
             {

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import sql
 
-from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, diagnostic_setting
+from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core import azure_facts
 
 # The server-level audit trail: Azure Monitor only receives it through a diagnostic setting on the
@@ -33,6 +34,32 @@ AUDIT_ACTION_GROUPS = (
     "FAILED_DATABASE_AUTHENTICATION_GROUP",
     "BATCH_COMPLETED_GROUP",
 )
+
+
+declare_type(
+    sql.Server,
+    rules=(
+        public_network_access_disabled(),
+        SecurityRule("tls", "minimalTlsVersion", lambda v: v in ("1.2", "1.3"), "minimum TLS is below 1.2"),
+        SecurityRule(
+            "entra-only",
+            "administrators.azureADOnlyAuthentication",
+            lambda v: v is True,
+            "SQL authentication is allowed",
+        ),
+    ),
+    computed_outputs=lambda server: {"fullyQualifiedDomainName": f"{server.name}.database.windows.net"},
+)
+# Reviewed: the database and the server's auditing, Defender and Entra-only settings.
+for _child in (
+    sql.Database,
+    sql.ServerAzureADOnlyAuthentication,
+    sql.ExtendedServerBlobAuditingPolicy,
+    sql.ServerSecurityAlertPolicy,
+    sql.SqlVulnerabilityAssessmentsSetting,
+    sql.BackupShortTermRetentionPolicy,
+):
+    declare_type(_child)
 
 
 @dataclass
@@ -60,8 +87,7 @@ class SqlHyperscale(SecureComponent):
     def __init__(self, name: str, args: SqlHyperscaleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if args.sku not in azure_facts.HYPERSCALE_SKUS:
             raise ValueError(f"{name}: {args.sku!r} is not a Hyperscale SKU ({', '.join(azure_facts.HYPERSCALE_SKUS)})")
-        workspace_id = args.baseline.log_analytics_workspace_id
-        if workspace_id is None:
+        if args.baseline.log_analytics_workspace_id is None:
             raise ValueError(f"{name}: auditing goes to Log Analytics, so the baseline needs a workspace id")
         super().__init__("cloudscale:data:SqlHyperscale", name, args.baseline, opts)
         b = args.baseline
@@ -108,7 +134,7 @@ class SqlHyperscale(SecureComponent):
             resource_group_name=b.resource_group_name,
             opts=self.child_opts(parent=self.server),
         )
-        self._audit(name, b, workspace_id)
+        self._audit(name, b)
         self._defender(name, b)
         self.database = self._database(name, args)
         self.database_id: pulumi.Output[str] = self.database.id
@@ -122,13 +148,10 @@ class SqlHyperscale(SecureComponent):
             }
         )
 
-    def _audit(self, name: str, b: ServiceBaseline, workspace_id: pulumi.Input[str]) -> None:
-        master_audit = diagnostic_setting(
-            self,
-            f"{name}-master-audit",
-            resource_uri=self.server.id.apply(lambda server_id: f"{server_id}/databases/master"),
-            workspace_id=workspace_id,
-            profile=SERVER_AUDIT,
+    def _audit(self, name: str, b: ServiceBaseline) -> None:
+        # Never None: the constructor refuses a baseline without a workspace.
+        master_audit = self.secure_sub_resource(
+            self.server, logical_name=f"{name}-master-audit", diagnostics=SERVER_AUDIT, sub_resource="databases/master"
         )
         self.audit_policy = sql.ExtendedServerBlobAuditingPolicy(
             f"{name}-audit",
@@ -140,7 +163,7 @@ class SqlHyperscale(SecureComponent):
             is_devops_audit_enabled=True,
             audit_actions_and_groups=list(AUDIT_ACTION_GROUPS),
             # Audit records must have somewhere to go from the moment auditing is switched on.
-            opts=self.child_opts(parent=self.server, depends_on=[master_audit]),
+            opts=self.child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
         )
 
     def _defender(self, name: str, b: ServiceBaseline) -> None:
@@ -177,7 +200,8 @@ class SqlHyperscale(SecureComponent):
             zone_redundant=args.zone_redundant,
             requested_backup_storage_redundancy=args.backup_storage_redundancy,
             min_capacity=args.min_vcores if serverless else None,
-            # Hyperscale serverless publishes no auto-pause range (azure-facts 3.1), so pausing stays off.
+            # Hyperscale serverless publishes no auto-pause range (resource-limits-vcore-single-databases,
+            # Microsoft Learn), so pausing stays off.
             auto_pause_delay=-1 if serverless else None,
             tags=self.tags,
             opts=self.child_opts(stateful=True, parent=self.server),

@@ -33,6 +33,8 @@ from azure.synapse.managedprivateendpoints.v2020_12_01.models import (
     ManagedPrivateEndpointProperties,
 )
 
+from cloudscale.components.baseline.type_facts import declare_type
+
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
     from azure.core.pipeline import PipelineResponse
@@ -460,3 +462,9 @@ class SynapseLinkedService(pulumi.dynamic.Resource, module="synapse", name="Link
             "etag": None,
         }
         super().__init__(LinkedServiceProvider(), name, props, opts)
+
+
+# Reviewed: workspace data-plane objects, reached only through the workspace's Dev private endpoint.
+# Pulumi registers a dynamic resource as pulumi-python:dynamic/<module>:<name>.
+declare_type("pulumi-python:dynamic/synapse:ManagedPrivateEndpoint")
+declare_type("pulumi-python:dynamic/synapse:LinkedService")

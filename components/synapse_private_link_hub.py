@@ -12,6 +12,9 @@ import pulumi
 from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import declare_type
+
+declare_type(synapse.PrivateLinkHub)
 
 
 @dataclass

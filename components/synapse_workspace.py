@@ -19,6 +19,7 @@ import pulumi
 from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core import azure_facts
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.purview import lineage_private_endpoints
@@ -28,6 +29,24 @@ from cloudscale.components.synapse_dataplane import (
     SynapseManagedPrivateEndpoint,
     SynapseManagedPrivateEndpointArgs,
 )
+
+declare_type(
+    synapse.Workspace,
+    rules=(
+        public_network_access_disabled(),
+        SecurityRule("entra-only", "azureADOnlyAuthentication", lambda v: v is True, "SQL authentication is allowed"),
+    ),
+    computed_outputs=lambda workspace: {
+        "connectivityEndpoints": {
+            "dev": f"https://{workspace.name}.dev.azuresynapse.net",
+            "sql": f"{workspace.name}.sql.azuresynapse.net",
+            "sqlOnDemand": f"{workspace.name}-ondemand.sql.azuresynapse.net",
+            "web": f"https://web.azuresynapse.net?workspace={workspace.resource_id}",
+        }
+    },
+)
+declare_type(synapse.BigDataPool)
+declare_type(synapse.WorkspaceSqlAadAdmin)
 
 
 def synapse_workspace_name(namer: Namer) -> str:

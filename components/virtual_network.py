@@ -14,6 +14,10 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent
+from cloudscale.components.baseline.type_facts import declare_type
+
+for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup, network.RouteTable, network.Subnet):
+    declare_type(_network_type)
 
 
 def virtual_network(

@@ -9,7 +9,10 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
+from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.busy_retry import busy_vnet_retry
+
+declare_type(network.VirtualNetworkPeering)
 
 
 @dataclass

@@ -399,8 +399,9 @@ def _public_endpoint_readers(
     """Which services each lake admits to its public endpoint by resource-instance rule.
 
     Serverless SQL and Purview scans run outside every managed VNet and reach storage only through its
-    public endpoint (synapse-analytics/security/connect-to-a-secure-storage-account.md); Spark, the
-    factory and Azure ML use managed private endpoints and need no rule. Only this zone's workspace is
+    public endpoint (MicrosoftDocs azure-docs, synapse-analytics/security/
+    connect-to-a-secure-storage-account.md); Spark, the factory and Azure ML use managed private
+    endpoints and need no rule. Only this zone's workspace is
     admitted: another zone's would need a data grant here as well, which the platform does not make.
     """
     readers: dict[str, list[ResourceInstanceAccess]] = {key: [] for key in (RAW, ENRICHED, WORKSPACE, EXTERNAL)}

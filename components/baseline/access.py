@@ -10,12 +10,16 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
+from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.roles import BuiltInRole
 
 
 class MissingIdentityError(ValueError):
     """Access was granted to a resource that has no identity to grant it to."""
 
+
+# Reviewed: assignments are only made through ``grant``, which takes a role from the least-privilege list.
+declare_type(authorization.RoleAssignment)
 
 _ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c1f0e-4d8e-4a55-9a36-0c1e5a7d2b10")
 

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import monitor
 
+from cloudscale.components.baseline.type_facts import declare_type
+
+declare_type(monitor.DiagnosticSetting)
+
 
 @dataclass(frozen=True)
 class DiagnosticProfile:

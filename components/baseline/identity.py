@@ -8,6 +8,9 @@ import pulumi
 from pulumi_azure_native import managedidentity
 
 from cloudscale.components.baseline.access import Principal
+from cloudscale.components.baseline.type_facts import declare_type
+
+declare_type(managedidentity.UserAssignedIdentity)
 
 
 def identity_block() -> dict[str, object]:

@@ -1,8 +1,12 @@
 """The secure-service interface every service component takes, modelled on Azure Verified Modules.
 
 A component receives one ``ServiceBaseline`` (where it lives, its names, its private endpoints,
-diagnostics, lock, extra role assignments, identity and tags) and calls ``secure(...)`` once per
-resource. The security baseline is therefore applied here and nowhere else.
+diagnostics, lock, identity and tags) and calls ``secure(...)`` once per resource, or
+``secure_sub_resource(...)`` for a sub-resource that has no resource of its own (a storage account's
+blob service) and ``private_endpoints(...)`` for an endpoint whose target is not a resource of the
+program (Purview's ingestion storage). Components create private endpoints, diagnostic settings and
+locks only through these methods (a test scans the components to keep it so), and ``secure()`` tells
+the type registry (``type_facts``) what it was told, so the platform's checks know the type.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import monitor
+from pulumi_azure_native import monitor, network
 
 from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
@@ -19,14 +23,11 @@ from cloudscale.components.baseline.identity import identity_block
 from cloudscale.components.baseline.lock import delete_lock
 from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, resolvable_private_endpoint
 from cloudscale.components.baseline.soft_delete import SoftDeletePolicy
+from cloudscale.components.baseline.type_facts import declare_type, registry
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.core.roles import BuiltInRole
 
-
-@dataclass(frozen=True)
-class RoleGrant:
-    role: BuiltInRole
-    principal: Principal
+declare_type(monitor.PrivateLinkScopedResource)
 
 
 @dataclass
@@ -39,7 +40,6 @@ class ServiceBaseline:
     log_analytics_workspace_id: pulumi.Input[str] | None = None
     # Outside dev, stateful resources get both ``protect`` and a CanNotDelete lock.
     lock: bool = False
-    role_assignments: Sequence[RoleGrant] = ()
     # The platform's Azure Monitor Private Link Scope: monitoring resources with public ingestion off
     # receive agent and SDK telemetry only once they are scoped into it.
     monitor_private_link_scope_id: pulumi.Input[str] | None = None
@@ -93,54 +93,87 @@ class SecureComponent(pulumi.ComponentResource):
         diagnostics: DiagnosticProfile | None = None,
         stateful: bool = False,
     ) -> dict[str, pulumi.Resource]:
-        """Private endpoints, diagnostics, lock and the caller's extra role assignments.
+        """Private endpoints, diagnostics and lock for one resource of the program.
 
         Returns what was made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone
         group), ``diagnostics``, ``lock``.
         """
+        registry().note_secured(resource, diagnostics=diagnostics is not None, stateful=stateful, group_ids=group_ids)
         b = self.baseline
         created: dict[str, pulumi.Resource] = {}
         if group_ids:
-            if b.private_endpoints is None or service is None:
+            if service is None:
                 raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
-            for group_id in group_ids:
-                endpoint, zone_group = resolvable_private_endpoint(
-                    self,
-                    f"{logical_name}-pe-{group_id.lower()}",
-                    endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),
-                    target_id=resource.id,
-                    service=service,
-                    group_id=group_id,
-                    placement=b.private_endpoints,
-                    resource_group_name=b.resource_group_name,
-                    location=b.location,
-                    tags=b.tags,
-                )
+            endpoints = self.private_endpoints(
+                resource.id, logical_name=logical_name, purpose=purpose, service=service, group_ids=group_ids
+            )
+            for group_id, (endpoint, zone_group) in endpoints.items():
                 created[f"pe:{group_id}"] = endpoint
                 # Callers of the service through the endpoint wait for this, not the endpoint alone.
                 created[f"dns:{group_id}"] = zone_group
-        if diagnostics is not None and b.log_analytics_workspace_id is not None:
-            created["diagnostics"] = diagnostic_setting(
-                self,
-                logical_name,
-                resource_uri=resource.id,
-                workspace_id=b.log_analytics_workspace_id,
-                profile=diagnostics,
-            )
+        if diagnostics is not None:
+            setting = self.secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
+            if setting is not None:
+                created["diagnostics"] = setting
         if stateful and b.lock:
             created["lock"] = delete_lock(
                 self, logical_name, scope=resource.id, lock_name=b.namer.name("lock", purpose)
             )
-        for role_grant in b.role_assignments:
-            grant(
-                self,
-                logical_name,
-                scope=resource.id,
-                scope_key=self.scope_key(logical_name),
-                role=role_grant.role,
-                principal=role_grant.principal,
-            )
         return created
+
+    def private_endpoints(
+        self,
+        target_id: pulumi.Input[str],
+        *,
+        logical_name: str,
+        purpose: str,
+        service: str,
+        group_ids: Sequence[str],
+    ) -> dict[str, tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]]:
+        """One private endpoint and its DNS zone group per group id of the target."""
+        b = self.baseline
+        if b.private_endpoints is None:
+            raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
+        return {
+            group_id: resolvable_private_endpoint(
+                self,
+                f"{logical_name}-pe-{group_id.lower()}",
+                endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),
+                target_id=target_id,
+                service=service,
+                group_id=group_id,
+                placement=b.private_endpoints,
+                resource_group_name=b.resource_group_name,
+                location=b.location,
+                tags=b.tags,
+            )
+            for group_id in group_ids
+        }
+
+    def secure_sub_resource(
+        self,
+        resource: pulumi.CustomResource,
+        *,
+        logical_name: str,
+        diagnostics: DiagnosticProfile,
+        sub_resource: str = "",
+        after: Sequence[pulumi.CustomResource] = (),
+    ) -> monitor.DiagnosticSetting | None:
+        """Send ``resource`` or one of its sub-resources (``blobServices/default``, ``databases/master``)
+        to Log Analytics; ``None`` when the baseline has no workspace. ``after`` are writes to the same
+        sub-resource that the setting must not race."""
+        workspace_id = self.baseline.log_analytics_workspace_id
+        if workspace_id is None:
+            return None
+        resource_uri: pulumi.Input[str] = resource.id
+        if sub_resource or after:
+            # Reading the other writes' ids makes the setting wait for them, as the ids only exist after.
+            resource_uri = pulumi.Output.all(resource.id, *[r.id for r in after]).apply(
+                lambda ids: f"{ids[0]}/{sub_resource}" if sub_resource else ids[0]
+            )
+        return diagnostic_setting(
+            self, logical_name, resource_uri=resource_uri, workspace_id=workspace_id, profile=diagnostics
+        )
 
     def join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
         """Scope a Log Analytics workspace or Application Insights component into the platform's AMPLS."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization
 
+from cloudscale.components.baseline.type_facts import declare_type
+
+declare_type(authorization.ManagementLockByScope)
+
 
 def delete_lock(
     parent: pulumi.Resource, logical_name: str, *, scope: pulumi.Input[str], lock_name: str

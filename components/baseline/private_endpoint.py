@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.dns_zones import zone_resource_label, zones_for
+
+# Reviewed: an endpoint and its zone group hold no data and expose nothing on their own.
+declare_type(network.PrivateEndpoint)
+declare_type(network.PrivateDnsZoneGroup)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Azure facts that validation and components need offline.
 
-Kept as data so a reviewer can diff them against the published tables; see
-``shared/docs/azure-facts.md`` for sources and dates.
+Kept as data so a reviewer can diff them against the published tables; each group names the
+Microsoft Learn page it comes from.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ class Region:
     paired: str | None
 
 
-# (programmatic name, has availability zones, paired region or None when non-paired)
+# (programmatic name, has availability zones, paired region or None when non-paired), from "Azure
+# regions list", https://learn.microsoft.com/azure/reliability/regions-list
 _REGION_ROWS: tuple[tuple[str, bool, str | None], ...] = (
     ("australiacentral", False, "australiacentral2"),
     ("australiacentral2", False, "australiacentral"),
@@ -89,7 +90,9 @@ def zones_for(location: str) -> list[str]:
     return ["1", "2", "3"] if REGIONS[location].has_zones else []
 
 
-# SQL Database Hyperscale service objectives: sku name -> (family, allowed vCores).
+# SQL Database Hyperscale service objectives: sku name -> (family, allowed vCores), from "Resource
+# limits for single databases using the vCore purchasing model",
+# https://learn.microsoft.com/azure/azure-sql/database/resource-limits-vcore-single-databases
 HYPERSCALE_SKUS: dict[str, tuple[str, tuple[int, ...]]] = {
     "HS_Gen5": ("Gen5", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80)),
     "HS_S_Gen5": ("Gen5", (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24, 32, 40, 80)),
@@ -114,22 +117,29 @@ HYPERSCALE_SERVERLESS_MIN_VCORES: dict[int, float] = {
     40: 5.0,
     80: 10.0,
 }
-# Only standard-series has documented zone redundancy everywhere zones exist.
+# Only standard-series has documented zone redundancy everywhere zones exist
+# (https://learn.microsoft.com/azure/reliability/reliability-sql-database).
 HYPERSCALE_ZONE_REDUNDANT_SKUS = frozenset({"HS_Gen5", "HS_S_Gen5"})
 HYPERSCALE_MAX_HA_REPLICAS = 4
+# https://learn.microsoft.com/azure/azure-sql/database/automated-backups-overview
 SQL_PITR_RETENTION_DAYS = (1, 35)
 
-# Synapse Spark runtimes still in support (3.4 left support on 2026-03-31).
+# Synapse Spark runtimes still in support (3.4 left support on 2026-03-31), from
+# https://learn.microsoft.com/azure/synapse-analytics/spark/apache-spark-version-support
 SUPPORTED_SPARK_VERSIONS = frozenset({"3.5"})
 RETIRED_SPARK_VERSIONS = frozenset({"2.4", "3.1", "3.2", "3.3", "3.4"})
+# https://learn.microsoft.com/azure/synapse-analytics/spark/apache-spark-pool-configurations
 SPARK_NODE_SIZES = ("Small", "Medium", "Large", "XLarge", "XXLarge")
 SPARK_NODE_RANGE = (3, 200)
 SPARK_AUTO_PAUSE_MINUTES = (5, 10_080)
 
+# https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview
 KEY_VAULT_SOFT_DELETE_DAYS = (7, 90)
+# https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
 LOG_ANALYTICS_RETENTION_DAYS = (30, 730)
 
+# Networking, Azure DNS and Private Link limits,
+# https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits
 MAX_PEERINGS_PER_VNET = 500
 MAX_VNET_LINKS_PER_DNS_ZONE = 1000
 MAX_ZONE_CONFIGS_PER_ZONE_GROUP = 5
-RECOMMENDED_MAX_LANDING_ZONES = 15

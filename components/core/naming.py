@@ -115,5 +115,20 @@ class Namer:
         digest = hashlib.sha256(f"{self.seed}|{full.lower()}".encode()).hexdigest()
         return digest[:SUFFIX_LENGTH]
 
+    def probe_purposes(self, kind: str) -> tuple[str, ...]:
+        """Purposes whose names, between them, meet every rule any purpose can meet for ``kind``.
+
+        A name grows with its purpose until the service's maximum length and every longer purpose
+        is cut at the same place, so no purpose, the longest purpose that keeps the name whole and
+        one that gets it cut reach every length a name of this namer can have. Checking these
+        instead of a list of known purposes means a new, longer purpose cannot slip past.
+        """
+        rule = RULES[kind]
+        longest_whole = rule.max_length - len(self.name(kind)) - len(rule.separator)
+        lengths = {0, rule.max_length + 1}
+        if longest_whole > 0:
+            lengths |= {longest_whole, longest_whole + 1}
+        return tuple("p" * length for length in sorted(lengths))
+
     def for_zone(self, zone: str) -> Namer:
         return Namer(self.prefix, self.environment, zone, self.seed)

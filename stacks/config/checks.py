@@ -19,8 +19,6 @@ from cloudscale.stacks.config.network_plan import (
 )
 
 __all__ = ["MANAGEMENT_ZONE", "check"]
-# The longest purpose any stack passes to the namer; checking it proves every shorter one fits.
-LONGEST_PURPOSE = "encur"
 SQL_RESERVED_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
 # Containers the landing zone creates on its own (shared landing area, Synapse's default filesystem).
 RESERVED_CONTAINERS = frozenset({"data", "synapse"})
@@ -96,7 +94,9 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
         namer = Namer(config.prefix, config.environment, zone, config.name_seed)
         for kind in RULES:
             try:
-                namer.name(kind, LONGEST_PURPOSE)
+                # Every purpose a stack passes, today or later, meets the rules these purposes meet.
+                for purpose in namer.probe_purposes(kind):
+                    namer.name(kind, purpose)
             except NamingError as error:
                 problems.append(ConfigProblem(key, f"cannot produce a valid {kind} name: {error.reason}"))
                 break

@@ -77,7 +77,7 @@ def strip_provider_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.Re
     """Drop azure-native's API-version aliases.
 
     They only matter for state written by provider v1/v2 modules, which an offline run never has,
-    and they are ~90% of a mocked run's CPU (pulumi-testing.md section 2).
+    and they are ~90% of a mocked run's CPU (compare the dev and dev-with-aliases runs of benchmarks/run.py).
     """
     if args.type_.startswith("azure-native:") and args.opts.aliases:
         opts = copy.copy(args.opts)

@@ -1,13 +1,13 @@
 """Pulumi mocks that behave like Azure closely enough to show a person, or a test, the real program.
 
 In update mode every azure-native resource gets an ARM-shaped id and the computed outputs its
-consumers read (identity principal ids, endpoints, the firewall's private IP). In preview mode the
+consumers read: identity principal ids here, and what each type's component declares (endpoints,
+the firewall's private IP) through ``type_facts``. In preview mode the
 engine returns only the inputs, so ids and computed outputs are unknown, as in ``pulumi preview``.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -15,6 +15,8 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import MockCallArgs, MockResourceArgs
+
+from cloudscale.components.baseline.type_facts import Created, registry
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -91,6 +93,18 @@ class AzureMocks(pulumi.runtime.Mocks):
         except ValueError as error:
             # The engine reports a mock's failure without saying which resource it was creating.
             raise ValueError(f"{args.typ} {args.name!r}: {error}") from error
+        facts = registry().get(args.typ)
+        if facts is not None and facts.computed_outputs is not None:
+            created = Created(
+                name=outputs["name"],
+                resource_id=resource_id,
+                inputs=dict(args.inputs),
+                subscription_id=SUBSCRIPTION_ID,
+                tenant_id=TENANT_ID,
+                guid=lambda label: _stable_guid(resource_id, label),
+                subnet_prefix=lambda subnet_id: self._subnet_prefixes.get(subnet_id, ""),
+            )
+            outputs.update(facts.computed_outputs(created))
         return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
@@ -124,15 +138,13 @@ class AzureMocks(pulumi.runtime.Mocks):
 
 
 def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[str, str]) -> dict[str, Any]:
-    """What Azure computes on create that our program reads back."""
+    """What Azure computes on create for any type; type-specific outputs come from ``type_facts``."""
     inputs = args.inputs
-    name = _physical_name(args)
     out: dict[str, Any] = {}
     identity = inputs.get("identity")
     if isinstance(identity, dict):
         out["identity"] = _identity_output(identity, resource_id)
     kind = args.typ.split(":")[-1]
-    module = args.typ.split(":")[1] if ":" in args.typ else ""
     if kind == "Subnet":
         subnets[resource_id] = str(inputs.get("addressPrefix", ""))
     elif kind == "UserAssignedIdentity":
@@ -141,46 +153,6 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
             clientId=_stable_guid(resource_id, "client"),
             tenantId=TENANT_ID,
         )
-    elif kind == "AzureFirewall":
-        out["ipConfigurations"] = [
-            {**config, "privateIPAddress": _first_usable(subnets.get(str(config.get("subnet", {}).get("id")), ""))}
-            for config in inputs.get("ipConfigurations", [])
-        ]
-    elif module == "storage" and kind == "StorageAccount":
-        out["primaryEndpoints"] = {
-            svc: f"https://{name}.{svc}.core.windows.net/" for svc in ("blob", "dfs", "file", "queue", "table", "web")
-        }
-    elif module == "keyvault" and kind == "Vault":
-        out["properties"] = {**inputs.get("properties", {}), "vaultUri": f"https://{name}.vault.azure.net/"}
-    elif module == "operationalinsights" and kind == "Workspace":
-        out["customerId"] = _stable_guid(resource_id, "customer")
-    elif module == "containerregistry" and kind == "Registry":
-        out["loginServer"] = f"{name}.azurecr.io"
-    elif module == "synapse" and kind == "Workspace":
-        out["connectivityEndpoints"] = {
-            "dev": f"https://{name}.dev.azuresynapse.net",
-            "sql": f"{name}.sql.azuresynapse.net",
-            "sqlOnDemand": f"{name}-ondemand.sql.azuresynapse.net",
-            "web": f"https://web.azuresynapse.net?workspace={resource_id}",
-        }
-    elif module == "sql" and kind == "Server":
-        out["fullyQualifiedDomainName"] = f"{name}.database.windows.net"
-    elif module == "cosmosdb" and kind == "DatabaseAccount":
-        out["documentEndpoint"] = f"https://{name}.documents.azure.com:443/"
-    elif module == "applicationinsights" and kind == "Component":
-        out["connectionString"] = f"InstrumentationKey={_stable_guid(resource_id, 'ikey')}"
-        out["instrumentationKey"] = _stable_guid(resource_id, "ikey")
-    elif module == "network" and kind == "PublicIPAddress":
-        out["ipAddress"] = "203.0.113.10"
-    elif module == "purview" and kind == "Account":
-        # Purview creates its ingestion storage account in a resource group it manages.
-        storage = f"scan{_stable_guid(resource_id, 'ingestion').replace('-', '')[:20]}"
-        out["ingestionStorage"] = {
-            **inputs.get("ingestionStorage", {}),
-            "id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/managed-rg-{name}/providers/"
-            f"Microsoft.Storage/storageAccounts/{storage}",
-            "primaryEndpoint": f"https://{storage}.blob.core.windows.net/",
-        }
     return out
 
 
@@ -207,10 +179,3 @@ def _identity_output(identity: dict[str, Any], resource_id: str) -> dict[str, An
             for identity_id in ids
         }
     return out
-
-
-def _first_usable(prefix: str) -> str:
-    # Azure reserves the first four addresses of every subnet, so the first NIC gets .4.
-    if not prefix:
-        return ""
-    return str(ipaddress.ip_network(prefix).network_address + 4)

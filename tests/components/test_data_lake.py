@@ -125,7 +125,7 @@ def test_private_endpoints_for_blob_and_dfs_on_hns_lakes(offline, hns, groups):
 def test_diagnostics_for_the_account_and_its_blob_service(offline):
     run = offline.run(_lake)
     account = run.one("azure-native:monitor:DiagnosticSetting", "raw-account-diag").inputs
-    blob = run.one("azure-native:monitor:DiagnosticSetting", "raw-blob-service-diag").inputs
+    blob = run.one("azure-native:monitor:DiagnosticSetting", "raw-account-blob-diag").inputs
     # The account itself has only metrics; the logs live on the blob service.
     assert "logs" not in account and account["metrics"] == [{"category": "Transaction", "enabled": True}]
     assert blob["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+from pathlib import Path
+
 import pulumi
 import pytest
 
+from cloudscale import components
 from cloudscale.components.baseline import (
     LOGS_AND_METRICS,
     MissingDnsZoneError,
     Principal,
     PrivateEndpointPlacement,
-    RoleGrant,
     SecureComponent,
     ServiceBaseline,
     user_assigned_identity,
@@ -24,7 +28,7 @@ SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/vir
 WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.OperationalInsights/workspaces/log"
 
 
-def _baseline(*, lock: bool = False, zones: dict[str, str] | None = None, grants=()) -> ServiceBaseline:
+def _baseline(*, lock: bool = False, zones: dict[str, str] | None = None) -> ServiceBaseline:
     return ServiceBaseline(
         namer=Namer("adatum", "tst", "sales"),
         resource_group_name="rg-security",
@@ -33,7 +37,6 @@ def _baseline(*, lock: bool = False, zones: dict[str, str] | None = None, grants
         private_endpoints=PrivateEndpointPlacement(SUBNET_ID, {VAULT_ZONE: ZONE_ID} if zones is None else zones),
         log_analytics_workspace_id=WORKSPACE_ID,
         lock=lock,
-        role_assignments=grants,
     )
 
 
@@ -99,13 +102,6 @@ def test_grant_by_intent_creates_a_deterministic_least_privilege_assignment(offl
     )
 
 
-def test_extra_role_assignments_from_the_baseline(offline):
-    admins = Principal.group("kv-admins", "00000000-0000-0000-0000-0000000000bb")
-    run = offline.run(lambda: _vault(_baseline(grants=[RoleGrant(BuiltInRole.KEY_VAULT_ADMINISTRATOR, admins)])))
-    assignment = run.one("azure-native:authorization:RoleAssignment")
-    assert assignment.inputs["principalType"] == "Group"
-
-
 def test_a_missing_dns_zone_is_a_clear_error(offline):
     with pytest.raises(MissingDnsZoneError, match=VAULT_ZONE):
         offline.run(lambda: _vault(_baseline(zones={})))
@@ -133,3 +129,60 @@ def test_system_identity_is_the_default():
 
     assert identity_block() == {"type": "SystemAssigned"}
     assert LOGS_AND_METRICS.log_category_groups == ("allLogs",)
+
+
+# What only the baseline may create: its helpers, and the resources they wrap.
+BASELINE_ONLY = frozenset(
+    {"diagnostic_setting", "private_endpoint", "delete_lock"}
+    | {"DiagnosticSetting", "PrivateEndpoint", "ManagementLockByScope"}
+)
+
+
+def test_components_apply_the_baseline_only_through_secure_component():
+    package = Path(components.__file__).parent
+    direct = []
+    for path in sorted(package.rglob("*.py")):
+        if path.parent.name == "baseline":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if called in BASELINE_ONLY:
+                    direct.append(f"{path.relative_to(package)}:{node.lineno} {called}")
+    assert direct == []
+
+
+def test_a_sub_resource_diagnostic_setting_waits_for_the_writes_it_must_not_race(offline_update):
+    class Holder(SecureComponent):
+        def __init__(self) -> None:
+            super().__init__("cloudscale:test:Holder", "holder", _baseline(), None)
+            vault = KeyVault("kv", KeyVaultArgs(baseline=self.baseline, tenant_id="tenant", purpose="sec"))
+            other = KeyVault("kv2", KeyVaultArgs(baseline=self.baseline, tenant_id="tenant", purpose="other"))
+            self.secure_sub_resource(
+                vault.vault,
+                logical_name="kv-keys",
+                diagnostics=LOGS_AND_METRICS,
+                sub_resource="keys/default",
+                after=(other.vault,),
+            )
+            self.register_outputs({})
+
+    run = offline_update.run(Holder)
+    vault_id = run.mocks.ids[("azure-native:keyvault:Vault", "kv-vault")]
+    setting = run.one("azure-native:monitor:DiagnosticSetting", "kv-keys-diag")
+    assert setting.inputs["resourceUri"] == f"{vault_id}/keys/default"
+    [options] = [o for o in run.monitor.options.values() if o.name == "kv-keys-diag"]
+    assert any(dependency.endswith("::kv2-vault") for dependency in options.dependencies)
+
+
+def test_a_sub_resource_gets_no_diagnostic_setting_without_a_workspace(offline):
+    class Holder(SecureComponent):
+        def __init__(self) -> None:
+            baseline = dataclasses.replace(_baseline(), log_analytics_workspace_id=None)
+            super().__init__("cloudscale:test:Holder", "holder", baseline, None)
+            vault = KeyVault("kv", KeyVaultArgs(baseline=baseline, tenant_id="tenant", purpose="sec"))
+            self.secure_sub_resource(vault.vault, logical_name="kv-keys", diagnostics=LOGS_AND_METRICS)
+            self.register_outputs({})
+
+    run = offline.run(Holder)
+    assert run.of_type("azure-native:monitor:DiagnosticSetting") == []

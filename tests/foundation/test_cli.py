@@ -96,9 +96,17 @@ def test_plan_of_a_landing_stack_plans_its_management_stack_for_the_contract(cap
 
 
 def test_plan_flags_a_high_severity_finding_with_strict(tmp_path, capsys, monkeypatch):
-    from cloudscale.stacks.offline import findings
+    from pulumi_azure_native import keyvault
 
-    monkeypatch.setattr(findings, "_PUBLIC_OFF", ("Enabled",))  # every private service now looks public
+    from cloudscale.components import key_vault  # noqa: F401 - declares the vault's rules
+    from cloudscale.components.baseline.type_facts import SecurityRule, registry
+
+    demands_public = SecurityRule(
+        "public-network-access", "properties.publicNetworkAccess", lambda v: v == "Enabled", "is private"
+    )
+    vault = registry().get(keyvault.Vault)
+    assert vault is not None
+    monkeypatch.setattr(vault, "rules", (demands_public,))  # every private vault now looks public
     assert main(["plan", "--stack", "mgmt", "--strict", "--report", ""]) == 1
     assert "[high] public-network-access" in capsys.readouterr().out
 

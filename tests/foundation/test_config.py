@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cloudscale.components.core import Namer, NameRule, naming
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.engine import config_values
@@ -214,3 +215,27 @@ def test_every_problem_is_reported_at_once(dev_config):
 def test_empty_management_stack_default_means_not_set(dev_config):
     config = parse_config(_config(dev_config, managementStack=""))
     assert config.management_stack is None
+
+
+def test_a_name_rule_that_only_longer_purposes_break_is_caught_before_deploy(offline, dev_config, monkeypatch):
+    # Widget names may be 40 characters long, but the service's pattern stops at 28: any purpose
+    # longer than "encur" in the sales zone ("wdg-adatum-dev-sales-integration") breaks it.
+    monkeypatch.setitem(naming.RULES, "widget", NameRule("wdg", 1, 40, r"[a-z-]{1,28}"))
+    with pytest.raises(ConfigError, match="cannot produce a valid widget name"):
+        offline.run(lambda: build_platform(load_config()), config=dev_config)
+    assert offline.mocks is not None
+    assert offline.mocks.resources == []
+
+
+@pytest.mark.parametrize("kind", sorted(naming.RULES))
+def test_the_probed_purposes_reach_the_longest_whole_name_and_a_cut_one(kind):
+    namer = Namer("adatum", "dev", "sales", "seed")
+    rule = naming.RULES[kind]
+    probes = namer.probe_purposes(kind)
+    assert probes[0] == ""
+    assert len(namer.name(kind, probes[-1])) <= rule.max_length
+    if len(probes) == 4:  # room for a purpose before the name is cut
+        whole, cut = probes[1], probes[2]
+        assert whole in namer.name(kind, whole)
+        assert len(namer.name(kind, whole)) == rule.max_length
+        assert cut not in namer.name(kind, cut)
