@@ -44,6 +44,7 @@ from cloudscale.stacks.config.network_plan import COMPUTE, POWER_BI_GATEWAY, PRI
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
+from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
@@ -234,6 +235,9 @@ def _deploy_zone(
         synapse=workspace,
     )
     outputs.update(deploy_data_services(context))
+    outputs.update(
+        deploy_zone_pipelines(scope, config.landing_zones.index(zone), zone, lakes, vault, factory, workspace, outputs)
+    )
     return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
 
 

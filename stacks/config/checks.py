@@ -9,6 +9,7 @@ from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, p
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
 from cloudscale.stacks.config.network_plan import SMALLEST_SUBNET_PREFIX_LENGTH, SubnetPlanError, landing_subnets
+from cloudscale.stacks.config.pipeline_checks import check_pipelines
 
 MANAGEMENT_ZONE = "mgmt"
 # The longest purpose any stack passes to the namer; checking it proves every shorter one fits.
@@ -280,6 +281,7 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
         )
     problems += _check_services(config, f"{key}.services", zone)
     problems += _check_lake_access(f"{key}.access", zone)
+    problems += check_pipelines(index, zone)
     return problems
 
 
