@@ -23,10 +23,11 @@ from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArti
 from cloudscale.components.synapse_workspace import SynapseWorkspace
 from cloudscale.pipelines.compose import product_set_name
 from cloudscale.pipelines.data_access import lake_access
+from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
-from cloudscale.stacks.config import LandingZoneConfig
+from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.pipeline_checks import zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope
 
@@ -34,6 +35,17 @@ RUN_AFTER_CHANGE = "run-after-change"
 # The path each data product publishes its serving table under (a Delta table), which the logical
 # data warehouse exposes as one view per product.
 CURATED_FOLDER = "curated"
+
+
+def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, str]]]:
+    """Each deployed zone's data flow, from its definitions (what ``cloudscale plan`` draws)."""
+    flows: dict[str, list[tuple[str, str, str]]] = {}
+    for zone in config.deployed_zones():
+        composed = zone_pipelines(config.landing_zones.index(zone), zone)
+        edges = data_flow(composed.sets, composed.products)
+        if edges:
+            flows[zone.name] = [(e.source, e.destination, e.label) for e in edges]
+    return flows
 
 
 def curated_views(products: list[str]) -> list[dict[str, str]]:

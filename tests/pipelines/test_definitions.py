@@ -460,3 +460,25 @@ def test_placeholders_resolve_with_types_and_fail_on_unknown_keys():
     with pytest.raises(UnresolvedPlaceholderError) as caught:
         resolve("{{ sql.server }}", values)
     assert caught.value.key == "sql.server"
+
+
+def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint():
+    from cloudscale.pipelines.compose import bundled_choice
+    from cloudscale.pipelines.data_flow import SERVING, FlowEdge, data_flow
+
+    composed = compose_zone(
+        [bundled_choice(name, "k") for name in BUNDLED],
+        products=["sales-analytics"],
+        master_target="dataFactory",
+        master_schedule=None,
+        product_root=FIXTURES,
+    )
+    edges = set(data_flow(composed.sets, composed.products))
+    assert {
+        FlowEdge("Dynamics 365 / Dataverse", "raw/crm", "pl_crm_ingestion"),
+        FlowEdge("ERP database (SQL Hyperscale)", "raw/erp", "pl_erp_ingestion"),
+        FlowEdge("Cosmos DB analytical store", "enriched/customer-service", "pl_customer_service_link"),
+        FlowEdge("raw/crm", "curated/sales-analytics", "nb_sales_analytics"),
+        FlowEdge("enriched/customer-service", "curated/sales-analytics", "nb_sales_analytics"),
+        FlowEdge("curated/sales-analytics", SERVING, "pl_logical_warehouse"),
+    } <= edges
