@@ -21,7 +21,7 @@ from cloudscale.pipelines.validate import all_activities
 
 _LAKE_URL = re.compile(r"abfss://([a-z0-9][a-z0-9-]{1,61}[a-z0-9])@\{\{\s*lake\.([a-z]+)\.account\s*\}\}")
 _LAKE_ENDPOINT = re.compile(r"^\{\{\s*lake\.([a-z]+)\.dfs\s*\}\}/?$")
-_PLATFORM_LAKES = {lake_linked_service_name(key): key for key in LAKE_KEYS}
+_PLATFORM_LAKES = {lake_linked_service_name(key): key for key in (*LAKE_KEYS, "external")}
 _WRITE_PARAMETER = re.compile(r"^(output|target|sink)", re.IGNORECASE)
 READ_ACTIVITIES = frozenset({"Lookup", "GetMetadata", "Validation"})
 
@@ -87,12 +87,15 @@ def _activity_access(
         lake = _lake_of_linked_service(str(linked), scope.get("linkedService", {}))
         if lake is None:
             continue
-        container = ((dataset.properties.get("typeProperties") or {}).get("location") or {}).get("fileSystem")
+        location = (dataset.properties.get("typeProperties") or {}).get("location") or {}
+        # ADLS locations name a fileSystem, blob locations (the flat external lake) a container.
+        field = "fileSystem" if "fileSystem" in location else "container"
+        container = location.get(field)
         if not isinstance(container, str) or "@" in container or "{{" in container:
             problems.append(
                 DefinitionProblem(
                     dataset.file,
-                    "$.properties.typeProperties.location.fileSystem",
+                    f"$.properties.typeProperties.location.{field}",
                     f"name the container literally (used by {pipeline.name} at {where}): "
                     "access is granted per container",
                 )

@@ -21,7 +21,12 @@ from cloudscale.pipelines.validate import all_activities
 
 _LAKE_URL = re.compile(r"abfss://([a-z0-9-]+)@\{\{\s*lake\.([a-z]+)\.account\s*\}\}")
 _WRITE_PARAMETER = re.compile(r"^(output|target|sink)", re.IGNORECASE)
-_LAKE_SERVICES = {"ls_lake_raw": "raw", "ls_lake_enriched": "enriched", "ls_lake_workspace": "curated"}
+_LAKE_SERVICES = {
+    "ls_lake_raw": "raw",
+    "ls_lake_enriched": "enriched",
+    "ls_lake_workspace": "curated",
+    "ls_lake_external": "external drop",
+}
 SERVING = "serverless SQL endpoint (Power BI)"
 # Platform linked services by what they connect to, for people reading the diagram.
 SOURCE_TITLES = {
@@ -106,6 +111,6 @@ def _node(reference: Any, linked: Mapping[str, Artifact], datasets: Mapping[str,
         return None
     service = str((dataset.properties.get("linkedServiceName") or {}).get("referenceName", ""))
     if service in _LAKE_SERVICES:
-        container = ((dataset.properties.get("typeProperties") or {}).get("location") or {}).get("fileSystem")
-        return f"{_LAKE_SERVICES[service]}/{container}"
+        location = (dataset.properties.get("typeProperties") or {}).get("location") or {}
+        return f"{_LAKE_SERVICES[service]}/{location.get('fileSystem') or location.get('container')}"
     return _source_title(service, linked)

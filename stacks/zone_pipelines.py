@@ -9,7 +9,7 @@ it, so nothing here can fail on a definition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -27,6 +27,7 @@ from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
+from cloudscale.pipelines.validate import all_activities
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.pipeline_checks import zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope
@@ -80,6 +81,11 @@ def platform_values(
         "ml.compute": "machineLearningComputeName",
     }
     values.update({key: service_outputs[output] for key, output in optional.items() if output in service_outputs})
+    if "machineLearningWorkspaceId" in service_outputs:
+        # /subscriptions/<sub>/resourceGroups/<group>/providers/...
+        workspace_id = pulumi.Output.from_input(service_outputs["machineLearningWorkspaceId"])
+        values["ml.subscriptionId"] = workspace_id.apply(lambda value: value.split("/")[2])
+        values["ml.resourceGroup"] = workspace_id.apply(lambda value: value.split("/")[4])
     if zone.services.cosmos.enabled:
         values["cosmos.containers"] = ",".join(c.name for c in zone.services.cosmos.containers)
     return values
@@ -101,12 +107,18 @@ def deploy_zone_pipelines(
         return {}
     values = platform_values(zone, lakes, vault, factory, workspace, service_outputs)
     listing: list[dict[str, Any]] = []
-    for definitions in composed.sets:
-        set_values = {**values, **composed.values_for(definitions.name)}
-        if definitions.target == "dataFactory" and factory is not None:
-            listing += _deploy_to_factory(definitions, set_values, factory)
-        elif definitions.target == "synapse" and workspace is not None:
-            listing += _deploy_to_synapse(definitions, set_values, workspace, composed.products)
+
+    def values_for(set_name: str) -> dict[str, Any]:
+        return {**values, **composed.values_for(set_name)}
+
+    synapse_artifacts: list[pulumi.Resource] = []
+    if workspace is not None:
+        synapse_sets = [s for s in composed.sets if s.target == "synapse"]
+        synapse_artifacts = _deploy_to_synapse(synapse_sets, values_for, workspace, composed.products, listing)
+    if factory is not None:
+        # The master pipeline runs the workspace's notebooks, so the factory's pipelines come after them.
+        factory_sets = [s for s in composed.sets if s.target == "dataFactory"]
+        _deploy_to_factory(factory_sets, values_for, factory, listing, after=synapse_artifacts)
     if (
         factory is not None
         and workspace is not None
@@ -160,128 +172,170 @@ def _schedule_of(artifact: Artifact, values: Mapping[str, Any]) -> str:
     return f"{artifact.type}: every {interval} {frequency} from {start}"
 
 
-def _deploy_to_factory(
-    definitions: DefinitionSet, values: Mapping[str, Any], factory: DataFactory
-) -> list[dict[str, Any]]:
-    created: list[pulumi.Resource] = []
-    listing: list[dict[str, Any]] = []
-    group = factory.resource_group_name
-    prefix = f"{factory._name}-{definitions.name}"
+def _executed(pipeline: Artifact) -> set[str]:
+    return {
+        str((activity.get("typeProperties") or {}).get("pipeline", {}).get("referenceName"))
+        for _path, activity in all_activities(pipeline)
+        if activity.get("type") == "ExecutePipeline"
+    }
+
+
+Declare = Callable[[DefinitionSet, Artifact, Any, list[pulumi.Resource]], pulumi.Resource | None]
+
+
+def _deploy_in_order(
+    sets: Sequence[DefinitionSet], values_for: Callable[[str], Mapping[str, Any]], declare: Declare
+) -> list[pulumi.Resource]:
+    """Every artifact of one target after everything it may reference, across the target's sets.
+
+    The services reject a definition that references a missing one (a team's pipeline using a
+    bundled dataset, the master running an ingestion pipeline), so each kind waits for all earlier
+    kinds, and a pipeline for the pipelines it executes.
+    """
+    declared: list[pulumi.Resource] = []
     for kind in KINDS:
-        made: list[pulumi.Resource] = []
-        for artifact in definitions.of_kind(kind).values():
-            properties = resolve(artifact.properties, values)
-            opts = factory.child_opts(depends_on=[factory.integration_runtime, *created])
-            if kind == "linkedService":
-                made.append(
-                    factory.add_linked_service(
-                        f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
-                    )
-                )
-            elif kind == "dataset":
-                made.append(
-                    datafactory.Dataset(
-                        f"{prefix}-ds-{artifact.name}",
-                        factory_name=factory.factory.name,
-                        resource_group_name=group,
-                        dataset_name=artifact.name,
-                        properties=_flatten(properties),
-                        opts=opts,
-                    )
-                )
-            elif kind == "pipeline":
-                flat = _flatten(properties)
-                made.append(
-                    datafactory.Pipeline(
-                        f"{prefix}-pl-{artifact.name}",
-                        factory_name=factory.factory.name,
-                        resource_group_name=group,
-                        pipeline_name=artifact.name,
-                        activities=flat.get("activities"),
-                        parameters=flat.get("parameters"),
-                        variables=flat.get("variables"),
-                        annotations=flat.get("annotations"),
-                        concurrency=flat.get("concurrency"),
-                        description=flat.get("description"),
-                        folder=flat.get("folder"),
-                        opts=opts,
-                    )
-                )
-                listing.append(
-                    {"service": "dataFactory", "kind": "pipeline", "name": artifact.name, "set": definitions.name}
-                )
-            elif kind == "trigger":
-                made.append(
-                    DataFactoryTrigger(
-                        f"{prefix}-tr-{artifact.name}",
-                        DataFactoryTriggerArgs(
-                            subscription_id=factory.id.apply(lambda factory_id: factory_id.split("/")[2]),
-                            resource_group_name=group,
-                            factory_name=factory.factory.name,
-                            trigger_name=artifact.name,
-                            properties=properties,
-                        ),
-                        opts=opts,
-                    )
-                )
-                listing.append(
-                    {
-                        "service": "dataFactory",
-                        "kind": "trigger",
-                        "name": artifact.name,
-                        "set": definitions.name,
-                        "schedule": _schedule_of(artifact, values),
-                    }
-                )
-        created += made
-    return listing
+        earlier = list(declared)
+        items = [(s, a) for s in sets for a in s.of_kind(kind).values()]
+        pipelines: dict[str, pulumi.Resource] = {}
+        if kind == "pipeline":
+            items = _callees_first(items)
+        for definitions, artifact in items:
+            after = earlier + ([pipelines[n] for n in sorted(_executed(artifact)) if n in pipelines])
+            resource = declare(definitions, artifact, resolve(artifact.properties, values_for(definitions.name)), after)
+            if resource is not None:
+                declared.append(resource)
+                if kind == "pipeline":
+                    pipelines[artifact.name] = resource
+    return declared
+
+
+def _callees_first(items: list[tuple[DefinitionSet, Artifact]]) -> list[tuple[DefinitionSet, Artifact]]:
+    by_name = {artifact.name: (definitions, artifact) for definitions, artifact in items}
+    ordered: list[tuple[DefinitionSet, Artifact]] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in by_name:
+            return
+        seen.add(name)
+        for callee in sorted(_executed(by_name[name][1])):
+            visit(callee)
+        ordered.append(by_name[name])
+
+    for _definitions, artifact in items:
+        visit(artifact.name)
+    return ordered
+
+
+def _deploy_to_factory(
+    sets: Sequence[DefinitionSet],
+    values_for: Callable[[str], Mapping[str, Any]],
+    factory: DataFactory,
+    listing: list[dict[str, Any]],
+    after: Sequence[pulumi.Resource],
+) -> None:
+    group = factory.resource_group_name
+
+    def declare(
+        definitions: DefinitionSet, artifact: Artifact, properties: Any, earlier: list[pulumi.Resource]
+    ) -> pulumi.Resource | None:
+        logical = f"{factory._name}-{definitions.name}"
+        opts = factory.child_opts(depends_on=[factory.integration_runtime, *after, *earlier])
+        if artifact.kind == "linkedService":
+            return factory.add_linked_service(
+                f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
+            )
+        if artifact.kind == "dataset":
+            return datafactory.Dataset(
+                f"{logical}-ds-{artifact.name}",
+                factory_name=factory.factory.name,
+                resource_group_name=group,
+                dataset_name=artifact.name,
+                properties=_flatten(properties),
+                opts=opts,
+            )
+        if artifact.kind == "pipeline":
+            flat = _flatten(properties)
+            listing.append(
+                {"service": "dataFactory", "kind": "pipeline", "name": artifact.name, "set": definitions.name}
+            )
+            return datafactory.Pipeline(
+                f"{logical}-pl-{artifact.name}",
+                factory_name=factory.factory.name,
+                resource_group_name=group,
+                pipeline_name=artifact.name,
+                activities=flat.get("activities"),
+                parameters=flat.get("parameters"),
+                variables=flat.get("variables"),
+                annotations=flat.get("annotations"),
+                concurrency=flat.get("concurrency"),
+                description=flat.get("description"),
+                folder=flat.get("folder"),
+                opts=opts,
+            )
+        if artifact.kind == "trigger":
+            listing.append(
+                {
+                    "service": "dataFactory",
+                    "kind": "trigger",
+                    "name": artifact.name,
+                    "set": definitions.name,
+                    "schedule": _schedule_of(artifact, values_for(definitions.name)),
+                }
+            )
+            return DataFactoryTrigger(
+                f"{logical}-tr-{artifact.name}",
+                DataFactoryTriggerArgs(
+                    subscription_id=factory.id.apply(lambda factory_id: factory_id.split("/")[2]),
+                    resource_group_name=group,
+                    factory_name=factory.factory.name,
+                    trigger_name=artifact.name,
+                    properties=properties,
+                ),
+                opts=opts,
+            )
+        return None  # notebooks and SQL scripts never target a factory (validation refuses them)
+
+    _deploy_in_order(sets, values_for, declare)
 
 
 def _deploy_to_synapse(
-    definitions: DefinitionSet, values: Mapping[str, Any], workspace: SynapseWorkspace, products: list[str]
-) -> list[dict[str, Any]]:
-    created: list[pulumi.Resource] = []
-    listing: list[dict[str, Any]] = []
-    for kind in KINDS:
-        made: list[pulumi.Resource] = []
-        for artifact in definitions.of_kind(kind).values():
-            properties = resolve(artifact.properties, values)
-            if kind == "integrationRuntime":
-                continue  # Synapse's managed-VNet AutoResolve runtime is the only one the zone uses
-            if kind == "linkedService":
-                made.append(
-                    workspace.add_linked_service(
-                        f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
-                    )
-                )
-                continue
-            run_after_change = RUN_AFTER_CHANGE in (artifact.properties.get("annotations") or [])
-            declared = artifact.properties.get("parameters") or {}
-            made.append(
-                SynapseArtifact(
-                    f"{workspace._name}-{definitions.name}-{kind}-{artifact.name}",
-                    SynapseArtifactArgs(
-                        workspace_name=workspace.workspace.name,
-                        kind=kind,
-                        artifact_name=artifact.name,
-                        properties=properties,
-                        run_after_change=kind == "pipeline" and run_after_change,
-                        run_parameters={"products": curated_views(products)} if "products" in declared else None,
-                    ),
-                    opts=workspace.data_plane_opts(after=created),
-                )
+    sets: Sequence[DefinitionSet],
+    values_for: Callable[[str], Mapping[str, Any]],
+    workspace: SynapseWorkspace,
+    products: list[str],
+    listing: list[dict[str, Any]],
+) -> list[pulumi.Resource]:
+    def declare(
+        definitions: DefinitionSet, artifact: Artifact, properties: Any, earlier: list[pulumi.Resource]
+    ) -> pulumi.Resource | None:
+        kind = artifact.kind
+        if kind == "integrationRuntime":
+            return None  # Synapse's managed-VNet AutoResolve runtime is the only one the zone uses
+        if kind == "linkedService":
+            return workspace.add_linked_service(
+                f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
             )
-            if kind in ("pipeline", "trigger"):
-                entry: dict[str, Any] = {
-                    "service": "synapse",
-                    "kind": kind,
-                    "name": artifact.name,
-                    "set": definitions.name,
-                }
-                if kind == "trigger":
-                    entry["schedule"] = _schedule_of(artifact, values)
-                elif run_after_change:
-                    entry["schedule"] = "once after each change"
-                listing.append(entry)
-        created += made
-    return listing
+        run_after_change = RUN_AFTER_CHANGE in (artifact.properties.get("annotations") or [])
+        declared = artifact.properties.get("parameters") or {}
+        if kind in ("pipeline", "trigger"):
+            entry: dict[str, Any] = {"service": "synapse", "kind": kind, "name": artifact.name, "set": definitions.name}
+            if kind == "trigger":
+                entry["schedule"] = _schedule_of(artifact, values_for(definitions.name))
+            elif run_after_change:
+                entry["schedule"] = "once after each change"
+            listing.append(entry)
+        return SynapseArtifact(
+            f"{workspace._name}-{definitions.name}-{kind}-{artifact.name}",
+            SynapseArtifactArgs(
+                workspace_name=workspace.workspace.name,
+                kind=kind,
+                artifact_name=artifact.name,
+                properties=properties,
+                run_after_change=kind == "pipeline" and run_after_change,
+                run_parameters={"products": curated_views(products)} if "products" in declared else None,
+            ),
+            opts=workspace.data_plane_opts(after=earlier),
+        )
+
+    return _deploy_in_order(sets, values_for, declare)

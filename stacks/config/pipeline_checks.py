@@ -84,7 +84,24 @@ def lake_containers(zone: LandingZoneConfig) -> dict[str, set[str]]:
     workspace = {SHARED_CONTAINER, *zone.data_products}
     if zone.services.synapse.enabled:
         workspace.add(SYNAPSE_FILESYSTEM)
-    return {"raw": integration, "enriched": integration, "workspace": workspace}
+    return {"raw": integration, "enriched": integration, "workspace": workspace, "external": {SHARED_CONTAINER}}
+
+
+# Placeholder families and the service a zone needs to resolve them.
+_PLACEHOLDER_SERVICES = {
+    "synapse.": ("synapse", "services.synapse"),
+    "sql.": ("sql_hyperscale", "services.sqlHyperscale"),
+    "cosmos.": ("cosmos", "services.cosmos"),
+    "ml.": ("machine_learning", "services.machineLearning"),
+    "dataFactory.": ("data_factory", "services.dataFactory"),
+}
+
+
+def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
+    for prefix, (service, key) in _PLACEHOLDER_SERVICES.items():
+        if placeholder.startswith(prefix) and not getattr(zone.services, service).enabled:
+            return key
+    return None
 
 
 def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[ConfigProblem]:
@@ -114,7 +131,14 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
         choice = composed.choices.get(definitions.name)
         for artifact in definitions:
             for path, placeholder in keys_in(artifact.properties, "$.properties"):
-                if placeholder in SCHEDULE_KEYS and (choice is None or choice.schedule is None):
+                if service := _missing_service(zone, placeholder):
+                    owner = choice.key if choice else f"{key}.pipelines"
+                    problems.append(
+                        ConfigProblem(
+                            owner, f"{artifact.file}: {path} uses {{{{ {placeholder} }}}}, but {service} is not enabled"
+                        )
+                    )
+                elif placeholder in SCHEDULE_KEYS and (choice is None or choice.schedule is None):
                     owner = choice.key if choice else f"{key}.pipelines"
                     problems.append(
                         ConfigProblem(
@@ -138,12 +162,13 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
         if grant.lake not in containers:
             problems.append(ConfigProblem(f"{key}.pipelines", f"definitions use an unknown lake {grant.lake!r}"))
         elif grant.container not in containers[grant.lake]:
-            where = "dataProducts" if grant.lake == "workspace" else "dataIntegrations"
+            where = {"workspace": "dataProducts", "external": "pipelines"}.get(grant.lake, "dataIntegrations")
             problems.append(
                 ConfigProblem(
                     f"{key}.{where}",
                     f"the pipelines {'write' if grant.write else 'read'} container {grant.container!r} of the "
-                    f"{grant.lake} lake; add it to {where}",
+                    f"{grant.lake} lake, which it does not have"
+                    + ("" if grant.lake == "external" else f"; add it to {where}"),
                 )
             )
     return sorted(set(problems), key=lambda p: (p.key, p.message))

@@ -156,3 +156,29 @@ def test_the_distribution_ships_every_bundled_definition(tmp_path):
     }
     assert "cloudscale/pipelines/crm_ingestion/pipeline/pl_crm_ingestion.json" in bundled
     assert bundled == shipped
+
+
+def test_the_readme_team_example_validates_and_is_granted_what_it_uses(tmp_path, capsys):
+    import re
+
+    from cloudscale.pipelines.data_access import LakeAccess, lake_access
+    from cloudscale.pipelines.definitions import load_set
+
+    readme = (REPO / "README.md").read_text()
+    files = re.findall(r"`(teams/[^`]+\.json)`:\n\n```json\n(.*?)```", readme, flags=re.S)
+    assert [name for name, _ in files] == [
+        "teams/partner_drop/dataset/ds_partner_csv.json",
+        "teams/partner_drop/pipeline/pl_partner_drop.json",
+    ]
+    for name, text in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    folder = tmp_path / "teams" / "partner_drop"
+    assert main(["pipelines", "validate", str(folder)]) == 0
+    assert "partner_drop (dataFactory, yours): pl_partner_drop" in capsys.readouterr().out
+    team, _ = load_set(folder)
+    crm, _ = load_set(bundled_root() / "crm_ingestion")
+    access, problems = lake_access([team, crm])
+    assert problems == []
+    assert LakeAccess("dataFactory", "external", "data", False) in access
+    assert LakeAccess("dataFactory", "raw", "crm", True) in access

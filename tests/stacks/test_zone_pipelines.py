@@ -107,6 +107,18 @@ def test_factory_trigger_waits_for_its_pipelines(dev):
     assert _urn(dev, "sales-integration-master-pl-pl_master") in trigger.dependencies
 
 
+def test_definitions_wait_for_what_they_reference_across_sets(dev):
+    # The factory rejects a pipeline whose references do not exist yet: the master waits for the
+    # ingestion pipelines it executes, pipelines for every dataset and linked service.
+    master = dev.monitor.options[_urn(dev, "sales-integration-master-pl-pl_master")].dependencies
+    assert _urn(dev, "sales-integration-crm_ingestion-pl-pl_crm_ingestion") in master
+    assert _urn(dev, "sales-integration-erp_ingestion-pl-pl_erp_ingestion") in master
+    crm = dev.monitor.options[_urn(dev, "sales-integration-crm_ingestion-pl-pl_crm_ingestion")].dependencies
+    assert _urn(dev, "sales-integration-crm_ingestion-ds-ds_raw_crm_parquet") in crm
+    dataset = dev.monitor.options[_urn(dev, "sales-integration-crm_ingestion-ds-ds_crm_entity")].dependencies
+    assert _urn(dev, "sales-integration-ls-crm_ingestion-ls_dataverse_crm") in dataset
+
+
 def test_data_roles_follow_the_definitions(dev):
     names = {r.name for r in dev.of_type(ASSIGNMENT)}
     # Synapse writes the customer-service container of the enriched lake (the link's output), and no
@@ -196,6 +208,11 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_u
             lambda z: z.update(dataIntegrations=["crm", "erp"]),
             "landingZones[0].dataIntegrations",
             "write container 'customer-service' of the enriched lake",
+        ),
+        (
+            lambda z: z["services"]["cosmos"].update(enabled=False),
+            "landingZones[0].pipelines[2]",
+            "uses {{ cosmos.containers }}, but services.cosmos is not enabled",
         ),
         (
             lambda z: z["pipelines"][2]["schedule"].update(frequency="Fortnight"),
