@@ -433,7 +433,7 @@ def test_lake_access_is_derived_per_container():
     assert access == {
         LakeAccess("dataFactory", "raw", "crm", True),
         LakeAccess("dataFactory", "raw", "erp", True),
-        LakeAccess("synapse", "enriched", "customer-service", True),
+        LakeAccess("synapse", "enriched", "data", True),
     }
 
 
@@ -477,8 +477,21 @@ def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint(
     assert {
         FlowEdge("Dynamics 365 / Dataverse", "raw/crm", "pl_crm_ingestion"),
         FlowEdge("ERP database (SQL Hyperscale)", "raw/erp", "pl_erp_ingestion"),
-        FlowEdge("Cosmos DB analytical store", "enriched/customer-service", "pl_customer_service_link"),
+        FlowEdge("Cosmos DB analytical store", "enriched/data", "pl_customer_service_link"),
         FlowEdge("raw/crm", "curated/sales-analytics", "nb_sales_analytics"),
-        FlowEdge("enriched/customer-service", "curated/sales-analytics", "nb_sales_analytics"),
+        FlowEdge("enriched/data", "curated/sales-analytics", "nb_sales_analytics"),
         FlowEdge("curated/sales-analytics", SERVING, "pl_logical_warehouse"),
     } <= edges
+
+
+def test_bundled_definitions_write_the_lake_layouts_folders():
+    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES, CUSTOMER_SERVICE
+
+    sets = {s.name: s for s in bundled_sets()}
+    crm = sets["crm_ingestion"].of_kind("pipeline")["pl_crm_ingestion"].properties["parameters"]["entities"]
+    erp = sets["erp_ingestion"].of_kind("pipeline")["pl_erp_ingestion"].properties["parameters"]["tables"]
+    written = {("crm", e["folder"]) for e in crm["defaultValue"]} | {("erp", t["folder"]) for t in erp["defaultValue"]}
+    assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
+    link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
+    output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
+    assert output == f"abfss://data@{{{{ lake.enriched.account }}}}.dfs.core.windows.net/{CUSTOMER_SERVICE}"

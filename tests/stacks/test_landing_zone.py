@@ -142,7 +142,7 @@ def test_dev_stack_lakes(dev):
         containers.setdefault(container.name.split("-lake-")[-1].split("-")[0], set()).add(
             container.inputs["containerName"]
         )
-    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp", "customer-service"}
+    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp"}
     assert containers["workspace"] == {"data", "synapse", "sales-analytics", "customer-360", "relationship-mesh"}
     assert containers["external"] == {"data"}
     lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]
@@ -282,7 +282,7 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
         **{
             f"sales-lake-{lake}-{c}-storage-blob-data-contributor-sales-integration-factory": writer
             for lake in ("raw", "enriched")
-            for c in ("data", "crm", "erp", "customer-service")
+            for c in ("data", "crm", "erp")
         },
         "sales-lake-external-data-storage-blob-data-reader-sales-integration-factory": reader,
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory": BuiltInRole.KEY_VAULT_SECRETS_USER.value,
@@ -296,7 +296,7 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
             for c in ("synapse", "sales-analytics", "customer-360", "relationship-mesh")
         },
         # The customer-service link's output, derived from its definition.
-        "sales-lake-enriched-customer-service-storage-blob-data-contributor-sales-synapse-workspace": writer,
+        "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace": writer,
     }
     scopes = _by_name(run, ASSIGNMENT)
     crm = scopes["sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory"]["scope"]

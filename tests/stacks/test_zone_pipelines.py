@@ -121,11 +121,11 @@ def test_definitions_wait_for_what_they_reference_across_sets(dev):
 
 def test_data_roles_follow_the_definitions(dev):
     names = {r.name for r in dev.of_type(ASSIGNMENT)}
-    # Synapse writes the customer-service container of the enriched lake (the link's output), and no
+    # Synapse writes the shared data container of the enriched lake (the link's output), and no
     # other container of that lake; the factory's ingestion writes raw/crm and raw/erp.
     synapse_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-synapse-workspace")}
     assert {n for n in synapse_writes if n.startswith("sales-lake-enriched-")} == {
-        "sales-lake-enriched-customer-service-storage-blob-data-contributor-sales-synapse-workspace"
+        "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace"
     }
     factory_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-integration-factory")}
     assert {
@@ -147,7 +147,7 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
     assert outputs["dataAccess"] == [
         "dataFactory writes raw/crm",
         "dataFactory writes raw/erp",
-        "synapse writes enriched/customer-service",
+        "synapse writes enriched/data",
     ]
 
 
@@ -205,9 +205,9 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_u
             "linkedService 'ls_sql_erp' does not exist",
         ),
         (
-            lambda z: z.update(dataIntegrations=["crm", "erp"]),
+            lambda z: z.update(dataIntegrations=["erp"]),
             "landingZones[0].dataIntegrations",
-            "write container 'customer-service' of the enriched lake",
+            "write container 'crm' of the raw lake",
         ),
         (
             lambda z: z["services"]["cosmos"].update(enabled=False),
