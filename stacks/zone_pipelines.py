@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import datafactory
 
+from cloudscale.components.baseline import Principal
 from cloudscale.components.data_factory import DataFactory
 from cloudscale.components.data_factory_triggers import DataFactoryTrigger, DataFactoryTriggerArgs
 from cloudscale.components.data_lake import DataLake
@@ -24,7 +25,7 @@ from cloudscale.components.synapse_workspace import SynapseWorkspace
 from cloudscale.pipelines.compose import product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
-from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet
+from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
 from cloudscale.pipelines.validate import all_activities
@@ -36,6 +37,23 @@ RUN_AFTER_CHANGE = "run-after-change"
 # The path each data product publishes its serving table under (a Delta table), which the logical
 # data warehouse exposes as one view per product.
 CURATED_FOLDER = "curated"
+
+
+def pipeline_grants(
+    zone: LandingZoneConfig, lakes: Mapping[str, DataLake], identity: Target, principal: Principal
+) -> list[pulumi.Resource]:
+    """The lake roles the zone's definitions need for one service identity, container by container.
+
+    Called from the service's ``access`` callback, so everything acting as the identity waits for them.
+    """
+    # The index only names config keys in problems, which the config checks have already reported.
+    access, _ = lake_access(zone_pipelines(0, zone).sets)
+    grants = []
+    for grant in sorted(access):
+        if grant.identity == identity:
+            lake = lakes[grant.lake]
+            grants.append((lake.grant_write if grant.write else lake.grant_read)(principal, grant.container))
+    return grants
 
 
 def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, str]]]:
@@ -132,15 +150,6 @@ def deploy_zone_pipelines(
             group_id="Dev",
         )
     access, _ = lake_access(composed.sets)
-    principals = {
-        "dataFactory": factory.principal if factory else None,
-        "synapse": workspace.principal if workspace else None,
-    }
-    for grant in sorted(access):
-        principal = principals[grant.identity]
-        if principal is not None:
-            lake = lakes[grant.lake]
-            (lake.grant_write if grant.write else lake.grant_read)(principal, grant.container)
     return {
         "pipelines": listing,
         "dataAccess": [

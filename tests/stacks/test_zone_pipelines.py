@@ -14,6 +14,7 @@ from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.ordering import ordering_findings
 
 from .support import config_with, sales_zone
 
@@ -93,9 +94,13 @@ def test_logical_warehouse_runs_after_each_change_with_the_zone_products(dev):
 
 
 def test_synapse_artifacts_wait_for_the_development_endpoint_and_each_other(dev):
-    dev_pe = _urn(dev, "sales-synapse-workspace-pe-dev")
+    dev_pe, dev_dns = _urn(dev, "sales-synapse-workspace-pe-dev"), _urn(dev, "sales-synapse-workspace-pe-dev-dns")
     for resource in dev.of_type(ARTIFACT):
-        assert dev_pe in dev.monitor.options[_urn(dev, resource.name)].dependencies, resource.name
+        dependencies = dev.monitor.options[_urn(dev, resource.name)].dependencies
+        assert dev_pe in dependencies and dev_dns in dependencies, resource.name
+    # The ordering check knows artifacts are data-plane calls, and finds the pipelines well ordered
+    # (their derived grants come through the services' access callbacks).
+    assert ordering_findings(dev) == []
     trigger = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-trigger-tr_customer_service_link")]
     assert _urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link") in trigger.dependencies
     pipeline = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link")]
