@@ -34,6 +34,8 @@ _LINKED_SERVICE_PARAMETER = re.compile(rf"linkedService\(\)\s*\.\s*({_IDENT})")
 _TRIGGER_PROPERTY = re.compile(r"trigger\(\)\s*\.\s*([A-Za-z_][A-Za-z0-9_.]*)")
 _VARIABLE = re.compile(r"variables\(\s*'([^']+)'\s*\)")
 _ACTIVITY = re.compile(r"activity\(\s*'([^']+)'\s*\)")
+# The service's parameter types, compared without case (Studio writes dataset ones in lower case).
+PARAMETER_TYPES = frozenset({"array", "bool", "float", "int", "object", "securestring", "string"})
 _FUNCTION = re.compile(r"\b(pipeline|dataset|linkedService|trigger)\(\)")
 
 
@@ -82,6 +84,7 @@ class Validator:
                 if scope.get(artifact.kind, artifact.name) is not artifact:
                     continue
                 self._placeholders(artifact)
+                self._parameter_types(artifact)
                 check = getattr(self, f"_check_{artifact.kind}", None)
                 if check is not None:
                     check(artifact, scope)
@@ -128,6 +131,16 @@ class Validator:
     def _linked_service_type(self, scope: _Scope, name: str) -> str | None:
         found = scope.get("linkedService", name)
         return found.type if found else self.platform.linked_service_type(scope.target, name)
+
+    def _parameter_types(self, artifact: Artifact) -> None:
+        for name, spec in (artifact.properties.get("parameters") or {}).items():
+            kind = spec.get("type") if isinstance(spec, Mapping) else None
+            if str(kind).lower() not in PARAMETER_TYPES:
+                self._problem(
+                    artifact,
+                    f"$.properties.parameters.{name}.type",
+                    f"{kind!r} is not a parameter type; use one of {', '.join(sorted(PARAMETER_TYPES))}",
+                )
 
     def _parameters_passed(
         self, artifact: Artifact, path: str, passed: Any, declared: Mapping[str, Any], what: str

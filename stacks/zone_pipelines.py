@@ -158,9 +158,23 @@ def deploy_zone_pipelines(
     }
 
 
+# Studio writes dataset parameter types in lower case ("string"); ARM accepts either, the SDK's
+# ParameterType enum spells them capitalised.
+_PARAMETER_TYPES = {
+    name.lower(): name for name in ("Array", "Bool", "Float", "Int", "Object", "SecureString", "String")
+}
+
+
 def _flatten(properties: Mapping[str, Any]) -> dict[str, Any]:
     """azure-native's shape: ``typeProperties`` merged into the object, recursively for activities."""
     flat = {key: value for key, value in properties.items() if key != "typeProperties"}
+    if isinstance(flat.get("parameters"), Mapping):
+        flat["parameters"] = {
+            name: {**spec, "type": _PARAMETER_TYPES.get(str(spec.get("type")).lower(), spec.get("type"))}
+            if isinstance(spec, Mapping)
+            else spec
+            for name, spec in flat["parameters"].items()
+        }
     flat.update(properties.get("typeProperties") or {})
     for key in ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"):
         if isinstance(flat.get(key), list):

@@ -495,3 +495,15 @@ def test_bundled_definitions_write_the_lake_layouts_folders():
     link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
     output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
     assert output == f"abfss://data@{{{{ lake.enriched.account }}}}.dfs.core.windows.net/{CUSTOMER_SERVICE}"
+
+
+def test_parameter_types_are_the_services_in_any_case(tmp_path):
+    def lower(properties):
+        properties["parameters"]["entity"]["type"] = "string"  # as Studio writes dataset parameters
+        properties["parameters"]["window"]["type"] = "text"
+
+    found = problems_with(tmp_path, "crm_ingestion", "dataset/ds_raw_crm_parquet.json", lower)
+    assert found == [
+        "crm_ingestion/dataset/ds_raw_crm_parquet.json: $.properties.parameters.window.type: 'text' is not a "
+        "parameter type; use one of array, bool, float, int, object, securestring, string"
+    ]
