@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cloudscale.cli import lake, plan
+from cloudscale.cli import lake, pipelines, plan
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     plan.add_parser(commands)
     lake.add_parser(commands)
+    pipelines.add_parser(commands)
     return parser
 
 

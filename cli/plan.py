@@ -14,6 +14,7 @@ from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.report import build_plan, render_json, render_markdown, render_text
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
 from cloudscale.stacks.program import build_platform
+from cloudscale.stacks.zone_pipelines import zone_data_flows
 
 
 def _program() -> Any:
@@ -63,6 +64,7 @@ def plan(args: argparse.Namespace) -> int:
     result = build_plan(
         run, stack=args.stack, preview=args.preview, role=config.role, protects_state=config.protects_state
     )
+    result.flows = zone_data_flows(config)
     result.seconds = time.perf_counter() - started
     result.peak_memory_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:

@@ -179,6 +179,7 @@ class DataLake(SecureComponent):
         self.account_name = b.namer.name("storage_account", args.purpose)
         self.hierarchical_namespace = args.hierarchical_namespace
         public_network_access, network_rule_set = network_access(args.resource_instances)
+        self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
         self.account = storage.StorageAccount(
             f"{name}-account",
             account_name=self.account_name,
@@ -294,4 +295,11 @@ class DataLake(SecureComponent):
 
     def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> pulumi.Resource:
         resource, label = self._scope(container)
-        return self.grant_on(resource, logical_name=f"{self._name}-{label}", role=role, principal=principal)
+        # Idempotent: Azure rejects a second assignment of one role to one principal at one scope
+        # (RoleAssignmentExists), and grants by intent may be asked for by more than one caller.
+        key = (role, principal.key, label)
+        if key not in self._grants:
+            self._grants[key] = self.grant_on(
+                resource, logical_name=f"{self._name}-{label}", role=role, principal=principal
+            )
+        return self._grants[key]

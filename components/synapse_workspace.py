@@ -234,6 +234,10 @@ class SynapseWorkspace(SecureComponent):
             }
         )
 
+    def data_plane_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options for a child that talks to the development endpoint: it waits until that is reachable."""
+        return self.child_opts(depends_on=[*self._dev_endpoint_ready, *after])
+
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
     ) -> pulumi.Resource:

@@ -62,6 +62,7 @@ from cloudscale.stacks.config.network_plan import (
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
+from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines, pipeline_grants
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
@@ -286,6 +287,9 @@ def _deploy_zone(
         synapse=workspace,
     )
     outputs.update(deploy_data_services(context))
+    outputs.update(
+        deploy_zone_pipelines(scope, config.landing_zones.index(zone), zone, lakes, vault, factory, workspace, outputs)
+    )
     return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
 
 
@@ -314,7 +318,10 @@ def _deploy_integration(
             key_vault_uri=vault.vault.properties.vault_uri,
             purview_id=contract.purview_id,
             purview_ingestion_storage_id=contract.purview_ingestion_storage_id,
-            access=lambda principal: _integration_access(zone, lakes, vault, principal),
+            access=lambda principal: [
+                *_integration_access(zone, lakes, vault, principal),
+                *pipeline_grants(zone, lakes, "dataFactory", principal),
+            ],
         ),
         opts=scope.opts(),
     )
@@ -368,7 +375,10 @@ def _deploy_synapse(
                 str(settings.sql_admin_group_object_id) if settings.sql_admin_group_object_id else None
             ),
             after=[work.containers[SYNAPSE_FILESYSTEM]],
-            access=lambda principal: _synapse_access(zone, lakes, principal),
+            access=lambda principal: [
+                *_synapse_access(zone, lakes, principal),
+                *pipeline_grants(zone, lakes, "synapse", principal),
+            ],
         ),
         opts=scope.opts(),
     )

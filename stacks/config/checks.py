@@ -17,6 +17,7 @@ from cloudscale.stacks.config.network_plan import (
     landing_subnets,
     reachable_in_one_hop,
 )
+from cloudscale.stacks.config.pipeline_checks import check_pipelines
 
 __all__ = ["MANAGEMENT_ZONE", "check"]
 SQL_RESERVED_DATABASES = frozenset({"master", "model", "msdb", "tempdb"})
@@ -357,6 +358,7 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
         )
     problems += _check_services(config, f"{key}.services", zone)
     problems += _check_lake_access(f"{key}.access", zone)
+    problems += check_pipelines(index, zone)
     return problems
 
 

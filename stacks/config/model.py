@@ -11,7 +11,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from cloudscale.components.core import azure_facts
@@ -211,6 +211,44 @@ class SoftDeleteConfig(Model):
     recover_deleted: bool = False
 
 
+class PipelineSchedule(Model):
+    """When a trigger fires; the start time lives in config, never in a definition."""
+
+    frequency: Literal["Minute", "Hour", "Day", "Week", "Month"]
+    interval: int = Field(ge=1, le=1000)
+    start_time: AwareDatetime
+    time_zone: str = "UTC"
+
+
+PipelineName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
+
+
+class PipelineSelection(Model):
+    """A bundled definition set (a folder of ``pipelines/``) this zone deploys."""
+
+    name: PipelineName
+    schedule: PipelineSchedule | None = None
+    # Values for the set's {{ settings.<key> }} placeholders, e.g. crmServiceUri.
+    settings: dict[str, str] = Field(default_factory=dict)
+
+
+class PipelineFolder(Model):
+    """A team's own definition folder, validated and deployed like the bundled ones."""
+
+    path: str = Field(min_length=1)
+    # Where it runs; by default Synapse when it holds notebooks or SQL scripts, the factory otherwise.
+    target: Literal["dataFactory", "synapse"] | None = None
+    schedule: PipelineSchedule | None = None
+    settings: dict[str, str] = Field(default_factory=dict)
+
+
+class OrchestrationConfig(Model):
+    """The zone's master pipeline: ingestion, then the data products, once per window."""
+
+    enabled: bool = True
+    schedule: PipelineSchedule | None = None
+
+
 class LandingZoneConfig(Model):
     name: ShortName
     address_space: IPv4Network
@@ -227,6 +265,9 @@ class LandingZoneConfig(Model):
     # private endpoints; the platform's own VNets are always allowed.
     client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
     access: LakeAccessConfig = Field(default_factory=LakeAccessConfig)
+    pipelines: list[PipelineSelection] = Field(default_factory=list)
+    pipeline_folders: list[PipelineFolder] = Field(default_factory=list)
+    orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
 
 
 class PlatformConfig(Model):

@@ -32,6 +32,7 @@ DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 SYNAPSE_MANAGED_PRIVATE_ENDPOINT = "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint"
 SYNAPSE_LINKED_SERVICE = "pulumi-python:dynamic/synapse:LinkedService"
+SYNAPSE_ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
 FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 SQL_SERVER = "azure-native:sql:Server"
 
@@ -137,6 +138,8 @@ class DataPlaneCall:
 DATA_PLANE_CALLS: Mapping[str, DataPlaneCall] = {
     SYNAPSE_MANAGED_PRIVATE_ENDPOINT: DataPlaneCall("workspace_name", "Dev"),
     SYNAPSE_LINKED_SERVICE: DataPlaneCall("workspace_name", "Dev"),
+    # Pipelines, triggers, notebooks, SQL scripts and datasets (components/synapse_artifacts.py).
+    SYNAPSE_ARTIFACT: DataPlaneCall("workspace_name", "Dev"),
 }
 
 

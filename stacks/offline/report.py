@@ -55,6 +55,10 @@ class Plan:
     data_paths: set[tuple[str, str, str]]
     seconds: float = 0.0
     peak_memory_mib: float = 0.0
+    pipelines: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """Per zone: every pipeline and trigger the run declares, with the trigger schedules."""
+    flows: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    """Per zone: (from, to, by) edges of the data flow its definitions implement (filled by the caller)."""
 
     @property
     def total(self) -> int:
@@ -98,7 +102,64 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
         export_keys=run.export_keys,
         peerings=_peerings(run, zone_of_name),
         data_paths=_data_paths(run, roots),
+        pipelines=_pipelines(run, dict(zones)),
     )
+
+
+_FACTORY_PIPELINE = "azure-native:datafactory:Pipeline"
+_FACTORY_TRIGGER = "pulumi-python:dynamic/datafactory:StartedTrigger"
+_SYNAPSE_ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
+
+
+def _schedule(properties: Any) -> str:
+    if not isinstance(properties, dict):
+        return "(unknown until deployed)"
+    type_properties = properties.get("typeProperties") or {}
+    recurrence = type_properties.get("recurrence") or type_properties
+    kind = properties.get("type", "")
+    if "frequency" not in recurrence:
+        return str(kind)
+    interval = recurrence.get("interval")
+    # The engine carries every number as a double.
+    interval = int(interval) if isinstance(interval, float) and interval.is_integer() else interval
+    return f"{kind}: every {interval} {recurrence.get('frequency')} from {recurrence.get('startTime')}"
+
+
+def _pipelines(run: OfflineRun, zones: dict[str, list[Node]]) -> dict[str, list[dict[str, str]]]:
+    zone_of: dict[str, str] = {}
+
+    def walk(node: Node, zone: str) -> None:
+        zone_of[node.name] = zone
+        for child in node.children:
+            walk(child, zone)
+
+    for zone, roots in zones.items():
+        for root in roots:
+            walk(root, zone)
+    listing: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for resource in run.resources:
+        inputs = resource.inputs
+        if resource.typ == _FACTORY_PIPELINE:
+            entry = {"service": "Data Factory", "kind": "pipeline", "name": str(inputs.get("pipelineName"))}
+        elif resource.typ == _FACTORY_TRIGGER:
+            entry = {
+                "service": "Data Factory",
+                "kind": "trigger",
+                "name": str(inputs.get("trigger_name")),
+                "schedule": _schedule(inputs.get("properties")) + ", started",
+            }
+        elif resource.typ == _SYNAPSE_ARTIFACT and inputs.get("kind") in ("pipeline", "trigger"):
+            entry = {"service": "Synapse", "kind": str(inputs["kind"]), "name": str(inputs.get("artifact_name"))}
+            if inputs["kind"] == "trigger":
+                entry["schedule"] = _schedule(inputs.get("properties")) + ", started"
+            elif inputs.get("run_after_change"):
+                entry["schedule"] = "runs once after each change"
+        else:
+            continue
+        listing[zone_of.get(resource.name, PLATFORM)].append(entry)
+    return {
+        zone: sorted(entries, key=lambda e: (e["service"], e["kind"], e["name"])) for zone, entries in listing.items()
+    }
 
 
 def _zone(node: Node, zone_of_name: dict[str, str]) -> str:
@@ -170,6 +231,12 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
         )
         for root in roots:
             lines += _render_node(root, "  ", full)
+        lines.append("")
+    for zone, entries in plan.pipelines.items():
+        lines.append(f"Pipelines [{zone}]:")
+        for entry in entries:
+            schedule = f"  ({entry['schedule']})" if entry.get("schedule") else ""
+            lines.append(f"  {entry['service']} {entry['kind']} {entry['name']}{schedule}")
         lines.append("")
     lines.append("Resources by type:")
     width = max((len(t) for t in plan.by_type), default=10)
@@ -247,8 +314,23 @@ def render_mermaid(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def render_data_flow(plan: Plan) -> str:
+    """Source -> raw -> enriched -> curated -> serving endpoint, per zone, from its definitions."""
+    lines = ["flowchart LR"]
+    for zone, edges in plan.flows.items():
+        lines.append(f'  subgraph {_mermaid_id(zone)}_flow["{zone}: data flow"]')
+        nodes = sorted({node for edge in edges for node in edge[:2]})
+        for node in nodes:
+            lines.append(f'    {_mermaid_id(zone + "_" + node)}["{node}"]')
+        for source, destination, label in edges:
+            lines.append(f"    {_mermaid_id(zone + '_' + source)} -->|{label}| {_mermaid_id(zone + '_' + destination)}")
+        lines.append("  end")
+    return "\n".join(lines)
+
+
 def render_markdown(plan: Plan) -> str:
     body = render_text(plan)
+    flow = ["## Data flow", "", "```mermaid", render_data_flow(plan), "```", ""] if plan.flows else []
     return "\n".join(
         [
             f"# cloudscale plan: stack `{plan.stack}`",
@@ -257,6 +339,7 @@ def render_markdown(plan: Plan) -> str:
             render_mermaid(plan),
             "```",
             "",
+            *flow,
             "```text",
             body,
             "```",
@@ -285,6 +368,8 @@ def render_json(plan: Plan) -> str:
             "outputs": {key: plan.exports.get(key) for key in plan.export_keys},
             "peerings": sorted(list(pair) for pair in plan.peerings),
             "dataPaths": sorted(list(path) for path in plan.data_paths),
+            "pipelines": plan.pipelines,
+            "dataFlow": {zone: [list(edge) for edge in edges] for zone, edges in plan.flows.items()},
             "seconds": round(plan.seconds, 3),
             "peakMemoryMiB": round(plan.peak_memory_mib, 1),
         },

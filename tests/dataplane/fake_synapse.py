@@ -10,6 +10,12 @@ It answers the REST calls the real SDKs make, with the protocol the service uses
   header pointing at ``/operationResults/{id}`` and ``Retry-After: 0``; that URL answers 202
   ``{"status": "InProgress"}`` a few times and then 200 with the resource (or 204 for a delete).
   This mirrors recorded traffic of the real service.
+* datasets, notebooks, SQL scripts, pipelines and triggers (azure-synapse-artifacts): the same
+  long-running PUT and DELETE as linked services. Triggers are created "Stopped"; ``POST
+  .../start`` and ``.../stop`` answer 200 and flip ``runtimeState``; like the service, a started
+  trigger cannot be updated or deleted. Event triggers must be subscribed (``subscribeToEvents``,
+  then ``getEventSubscriptionStatus`` reports "Provisioning" for ``subscription_polls`` reads, then
+  "Enabled") before they start. ``POST /pipelines/{name}/createRun`` answers 202 with a run id.
 
 Everything is held in memory and every request is recorded. HTTPS is required because azure-core's
 bearer-token policy refuses to send a token over plain HTTP; the certificate is self-signed and
@@ -43,6 +49,13 @@ _PE_COLLECTION = re.compile(r"^/managedVirtualNetworks/(?P<vnet>[^/]+)/managedPr
 _PE_ITEM = re.compile(r"^/managedVirtualNetworks/(?P<vnet>[^/]+)/managedPrivateEndpoints/(?P<name>[^/]+)$")
 _LS_COLLECTION = re.compile(r"^/linkedservices/?$")
 _LS_ITEM = re.compile(r"^/linkedservices/(?P<name>[^/]+)$")
+_ARTIFACT_COLLECTIONS = ("datasets", "notebooks", "sqlScripts", "pipelines", "triggers")
+_ARTIFACT_ITEM = re.compile(r"^/(?P<collection>datasets|notebooks|sqlScripts|pipelines|triggers)/(?P<name>[^/]+)$")
+_TRIGGER_ACTION = re.compile(
+    r"^/triggers/(?P<name>[^/]+)/(?P<action>start|stop|subscribeToEvents|getEventSubscriptionStatus)$"
+)
+_CREATE_RUN = re.compile(r"^/pipelines/(?P<name>[^/]+)/createRun$")
+_EVENT_TRIGGERS = ("BlobEventsTrigger", "CustomEventsTrigger")
 _OPERATION = re.compile(r"^/operationResults/(?P<op>[^/]+)$")
 
 
@@ -109,6 +122,7 @@ class RecordedRequest:
 class _Operation:
     kind: str  # "put" or "delete"
     name: str
+    collection: str
     polls_left: int
     resource: dict[str, Any] | None
     failure: tuple[int, dict[str, Any]] | None
@@ -167,6 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self.server.fake._handle(self)
 
+    def do_POST(self) -> None:
+        self.server.fake._handle(self)
+
 
 class FakeSynapse:
     """One workspace's development endpoint. Use as a context manager; ``url`` is its endpoint."""
@@ -191,7 +208,15 @@ class FakeSynapse:
         )
         self.requests: list[RecordedRequest] = []
         self.managed_private_endpoints: dict[str, dict[str, Any]] = {}
-        self.linked_services: dict[str, dict[str, Any]] = {}
+        self.artifacts: dict[str, dict[str, dict[str, Any]]] = {"linkedservices": {}} | {
+            collection: {} for collection in _ARTIFACT_COLLECTIONS
+        }
+        self.linked_services = self.artifacts["linkedservices"]
+        self.triggers = self.artifacts["triggers"]
+        self.pipeline_runs: list[tuple[str, Any]] = []
+        self.subscriptions: dict[str, str] = {}
+        self.subscription_polls = 1  # status reads that still report "Provisioning"
+        self._subscription_polls_left: dict[str, int] = {}
         # Behaviour knobs, settable by tests.
         self.provisioning_polls = 1  # GETs after a PUT that still report "Provisioning"
         self.final_provisioning_state = "Succeeded"
@@ -301,6 +326,13 @@ class FakeSynapse:
         if match := _LS_ITEM.match(request.path):
             handlers = {"PUT": self._put_ls, "GET": self._get_ls, "DELETE": self._delete_ls}
             return handlers[request.method](match["name"], request.body)
+        if (match := _TRIGGER_ACTION.match(request.path)) and request.method == "POST":
+            return self._trigger_action(match["name"], match["action"])
+        if (match := _CREATE_RUN.match(request.path)) and request.method == "POST":
+            return self._create_run(match["name"], request.body)
+        if match := _ARTIFACT_ITEM.match(request.path):
+            handlers = {"PUT": self._put_artifact, "GET": self._get_artifact, "DELETE": self._delete_artifact}
+            return handlers[request.method](match["collection"], match["name"], request.body)
         return _error(404, "NotFound", f"{request.method} {request.path} is not implemented by the fake")
 
     @staticmethod
@@ -372,14 +404,23 @@ class FakeSynapse:
 
     # linked services
 
-    def _accept_operation(self, kind: str, name: str, resource: dict[str, Any] | None, state: str) -> _Reply:
+    def _accept_operation(
+        self,
+        kind: str,
+        name: str,
+        resource: dict[str, Any] | None,
+        state: str,
+        collection: str = "linkedservices",
+    ) -> _Reply:
         operation_id = str(uuid.uuid4())
-        self._operations[operation_id] = _Operation(kind, name, self.operation_polls, resource, self._operation_fault)
+        self._operations[operation_id] = _Operation(
+            kind, name, collection, self.operation_polls, resource, self._operation_fault
+        )
         self._operation_fault = None
         body = {
-            "id": f"{self.workspace_id}/linkedservices/{name}",
+            "id": f"{self.workspace_id}/{collection}/{name}",
             "name": name,
-            "type": "LinkedService",
+            "type": collection,
             "state": state,
             "operationId": operation_id,
         }
@@ -424,9 +465,80 @@ class FakeSynapse:
             return _Reply(202, {"status": "InProgress"}, self._operation_headers(operation_id))
         if operation.failure is not None:
             return _Reply(*operation.failure)
+        store = self.artifacts[operation.collection]
         if operation.kind == "delete":
-            self.linked_services.pop(operation.name, None)
+            store.pop(operation.name, None)
+            self.subscriptions.pop(operation.name, None) if operation.collection == "triggers" else None
             return _Reply(204)
         assert operation.resource is not None
-        self.linked_services[operation.name] = operation.resource
+        store[operation.name] = operation.resource
         return _Reply(200, operation.resource)
+
+    # datasets, notebooks, SQL scripts, pipelines, triggers
+
+    def _put_artifact(self, collection: str, name: str, body: Any) -> _Reply:
+        properties = (body or {}).get("properties")
+        if not isinstance(properties, dict):
+            return _error(400, "BadRequest", f"{collection} body needs properties")
+        existing = self.artifacts[collection].get(name)
+        if collection == "triggers":
+            if existing and existing["properties"]["runtimeState"] == "Started":
+                # The service's rule: a started trigger must be stopped before it is changed.
+                return _error(
+                    400, "TriggerEnabledCannotUpdate", f"Cannot update enabled Trigger '{name}'; stop it first"
+                )
+            if "runtimeState" in properties:
+                return _error(400, "BadRequest", "runtimeState is read-only")
+            properties = {**properties, "runtimeState": "Stopped"}
+        resource = {
+            "id": f"{self.workspace_id}/{collection}/{name}",
+            "name": name,
+            "type": f"Microsoft.Synapse/workspaces/{collection}",
+            "properties": properties,
+            "etag": uuid.uuid4().hex,
+        }
+        return self._accept_operation("put", name, resource, "Updating" if existing else "Creating", collection)
+
+    def _get_artifact(self, collection: str, name: str, _body: Any) -> _Reply:
+        if name not in self.artifacts[collection]:
+            return _error(404, "NotFound", f"{collection} '{name}' not found")
+        return _Reply(200, self.artifacts[collection][name])
+
+    def _delete_artifact(self, collection: str, name: str, _body: Any) -> _Reply:
+        existing = self.artifacts[collection].get(name)
+        if existing is None:
+            return _error(404, "NotFound", f"{collection} '{name}' not found")
+        if collection == "triggers" and existing["properties"]["runtimeState"] == "Started":
+            return _error(400, "TriggerEnabledCannotDelete", f"Cannot delete enabled Trigger '{name}'; stop it first")
+        return self._accept_operation("delete", name, None, "Deleting", collection)
+
+    def _trigger_action(self, name: str, action: str) -> _Reply:
+        trigger = self.triggers.get(name)
+        if trigger is None:
+            return _error(404, "NotFound", f"trigger '{name}' not found")
+        properties = trigger["properties"]
+        if action == "subscribeToEvents":
+            self.subscriptions[name] = "Provisioning"
+            self._subscription_polls_left[name] = self.subscription_polls
+            return _Reply(200, {"triggerName": name, "status": "Provisioning"})
+        if action == "getEventSubscriptionStatus":
+            if self.subscriptions.get(name) == "Provisioning":
+                if self._subscription_polls_left[name] > 0:
+                    self._subscription_polls_left[name] -= 1
+                else:
+                    self.subscriptions[name] = "Enabled"
+            return _Reply(200, {"triggerName": name, "status": self.subscriptions.get(name, "Disabled")})
+        if action == "start":
+            if properties.get("type") in _EVENT_TRIGGERS and self.subscriptions.get(name) != "Enabled":
+                return _error(400, "TriggerNotSubscribed", f"trigger '{name}' is not subscribed to events")
+            properties["runtimeState"] = "Started"
+        else:
+            properties["runtimeState"] = "Stopped"
+        return _Reply(200)
+
+    def _create_run(self, name: str, body: Any) -> _Reply:
+        if name not in self.artifacts["pipelines"]:
+            return _error(404, "PipelineNotFound", f"pipeline '{name}' not found")
+        run_id = str(uuid.uuid4())
+        self.pipeline_runs.append((name, body))
+        return _Reply(202, {"runId": run_id})

@@ -108,7 +108,8 @@ def test_team_groups_get_access_and_default_entries_on_their_folders():
 
 def test_plan_follows_the_enabled_services():
     services = {"dataFactory": {"enabled": False}, "synapse": {"enabled": False}, "cosmos": {"enabled": False}}
-    zone = _zone(services=services)
+    # Without a factory or a workspace, no pipeline can run: the zone selects none.
+    zone = _zone(services=services, pipelines=[])
     plan = _plan(zone, dataFactoryPrincipalId=None, synapsePrincipalId=None)
     logical = {f.logical for f in plan.folders}
     assert "raw/crm/customers" not in logical

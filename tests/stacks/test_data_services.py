@@ -104,6 +104,12 @@ def _config(
     zones = json.loads(values["cloudscale:landingZones"])
     if edit is not None:
         edit(zones[0]["services"])
+    # Pipeline sets that read a switched-off service go with it; the config check refuses them otherwise.
+    needs = {"erp_ingestion": "sqlHyperscale", "customer_service_link": "cosmos"}
+    services = zones[0]["services"]
+    zones[0]["pipelines"] = [
+        p for p in zones[0].get("pipelines", []) if p["name"] not in needs or services[needs[p["name"]]]["enabled"]
+    ]
     values["cloudscale:landingZones"] = json.dumps(zones)
     values.update({f"cloudscale:{key}": value for key, value in overrides.items()})
     return parse_config(values)

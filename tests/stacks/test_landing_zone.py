@@ -295,6 +295,8 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
             f"sales-lake-workspace-{c}-storage-blob-data-contributor-sales-synapse-workspace": writer
             for c in ("synapse", "sales-analytics", "customer-360", "relationship-mesh")
         },
+        # The customer-service link's output, derived from its definition.
+        "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace": writer,
     }
     scopes = _by_name(run, ASSIGNMENT)
     crm = scopes["sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory"]["scope"]

@@ -1,0 +1,160 @@
+"""Definition sets: folders of Data Factory / Synapse JSON in Synapse Studio's git layout.
+
+A set is one folder holding ``linkedService/``, ``dataset/``, ``pipeline/``, ``trigger/``,
+``notebook/``, ``sqlscript/`` and ``integrationRuntime/``, each with ``<name>.json`` files of the form
+``{"name": ..., "properties": {...}}``, exactly what Studio's git integration writes, so a data
+engineer can diff a set against an export. Loading never raises on bad input: every problem comes
+back with the file and the JSON path to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+Target = Literal["dataFactory", "synapse"]
+TARGETS: tuple[Target, ...] = ("dataFactory", "synapse")
+
+# Studio's folder names, in the order the service needs them created (dependencies first).
+KINDS: tuple[str, ...] = (
+    "integrationRuntime",
+    "linkedService",
+    "dataset",
+    "notebook",
+    "sqlscript",
+    "pipeline",
+    "trigger",
+)
+# What only a Synapse workspace can hold.
+SYNAPSE_ONLY_KINDS = frozenset({"notebook", "sqlscript"})
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    """One thing wrong with a definition: the file, the JSON path inside it, and what to change."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    kind: str
+    name: str
+    properties: dict[str, Any]
+    file: str
+    """Where the definition came from, as shown in problems (relative to the set's parent folder)."""
+    set_name: str
+
+    @property
+    def type(self) -> str:
+        return str(self.properties.get("type", ""))
+
+
+@dataclass
+class DefinitionSet:
+    """One scenario folder, deployed to one target (a zone's Data Factory or its Synapse workspace)."""
+
+    name: str
+    target: Target
+    folder: Path | None = None
+    artifacts: dict[str, dict[str, Artifact]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+
+    def of_kind(self, kind: str) -> dict[str, Artifact]:
+        return self.artifacts[kind]
+
+    def __iter__(self) -> Iterator[Artifact]:
+        for kind in KINDS:
+            yield from self.artifacts[kind].values()
+
+    def add(self, artifact: Artifact) -> None:
+        self.artifacts[artifact.kind][artifact.name] = artifact
+
+
+def default_target(folder: Path) -> Target:
+    """Notebooks and SQL scripts exist only in Synapse; anything else runs in the shared factory."""
+    return "synapse" if any((folder / kind).is_dir() for kind in SYNAPSE_ONLY_KINDS) else "dataFactory"
+
+
+def is_set_folder(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / kind).is_dir() for kind in KINDS)
+
+
+def load_set(
+    folder: Path, *, target: Target | None = None, name: str | None = None
+) -> tuple[DefinitionSet, list[DefinitionProblem]]:
+    """Read one scenario folder; malformed files become problems, never exceptions."""
+    folder = Path(folder)
+    definitions = DefinitionSet(name or folder.name, target or default_target(folder), folder)
+    problems: list[DefinitionProblem] = []
+    for kind in KINDS:
+        directory = folder / kind
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            shown = f"{definitions.name}/{kind}/{path.name}"
+            if path.suffix != ".json":
+                problems.append(DefinitionProblem(shown, "$", "only <name>.json files belong in a definition folder"))
+                continue
+            artifact, problem = _read(path, kind, shown, definitions.name)
+            if problem:
+                problems.append(problem)
+            elif artifact:
+                definitions.add(artifact)
+    return definitions, problems
+
+
+def _read(path: Path, kind: str, shown: str, set_name: str) -> tuple[Artifact | None, DefinitionProblem | None]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        return None, DefinitionProblem(
+            shown, "$", f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        )
+    except UnicodeDecodeError as error:
+        return None, DefinitionProblem(shown, "$", f"not UTF-8 text: {error.reason}")
+    if not isinstance(document, dict):
+        return None, DefinitionProblem(shown, "$", 'expected an object {"name": ..., "properties": {...}}')
+    name, properties = document.get("name"), document.get("properties")
+    if name != path.stem:
+        return None, DefinitionProblem(shown, "$.name", f"must equal the file name {path.stem!r} (got {name!r})")
+    if not isinstance(properties, dict):
+        return None, DefinitionProblem(shown, "$.properties", "required, an object")
+    return Artifact(kind, name, properties, shown, set_name), None
+
+
+def bundled_root() -> Path:
+    """The folder of the package that ships the bundled scenario sets as package data."""
+    return Path(str(resources.files("cloudscale.pipelines")))
+
+
+def bundled_set_names() -> list[str]:
+    return sorted(child.name for child in bundled_root().iterdir() if is_set_folder(child))
+
+
+def discover(folder: Path) -> list[Path]:
+    """A scenario folder itself, or every scenario folder directly inside ``folder``."""
+    folder = Path(folder)
+    if is_set_folder(folder):
+        return [folder]
+    return sorted(child for child in folder.iterdir() if is_set_folder(child)) if folder.is_dir() else []
+
+
+def load_sets(
+    folders: Iterable[tuple[Path, Target | None]],
+) -> tuple[list[DefinitionSet], list[DefinitionProblem]]:
+    sets: list[DefinitionSet] = []
+    problems: list[DefinitionProblem] = []
+    for folder, target in folders:
+        loaded, found = load_set(folder, target=target)
+        sets.append(loaded)
+        problems += found
+    return sets, problems

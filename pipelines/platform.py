@@ -1,0 +1,119 @@
+"""What a landing zone provides to definitions without them declaring it: linked services the
+components create, integration runtimes, and the activity types each target can run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cloudscale.components.data_factory import INTEGRATION_RUNTIME, KEY_VAULT_LINKED_SERVICE, lake_linked_service_name
+from cloudscale.pipelines.definitions import Target
+
+LAKE_KEYS = ("raw", "enriched", "workspace")
+# Linked services the zone's data services create (stacks/data_services.py uses the same names).
+ERP_LINKED_SERVICE = "ls_sql_erp"
+COSMOS_LINKED_SERVICE = "ls_cosmos_customer_service"
+# The linked service a factory runs Synapse notebooks through; the master pipeline declares it.
+SYNAPSE_ARTIFACTS_LINKED_SERVICE = "ls_synapse_workspace"
+
+# Activity types both services run (Data Factory / Synapse pipeline activity reference).
+COMMON_ACTIVITIES = frozenset(
+    {
+        "AppendVariable",
+        "AzureDataExplorerCommand",
+        "AzureFunctionActivity",
+        "AzureMLBatchExecution",
+        "AzureMLExecutePipeline",
+        "AzureMLUpdateResource",
+        "Copy",
+        "Custom",
+        "DatabricksNotebook",
+        "DatabricksSparkJar",
+        "DatabricksSparkPython",
+        "Delete",
+        "ExecuteDataFlow",
+        "ExecutePipeline",
+        "Fail",
+        "Filter",
+        "ForEach",
+        "GetMetadata",
+        "HDInsightHive",
+        "HDInsightMapReduce",
+        "HDInsightPig",
+        "HDInsightSpark",
+        "HDInsightStreaming",
+        "IfCondition",
+        "Lookup",
+        "Script",
+        "SetVariable",
+        "SqlServerStoredProcedure",
+        "Switch",
+        "Until",
+        "Validation",
+        "Wait",
+        "WebActivity",
+        "WebHook",
+    }
+)
+SYNAPSE_ONLY_ACTIVITIES = frozenset({"SqlPoolStoredProcedure"})
+DATA_FACTORY_ONLY_ACTIVITIES = frozenset({"ExecuteSSISPackage", "ExecuteWranglingDataflow"})
+# Synapse runs these natively; a factory only through an AzureSynapseArtifacts linked service.
+SYNAPSE_SPARK_ACTIVITIES = frozenset({"SynapseNotebook", "SparkJob"})
+CONTAINER_ACTIVITIES = {
+    "ForEach": ("activities",),
+    "Until": ("activities",),
+    "IfCondition": ("ifTrueActivities", "ifFalseActivities"),
+    "Switch": ("defaultActivities",),
+}
+TRIGGER_TYPES = frozenset({"ScheduleTrigger", "TumblingWindowTrigger", "BlobEventsTrigger", "CustomEventsTrigger"})
+RECURRENCE_FREQUENCIES = frozenset({"Minute", "Hour", "Day", "Week", "Month"})
+TUMBLING_FREQUENCIES = frozenset({"Minute", "Hour", "Month"})
+# System variables a trigger may pass to its pipeline, by trigger type.
+TRIGGER_OUTPUTS = {
+    "ScheduleTrigger": frozenset({"scheduledTime", "startTime"}),
+    "TumblingWindowTrigger": frozenset(
+        {"outputs.windowStartTime", "outputs.windowEndTime", "scheduledTime", "startTime"}
+    ),
+    "BlobEventsTrigger": frozenset({"outputs.body.fileName", "outputs.body.folderPath", "startTime"}),
+    "CustomEventsTrigger": frozenset({"outputs.body.event", "startTime"}),
+}
+
+
+def activity_types(target: Target) -> frozenset[str]:
+    extra = SYNAPSE_ONLY_ACTIVITIES | SYNAPSE_SPARK_ACTIVITIES if target == "synapse" else DATA_FACTORY_ONLY_ACTIVITIES
+    return COMMON_ACTIVITIES | extra
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Linked services (name -> type) and integration runtimes the zone declares, per target."""
+
+    linked_services: Mapping[Target, Mapping[str, str]] = field(default_factory=dict)
+    integration_runtimes: Mapping[Target, frozenset[str]] = field(default_factory=dict)
+
+    def linked_service_type(self, target: Target, name: str) -> str | None:
+        return self.linked_services.get(target, {}).get(name)
+
+    def has_runtime(self, target: Target, name: str) -> bool:
+        return name in self.integration_runtimes.get(target, frozenset())
+
+
+def zone_platform(
+    *, data_factory: bool = True, synapse: bool = True, erp: bool = True, cosmos: bool = True
+) -> Platform:
+    """What a zone with the given services declares; all of it when nothing is said (offline validation)."""
+    factory_services: dict[str, str] = {}
+    if data_factory:
+        factory_services = {lake_linked_service_name(key): "AzureBlobFS" for key in LAKE_KEYS}
+        factory_services[lake_linked_service_name("external")] = "AzureBlobStorage"
+        factory_services[KEY_VAULT_LINKED_SERVICE] = "AzureKeyVault"
+        if erp:
+            factory_services[ERP_LINKED_SERVICE] = "AzureSqlDatabase"
+    synapse_services = {COSMOS_LINKED_SERVICE: "CosmosDb"} if synapse and cosmos else {}
+    return Platform(
+        linked_services={"dataFactory": factory_services, "synapse": synapse_services},
+        integration_runtimes={
+            "dataFactory": frozenset({INTEGRATION_RUNTIME}) if data_factory else frozenset(),
+            "synapse": frozenset({INTEGRATION_RUNTIME}) if synapse else frozenset(),
+        },
+    )

@@ -1,0 +1,97 @@
+"""Which activities of a pipeline run, derived from ``dependsOn`` conditions alone.
+
+The service's rules (Data Factory "pipeline execution and triggers" / "conditional execution"): an
+activity runs when every dependency ended in one of the conditions listed for it (dependencies are
+ANDed); otherwise it is skipped. ``Completed`` means Succeeded or Failed; ``Skipped`` matches a
+dependency that did not run. A ``Fail`` activity ends in Failed by design. Expressions are not
+evaluated: an IfCondition or a Lookup counts as one step that succeeds or fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SUCCEEDED, FAILED, SKIPPED = "Succeeded", "Failed", "Skipped"
+CONDITIONS = frozenset({SUCCEEDED, FAILED, SKIPPED, "Completed"})
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    type: str
+    depends_on: tuple[tuple[str, frozenset[str]], ...]
+
+
+def steps_of(activities: Sequence[Mapping[str, Any]]) -> list[Step]:
+    steps = []
+    for activity in activities:
+        depends = tuple(
+            (str(d.get("activity")), frozenset(d.get("dependencyConditions") or ()))
+            for d in activity.get("dependsOn") or ()
+            if isinstance(d, Mapping)
+        )
+        steps.append(Step(str(activity.get("name")), str(activity.get("type")), depends))
+    return steps
+
+
+def _matches(outcome: str, conditions: frozenset[str]) -> bool:
+    if outcome == SKIPPED:
+        return SKIPPED in conditions
+    return outcome in conditions or ("Completed" in conditions and outcome in (SUCCEEDED, FAILED))
+
+
+def simulate(steps: Sequence[Step], failing: Iterable[str] = ()) -> dict[str, str]:
+    """The outcome of every step when the named steps fail and every other step that runs succeeds.
+
+    Assumes an acyclic graph whose dependencies all exist (the validator checks both first).
+    """
+    failing = set(failing)
+    by_name = {step.name: step for step in steps}
+    outcome: dict[str, str] = {}
+
+    def settle(step: Step) -> str:
+        if step.name not in outcome:
+            ready = all(_matches(settle(by_name[dep]), conditions) for dep, conditions in step.depends_on)
+            if not ready:
+                outcome[step.name] = SKIPPED
+            elif step.type == "Fail" or step.name in failing:
+                outcome[step.name] = FAILED
+            else:
+                outcome[step.name] = SUCCEEDED
+        return outcome[step.name]
+
+    for step in steps:
+        settle(step)
+    return outcome
+
+
+def runs_when_all_succeed(steps: Sequence[Step]) -> set[str]:
+    return {name for name, result in simulate(steps).items() if result != SKIPPED}
+
+
+def runs_when_fails(steps: Sequence[Step], failing: str) -> set[str]:
+    return {name for name, result in simulate(steps, [failing]).items() if result != SKIPPED}
+
+
+def failure_path(steps: Sequence[Step], failing: str) -> set[str]:
+    """Steps that run only because ``failing`` failed: its error handling."""
+    return runs_when_fails(steps, failing) - runs_when_all_succeed(steps)
+
+
+def unreachable(steps: Sequence[Step]) -> set[str]:
+    """Steps that run neither on the happy path nor when any single other step fails."""
+    reached = runs_when_all_succeed(steps)
+    for step in steps:
+        if step.type != "Fail":
+            reached |= runs_when_fails(steps, step.name)
+    return {step.name for step in steps} - reached
+
+
+def unhandled_failures(steps: Sequence[Step]) -> set[str]:
+    """Steps on the happy path whose failure runs no handler at all (no failure path declared)."""
+    happy = runs_when_all_succeed(steps)
+    return {
+        step.name for step in steps if step.name in happy and step.type != "Fail" and not failure_path(steps, step.name)
+    }

@@ -1,0 +1,179 @@
+"""A zone's pipeline selection turned into definition sets, and every problem with it as config errors.
+
+Runs with the other checks, before any resource is registered: the selected sets, the data products'
+sets and users' folders are loaded, the master pipeline composed, and everything validated against
+what the zone actually declares (a zone without an ERP database has no ``ls_sql_erp``). Problems name
+the config key and, for definitions, the file and JSON path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
+from cloudscale.pipelines.data_access import lake_access
+from cloudscale.pipelines.definitions import bundled_set_names
+from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in
+from cloudscale.pipelines.platform import Platform, zone_platform
+from cloudscale.pipelines.validate import validate
+from cloudscale.stacks.config.errors import ConfigProblem
+from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
+
+# Containers every lake of a zone has besides the configured ones (landing_zone.py creates them).
+SHARED_CONTAINER = "data"
+SYNAPSE_FILESYSTEM = "synapse"
+
+
+def _schedule(schedule: PipelineSchedule | None) -> Schedule | None:
+    if schedule is None:
+        return None
+    start = schedule.start_time.isoformat().replace("+00:00", "Z")
+    return Schedule(schedule.frequency, schedule.interval, start, schedule.time_zone)
+
+
+def zone_choices(key: str, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[SetChoice]:
+    choices = [
+        bundled_choice(s.name, f"{key}.pipelines[{i}]", schedule=_schedule(s.schedule), settings=s.settings)
+        for i, s in enumerate(zone.pipelines)
+    ]
+    for i, folder in enumerate(zone.pipeline_folders):
+        path = Path(folder.path)
+        if not path.is_absolute():
+            path = (base_dir or Path.cwd()) / path
+        choices.append(
+            SetChoice(
+                name=path.name,
+                folder=path,
+                key=f"{key}.pipelineFolders[{i}]",
+                target=folder.target,
+                schedule=_schedule(folder.schedule),
+                settings=folder.settings,
+            )
+        )
+    return choices
+
+
+def zone_platform_of(zone: LandingZoneConfig) -> Platform:
+    services = zone.services
+    return zone_platform(
+        data_factory=services.data_factory.enabled,
+        synapse=services.synapse.enabled,
+        erp=services.sql_hyperscale.enabled,
+        cosmos=services.cosmos.enabled,
+    )
+
+
+def zone_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> ZonePipelines:
+    key = f"landingZones[{index}]"
+    services = zone.services
+    master_target = None
+    if zone.orchestration.enabled:
+        master_target = (
+            "dataFactory" if services.data_factory.enabled else "synapse" if services.synapse.enabled else None
+        )
+    return compose_zone(
+        zone_choices(key, zone, base_dir),
+        products=zone.data_products if services.synapse.enabled else [],
+        master_target=master_target,
+        master_schedule=_schedule(zone.orchestration.schedule),
+    )
+
+
+def lake_containers(zone: LandingZoneConfig) -> dict[str, set[str]]:
+    integration = {SHARED_CONTAINER, *zone.data_integrations}
+    workspace = {SHARED_CONTAINER, *zone.data_products}
+    if zone.services.synapse.enabled:
+        workspace.add(SYNAPSE_FILESYSTEM)
+    return {"raw": integration, "enriched": integration, "workspace": workspace, "external": {SHARED_CONTAINER}}
+
+
+# Placeholder families and the service a zone needs to resolve them.
+_PLACEHOLDER_SERVICES = {
+    "synapse.": ("synapse", "services.synapse"),
+    "sql.": ("sql_hyperscale", "services.sqlHyperscale"),
+    "cosmos.": ("cosmos", "services.cosmos"),
+    "ml.": ("machine_learning", "services.machineLearning"),
+    "dataFactory.": ("data_factory", "services.dataFactory"),
+}
+
+
+def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
+    for prefix, (service, key) in _PLACEHOLDER_SERVICES.items():
+        if placeholder.startswith(prefix) and not getattr(zone.services, service).enabled:
+            return key
+    return None
+
+
+def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[ConfigProblem]:
+    key = f"landingZones[{index}]"
+    problems: list[ConfigProblem] = []
+    known = set(bundled_set_names())
+    names = [s.name for s in zone.pipelines]
+    for i, name in enumerate(names):
+        if name not in known:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.pipelines[{i}].name", f"no bundled set {name!r}; one of {', '.join(sorted(known))}"
+                )
+            )
+        elif names.index(name) != i:
+            problems.append(ConfigProblem(f"{key}.pipelines[{i}].name", f"{name!r} is selected twice"))
+    if problems:
+        return problems
+    if (zone.pipelines or zone.pipeline_folders) and not (
+        zone.services.data_factory.enabled or zone.services.synapse.enabled
+    ):
+        return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
+    composed = zone_pipelines(index, zone, base_dir)
+    found = composed.problems + validate(composed.sets, zone_platform_of(zone))
+    problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
+    for definitions in composed.sets:
+        choice = composed.choices.get(definitions.name)
+        for artifact in definitions:
+            for path, placeholder in keys_in(artifact.properties, "$.properties"):
+                if service := _missing_service(zone, placeholder):
+                    owner = choice.key if choice else f"{key}.pipelines"
+                    problems.append(
+                        ConfigProblem(
+                            owner, f"{artifact.file}: {path} uses {{{{ {placeholder} }}}}, but {service} is not enabled"
+                        )
+                    )
+                elif placeholder in SCHEDULE_KEYS and (choice is None or choice.schedule is None):
+                    owner = choice.key if choice else f"{key}.pipelines"
+                    problems.append(
+                        ConfigProblem(
+                            f"{owner}.schedule", f"required: {artifact.file}: {path} uses {{{{ {placeholder} }}}}"
+                        )
+                    )
+                elif placeholder.startswith(SETTINGS_PREFIX) and (
+                    choice is None or placeholder[len(SETTINGS_PREFIX) :] not in choice.settings
+                ):
+                    owner = choice.key if choice else f"{key}.pipelines"
+                    problems.append(
+                        ConfigProblem(
+                            f"{owner}.settings.{placeholder[len(SETTINGS_PREFIX) :]}",
+                            f"required: {artifact.file}: {path} uses {{{{ {placeholder} }}}}",
+                        )
+                    )
+    access, access_problems = lake_access(composed.sets)
+    problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in access_problems]
+    containers = lake_containers(zone)
+    for grant in sorted(access):
+        if grant.lake not in containers:
+            problems.append(ConfigProblem(f"{key}.pipelines", f"definitions use an unknown lake {grant.lake!r}"))
+        elif grant.container not in containers[grant.lake]:
+            where = {"workspace": "dataProducts", "external": "pipelines"}.get(grant.lake, "dataIntegrations")
+            problems.append(
+                ConfigProblem(
+                    f"{key}.{where}",
+                    f"the pipelines {'write' if grant.write else 'read'} container {grant.container!r} of the "
+                    f"{grant.lake} lake, which it does not have"
+                    + ("" if grant.lake == "external" else f"; add it to {where}"),
+                )
+            )
+    return sorted(set(problems), key=lambda p: (p.key, p.message))
+
+
+def _owner_key(key: str, composed: ZonePipelines, file: str) -> str:
+    choice = composed.choices.get(file.split("/", 1)[0])
+    return choice.key if choice else f"{key}.pipelines"

@@ -1,0 +1,509 @@
+"""Definition sets: the bundled ones validate, and each class of broken definition is named by file and path."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudscale.pipelines import run_paths
+from cloudscale.pipelines.compose import compose_zone, master_set
+from cloudscale.pipelines.data_access import LakeAccess, lake_access
+from cloudscale.pipelines.definitions import DefinitionSet, bundled_root, bundled_set_names, load_set
+from cloudscale.pipelines.placeholders import PLATFORM_KEYS, UnresolvedPlaceholderError, keys_in, resolve
+from cloudscale.pipelines.platform import zone_platform
+from cloudscale.pipelines.validate import activity_scopes, validate
+
+BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "logical_warehouse")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def bundled_sets() -> list[DefinitionSet]:
+    sets = []
+    for name in bundled_set_names():
+        definitions, problems = load_set(bundled_root() / name)
+        assert problems == []
+        sets.append(definitions)
+    return sets
+
+
+def copy_set(tmp_path: Path, name: str) -> Path:
+    return Path(shutil.copytree(bundled_root() / name, tmp_path / name))
+
+
+def edit(folder: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / relative
+    document = json.loads(path.read_text())
+    change(document["properties"])
+    path.write_text(json.dumps(document, indent=4))
+
+
+def problems_with(tmp_path: Path, name: str, relative: str, change: Callable[[dict[str, Any]], None]) -> list[str]:
+    folder = copy_set(tmp_path, name)
+    edit(folder, relative, change)
+    others = [s for s in bundled_sets() if s.name != name]
+    changed, load_problems = load_set(folder)
+    return [str(p) for p in load_problems + validate([*others, changed])]
+
+
+def test_every_bundled_set_is_shipped_and_validates_together():
+    sets = bundled_sets()
+    assert [s.name for s in sets] == list(BUNDLED)
+    assert {s.name: s.target for s in sets} == {
+        "crm_ingestion": "dataFactory",
+        "customer_service_link": "synapse",
+        "erp_ingestion": "dataFactory",
+        "logical_warehouse": "synapse",
+    }
+    assert validate(sets) == []
+
+
+def test_bundled_definitions_hold_no_dates_and_only_known_placeholders():
+    for definitions in bundled_sets():
+        for artifact in definitions:
+            text = json.dumps(artifact.properties)
+            assert "2026-" not in text and "2025-" not in text, artifact.file
+            for _path, key in keys_in(artifact.properties):
+                assert key in PLATFORM_KEYS or key.startswith(("schedule.", "settings.")), (artifact.file, key)
+
+
+# -- each class of broken definition -----------------------------------------------------------------
+
+
+def test_missing_dataset_is_named_with_file_and_path(tmp_path):
+    def drop(properties):
+        inner = properties["activities"][0]["typeProperties"]["activities"][0]
+        inner["outputs"][0]["referenceName"] = "ds_raw_crm_missing"
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", drop)
+    assert found == [
+        "crm_ingestion/pipeline/pl_crm_ingestion.json: "
+        "$.properties.activities[0].typeProperties.activities[0].outputs[0].referenceName: "
+        "dataset 'ds_raw_crm_missing' does not exist in the zone's Data Factory"
+    ]
+
+
+def test_missing_linked_service_of_a_dataset(tmp_path):
+    def drop(properties):
+        properties["linkedServiceName"]["referenceName"] = "ls_nowhere"
+
+    found = problems_with(tmp_path, "erp_ingestion", "dataset/ds_erp_table.json", drop)
+    assert found == [
+        "erp_ingestion/dataset/ds_erp_table.json: $.properties.linkedServiceName.referenceName: "
+        "linkedService 'ls_nowhere' does not exist in the zone's Data Factory"
+    ]
+
+
+def test_a_zone_without_an_erp_database_has_no_ls_sql_erp():
+    found = [str(p) for p in validate(bundled_sets(), zone_platform(erp=False))]
+    assert found == [
+        "erp_ingestion/dataset/ds_erp_table.json: $.properties.linkedServiceName.referenceName: "
+        "linkedService 'ls_sql_erp' does not exist in the zone's Data Factory"
+    ]
+
+
+def test_dangling_depends_on(tmp_path):
+    def dangle(properties):
+        properties["activities"][1]["dependsOn"][0]["activity"] = "Copy every entity"
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", dangle)
+    assert len(found) == 1
+    assert found[0].startswith(
+        "crm_ingestion/pipeline/pl_crm_ingestion.json: $.properties.activities[1].dependsOn[0].activity: "
+        "depends on 'Copy every entity', which is not another activity at this level"
+    )
+
+
+def test_invalid_dependency_condition(tmp_path):
+    def wrong(properties):
+        properties["activities"][1]["dependsOn"][0]["dependencyConditions"] = ["Failure"]
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", wrong)
+    assert [f.split(": ")[1] for f in found] == ["$.properties.activities[1].dependsOn[0].dependencyConditions"]
+
+
+def test_cycle(tmp_path):
+    def loop(properties):
+        properties["activities"][0]["dependsOn"] = [
+            {"activity": "Create product views", "dependencyConditions": ["Succeeded"]}
+        ]
+
+    found = problems_with(tmp_path, "logical_warehouse", "pipeline/pl_logical_warehouse.json", loop)
+    assert found == [
+        "logical_warehouse/pipeline/pl_logical_warehouse.json: $.properties.activities[1].dependsOn: "
+        "dependency cycle: Create database -> Create product views -> Create data source -> Create database"
+    ]
+
+
+def test_undeclared_pipeline_parameter(tmp_path):
+    def undeclare(properties):
+        del properties["parameters"]["windowStart"]
+
+    found = problems_with(tmp_path, "erp_ingestion", "pipeline/pl_erp_ingestion.json", undeclare)
+    assert found
+    assert all("@pipeline().parameters.windowStart is not a declared parameter" in f for f in found)
+    assert (
+        "$.properties.activities[0].typeProperties.activities[0].typeProperties.source.sqlReaderQuery.value"
+        in (found[0])
+    )
+
+
+def test_undeclared_dataset_parameter(tmp_path):
+    def undeclare(properties):
+        del properties["parameters"]["window"]
+
+    found = problems_with(tmp_path, "crm_ingestion", "dataset/ds_raw_crm_parquet.json", undeclare)
+    assert (
+        "crm_ingestion/dataset/ds_raw_crm_parquet.json: $.properties.typeProperties.location.folderPath.value: "
+        "@dataset().window is not a declared parameter"
+    ) in found
+    # ... and the pipeline now passes a parameter the dataset does not declare.
+    assert any(f.endswith("dataset 'ds_raw_crm_parquet' declares no parameter 'window'") for f in found)
+
+
+def test_trigger_that_does_not_match_its_pipeline(tmp_path):
+    def mismatch(properties):
+        properties["pipelines"][0]["parameters"] = {"snapshotAt": "@trigger().scheduledTime"}
+
+    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", mismatch)
+    assert found == [
+        "customer_service_link/trigger/tr_customer_service_link.json: "
+        "$.properties.pipelines[0].parameters.snapshotAt: pipeline 'pl_customer_service_link' declares no "
+        "parameter 'snapshotAt'",
+        "customer_service_link/trigger/tr_customer_service_link.json: $.properties.pipelines[0].parameters: "
+        "pipeline 'pl_customer_service_link' needs parameter 'snapshotTime' (it has no defaultValue)",
+    ]
+
+
+def test_trigger_output_that_its_type_does_not_have(tmp_path):
+    def window(properties):
+        properties["pipelines"][0]["parameters"]["snapshotTime"] = "@trigger().outputs.windowEndTime"
+
+    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", window)
+    assert len(found) == 1 and "@trigger().outputs.windowEndTime is not defined for a ScheduleTrigger" in found[0]
+
+
+def test_trigger_of_a_missing_pipeline(tmp_path):
+    def rename(properties):
+        properties["pipelines"][0]["pipelineReference"]["referenceName"] = "pl_other"
+
+    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", rename)
+    assert found == [
+        "customer_service_link/trigger/tr_customer_service_link.json: "
+        "$.properties.pipelines[0].pipelineReference.referenceName: pipeline 'pl_other' does not exist in the "
+        "zone's Synapse workspace"
+    ]
+
+
+def test_unknown_activity_type(tmp_path):
+    def rename(properties):
+        properties["activities"][0]["type"] = "CopyData"
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", rename)
+    assert found == [
+        "crm_ingestion/pipeline/pl_crm_ingestion.json: $.properties.activities[0].type: "
+        "activity type 'CopyData' does not exist in a Data Factory"
+    ]
+
+
+def test_synapse_notebook_in_a_factory_needs_an_azure_synapse_artifacts_linked_service(tmp_path):
+    notebook = {
+        "name": "Run notebook",
+        "type": "SynapseNotebook",
+        "dependsOn": [{"activity": "Copy each entity", "dependencyConditions": ["Succeeded"]}],
+        "typeProperties": {"notebook": {"referenceName": "nb_customer_service_link", "type": "NotebookReference"}},
+    }
+
+    def add(properties):
+        properties["activities"].append(copy.deepcopy(notebook))
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", add)
+    assert found == [
+        "crm_ingestion/pipeline/pl_crm_ingestion.json: $.properties.activities[2].type: SynapseNotebook runs in a "
+        "Data Factory only through a linkedServiceName of type AzureSynapseArtifacts"
+    ]
+
+    def through_key_vault(properties):
+        properties["activities"].append(
+            {
+                **copy.deepcopy(notebook),
+                "linkedServiceName": {"referenceName": "ls_key_vault", "type": "LinkedServiceReference"},
+            }
+        )
+
+    found = problems_with(tmp_path / "again", "crm_ingestion", "pipeline/pl_crm_ingestion.json", through_key_vault)
+    assert len(found) == 1 and "'ls_key_vault' is not one" in found[0]
+
+
+def test_unknown_placeholder(tmp_path):
+    def typo(properties):
+        properties["typeProperties"]["serviceUri"] = "{{ setting.crmServiceUri }}"
+
+    found = problems_with(tmp_path, "crm_ingestion", "linkedService/ls_dataverse_crm.json", typo)
+    assert found == [
+        "crm_ingestion/linkedService/ls_dataverse_crm.json: $.properties.typeProperties.serviceUri: "
+        "unknown placeholder {{ setting.crmServiceUri }}; see the README for the list"
+    ]
+
+
+def test_malformed_json(tmp_path):
+    folder = copy_set(tmp_path, "erp_ingestion")
+    (folder / "dataset" / "ds_erp_table.json").write_text('{"name": "ds_erp_table", "properties": {"type": }')
+    _, found = load_set(folder)
+    assert [str(p) for p in found] == [
+        "erp_ingestion/dataset/ds_erp_table.json: $: malformed JSON at line 1, column 49: Expecting value"
+    ]
+
+
+def test_file_name_and_definition_name_must_agree(tmp_path):
+    folder = copy_set(tmp_path, "erp_ingestion")
+    (folder / "dataset" / "ds_erp_table.json").rename(folder / "dataset" / "ds_erp.json")
+    _, found = load_set(folder)
+    assert [str(p) for p in found] == [
+        "erp_ingestion/dataset/ds_erp.json: $.name: must equal the file name 'ds_erp' (got 'ds_erp_table')"
+    ]
+
+
+def test_a_definition_in_two_sets_is_named_twice(tmp_path):
+    first, _ = load_set(copy_set(tmp_path / "a", "erp_ingestion"))
+    second, _ = load_set(copy_set(tmp_path / "b", "erp_ingestion"))
+    second.name = "erp_copy"
+    found = [str(p) for p in validate([first, second])]
+    assert (
+        "erp_ingestion/dataset/ds_erp_table.json: $.name: dataset 'ds_erp_table' is also defined in "
+        "erp_ingestion/dataset/ds_erp_table.json" in found
+    )
+
+
+# -- run paths ---------------------------------------------------------------------------------------
+
+
+def every_pipeline() -> list[tuple[str, Any]]:
+    sets = bundled_sets()
+    sets.append(master_set("dataFactory", [s for s in sets if s.target == "dataFactory"], ["sales-analytics"], None))
+    return [(p.name, p) for s in sets for p in s.of_kind("pipeline").values()]
+
+
+@pytest.mark.parametrize(("name", "pipeline"), every_pipeline(), ids=lambda v: v if isinstance(v, str) else "")
+def test_each_pipeline_reaches_its_failure_path_and_leaves_no_step_unreachable(name, pipeline):
+    top = run_paths.steps_of(pipeline.properties["activities"])
+    happy = run_paths.runs_when_all_succeed(top)
+    fails = [step for step in top if step.type == "Fail"]
+    assert fails, f"{name} declares no failure path"
+    assert not happy & {f.name for f in fails}, f"{name} fails when everything succeeds"
+    assert run_paths.unhandled_failures(top) == set(), f"{name}: a step's failure runs no handler"
+    for _path, activities in activity_scopes(pipeline):
+        assert run_paths.unreachable(run_paths.steps_of(activities)) == set()
+
+
+def test_run_paths_follow_the_service_rules():
+    steps = run_paths.steps_of(
+        [
+            {"name": "a", "type": "Copy"},
+            {"name": "b", "type": "Copy", "dependsOn": [{"activity": "a", "dependencyConditions": ["Succeeded"]}]},
+            {
+                "name": "on a failed",
+                "type": "Fail",
+                "dependsOn": [{"activity": "a", "dependencyConditions": ["Failed"]}],
+            },
+            {
+                "name": "after b",
+                "type": "Wait",
+                "dependsOn": [{"activity": "b", "dependencyConditions": ["Completed"]}],
+            },
+            {
+                "name": "b skipped",
+                "type": "Wait",
+                "dependsOn": [{"activity": "b", "dependencyConditions": ["Skipped"]}],
+            },
+            {
+                "name": "both",
+                "type": "Wait",
+                "dependsOn": [
+                    {"activity": "a", "dependencyConditions": ["Succeeded"]},
+                    {"activity": "on a failed", "dependencyConditions": ["Succeeded"]},
+                ],
+            },
+        ]
+    )
+    assert run_paths.runs_when_all_succeed(steps) == {"a", "b", "after b"}
+    assert run_paths.runs_when_fails(steps, "a") == {"a", "on a failed", "b skipped"}
+    assert run_paths.runs_when_fails(steps, "b") == {"a", "b", "after b"}
+    # "both" needs a to succeed and its failure handler to run: never.
+    assert run_paths.unreachable(steps) == {"both"}
+    assert run_paths.unhandled_failures(steps) == {"b", "after b"}
+
+
+def test_unreachable_step_is_a_validation_error(tmp_path):
+    def unreachable(properties):
+        properties["activities"].append(
+            {
+                "name": "Never",
+                "type": "Wait",
+                "dependsOn": [
+                    {"activity": "Copy each entity", "dependencyConditions": ["Succeeded"]},
+                    {"activity": "Fail CRM ingestion", "dependencyConditions": ["Succeeded"]},
+                ],
+                "typeProperties": {"waitTimeInSeconds": 1},
+            }
+        )
+
+    found = problems_with(tmp_path, "crm_ingestion", "pipeline/pl_crm_ingestion.json", unreachable)
+    assert found == [
+        "crm_ingestion/pipeline/pl_crm_ingestion.json: $.properties.activities[2]: activity 'Never' never runs: "
+        "no outcome of the activities it depends on satisfies its conditions"
+    ]
+
+
+# -- composition, access, placeholders ----------------------------------------------------------------
+
+
+def test_master_picks_only_products_that_have_a_notebook():
+    composed = compose_zone(
+        [],
+        products=["sales-analytics", "customer-360"],
+        master_target="dataFactory",
+        master_schedule=None,
+        product_root=FIXTURES,
+    )
+    assert composed.products == ["sales-analytics"]  # customer-360 has no notebook in the fixtures
+    assert composed.orchestrated == []
+
+
+def test_master_composition_over_bundled_ingestion_and_a_fixture_product():
+    from cloudscale.pipelines.compose import Schedule, bundled_choice
+
+    composed = compose_zone(
+        [bundled_choice("crm_ingestion", "k0"), bundled_choice("erp_ingestion", "k1")],
+        products=["sales-analytics", "customer-360"],
+        master_target="dataFactory",
+        master_schedule=Schedule("Day", 1, "2026-01-01T02:00:00Z"),
+        product_root=FIXTURES,
+    )
+    assert validate(composed.sets) == []
+    master = composed.sets[-1]
+    pipeline = master.of_kind("pipeline")["pl_master"].properties
+    by_name = {a["name"]: a for a in pipeline["activities"]}
+    assert set(by_name) == {
+        "Ingest pl_crm_ingestion",
+        "Fail pl_crm_ingestion",
+        "Ingest pl_erp_ingestion",
+        "Fail pl_erp_ingestion",
+        "Build sales-analytics",
+        "Fail sales-analytics",
+    }
+    build = by_name["Build sales-analytics"]
+    assert {d["activity"] for d in build["dependsOn"]} == {"Ingest pl_crm_ingestion", "Ingest pl_erp_ingestion"}
+    assert build["policy"]["retry"] == 1 and build["policy"]["timeout"] == "0.04:00:00"
+    assert build["linkedServiceName"]["referenceName"] == "ls_synapse_workspace"
+    assert master.of_kind("linkedService")["ls_synapse_workspace"].type == "AzureSynapseArtifacts"
+    steps = run_paths.steps_of(pipeline["activities"])
+    assert run_paths.runs_when_fails(steps, "Ingest pl_erp_ingestion") == {
+        "Ingest pl_crm_ingestion",
+        "Ingest pl_erp_ingestion",
+        "Fail pl_erp_ingestion",
+    }
+    trigger = master.of_kind("trigger")["tr_master"].properties
+    assert trigger["type"] == "TumblingWindowTrigger"
+    assert (trigger["typeProperties"]["frequency"], trigger["typeProperties"]["interval"]) == ("Hour", 24)
+    assert trigger["pipeline"]["parameters"]["windowEnd"] == "@trigger().outputs.windowEndTime"
+
+
+def test_master_in_a_workspace_runs_notebooks_natively():
+    composed = compose_zone(
+        [], products=["sales-analytics"], master_target="synapse", master_schedule=None, product_root=FIXTURES
+    )
+    assert validate(composed.sets) == []
+    build = next(
+        a
+        for a in composed.sets[-1].of_kind("pipeline")["pl_master"].properties["activities"]
+        if a["type"] == "SynapseNotebook"
+    )
+    assert "linkedServiceName" not in build
+
+
+def test_lake_access_is_derived_per_container():
+    access, problems = lake_access(bundled_sets())
+    assert problems == []
+    assert access == {
+        LakeAccess("dataFactory", "raw", "crm", True),
+        LakeAccess("dataFactory", "raw", "erp", True),
+        LakeAccess("synapse", "enriched", "data", True),
+    }
+
+
+def test_a_lake_dataset_without_a_literal_container_cannot_be_granted(tmp_path):
+    folder = copy_set(tmp_path, "crm_ingestion")
+    edit(
+        folder,
+        "dataset/ds_raw_crm_parquet.json",
+        lambda p: p["typeProperties"]["location"].update(
+            fileSystem={"value": "@dataset().entity", "type": "Expression"}
+        ),
+    )
+    changed, _ = load_set(folder)
+    _, problems = lake_access([changed])
+    assert [p.path for p in problems] == ["$.properties.typeProperties.location.fileSystem"]
+
+
+def test_placeholders_resolve_with_types_and_fail_on_unknown_keys():
+    values = {"schedule.interval": 24, "lake.raw.account": "straw", "zone.name": "sales"}
+    assert resolve({"interval": "{{ schedule.interval }}"}, values) == {"interval": 24}
+    assert resolve(["abfss://crm@{{lake.raw.account}}.dfs.core.windows.net/{{ zone.name }}"], values) == [
+        "abfss://crm@straw.dfs.core.windows.net/sales"
+    ]
+    with pytest.raises(UnresolvedPlaceholderError) as caught:
+        resolve("{{ sql.server }}", values)
+    assert caught.value.key == "sql.server"
+
+
+def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint():
+    from cloudscale.pipelines.compose import bundled_choice
+    from cloudscale.pipelines.data_flow import SERVING, FlowEdge, data_flow
+
+    composed = compose_zone(
+        [bundled_choice(name, "k") for name in BUNDLED],
+        products=["sales-analytics"],
+        master_target="dataFactory",
+        master_schedule=None,
+        product_root=FIXTURES,
+    )
+    edges = set(data_flow(composed.sets, composed.products))
+    assert {
+        FlowEdge("Dynamics 365 / Dataverse", "raw/crm", "pl_crm_ingestion"),
+        FlowEdge("ERP database (SQL Hyperscale)", "raw/erp", "pl_erp_ingestion"),
+        FlowEdge("Cosmos DB analytical store", "enriched/data", "pl_customer_service_link"),
+        FlowEdge("raw/crm", "curated/sales-analytics", "nb_sales_analytics"),
+        FlowEdge("enriched/data", "curated/sales-analytics", "nb_sales_analytics"),
+        FlowEdge("curated/sales-analytics", SERVING, "pl_logical_warehouse"),
+    } <= edges
+
+
+def test_bundled_definitions_write_the_lake_layouts_folders():
+    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES, CUSTOMER_SERVICE
+
+    sets = {s.name: s for s in bundled_sets()}
+    crm = sets["crm_ingestion"].of_kind("pipeline")["pl_crm_ingestion"].properties["parameters"]["entities"]
+    erp = sets["erp_ingestion"].of_kind("pipeline")["pl_erp_ingestion"].properties["parameters"]["tables"]
+    written = {("crm", e["folder"]) for e in crm["defaultValue"]} | {("erp", t["folder"]) for t in erp["defaultValue"]}
+    assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
+    link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
+    output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
+    assert output == f"abfss://data@{{{{ lake.enriched.account }}}}.dfs.core.windows.net/{CUSTOMER_SERVICE}"
+
+
+def test_parameter_types_are_the_services_in_any_case(tmp_path):
+    def lower(properties):
+        properties["parameters"]["entity"]["type"] = "string"  # as Studio writes dataset parameters
+        properties["parameters"]["window"]["type"] = "text"
+
+    found = problems_with(tmp_path, "crm_ingestion", "dataset/ds_raw_crm_parquet.json", lower)
+    assert found == [
+        "crm_ingestion/dataset/ds_raw_crm_parquet.json: $.properties.parameters.window.type: 'text' is not a "
+        "parameter type; use one of array, bool, float, int, object, securestring, string"
+    ]

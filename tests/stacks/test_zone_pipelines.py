@@ -1,0 +1,248 @@
+"""A zone's pipelines through the whole program: the dev sales zone deploys the bundled set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudscale.pipelines.definitions import bundled_root
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.config import ConfigError, parse_config
+from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.ordering import ordering_findings
+
+from .support import config_with, sales_zone
+
+ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
+STARTED_TRIGGER = "pulumi-python:dynamic/datafactory:StartedTrigger"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+FIXTURES = Path(__file__).parent.parent / "pipelines" / "fixtures"
+
+
+def _program() -> dict[str, Any]:
+    return build_platform(load_config())
+
+
+def _urn(run: OfflineRun, name: str) -> str:
+    (urn,) = [u for u, o in run.monitor.options.items() if o.name == name]
+    return urn
+
+
+@pytest.fixture(scope="module", params=["update", "preview"])
+def dev(request: pytest.FixtureRequest, dev_config: dict[str, str]) -> Iterator[OfflineRun]:
+    yield run_offline(_program, config=dev_config, preview=request.param == "preview")
+
+
+def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
+    factory_pipelines = {r.inputs["pipelineName"] for r in dev.of_type("azure-native:datafactory:Pipeline")}
+    assert factory_pipelines == {"pl_crm_ingestion", "pl_erp_ingestion", "pl_master"}
+    datasets = {r.inputs["datasetName"] for r in dev.of_type("azure-native:datafactory:Dataset")}
+    assert datasets == {"ds_crm_entity", "ds_raw_crm_parquet", "ds_erp_table", "ds_raw_erp_parquet"}
+    linked = {r.inputs["linkedServiceName"] for r in dev.of_type("azure-native:datafactory:LinkedService")}
+    assert "ls_dataverse_crm" in linked
+    synapse = {(r.inputs["kind"], r.inputs["artifact_name"]) for r in dev.of_type(ARTIFACT)}
+    assert synapse == {
+        ("notebook", "nb_customer_service_link"),
+        ("pipeline", "pl_customer_service_link"),
+        ("trigger", "tr_customer_service_link"),
+        ("sqlscript", "sql_logical_warehouse"),
+        ("pipeline", "pl_logical_warehouse"),
+    }
+    serverless = dev.one(
+        "pulumi-python:dynamic/synapse:LinkedService", "sales-synapse-ls-logical_warehouse-ls_serverless_sql"
+    )
+    assert serverless.inputs["linked_service_name"] == "ls_serverless_sql"
+
+
+def test_triggers_are_started_resources_with_their_schedules(dev):
+    master = dev.one(STARTED_TRIGGER).inputs
+    assert master["trigger_name"] == "tr_master"
+    assert master["properties"]["typeProperties"]["frequency"] == "Hour"
+    assert master["properties"]["typeProperties"]["interval"] == 24
+    assert master["properties"]["typeProperties"]["startTime"] == "2026-01-01T02:00:00Z"
+    link = next(r.inputs for r in dev.of_type(ARTIFACT) if r.inputs["artifact_name"] == "tr_customer_service_link")
+    recurrence = link["properties"]["typeProperties"]["recurrence"]
+    assert (recurrence["frequency"], recurrence["interval"]) == ("Hour", 1)
+    # azure-native's own Trigger would deploy it stopped; none is declared.
+    assert dev.of_type("azure-native:datafactory:Trigger") == []
+
+
+def test_placeholders_are_resolved_from_the_zone(dev):
+    crm = dev.one("azure-native:datafactory:LinkedService", "sales-integration-ls-crm_ingestion-ls_dataverse_crm")
+    assert crm.inputs["properties"]["serviceUri"] == "https://adatum-sales.crm4.dynamics.com"
+    assert "{{" not in json.dumps([r.inputs for r in dev.of_type(ARTIFACT)], default=str)
+    assert "{{" not in json.dumps([r.inputs for r in dev.of_type("azure-native:datafactory:Pipeline")], default=str)
+
+
+def test_logical_warehouse_runs_after_each_change_with_the_zone_products(dev):
+    warehouse = next(r.inputs for r in dev.of_type(ARTIFACT) if r.inputs["artifact_name"] == "pl_logical_warehouse")
+    assert warehouse["run_after_change"] is True
+    # One view per product of the zone that ships a notebook (and so publishes a curated table).
+    published = [
+        p
+        for p in ("sales-analytics", "customer-360", "relationship-mesh")
+        if (bundled_root() / p.replace("-", "_") / "notebook" / f"nb_{p.replace('-', '_')}.json").is_file()
+    ]
+    assert warehouse["run_parameters"]["products"] == [
+        {"view": p.replace("-", "_"), "path": f"{p}/curated/{p.replace('-', '_')}/"} for p in published
+    ]
+
+
+def test_synapse_artifacts_wait_for_the_development_endpoint_and_each_other(dev):
+    dev_pe, dev_dns = _urn(dev, "sales-synapse-workspace-pe-dev"), _urn(dev, "sales-synapse-workspace-pe-dev-dns")
+    for resource in dev.of_type(ARTIFACT):
+        dependencies = dev.monitor.options[_urn(dev, resource.name)].dependencies
+        assert dev_pe in dependencies and dev_dns in dependencies, resource.name
+    # The ordering check knows artifacts are data-plane calls, and finds the pipelines well ordered
+    # (their derived grants come through the services' access callbacks).
+    assert ordering_findings(dev) == []
+    trigger = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-trigger-tr_customer_service_link")]
+    assert _urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link") in trigger.dependencies
+    pipeline = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link")]
+    assert _urn(dev, "sales-synapse-customer_service_link-notebook-nb_customer_service_link") in pipeline.dependencies
+
+
+def test_factory_trigger_waits_for_its_pipelines(dev):
+    trigger = dev.monitor.options[_urn(dev, dev.one(STARTED_TRIGGER).name)]
+    assert _urn(dev, "sales-integration-master-pl-pl_master") in trigger.dependencies
+
+
+def test_definitions_wait_for_what_they_reference_across_sets(dev):
+    # The factory rejects a pipeline whose references do not exist yet: the master waits for the
+    # ingestion pipelines it executes, pipelines for every dataset and linked service.
+    master = dev.monitor.options[_urn(dev, "sales-integration-master-pl-pl_master")].dependencies
+    assert _urn(dev, "sales-integration-crm_ingestion-pl-pl_crm_ingestion") in master
+    assert _urn(dev, "sales-integration-erp_ingestion-pl-pl_erp_ingestion") in master
+    crm = dev.monitor.options[_urn(dev, "sales-integration-crm_ingestion-pl-pl_crm_ingestion")].dependencies
+    assert _urn(dev, "sales-integration-crm_ingestion-ds-ds_raw_crm_parquet") in crm
+    dataset = dev.monitor.options[_urn(dev, "sales-integration-crm_ingestion-ds-ds_crm_entity")].dependencies
+    assert _urn(dev, "sales-integration-ls-crm_ingestion-ls_dataverse_crm") in dataset
+
+
+def test_data_roles_follow_the_definitions(dev):
+    names = {r.name for r in dev.of_type(ASSIGNMENT)}
+    # Synapse writes the shared data container of the enriched lake (the link's output), and no
+    # other container of that lake; the factory's ingestion writes raw/crm and raw/erp.
+    synapse_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-synapse-workspace")}
+    assert {n for n in synapse_writes if n.startswith("sales-lake-enriched-")} == {
+        "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace"
+    }
+    factory_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-integration-factory")}
+    assert {
+        "sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory",
+        "sales-lake-raw-erp-storage-blob-data-contributor-sales-integration-factory",
+    } <= factory_writes
+
+
+def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
+    if dev.mocks.preview:
+        assert dev.exports.get("landingZones") is None  # unknown until deployed
+        return
+    outputs = dev.exports["landingZones"]["sales"]
+    triggers = {p["name"]: p["schedule"] for p in outputs["pipelines"] if p["kind"] == "trigger"}
+    assert triggers == {
+        "tr_customer_service_link": "ScheduleTrigger: every 1 Hour from 2026-01-01T00:00:00Z",
+        "tr_master": "TumblingWindowTrigger: every 24 Hour from 2026-01-01T02:00:00Z",
+    }
+    assert outputs["dataAccess"] == [
+        "dataFactory writes raw/crm",
+        "dataFactory writes raw/erp",
+        "synapse writes enriched/data",
+    ]
+
+
+def test_a_zone_without_pipelines_declares_none(offline_update, dev_config):
+    zone = sales_zone(dev_config)
+    zone["pipelines"] = []
+    zone["orchestration"] = {"enabled": False}
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    assert run.of_type("azure-native:datafactory:Pipeline") == []
+    assert run.of_type(ARTIFACT) == []
+
+
+def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_update, dev_config, tmp_path):
+    team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "finance_ingestion")
+    for path in (team / "dataset").iterdir():
+        document = json.loads(path.read_text())
+        document["name"] = document["name"].replace("erp", "finance")
+        path.rename(path.with_name(document["name"] + ".json")).write_text(json.dumps(document))
+    pipeline = team / "pipeline" / "pl_erp_ingestion.json"
+    text = (
+        pipeline.read_text()
+        .replace("ds_erp_table", "ds_finance_table")
+        .replace("ds_raw_erp_parquet", "ds_raw_finance_parquet")
+    )
+    document = json.loads(text)
+    document["name"] = "pl_finance_ingestion"
+    (team / "pipeline" / "pl_finance_ingestion.json").write_text(json.dumps(document))
+    pipeline.unlink()
+    zone = sales_zone(dev_config)
+    zone["pipelineFolders"] = [{"path": str(team)}]
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    names = {r.inputs["pipelineName"] for r in run.of_type("azure-native:datafactory:Pipeline")}
+    assert "pl_finance_ingestion" in names
+    master = run.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
+    assert "Ingest pl_finance_ingestion" in {a["name"] for a in master["activities"]}
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "fragment"),
+    [
+        (
+            lambda z: z["pipelines"].append({"name": "crm_ingest"}),
+            "landingZones[0].pipelines[4].name",
+            "no bundled set",
+        ),
+        (
+            lambda z: z["pipelines"][0].update(settings={}),
+            "landingZones[0].pipelines[0].settings.crmServiceUri",
+            "required",
+        ),
+        (lambda z: z["pipelines"][2].pop("schedule"), "landingZones[0].pipelines[2].schedule", "required"),
+        (
+            lambda z: z["services"]["sqlHyperscale"].update(enabled=False),
+            "landingZones[0].pipelines[1]",
+            "linkedService 'ls_sql_erp' does not exist",
+        ),
+        (
+            lambda z: z.update(dataIntegrations=["erp"]),
+            "landingZones[0].dataIntegrations",
+            "write container 'crm' of the raw lake",
+        ),
+        (
+            lambda z: z["services"]["cosmos"].update(enabled=False),
+            "landingZones[0].pipelines[2]",
+            "uses {{ cosmos.containers }}, but services.cosmos is not enabled",
+        ),
+        (
+            lambda z: z["pipelines"][2]["schedule"].update(frequency="Fortnight"),
+            "landingZones[0].pipelines[2].schedule.frequency",
+            "Input should be",
+        ),
+    ],
+)
+def test_bad_pipeline_config_is_rejected_before_any_resource_is_registered(offline, dev_config, edit, key, fragment):
+    zone = sales_zone(dev_config)
+    edit(zone)
+    values = config_with(dev_config, landingZones=[zone])
+    with pytest.raises(ConfigError) as raised:
+        offline.run(_program, config=values)
+    assert key in raised.value.keys, raised.value
+    assert fragment in str(raised.value)
+    assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_a_broken_team_definition_names_its_file_and_json_path(dev_config, tmp_path):
+    team = shutil.copytree(bundled_root() / "crm_ingestion", tmp_path / "crm_copy")
+    (team / "pipeline" / "pl_crm_ingestion.json").write_text("{not json")
+    zone = sales_zone(dev_config)
+    zone["pipelineFolders"] = [{"path": str(team)}]
+    with pytest.raises(ConfigError) as raised:
+        parse_config(config_with(dev_config, landingZones=[zone]))
+    assert "landingZones[0].pipelineFolders[0]" in raised.value.keys
+    assert "crm_copy/pipeline/pl_crm_ingestion.json: $: malformed JSON" in str(raised.value)
