@@ -39,6 +39,8 @@ for _child in (
     datafactory.IntegrationRuntime,
     datafactory.ManagedPrivateEndpoint,
     datafactory.LinkedService,
+    datafactory.Dataset,
+    datafactory.Pipeline,
 ):
     declare_type(_child)
 

@@ -25,6 +25,8 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
 from azure.mgmt.datafactory import DataFactoryManagementClient
 
+from cloudscale.components.baseline.type_facts import declare_type
+
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
 
@@ -194,3 +196,7 @@ class DataFactoryTrigger(pulumi.dynamic.Resource, module="datafactory", name="St
             "runtime_state": None,
         }
         super().__init__(TriggerProvider(), name, props, opts)
+
+
+# Reviewed: a trigger's run state carries no network or identity settings; the factory does.
+declare_type("pulumi-python:dynamic/datafactory:StartedTrigger")

@@ -28,6 +28,7 @@ from azure.synapse.artifacts import ArtifactsClient
 from azure.synapse.artifacts.models import Dataset, Trigger
 
 from cloudscale.components import synapse_dataplane as dataplane
+from cloudscale.components.baseline.type_facts import declare_type
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -257,3 +258,7 @@ class SynapseArtifact(pulumi.dynamic.Resource, module="synapse", name="Artifact"
             "last_run_id": None,
         }
         super().__init__(ArtifactProvider(), name, props, opts)
+
+
+# Reviewed: workspace artifacts carry no network or identity settings of their own; the workspace does.
+declare_type("pulumi-python:dynamic/synapse:Artifact")
