@@ -1,0 +1,274 @@
+"""Customer 360 (property management): unified profiles, renewal features, renewal predictions.
+
+Stages, as the pipeline runs them:
+
+1. ``features``: unify the people of the property system (``leasing/residents``) and the CRM
+   (``crm/contacts``) by normalised e-mail into ``profiles``; build one renewal feature row per
+   resident x property x unit (``renewal_features``).
+2. The Azure ML command job (``cloudscale.dataproducts.azureml.train_renewal``) trains the renewal
+   model on completed tenancies, logs to MLflow and writes the model's coefficients as JSON.
+3. ``score``: score current tenancies with those coefficients in Spark (no scikit-learn on the pool)
+   and publish ``renewal_predictions``: ``RenewalPrediction`` and ``RenewalPredictionScore`` per
+   customer.
+
+The accelerator implements the model twice and the two disagree; the rules chosen here:
+
+- Early move-out: the Synapse path's "moved out more than 30 days before the lease end" (the AML
+  path's "before the end date" flags a move-out one day early, which is noise, not a signal).
+- Features: the Synapse path's lease, work-order and survey features, except ``TotalLeaseTerm`` and
+  the ``Renewal_*`` survey answers, which both paths use but which only exist or grow when the lease
+  was renewed: they leak the label (a renewal survey is taken at renewal) and cannot be known for a
+  current tenancy.
+- Per-customer aggregation: the Synapse path's minimum over the customer's current tenancies (a
+  customer is expected to renew only if every current lease is), not the AML path's maximum.
+- Scoring only current tenancies (not moved out), as the Synapse path does; the AML path scores all.
+- Profile matching: e-mails are trimmed, lower-cased and stripped of blanks before matching; within a
+  source the most recently created record of an id wins, as in the Customer Insights merge rules.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from cloudscale.dataproducts.quality import DataQualityError, Expectation, check_all
+
+FEATURE_INPUTS: dict[str, str] = {
+    "residents": "leasing/residents",
+    "contacts": "crm/contacts",
+    "leases": "leasing/leases",
+    "work_orders": "leasing/work_orders",
+    "surveys": "leasing/surveys",
+}
+INPUTS = FEATURE_INPUTS
+OUTPUTS: tuple[str, ...] = ("profiles", "renewal_features", "renewal_predictions")
+
+EXPECTATIONS: dict[str, Expectation] = {
+    "residents": Expectation(
+        required=("FirstName", "LastName", "Email", "Created_date"),
+        key=("cid", "Created_date"),
+        max_null_rate={"cid": 0.0, "Email": 0.05},
+    ),
+    "contacts": Expectation(required=("FirstName", "LastName", "Email", "ContactType"), key=("ContactId",)),
+    "leases": Expectation(
+        required=("cid", "pid", "uid", "Type", "StartDate", "EndDate", "LeaseTerm", "MoveOutDate"),
+        key=("lid",),
+        max_null_rate={"cid": 0.0, "Type": 0.0, "LeaseTerm": 0.0},
+    ),
+    "work_orders": Expectation(required=("cid", "pid", "uid", "workorder_type"), key=("wid",), allow_empty=True),
+    "surveys": Expectation(
+        required=("Email", "pid", "surveytype", "question", "answer"), key=("sid",), allow_empty=True
+    ),
+}
+
+LABEL = "isRenewed"
+# Feature columns the model may use: the lease's initial term and every work-order and move-in
+# survey column. Renewal-survey columns and TotalLeaseTerm are excluded (see the module docstring).
+BASE_FEATURES: tuple[str, ...] = ("InitialLeaseTerm",)
+FEATURE_PREFIXES: tuple[str, ...] = ("WO_", "Movein_")
+EARLY_MOVE_OUT_DAYS = 30
+RESIDENTS_SOURCE = "PropertySystem"
+CRM_SOURCE = "CRM"
+
+
+def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
+    return check_all(inputs, EXPECTATIONS)
+
+
+def normalised_email(column: Column) -> Column:
+    return F.lower(F.regexp_replace(column, r"\s+", ""))
+
+
+def _latest_per_id(df: DataFrame, key: str, created: str) -> DataFrame:
+    newest_first = Window.partitionBy(key).orderBy(F.col(created).desc_nulls_last())
+    return df.withColumn("__rank", F.row_number().over(newest_first)).where("__rank = 1").drop("__rank")
+
+
+def _first_by_priority(column: str) -> Column:
+    # The value of the highest-priority source that has one (residents first, then the CRM).
+    return F.expr(f"min_by({column}, CASE WHEN {column} IS NULL THEN 99 ELSE Priority END)").alias(column)
+
+
+def unify_profiles(residents: DataFrame, contacts: DataFrame) -> DataFrame:
+    """One profile per person across the property system and the CRM, matched on normalised e-mail."""
+    people = _latest_per_id(residents, "cid", "Created_date").select(
+        normalised_email(F.col("Email")).alias("MatchKey"),
+        F.lit(1).alias("Priority"),
+        F.col("cid").alias("ResidentId"),
+        F.lit(None).cast("string").alias("ContactId"),
+        "FirstName",
+        "LastName",
+        F.trim("Email").alias("Email"),
+        F.col("Telephone").cast("string").alias("Telephone"),
+        F.col("City").cast("string").alias("City"),
+        F.to_timestamp("Created_date").alias("CreatedDate"),
+        F.lit(RESIDENTS_SOURCE).alias("Source"),
+    )
+    crm = contacts.where(F.col("ContactType") == "Contact").select(
+        normalised_email(F.col("Email")).alias("MatchKey"),
+        F.lit(2).alias("Priority"),
+        F.lit(None).cast("string").alias("ResidentId"),
+        F.col("ContactId").cast("string").alias("ContactId"),
+        "FirstName",
+        "LastName",
+        F.trim("Email").alias("Email"),
+        F.col("Phone").cast("string").alias("Telephone"),
+        F.lit(None).cast("string").alias("City"),
+        F.lit(None).cast("timestamp").alias("CreatedDate"),
+        F.lit(CRM_SOURCE).alias("Source"),
+    )
+    records = people.unionByName(crm).withColumn(
+        # A record without an e-mail cannot match anything: it keeps a profile of its own.
+        "MatchKey",
+        F.coalesce(F.col("MatchKey"), F.concat(F.lit("id:"), F.coalesce("ResidentId", "ContactId"))),
+    )
+    return (
+        records.groupBy("MatchKey")
+        .agg(
+            F.md5(F.col("MatchKey")).alias("CustomerId"),
+            _first_by_priority("FirstName"),
+            _first_by_priority("LastName"),
+            _first_by_priority("Email"),
+            _first_by_priority("Telephone"),
+            _first_by_priority("City"),
+            F.min("CreatedDate").alias("CreatedDate"),
+            F.array_sort(F.collect_set("ResidentId")).alias("ResidentIds"),
+            F.array_sort(F.collect_set("ContactId")).alias("ContactIds"),
+            F.array_sort(F.collect_set("Source")).alias("Sources"),
+        )
+        .withColumnRenamed("MatchKey", "NormalisedEmail")
+    )
+
+
+def profile_bridge(profiles: DataFrame) -> DataFrame:
+    """(CustomerId, cid, NormalisedEmail) for every resident id of a profile."""
+    return profiles.select("CustomerId", "NormalisedEmail", F.explode("ResidentIds").alias("cid"))
+
+
+def _column_name(column: Column) -> Column:
+    return F.regexp_replace(column, "[^A-Za-z0-9_]", "")
+
+
+def lease_features(leases: DataFrame) -> DataFrame:
+    """Per resident x property x unit: terms, renewals, move-out facts."""
+    is_application = F.col("Type") == "Application"
+    is_renewal = F.col("Type") == "Renewal"
+    grouped = leases.groupBy("cid", "pid", "uid").agg(
+        F.max(F.when(is_application, F.col("LeaseTerm").cast("double"))).alias("InitialLeaseTerm"),
+        F.count(F.when(is_renewal, True)).alias("num_renewals"),
+        F.avg(F.when(is_renewal, F.col("LeaseTerm").cast("double"))).alias("avg_renewal_leaseterm"),
+        F.min(F.to_date("StartDate")).alias("min_LeaseBeginDate"),
+        F.max(F.to_date("EndDate")).alias("max_LeaseEndDate"),
+        F.max(F.to_date("MoveOutDate")).alias("max_MoveOutDate"),
+    )
+    days_early = F.datediff("max_LeaseEndDate", "max_MoveOutDate")
+    return grouped.select(
+        "*",
+        F.when(F.col("num_renewals") >= 1, "Y").otherwise("N").alias(LABEL),
+        F.when(F.col("max_MoveOutDate").isNotNull(), "Y").otherwise("N").alias("isMovedOut"),
+        days_early.alias("diffMoveOutDays"),
+        F.when(days_early > EARLY_MOVE_OUT_DAYS, "Y").otherwise("N").alias("isEarlyMoveOut"),
+    )
+
+
+def work_order_features(work_orders: DataFrame) -> DataFrame:
+    """Work orders per resident x property x unit and type, one ``WO_<Type>`` column per type."""
+    named = work_orders.withColumn("WoColumn", F.concat(F.lit("WO_"), _column_name(F.col("workorder_type"))))
+    return named.groupBy("cid", "pid", "uid").pivot("WoColumn").count()
+
+
+def survey_features(surveys: DataFrame, bridge: DataFrame) -> DataFrame:
+    """Average answer per resident x property and survey question, one column per question."""
+    keyed = surveys.withColumn("NormalisedEmail", normalised_email(F.col("Email"))).withColumn(
+        "SurveyColumn", _column_name(F.concat_ws("_", "surveytype", "question"))
+    )
+    joined = keyed.join(bridge, "NormalisedEmail")
+    return joined.groupBy("cid", "pid").pivot("SurveyColumn").agg(F.avg(F.col("answer").cast("double")))
+
+
+def renewal_features(profiles: DataFrame, leases: DataFrame, work_orders: DataFrame, surveys: DataFrame) -> DataFrame:
+    """The model's input: lease, work-order and survey features per tenancy, with the customer id."""
+    bridge = profile_bridge(profiles)
+    features = (
+        lease_features(leases)
+        .join(work_order_features(work_orders), ["cid", "pid", "uid"], "left")
+        .join(survey_features(surveys, bridge), ["cid", "pid"], "left")
+        .join(bridge.select("cid", "CustomerId"), "cid", "left")
+    )
+    counts = [c for c in features.columns if c.startswith(("WO_", "Movein_", "Renewal_"))]
+    return features.fillna(0, subset=[*counts, "InitialLeaseTerm"])
+
+
+def model_features(columns: Sequence[str]) -> list[str]:
+    """The feature columns the model uses, in a stable order."""
+    return [*BASE_FEATURES, *sorted(c for c in columns if c.startswith(FEATURE_PREFIXES))]
+
+
+def score_expression(model: Mapping[str, Any], columns: Sequence[str]) -> Column:
+    """P(renew) of a logistic-regression model exported as intercept and per-feature coefficients.
+
+    A feature the model knows but the data lacks (a work-order type nobody reported) counts as 0.
+    """
+    missing = [name for name in model["coefficients"] if name not in columns and not name.startswith(FEATURE_PREFIXES)]
+    if missing:
+        raise DataQualityError(f"renewal_features: the model needs column(s) {', '.join(missing)}")
+    linear: Column = F.lit(float(model["intercept"]))
+    for name, weight in model["coefficients"].items():
+        value = F.col(name).cast("double") if name in columns else F.lit(0.0)
+        linear = linear + F.coalesce(value, F.lit(0.0)) * F.lit(float(weight))
+    return F.lit(1.0) / (F.lit(1.0) + F.exp(-linear))
+
+
+def load_model(text: str) -> dict[str, Any]:
+    model = json.loads(text)
+    if not isinstance(model, dict) or not {"intercept", "coefficients", "threshold"} <= set(model):
+        raise DataQualityError("renewal model: expected JSON with intercept, coefficients and threshold")
+    if not all(math.isfinite(float(w)) for w in model["coefficients"].values()):
+        raise DataQualityError("renewal model: a coefficient is not a finite number")
+    return model
+
+
+def score_tenancies(features: DataFrame, model: Mapping[str, Any]) -> DataFrame:
+    """P(renew) and the predicted class for every current tenancy (not moved out)."""
+    current = features.where(F.col("isMovedOut") == "N")
+    probability = score_expression(model, features.columns)
+    return current.select("CustomerId", "cid", "pid", "uid", probability.alias("RenewalProbability")).withColumn(
+        "RenewalPredicted", (F.col("RenewalProbability") >= float(model["threshold"])).cast("int")
+    )
+
+
+def renewal_predictions(scored: DataFrame) -> DataFrame:
+    """Per customer: the minimum prediction and score over their current tenancies (score x 100)."""
+    return (
+        scored.where(F.col("CustomerId").isNotNull())
+        .groupBy("CustomerId")
+        .agg(
+            F.when(F.min("RenewalPredicted") == 1, "Y").otherwise("N").alias("RenewalPrediction"),
+            F.round(F.min("RenewalProbability") * 100, 2).alias("RenewalPredictionScore"),
+        )
+    )
+
+
+def build_features(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
+    """Stage ``features``: check the inputs, unify the profiles, build the renewal features."""
+    checked = check_inputs(inputs)
+    profiles = unify_profiles(checked["residents"], checked["contacts"])
+    return {
+        "profiles": profiles,
+        "renewal_features": renewal_features(profiles, checked["leases"], checked["work_orders"], checked["surveys"]),
+    }
+
+
+def build_predictions(features: DataFrame, model: Mapping[str, Any]) -> dict[str, DataFrame]:
+    """Stage ``score``: publish the renewal prediction per customer from the trained model."""
+    required = ("CustomerId", "cid", "pid", "uid", "isMovedOut", *BASE_FEATURES)
+    check_all(
+        {"renewal_features": features},
+        {"renewal_features": Expectation(required=required, key=("cid", "pid", "uid"))},
+    )
+    return {"renewal_predictions": renewal_predictions(score_tenancies(features, model))}

@@ -1,0 +1,83 @@
+"""Input checks every data product runs before it transforms anything.
+
+A failed check raises :class:`DataQualityError` naming the input, the rule and an example of the bad
+data, so the notebook (and with it the pipeline run) fails with a message a data engineer can act on,
+instead of writing a broken curated table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+
+class DataQualityError(ValueError):
+    """An input of a data product breaks one of its declared expectations."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one input must satisfy: required columns, a unique key, and maximum null rates."""
+
+    required: Sequence[str]
+    key: Sequence[str] = ()
+    max_null_rate: Mapping[str, float] = field(default_factory=dict)
+    allow_empty: bool = False
+
+
+def require_columns(df: DataFrame, name: str, columns: Iterable[str]) -> None:
+    present = set(df.columns)
+    missing = [column for column in dict.fromkeys(columns) if column not in present]
+    if missing:
+        raise DataQualityError(
+            f"{name}: missing required column(s) {', '.join(missing)}; it has {', '.join(sorted(present)) or 'none'}"
+        )
+
+
+def require_unique(df: DataFrame, name: str, key: Sequence[str]) -> None:
+    duplicates = df.groupBy(*key).count().where(F.col("count") > 1)
+    examples = duplicates.limit(3).collect()
+    if examples:
+        shown = "; ".join(", ".join(f"{column}={row[column]!r}" for column in key) for row in examples)
+        raise DataQualityError(
+            f"{name}: key ({', '.join(key)}) is not unique: {duplicates.count()} duplicated value(s), e.g. {shown}"
+        )
+
+
+def require_null_rates(df: DataFrame, name: str, limits: Mapping[str, float]) -> None:
+    if not limits:
+        return
+    aggregates = [F.count(F.lit(1)).alias("__rows")] + [
+        F.sum(F.when(F.col(column).isNull(), 1).otherwise(0)).alias(column) for column in limits
+    ]
+    counts = df.agg(*aggregates).first()
+    rows = counts["__rows"] if counts else 0
+    for column, limit in limits.items():
+        rate = (counts[column] or 0) / rows if rows else 0.0
+        if rate > limit:
+            raise DataQualityError(
+                f"{name}: column {column} is {rate:.1%} null, above the {limit:.1%} allowed "
+                f"({counts[column]} of {rows} rows)"
+            )
+
+
+def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
+    """Check one input against its expectation; returns it unchanged so checks chain into reads."""
+    require_columns(df, name, [*expectation.required, *expectation.key, *expectation.max_null_rate])
+    if not expectation.allow_empty and df.limit(1).count() == 0:
+        raise DataQualityError(f"{name}: no rows; the product would publish an empty table")
+    if expectation.key:
+        require_unique(df, name, expectation.key)
+    require_null_rates(df, name, expectation.max_null_rate)
+    return df
+
+
+def check_all(inputs: Mapping[str, DataFrame], expectations: Mapping[str, Expectation]) -> dict[str, DataFrame]:
+    """Check every input a product declares; an undeclared or missing input is an error too."""
+    missing = [name for name in expectations if name not in inputs]
+    if missing:
+        raise DataQualityError(f"missing input(s) {', '.join(missing)}")
+    return {name: check(inputs[name], name, expectation) for name, expectation in expectations.items()}

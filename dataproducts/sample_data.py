@@ -1,0 +1,680 @@
+"""Deterministic sample data in the source shapes of every scenario, with planted facts.
+
+``generate(size, seed=...)`` returns the rows of each raw table keyed by its raw-lake path
+(``<integration>/<entity>``), the layout the ingestion pipelines write; ``write_raw_layout`` writes
+them as ``root/<integration>/<entity>/part-00000.parquet`` (the only function that needs pyarrow,
+imported there so the package stays dependency-free on the Spark pool).
+
+The same seed and size always give the same rows. The generator plants facts that the tests and a
+person exploring a freshly seeded lake can check; :class:`PlantedFacts` documents each one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+SIZES: dict[str, int] = {"small": 30, "medium": 300}
+"""Number of CRM customers per named size; residents are eight times as many."""
+
+DEFAULT_AS_OF = date(2026, 6, 30)
+
+RAW_TABLES: tuple[str, ...] = (
+    "crm/customers",
+    "crm/addresses",
+    "crm/contacts",
+    "crm/territory_assignments",
+    "crm/contact_history",
+    "erp/sales_headers",
+    "erp/sales_lines",
+    "erp/shipments",
+    "erp/payments",
+    "service/interactions",
+    "m365/messages",
+    "m365/events",
+    "leasing/residents",
+    "leasing/leases",
+    "leasing/work_orders",
+    "leasing/surveys",
+)
+
+SELLER_TITLES = ("Vice President", "Managing Director", "Director", "Senior Director")
+EXTERNAL_TITLES = ("CEO", "CTO", "CIO", "CFO", "VP", "Director", "Enterprise Architect", "Associate")
+INDUSTRIES = ("Retail", "Manufacturing", "Finance", "Healthcare", "Energy", "Public Sector")
+CATEGORIES = ("Hardware", "Software", "Services", "Training", "Support")
+WORK_ORDER_TYPES = ("Air Conditioning", "Dishwasher", "Pest Control", "Stove or Oven", "Washer", "Plumbing")
+MOVE_IN_QUESTIONS = ("Overall Satisfaction", "Ease of process", "Staff Communication")
+RENEWAL_QUESTIONS = ("Overall Satisfaction", "Management Communication", "Condition of Property")
+FIRST_NAMES = ("Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lena", "Milo", "Nora")
+LAST_NAMES = ("Adler", "Berg", "Costa", "Diaz", "Engel", "Fox", "Gray", "Hale", "Ito", "Jung", "Klein", "Lund", "Moss")
+COMPANY_WORDS = ("Contoso", "Fabrikam", "Northwind", "Tailspin", "Litware", "Adventure", "Proseware", "Wingtip")
+COMPANY_SUFFIXES = ("Ltd", "Group", "Inc", "Partners", "Systems", "Holdings")
+TENANT_ID = "8a3c2f4e-0000-4000-8000-00000000c0de"
+OWN_DOMAIN = "cloudscale-sales.example"
+
+
+@dataclass(frozen=True)
+class PlantedFacts:
+    """Facts the generator plants, so tests assert on known outcomes rather than re-deriving them.
+
+    - ``as_of``: the reference date of the data set; the products take it as "today".
+    - ``duplicate_person_email``: one person who is both a resident (``leasing/residents``, cid
+      ``duplicate_person_resident_id``, typed in mixed case) and a CRM contact
+      (``crm/contacts``, ``duplicate_person_contact_id``, with surrounding blanks); Customer 360 must
+      merge them into one profile. The resident also appears twice in its own source (an older and a
+      newer record): the newer ``duplicate_person_first_name`` wins.
+    - ``duplicate_customer_ids``: the same company entered twice in the CRM (survivor first, with the
+      earlier creation date), websites differing only in scheme, ``www.`` and case; the customer
+      dimension must merge them.
+    - ``top_seller_id`` / ``top_account_id``: the strongest seller-account relationship (the seller is
+      the account's primary caller, with many recent in-person meetings); its impact score is 100.
+    - ``top_account_ceo_contact_id``: the CEO the top seller met in the last six months.
+    - ``reply_message_id``: a reply ("RE: ...") from a seller to an external contact; not counted.
+    - ``future_event_id``: a meeting after ``as_of`` between a seller and a contact; excluded.
+    - ``likely_renewer_resident_id`` / ``likely_leaver_resident_id``: two current residents planted at
+      the extremes of the renewal signal (satisfied with no repairs vs unhappy with many repairs).
+    - ``reassigned_customer_id``: a customer whose territory changes on ``reassignment_date``; its
+      revenue splits between ``old_territory_id`` and ``new_territory_id``.
+    - ``partially_paid_order_id``: an invoiced order paid in part only.
+    - ``cancelled_order_id``: a cancelled order, which counts as no revenue.
+    - ``service_heavy_customer_id``: the customer with the most service interactions
+      (``service_heavy_interactions`` of them).
+    """
+
+    as_of: date
+    duplicate_person_email: str
+    duplicate_person_resident_id: str
+    duplicate_person_contact_id: str
+    duplicate_person_first_name: str
+    duplicate_customer_ids: tuple[str, str]
+    top_seller_id: str
+    top_account_id: str
+    top_account_ceo_contact_id: str
+    reply_message_id: str
+    future_event_id: str
+    likely_renewer_resident_id: str
+    likely_leaver_resident_id: str
+    reassigned_customer_id: str
+    reassignment_date: date
+    old_territory_id: str
+    new_territory_id: str
+    partially_paid_order_id: str
+    cancelled_order_id: str
+    service_heavy_customer_id: str
+    service_heavy_interactions: int
+
+
+@dataclass
+class SampleData:
+    """Rows per raw table (keyed by ``<integration>/<entity>``) and the facts planted in them."""
+
+    tables: dict[str, list[Row]]
+    facts: PlantedFacts
+    seed: int
+    size: int = field(default=0)
+
+
+def resolve_size(size: str | int) -> int:
+    if isinstance(size, int):
+        if size < 8:
+            raise ValueError(f"size must be at least 8 customers, got {size}")
+        return size
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)} or a customer count, got {size!r}")
+    return SIZES[size]
+
+
+def generate(size: str | int = "small", seed: int = 7, as_of: date = DEFAULT_AS_OF) -> SampleData:
+    """Every scenario's raw tables for ``size`` customers, reproducible from ``seed``."""
+    customers = resolve_size(size)
+    builder = _Builder(random.Random(seed), customers, as_of)
+    return SampleData(tables=builder.build(), facts=builder.facts(), seed=seed, size=customers)
+
+
+def write_raw_layout(data: SampleData, root: str | Path) -> list[Path]:
+    """Write each table as ``root/<integration>/<entity>/part-00000.parquet``; returns the files."""
+    import pyarrow as pa  # only the writer needs pyarrow; the Spark wheel never calls it
+    import pyarrow.parquet as pq
+
+    written: list[Path] = []
+    for table_path, rows in data.tables.items():
+        folder = Path(root, *table_path.split("/"))
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "part-00000.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), target)
+        written.append(target)
+    return written
+
+
+def _ts(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute))
+
+
+def _recipient(name: str, address: str) -> Row:
+    return {"EmailAddress": {"Name": name, "Address": address}}
+
+
+class _Builder:
+    def __init__(self, rng: random.Random, customers: int, as_of: date) -> None:
+        self.rng = rng
+        self.n = customers
+        self.as_of = as_of
+        self.tables: dict[str, list[Row]] = {name: [] for name in RAW_TABLES}
+        self.planted: dict[str, Any] = {}
+
+    def build(self) -> dict[str, list[Row]]:
+        self._crm()
+        self._erp()
+        self._service()
+        self._m365()
+        self._leasing()
+        return self.tables
+
+    def facts(self) -> PlantedFacts:
+        return PlantedFacts(as_of=self.as_of, **self.planted)
+
+    # -- CRM: customers (accounts), addresses, contacts (external and sellers), territories, history
+    def _crm(self) -> None:
+        rng = self.rng
+        self.sellers: list[Row] = []
+        for index in range(max(4, self.n // 5)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            seller = {
+                "ContactId": f"E{index + 1:04d}",
+                "CustomerId": None,
+                "FirstName": first,
+                "LastName": last,
+                "Name": f"{first} {last}",
+                "Email": f"{first}.{last}{index + 1}@{OWN_DOMAIN}".lower(),
+                "Phone": f"+1-555-01{index:02d}",
+                "Title": SELLER_TITLES[index % len(SELLER_TITLES)],
+                "ContactType": "Employee",
+            }
+            self.sellers.append(seller)
+        # One employee outside the relationship-mesh titles: their e-mails must not count.
+        self.sellers.append(
+            {**self.sellers[0], "ContactId": "E9999", "Title": "Associate", "Email": f"intern@{OWN_DOMAIN}"}
+        )
+        self.customers: list[Row] = []
+        self.external_contacts: dict[str, list[Row]] = {}
+        created_base = self.as_of - timedelta(days=6 * 365)
+        for index in range(self.n):
+            customer_id = f"C{index + 1:04d}"
+            word = COMPANY_WORDS[index % len(COMPANY_WORDS)]
+            name = f"{word} {COMPANY_SUFFIXES[(index // len(COMPANY_WORDS)) % len(COMPANY_SUFFIXES)]} {index + 1}"
+            domain = f"{word.lower()}{index + 1}.example"
+            customer = {
+                "CustomerId": customer_id,
+                "Name": name,
+                "Website": f"https://{domain}",
+                "Segment": rng.choice(("Enterprise", "Mid-market", "SMB")),
+                "Industry": rng.choice(INDUSTRIES),
+                "Tier": f"Tier {index % 3 + 1}",
+                "PrimaryContactId": self.sellers[index % (len(self.sellers) - 1)]["ContactId"],
+                "CreatedDate": created_base + timedelta(days=rng.randrange(0, 900)),
+                "ModifiedOn": _ts(self.as_of - timedelta(days=rng.randrange(1, 200))),
+            }
+            self.customers.append(customer)
+            contacts = []
+            for number, title in enumerate(("CEO", rng.choice(EXTERNAL_TITLES[1:]), rng.choice(EXTERNAL_TITLES[1:]))):
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                contacts.append(
+                    {
+                        "ContactId": f"K{index + 1:04d}{number}",
+                        "CustomerId": customer_id,
+                        "FirstName": first,
+                        "LastName": last,
+                        "Name": f"{first} {last}",
+                        "Email": f"{first}.{last}@{domain}".lower(),
+                        "Phone": f"+1-555-{index:03d}{number}",
+                        "Title": title,
+                        "ContactType": "Contact",
+                    }
+                )
+            self.external_contacts[customer_id] = contacts
+        # The same company entered twice: a later record with the name in capitals and a differently
+        # written website; the earlier record is the survivor.
+        original = self.customers[1]
+        duplicate_id = f"C{self.n + 1:04d}"
+        duplicate = {
+            **original,
+            "CustomerId": duplicate_id,
+            "Name": original["Name"].upper() + ".",
+            "Website": original["Website"].replace("https://", "http://WWW.").upper() + "/",
+            "CreatedDate": original["CreatedDate"] + timedelta(days=400),
+        }
+        self.customers.append(duplicate)
+        self.external_contacts[duplicate_id] = []
+        self.planted["duplicate_customer_ids"] = (original["CustomerId"], duplicate_id)
+        self.tables["crm/customers"] = self.customers
+
+        for customer in self.customers:
+            for kind in ("Billing", "Shipping"):
+                self.tables["crm/addresses"].append(
+                    {
+                        "AddressId": f"A{customer['CustomerId'][1:]}{kind[0]}",
+                        "CustomerId": customer["CustomerId"],
+                        "Type": kind,
+                        "Line1": f"{rng.randrange(1, 999)} {rng.choice(LAST_NAMES)} Street",
+                        "City": rng.choice(("Seattle", "Austin", "Boston", "Denver", "Chicago")),
+                        "Region": rng.choice(("WA", "TX", "MA", "CO", "IL")),
+                        "PostalCode": f"{rng.randrange(10000, 99999)}",
+                        "Country": "US",
+                    }
+                )
+        contacts = [contact for group in self.external_contacts.values() for contact in group]
+        self.tables["crm/contacts"] = [*self.sellers, *contacts]
+
+        territories = [f"T{number:02d}" for number in range(1, 5)]
+        history_start = self.as_of - timedelta(days=5 * 365)
+        for index, customer in enumerate(self.customers):
+            self.tables["crm/territory_assignments"].append(
+                {
+                    "AssignmentId": f"TA{index + 1:04d}",
+                    "CustomerId": customer["CustomerId"],
+                    "TerritoryId": territories[index % len(territories)],
+                    "SalesRepId": customer["PrimaryContactId"],
+                    "ValidFrom": history_start,
+                    "ValidTo": None,
+                }
+            )
+        # One customer moves territory half way through the order history.
+        reassigned = self.tables["crm/territory_assignments"][2]
+        reassignment = self.as_of - timedelta(days=365)
+        old_territory = reassigned["TerritoryId"]
+        new_territory = territories[(territories.index(old_territory) + 1) % len(territories)]
+        reassigned["ValidTo"] = reassignment
+        self.tables["crm/territory_assignments"].append(
+            {
+                **reassigned,
+                "AssignmentId": "TA9999",
+                "TerritoryId": new_territory,
+                "ValidFrom": reassignment,
+                "ValidTo": None,
+            }
+        )
+        self.planted.update(
+            reassigned_customer_id=reassigned["CustomerId"],
+            reassignment_date=reassignment,
+            old_territory_id=old_territory,
+            new_territory_id=new_territory,
+        )
+        for number, contact in enumerate(contacts):
+            for visit in range(rng.randrange(0, 3)):
+                self.tables["crm/contact_history"].append(
+                    {
+                        "HistoryId": f"H{number:05d}{visit}",
+                        "ContactId": contact["ContactId"],
+                        "Date": self.as_of - timedelta(days=rng.randrange(1, 700)),
+                        "Channel": rng.choice(("Phone", "Email", "Visit", "Webinar")),
+                        "Outcome": rng.choice(("Interested", "Follow-up", "No answer", "Closed")),
+                    }
+                )
+
+    # -- ERP: sales headers, lines, shipments, payments
+    def _erp(self) -> None:
+        rng = self.rng
+        order_number = 0
+        products = [(f"P{number:03d}", CATEGORIES[number % len(CATEGORIES)]) for number in range(1, 21)]
+        for index, customer in enumerate(self.customers):
+            # Customers late in the list have stopped ordering long ago: the dimension's churn signal.
+            last_day = 720 if index % 7 == 6 else 10
+            for _ in range(rng.randrange(3, 9)):
+                order_number += 1
+                order_id = f"O{order_number:06d}"
+                order_date = self.as_of - timedelta(days=rng.randrange(last_day, 730 + last_day))
+                # Customers prefer one category, so affinities are visible.
+                favourite = index % len(CATEGORIES)
+                lines = []
+                for line_no in range(1, rng.randrange(2, 5)):
+                    product_id, category = rng.choice(products)
+                    if rng.random() < 0.6:
+                        product_id, category = products[favourite]
+                    quantity = rng.randrange(1, 10)
+                    unit_price = float(rng.choice((25, 40, 99, 150, 400)))
+                    lines.append(
+                        {
+                            "OrderId": order_id,
+                            "LineNo": line_no,
+                            "ProductId": product_id,
+                            "ProductCategory": category,
+                            "Qty": quantity,
+                            "UnitPrice": unit_price,
+                            "Amount": round(quantity * unit_price, 2),
+                        }
+                    )
+                total = round(sum(line["Amount"] for line in lines), 2)
+                status = "Open" if order_date > self.as_of - timedelta(days=20) else "Invoiced"
+                self.tables["erp/sales_headers"].append(
+                    {
+                        "OrderId": order_id,
+                        "CustomerId": customer["CustomerId"],
+                        "OrderDate": order_date,
+                        "Status": status,
+                        "Total": total,
+                    }
+                )
+                self.tables["erp/sales_lines"].extend(lines)
+                if status == "Invoiced":
+                    self.tables["erp/shipments"].append(
+                        {
+                            "ShipmentId": f"S{order_number:06d}",
+                            "OrderId": order_id,
+                            "ShipDate": order_date + timedelta(days=rng.randrange(1, 6)),
+                            "Carrier": rng.choice(("Contoso Freight", "Fabrikam Logistics")),
+                            "Address": f"{customer['Name']}, Shipping",
+                        }
+                    )
+                    self.tables["erp/payments"].append(
+                        {
+                            "PaymentId": f"Y{order_number:06d}",
+                            "OrderId": order_id,
+                            "PaymentDate": order_date + timedelta(days=rng.randrange(10, 40)),
+                            "Method": rng.choice(("Wire", "Card", "ACH")),
+                            "Amount": total,
+                        }
+                    )
+        headers = self.tables["erp/sales_headers"]
+        invoiced = [header for header in headers if header["Status"] == "Invoiced"]
+        cancelled, partial = invoiced[0], invoiced[1]
+        cancelled["Status"] = "Cancelled"
+        self.tables["erp/payments"] = [p for p in self.tables["erp/payments"] if p["OrderId"] != cancelled["OrderId"]]
+        self.tables["erp/shipments"] = [s for s in self.tables["erp/shipments"] if s["OrderId"] != cancelled["OrderId"]]
+        for payment in self.tables["erp/payments"]:
+            if payment["OrderId"] == partial["OrderId"]:
+                payment["Amount"] = round(partial["Total"] / 2, 2)
+        self.planted.update(cancelled_order_id=cancelled["OrderId"], partially_paid_order_id=partial["OrderId"])
+        # The duplicate company record has its own orders in the ERP too.
+        self.orders_by_customer: dict[str, list[Row]] = {}
+        for header in headers:
+            self.orders_by_customer.setdefault(header["CustomerId"], []).append(header)
+
+    # -- Customer service: the Cosmos DB container documents, as the analytical store exposes them
+    def _service(self) -> None:
+        rng = self.rng
+        heavy = self.customers[3]["CustomerId"]
+        number = 0
+        for customer in self.customers:
+            orders = self.orders_by_customer.get(customer["CustomerId"], [])
+            count = 12 if customer["CustomerId"] == heavy else rng.randrange(0, 5)
+            for _ in range(count):
+                number += 1
+                opened = _ts(self.as_of - timedelta(days=rng.randrange(1, 365)), rng.randrange(8, 18))
+                closed = opened + timedelta(hours=rng.randrange(1, 96)) if rng.random() < 0.85 else None
+                order = rng.choice(orders) if orders and rng.random() < 0.7 else None
+                self.tables["service/interactions"].append(
+                    {
+                        "id": f"case-{number:06d}",
+                        "customerId": customer["CustomerId"],
+                        "orderId": order["OrderId"] if order else None,
+                        "channel": rng.choice(("web", "mobile", "phone", "chat")),
+                        "category": rng.choice(("Delivery", "Billing", "Product", "Returns")),
+                        "openedAt": opened,
+                        "closedAt": closed,
+                        "status": "Closed" if closed else "Open",
+                        "csat": rng.randrange(1, 6) if closed else None,
+                        # Cosmos DB system properties carried into the analytical store.
+                        "_rid": f"rid{number:08d}",
+                        "_etag": f'"{number:08x}-0000"',
+                        "_ts": int(opened.replace(tzinfo=UTC).timestamp()),
+                    }
+                )
+        self.planted.update(service_heavy_customer_id=heavy, service_heavy_interactions=12)
+
+    # -- Microsoft 365 through Graph Data Connect: BasicDataSet_v0.Message_v0 and Event_v0 rows
+    def _envelope(self, user: str, row: int) -> Row:
+        return {"puser": user, "ptenant": TENANT_ID, "datarow": row, "userrow": row, "pagerow": 0}
+
+    def _message(self, sender: Row, recipients: list[Row], sent: datetime, subject: str) -> Row:
+        number = len(self.tables["m365/messages"]) + 1
+        message = {
+            "Id": f"AAMk-msg-{number:06d}",
+            "ConversationId": f"AAQk-conv-{number:06d}",
+            "Subject": subject,
+            "SentDateTime": sent,
+            "ReceivedDateTime": sent + timedelta(seconds=30),
+            "Sender": _recipient(sender["Name"], sender["Email"]),
+            "From": _recipient(sender["Name"], sender["Email"]),
+            "ToRecipients": [_recipient(r["Name"], r["Email"]) for r in recipients[:1]],
+            "CcRecipients": [_recipient(r["Name"], r["Email"]) for r in recipients[1:]],
+            # Senders often blind-copy themselves; the copy is a recipient but never an interaction.
+            "BccRecipients": [_recipient(sender["Name"], sender["Email"])] if number % 4 == 0 else [],
+            "UniqueBody": {"ContentType": "text", "Content": "..."},
+            "IsRead": True,
+            **self._envelope(sender["Email"], number),
+        }
+        self.tables["m365/messages"].append(message)
+        return message
+
+    def _event(self, organizer: Row, attendees: list[Row], start: datetime, minutes: int, location: str) -> Row:
+        number = len(self.tables["m365/events"]) + 1
+        end = start + timedelta(minutes=minutes)
+        event = {
+            "Id": f"AAMk-evt-{number:06d}",
+            "iCalUId": f"040000008200E000-{number:06d}",
+            "Subject": f"Account review {number}",
+            "Start": {"DateTime": start.isoformat(), "TimeZone": "UTC"},
+            "End": {"DateTime": end.isoformat(), "TimeZone": "UTC"},
+            "Location": {"DisplayName": location},
+            "Organizer": _recipient(organizer["Name"], organizer["Email"]),
+            "Attendees": [
+                {
+                    "Type": "required",
+                    "Status": {"Response": "accepted", "Time": start.isoformat()},
+                    **_recipient(a["Name"], a["Email"]),
+                }
+                for a in [organizer, *attendees]
+            ],
+            "IsCancelled": False,
+            "IsAllDay": False,
+            "ShowAs": "busy",
+            "Recurrence": "weekly" if number % 11 == 0 else "none",
+            **self._envelope(organizer["Email"], number),
+        }
+        self.tables["m365/events"].append(event)
+        return event
+
+    def _m365(self) -> None:
+        rng = self.rng
+        sellers = {seller["ContactId"]: seller for seller in self.sellers}
+        locations = ("Microsoft Teams Meeting", "Customer HQ, Room 4", "Zoom call", "Our office", "Conference bridge")
+        for customer in self.customers[: self.n]:
+            contacts = self.external_contacts[customer["CustomerId"]]
+            seller = sellers[customer["PrimaryContactId"]]
+            for _ in range(rng.randrange(1, 5)):
+                sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 4 * 365)), rng.randrange(8, 18))
+                self._message(seller, rng.sample(contacts, k=rng.randrange(1, 3)), sent, "Proposal follow-up")
+            for _ in range(rng.randrange(0, 3)):
+                contact = rng.choice(contacts)
+                sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 365)), 10)
+                self._message(contact, [seller], sent, "Question about the invoice")
+            for _ in range(rng.randrange(0, 3)):
+                start = _ts(self.as_of - timedelta(days=rng.randrange(1, 3 * 365)), rng.randrange(8, 17))
+                self._event(seller, [rng.choice(contacts)], start, rng.choice((30, 45, 60)), rng.choice(locations))
+        # The strongest relationship: the top account's primary caller meets its CEO in person, often,
+        # this year (recency factor 1.0), for two hours each time.
+        top = self.customers[0]
+        top_seller = sellers[top["PrimaryContactId"]]
+        ceo = self.external_contacts[top["CustomerId"]][0]
+        for week in range(1, 13):
+            start = _ts(self.as_of - timedelta(days=7 * week), 10)
+            self._event(top_seller, [ceo], start, 120, "Customer HQ, Board room")
+        # A reply is not a new interaction, whatever its length or recency.
+        other = self.customers[4]
+        reply = self._message(
+            sellers[other["PrimaryContactId"]],
+            [self.external_contacts[other["CustomerId"]][1]],
+            _ts(self.as_of - timedelta(days=2), 9),
+            "RE: Proposal follow-up",
+        )
+        # A meeting booked for next month has not happened yet.
+        future = self._event(
+            sellers[other["PrimaryContactId"]],
+            [self.external_contacts[other["CustomerId"]][0]],
+            _ts(self.as_of + timedelta(days=30), 14),
+            600,
+            "Customer HQ",
+        )
+        # The intern's mail to a customer never counts (title outside the seller titles).
+        self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
+        self.planted.update(
+            top_seller_id=top_seller["ContactId"],
+            top_account_id=top["CustomerId"],
+            top_account_ceo_contact_id=ceo["ContactId"],
+            reply_message_id=reply["Id"],
+            future_event_id=future["Id"],
+        )
+
+    # -- Customer 360 (property management): residents, leases, work orders, surveys
+    def _leasing(self) -> None:
+        rng = self.rng
+        residents = self.tables["leasing/residents"]
+        count = 8 * self.n
+        plans: list[tuple[Row, float]] = []
+        for index in range(count):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            resident = {
+                "cid": f"R{index + 1:05d}",
+                "FirstName": first,
+                "LastName": last,
+                "Email": f"{first}.{last}.{index + 1}@mail.example".lower(),
+                "Telephone": f"+1-555-2{index:04d}",
+                "City": rng.choice(("Seattle", "Austin", "Boston")),
+                "PostCode": f"{rng.randrange(1000, 99999)}",
+                "DateOfBirth": date(1950, 1, 1) + timedelta(days=rng.randrange(0, 18000)),
+                "Created_date": _ts(self.as_of - timedelta(days=rng.randrange(400, 3000))),
+                "Source": "PropertySystem",
+            }
+            residents.append(resident)
+            # Satisfaction drives renewal: the signal the model must learn.
+            plans.append((resident, rng.random()))
+        renewer, leaver = residents[0], residents[1]
+        plans[0] = (renewer, 1.0)
+        plans[1] = (leaver, 0.0)
+        # The duplicate person: a CRM contact with the same e-mail, blanks and case aside, and an
+        # older record of the same resident in the property system.
+        duplicate = residents[2]
+        duplicate["Email"] = "Mia.Keller@Mail.Example"
+        duplicate["FirstName"] = "Mia"
+        residents.append(
+            {**duplicate, "FirstName": "Maria", "Created_date": duplicate["Created_date"] - timedelta(days=900)}
+        )
+        contact = {
+            "ContactId": "K9000",
+            "CustomerId": self.customers[5]["CustomerId"],
+            "FirstName": "Mia",
+            "LastName": duplicate["LastName"],
+            "Name": f"Mia {duplicate['LastName']}",
+            "Email": "  mia.keller@mail.example ",
+            "Phone": duplicate["Telephone"],
+            "Title": "Associate",
+            "ContactType": "Contact",
+        }
+        self.tables["crm/contacts"].append(contact)
+        self.planted.update(
+            duplicate_person_email="mia.keller@mail.example",
+            duplicate_person_resident_id=duplicate["cid"],
+            duplicate_person_contact_id=contact["ContactId"],
+            duplicate_person_first_name="Mia",
+            likely_renewer_resident_id=renewer["cid"],
+            likely_leaver_resident_id=leaver["cid"],
+        )
+        lease_number = work_number = survey_number = 0
+        for index, (resident, satisfaction) in enumerate(plans):
+            pid, uid = f"PR{index % 9 + 1}", f"U{index:05d}"
+            term = rng.choice((6, 12, 18, 24))
+            start = self.as_of - timedelta(days=rng.randrange(200, 2200))
+            current = index in (0, 1) or rng.random() < 0.3
+            repairs = 0 if index == 0 else 6 if index == 1 else rng.choices((0, 1, 2, 3, 4), weights=(4, 3, 2, 1, 1))[0]
+            # Renewal odds rise with satisfaction and fall with repairs (a little noise on top).
+            renews = satisfaction * 1.6 - repairs * 0.25 + rng.gauss(0, 0.25) > 0.45
+            lease_number += 1
+            end = start + timedelta(days=30 * term)
+            self.tables["leasing/leases"].append(
+                {
+                    "lid": f"L{lease_number:06d}",
+                    "cid": resident["cid"],
+                    "pid": pid,
+                    "uid": uid,
+                    "Type": "Application",
+                    "ApplicationDate": start - timedelta(days=30),
+                    "StartDate": start,
+                    "EndDate": end,
+                    "LeaseTerm": float(term),
+                    "SignedDate": start - timedelta(days=20),
+                    "MoveInDate": start,
+                    "MoveOutDate": None,
+                }
+            )
+            leases = [self.tables["leasing/leases"][-1]]
+            if renews and not current:
+                lease_number += 1
+                renewal_term = rng.choice((12, 24))
+                renewal = {
+                    **leases[0],
+                    "lid": f"L{lease_number:06d}",
+                    "Type": "Renewal",
+                    "ApplicationDate": end - timedelta(days=60),
+                    "StartDate": end,
+                    "EndDate": end + timedelta(days=30 * renewal_term),
+                    "LeaseTerm": float(renewal_term),
+                    "SignedDate": end - timedelta(days=45),
+                }
+                self.tables["leasing/leases"].append(renewal)
+                leases.append(renewal)
+            if not current:
+                last = leases[-1]
+                # Some leave more than 30 days early (an early move-out).
+                early = rng.random() < 0.15
+                last["MoveOutDate"] = last["EndDate"] - timedelta(
+                    days=rng.randrange(31, 90) if early else rng.randrange(0, 5)
+                )
+            for _ in range(repairs):
+                work_number += 1
+                requested = start + timedelta(days=rng.randrange(1, 30 * term))
+                kind = WORK_ORDER_TYPES[0] if rng.random() < 0.5 else rng.choice(WORK_ORDER_TYPES)
+                self.tables["leasing/work_orders"].append(
+                    {
+                        "wid": f"W{work_number:06d}",
+                        "cid": resident["cid"],
+                        "pid": pid,
+                        "uid": uid,
+                        "workorder_type": kind,
+                        "ServiceRequestDate": requested,
+                        "ServiceCompleteDate": requested + timedelta(days=rng.randrange(0, 10)),
+                    }
+                )
+            for question in MOVE_IN_QUESTIONS:
+                survey_number += 1
+                answer = max(0, min(5, round(satisfaction * 5 + rng.gauss(0, 0.6))))
+                self.tables["leasing/surveys"].append(
+                    {
+                        "sid": f"Q{survey_number:07d}",
+                        # Surveys carry the e-mail as typed by the resident.
+                        "Email": resident["Email"].upper() if survey_number % 5 == 0 else resident["Email"],
+                        "pid": pid,
+                        "surveytype": "Move-in",
+                        "surveydate": start + timedelta(days=14),
+                        "question": question,
+                        "answer": float(answer),
+                    }
+                )
+            if len(leases) > 1:
+                for question in RENEWAL_QUESTIONS:
+                    survey_number += 1
+                    self.tables["leasing/surveys"].append(
+                        {
+                            "sid": f"Q{survey_number:07d}",
+                            "Email": resident["Email"],
+                            "pid": pid,
+                            "surveytype": "Renewal",
+                            "surveydate": leases[1]["StartDate"] + timedelta(days=14),
+                            "question": question,
+                            "answer": float(max(0, min(5, round(satisfaction * 5)))),
+                        }
+                    )
