@@ -34,14 +34,16 @@ def _parameters(product: str, extra: str = "") -> str:
         f'output_root = "{product_root(product)}"\n'
         "# Curated tables are Delta on the Synapse Spark 3.5 runtime; any Spark format name works here.\n"
         'output_format = "delta"\n'
-        "# The business date (ISO); empty means today.\n"
-        'as_of = ""\n' + extra
+        "# The business date (ISO); empty means the master pipeline's window end, or else today.\n"
+        'as_of = ""\n'
+        'window_end = ""\n' + extra
     )
 
 
 _RUN_DATE = (
     "from datetime import date, datetime, timezone\n\n"
-    "run_date = date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()\n"
+    "business_date = as_of or window_end[:10]\n"
+    "run_date = date.fromisoformat(business_date) if business_date else datetime.now(timezone.utc).date()\n"
 )
 
 

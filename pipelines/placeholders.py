@@ -14,7 +14,9 @@ from typing import Any
 
 import pulumi
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}")
+# `${{inputs.x}}` is Azure ML's binding syntax inside a command job's command line (the job body a
+# Web activity submits), resolved by Azure ML at run time, not a platform placeholder.
+PLACEHOLDER = re.compile(r"(?<!\$)\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}")
 
 # Every key the platform resolves, with what it stands for (the README lists the same).
 PLATFORM_KEYS: dict[str, str] = {

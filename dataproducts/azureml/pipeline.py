@@ -93,6 +93,17 @@ def _after(activity: str, condition: str = "Succeeded") -> list[dict[str, Any]]:
     return [{"activity": activity, "dependencyConditions": [condition]}]
 
 
+def _fail_after(step: str) -> dict[str, Any]:
+    """A Fail activity run when ``step`` fails, so the run ends Failed with the step named."""
+    return {
+        "name": f"Fail {step.lower()}",
+        "type": "Fail",
+        "dependsOn": _after(step, "Failed"),
+        "userProperties": [],
+        "typeProperties": {"message": f"customer-360: {step.lower()} failed", "errorCode": "DATA_PRODUCT_FAILED"},
+    }
+
+
 def build_pipeline() -> dict[str, Any]:
     status = "@activity('Read training job status').output.properties.status"
     terminal = ", ".join(f"equals(variables('jobStatus'), '{s}')" for s in TERMINAL)
@@ -186,6 +197,16 @@ def build_pipeline() -> dict[str, Any]:
                     },
                 },
                 _notebook("Publish renewal predictions", "score", _after("Training completed")),
+                *(
+                    _fail_after(step)
+                    for step in (
+                        "Build features",
+                        "Submit training job",
+                        "Wait for training job",
+                        "Training completed",
+                        "Publish renewal predictions",
+                    )
+                ),
             ],
             "annotations": ["cloudscale", "data-product", PRODUCT],
         },

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cloudscale.dataproducts import PRODUCT_MODULES
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.compose import compose_zone, master_set
 from cloudscale.pipelines.data_access import LakeAccess, lake_access
@@ -53,12 +54,16 @@ def problems_with(tmp_path: Path, name: str, relative: str, change: Callable[[di
 
 def test_every_bundled_set_is_shipped_and_validates_together():
     sets = bundled_sets()
-    assert [s.name for s in sets] == list(BUNDLED)
+    # Beside the ingestion sets, one Synapse set per data product (its notebook, and for some a
+    # pipeline or SQL script).
+    products = sorted(PRODUCT_MODULES.values())
+    assert sorted(s.name for s in sets) == sorted([*BUNDLED, *products])
     assert {s.name: s.target for s in sets} == {
         "crm_ingestion": "dataFactory",
         "customer_service_link": "synapse",
         "erp_ingestion": "dataFactory",
         "logical_warehouse": "synapse",
+        **dict.fromkeys(products, "synapse"),
     }
     assert validate(sets) == []
 
@@ -460,6 +465,12 @@ def test_placeholders_resolve_with_types_and_fail_on_unknown_keys():
     with pytest.raises(UnresolvedPlaceholderError) as caught:
         resolve("{{ sql.server }}", values)
     assert caught.value.key == "sql.server"
+
+
+def test_azure_ml_command_bindings_are_not_placeholders():
+    command = "python train.py --features ${{inputs.features}} --out {{ zone.name }}"
+    assert [key for _, key in keys_in({"command": command})] == ["zone.name"]
+    assert resolve(command, {"zone.name": "sales"}) == "python train.py --features ${{inputs.features}} --out sales"
 
 
 def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint():
