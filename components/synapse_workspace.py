@@ -100,19 +100,37 @@ class SynapseWorkspaceArgs:
     access: Callable[[Principal], Sequence[pulumi.Resource]] | None = None
 
 
+def _require_supported_spark(spark: SparkPoolSettings) -> None:
+    if spark.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
+        raise ValueError(
+            f"Spark {spark.spark_version} is not a supported Synapse runtime; use one of "
+            f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))}"
+        )
+
+
 class SynapseWorkspace(SecureComponent):
     def __init__(self, name: str, args: SynapseWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if args.purview_id is not None and args.purview_ingestion_storage_id is None:
             raise ValueError(f"{name}: lineage to a private Purview needs its ingestion storage id as well")
         super().__init__("cloudscale:analytics:SynapseWorkspace", name, args.baseline, opts)
-        spark = args.spark
-        if spark.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
-            raise ValueError(
-                f"Spark {spark.spark_version} is not a supported Synapse runtime; use one of "
-                f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))}"
-            )
+        _require_supported_spark(args.spark)
+        self.workspace_name = synapse_workspace_name(args.baseline.namer)
+        self._create_workspace(name, args)
+        self._secure_workspace(name)
+        self._create_spark_pool(name, args)
+        if args.sql_admin_group_name and args.sql_admin_group_object_id:
+            self._create_sql_admins(name, args, args.sql_admin_group_name, args.sql_admin_group_object_id)
+        self._create_managed_private_endpoints(args)
+        self.register_outputs(
+            {
+                "id": self.id,
+                "workspace_name": self.workspace_name,
+                "serverless_sql_endpoint": self.serverless_sql_endpoint,
+            }
+        )
+
+    def _create_workspace(self, name: str, args: SynapseWorkspaceArgs) -> None:
         b = args.baseline
-        self.workspace_name = synapse_workspace_name(b.namer)
         identity = self.identity()
         self.workspace = synapse.Workspace(
             f"{name}-workspace",
@@ -154,6 +172,8 @@ class SynapseWorkspace(SecureComponent):
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
         )
+
+    def _secure_workspace(self, name: str) -> None:
         created = self.secure(
             self.workspace,
             logical_name=f"{name}-workspace",
@@ -171,6 +191,10 @@ class SynapseWorkspace(SecureComponent):
             created["dns:Dev"],
             *self.access_grants,
         ]
+
+    def _create_spark_pool(self, name: str, args: SynapseWorkspaceArgs) -> None:
+        b = args.baseline
+        spark = args.spark
         self.spark_pool = synapse.BigDataPool(
             f"{name}-spark",
             big_data_pool_name=b.namer.name("synapse_spark_pool", "spark"),
@@ -193,24 +217,28 @@ class SynapseWorkspace(SecureComponent):
             opts=self.child_opts(),
         )
         self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
-        if args.sql_admin_group_name and args.sql_admin_group_object_id:
-            admin: dict[str, Any] = {
-                "workspace_name": self.workspace.name,
-                "resource_group_name": b.resource_group_name,
-                "administrator_type": "ActiveDirectory",
-                "login": args.sql_admin_group_name,
-                "sid": args.sql_admin_group_object_id,
-                "tenant_id": args.tenant_id,
-            }
-            workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
-            # Both write the workspace's administrator settings, so one waits for the other.
-            synapse.WorkspaceSqlAadAdmin(
-                f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
-            )
+
+    def _create_sql_admins(self, name: str, args: SynapseWorkspaceArgs, group_name: str, group_object_id: str) -> None:
+        admin: dict[str, Any] = {
+            "workspace_name": self.workspace.name,
+            "resource_group_name": args.baseline.resource_group_name,
+            "administrator_type": "ActiveDirectory",
+            "login": group_name,
+            "sid": group_object_id,
+            "tenant_id": args.tenant_id,
+        }
+        workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
+        # Both write the workspace's administrator settings, so one waits for the other.
+        synapse.WorkspaceSqlAadAdmin(
+            f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
+        )
+
+    def _create_managed_private_endpoints(self, args: SynapseWorkspaceArgs) -> None:
+        namer = args.baseline.namer
         self.managed_private_endpoints: dict[str, pulumi.Resource] = {
             key: self.add_managed_private_endpoint(
                 f"lake-{key}",
-                endpoint_name=b.namer.name("managed_private_endpoint", f"{key}-dfs"),
+                endpoint_name=namer.name("managed_private_endpoint", f"{key}-dfs"),
                 target_id=account_id,
                 group_id="dfs",
             )
@@ -222,17 +250,10 @@ class SynapseWorkspace(SecureComponent):
             ).items():
                 self.managed_private_endpoints[f"purview-{label}"] = self.add_managed_private_endpoint(
                     f"purview-{label}",
-                    endpoint_name=b.namer.name("managed_private_endpoint", f"purview-{label}"),
+                    endpoint_name=namer.name("managed_private_endpoint", f"purview-{label}"),
                     target_id=target_id,
                     group_id=group_id,
                 )
-        self.register_outputs(
-            {
-                "id": self.id,
-                "workspace_name": self.workspace_name,
-                "serverless_sql_endpoint": self.serverless_sql_endpoint,
-            }
-        )
 
     def data_plane_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a child that talks to the development endpoint: it waits until that is reachable."""
