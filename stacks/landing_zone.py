@@ -28,7 +28,7 @@ management VNet, which takes one peering write at a time).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any
@@ -182,7 +182,52 @@ def _deploy_zone(
     tenant: pulumi.Output[str],
 ) -> tuple[dict[str, Any], _Spoke]:
     scope = ZoneScope(config, zone.name, monitor_private_link_scope_id=contract.monitor_private_link_scope_id)
-    monitoring = LogAnalytics(
+    monitoring = _deploy_monitoring(config, scope, zone)
+    workspace_id = monitoring.id
+    network_baseline = scope.baseline(
+        scope.resource_group(NETWORK_GROUP),
+        component="network",
+        placement=None,
+        log_analytics_workspace_id=workspace_id,
+    )
+    spoke = _deploy_spoke_network(config, scope, zone, contract, network_baseline)
+    writes.record_built(zone.name, spoke.last_write)
+    _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
+    _peer_with_enterprise_hub(config, scope, zone, network_baseline, spoke, writes)
+    placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
+
+    def baseline(group: str, component: str) -> ServiceBaseline:
+        return scope.baseline(
+            scope.resource_group(group),
+            component=component,
+            placement=placement,
+            log_analytics_workspace_id=workspace_id,
+        )
+
+    vault, lakes, factory, workspace = _deploy_data_platform(scope, zone, contract, tenant, baseline)
+    outputs = _zone_outputs(spoke, vault, workspace_id, lakes, factory, workspace)
+    context = LandingZoneContext(
+        scope=scope,
+        zone=zone,
+        contract=contract,
+        services_group=scope.resource_group("data"),
+        placement=placement,
+        log_analytics_workspace_id=workspace_id,
+        compute_subnet_id=spoke.subnet_ids[COMPUTE],
+        key_vault=vault,
+        lakes={RAW: lakes[RAW], ENRICHED: lakes[ENRICHED], WORKSPACE: lakes[WORKSPACE]},
+        data_factory=factory,
+        synapse=workspace,
+    )
+    outputs.update(deploy_data_services(context))
+    outputs.update(
+        deploy_zone_pipelines(scope, config.landing_zones.index(zone), zone, lakes, vault, factory, workspace, outputs)
+    )
+    return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
+
+
+def _deploy_monitoring(config: PlatformConfig, scope: ZoneScope, zone: LandingZoneConfig) -> LogAnalytics:
+    return LogAnalytics(
         f"{zone.name}-monitoring",
         LogAnalyticsArgs(
             baseline=scope.baseline(
@@ -195,14 +240,16 @@ def _deploy_zone(
         ),
         opts=scope.opts(),
     )
-    workspace_id = monitoring.id
-    network_baseline = scope.baseline(
-        scope.resource_group(NETWORK_GROUP),
-        component="network",
-        placement=None,
-        log_analytics_workspace_id=workspace_id,
-    )
-    spoke = SpokeNetwork(
+
+
+def _deploy_spoke_network(
+    config: PlatformConfig,
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    contract: ZoneContract,
+    network_baseline: ServiceBaseline,
+) -> SpokeNetwork:
+    return SpokeNetwork(
         f"{zone.name}-network",
         SpokeNetworkArgs(
             baseline=network_baseline,
@@ -219,19 +266,16 @@ def _deploy_zone(
         ),
         opts=scope.opts(),
     )
-    writes.record_built(zone.name, spoke.last_write)
-    _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
-    _peer_with_enterprise_hub(config, scope, zone, network_baseline, spoke, writes)
-    placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
 
-    def baseline(group: str, component: str) -> ServiceBaseline:
-        return scope.baseline(
-            scope.resource_group(group),
-            component=component,
-            placement=placement,
-            log_analytics_workspace_id=workspace_id,
-        )
 
+def _deploy_data_platform(
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    contract: ZoneContract,
+    tenant: pulumi.Output[str],
+    baseline: Callable[[str, str], ServiceBaseline],
+) -> tuple[KeyVault, dict[str, DataLake], DataFactory | None, SynapseWorkspace | None]:
+    """The zone's vault, lakes, and its Data Factory and Synapse workspace where enabled."""
     vault = KeyVault(
         f"{zone.name}-vault",
         KeyVaultArgs(baseline=baseline("integration", "security"), tenant_id=tenant),
@@ -251,7 +295,17 @@ def _deploy_zone(
     workspace = None
     if zone.services.synapse.enabled:
         workspace = _deploy_synapse(scope, zone, baseline("synapse", "synapse"), lakes, tenant, contract)
+    return vault, lakes, factory, workspace
 
+
+def _zone_outputs(
+    spoke: SpokeNetwork,
+    vault: KeyVault,
+    workspace_id: pulumi.Output[str],
+    lakes: dict[str, DataLake],
+    factory: DataFactory | None,
+    workspace: SynapseWorkspace | None,
+) -> dict[str, Any]:
     outputs: dict[str, Any] = {
         "vnetId": spoke.id,
         "vnetName": spoke.vnet_name,
@@ -273,24 +327,7 @@ def _deploy_zone(
         # The endpoint Power BI connects to (through the zone's VNet data gateway).
         outputs["serverlessSqlEndpoint"] = workspace.serverless_sql_endpoint
         outputs["synapsePrincipalId"] = workspace.principal.principal_id
-    context = LandingZoneContext(
-        scope=scope,
-        zone=zone,
-        contract=contract,
-        services_group=scope.resource_group("data"),
-        placement=placement,
-        log_analytics_workspace_id=workspace_id,
-        compute_subnet_id=spoke.subnet_ids[COMPUTE],
-        key_vault=vault,
-        lakes={RAW: lakes[RAW], ENRICHED: lakes[ENRICHED], WORKSPACE: lakes[WORKSPACE]},
-        data_factory=factory,
-        synapse=workspace,
-    )
-    outputs.update(deploy_data_services(context))
-    outputs.update(
-        deploy_zone_pipelines(scope, config.landing_zones.index(zone), zone, lakes, vault, factory, workspace, outputs)
-    )
-    return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
+    return outputs
 
 
 def _deploy_integration(
