@@ -95,11 +95,39 @@ class DataFactory(SecureComponent):
         if args.purview_id is not None and args.purview_ingestion_storage_id is None:
             raise ValueError(f"{name}: lineage to a private Purview needs its ingestion storage id as well")
         super().__init__("cloudscale:integration:DataFactory", name, args.baseline, opts)
-        b = args.baseline
-        self.factory_name = b.namer.name("data_factory", "integration")
-        self.resource_group_name: pulumi.Input[str] = b.resource_group_name
+        self.factory_name = args.baseline.namer.name("data_factory", "integration")
+        self.resource_group_name: pulumi.Input[str] = args.baseline.resource_group_name
         self.integration_runtime_name = INTEGRATION_RUNTIME
         self.managed_virtual_network_name = MANAGED_VIRTUAL_NETWORK
+        self._create_factory(name, args)
+        self._create_managed_runtime(name, args)
+        self.managed_private_endpoints: dict[str, pulumi.Resource] = {}
+        self.linked_services: dict[str, datafactory.LinkedService] = {}
+        # Pipelines refer to linked services by these names: key (lake key, "key_vault") -> name.
+        self.linked_service_names: dict[str, str] = {}
+        self._connect_lakes(args)
+        self._add_key_vault_endpoint(args)
+        if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
+            self._add_lineage_endpoints(args, args.purview_id, args.purview_ingestion_storage_id)
+        self._link_key_vault(args)
+        self.secure(
+            self.factory,
+            logical_name=f"{name}-factory",
+            purpose="adf",
+            service="data_factory",
+            group_ids=["dataFactory", "portal"],
+            diagnostics=LOGS_AND_METRICS_DEDICATED,
+        )
+        self.register_outputs(
+            {
+                "id": self.id,
+                "factory_name": self.factory_name,
+                "linked_service_names": self.linked_service_names,
+            }
+        )
+
+    def _create_factory(self, name: str, args: DataFactoryArgs) -> None:
+        b = args.baseline
         identity = self.identity()
         self.factory = datafactory.Factory(
             f"{name}-factory",
@@ -115,6 +143,10 @@ class DataFactory(SecureComponent):
         self.id: pulumi.Output[str] = self.factory.id
         self.principal = Principal.of_resource(f"{name}-factory", self.factory, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
+
+    def _create_managed_runtime(self, name: str, args: DataFactoryArgs) -> None:
+        """The managed virtual network and the integration runtime that runs inside it."""
+        b = args.baseline
         self.managed_virtual_network = resources.Resource(
             f"{name}-managed-vnet",
             resource_provider_namespace="Microsoft.DataFactory",
@@ -140,38 +172,42 @@ class DataFactory(SecureComponent):
             ),
             opts=self.child_opts(depends_on=[self.managed_virtual_network]),
         )
-        self.managed_private_endpoints: dict[str, pulumi.Resource] = {}
-        self.linked_services: dict[str, datafactory.LinkedService] = {}
-        # Pipelines refer to linked services by these names: key (lake key, "key_vault") -> name.
-        self.linked_service_names: dict[str, str] = {}
+
+    def _connect_lakes(self, args: DataFactoryArgs) -> None:
+        """A managed private endpoint and a linked service for each lake."""
         for lake in args.lakes:
             group_id = "dfs" if lake.hierarchical_namespace else "blob"
             self.managed_private_endpoints[lake.key] = self.add_managed_private_endpoint(
                 f"lake-{lake.key}",
-                endpoint_name=b.namer.name("managed_private_endpoint", f"{lake.key}-{group_id}"),
+                endpoint_name=args.baseline.namer.name("managed_private_endpoint", f"{lake.key}-{group_id}"),
                 target_id=lake.account_id,
                 group_id=group_id,
             )
             self.linked_services[lake.key] = self._lake_linked_service(lake)
             self.linked_service_names[lake.key] = lake_linked_service_name(lake.key)
+
+    def _add_key_vault_endpoint(self, args: DataFactoryArgs) -> None:
         self.managed_private_endpoints["key_vault"] = self.add_managed_private_endpoint(
             "key-vault",
-            endpoint_name=b.namer.name("managed_private_endpoint", "vault"),
+            endpoint_name=args.baseline.namer.name("managed_private_endpoint", "vault"),
             target_id=args.key_vault_id,
             group_id="vault",
         )
-        if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
-            for label, (target_id, group_id) in lineage_private_endpoints(
-                args.purview_id, args.purview_ingestion_storage_id
-            ).items():
-                # The account's endpoint keeps the logical name it was first deployed with.
-                key = "purview" if label == "account" else f"purview-{label}"
-                self.managed_private_endpoints[key] = self.add_managed_private_endpoint(
-                    key,
-                    endpoint_name=b.namer.name("managed_private_endpoint", f"purview-{label}"),
-                    target_id=target_id,
-                    group_id=group_id,
-                )
+
+    def _add_lineage_endpoints(
+        self, args: DataFactoryArgs, purview_id: pulumi.Input[str], ingestion_storage_id: pulumi.Input[str]
+    ) -> None:
+        for label, (target_id, group_id) in lineage_private_endpoints(purview_id, ingestion_storage_id).items():
+            # The account's endpoint keeps the logical name it was first deployed with.
+            key = "purview" if label == "account" else f"purview-{label}"
+            self.managed_private_endpoints[key] = self.add_managed_private_endpoint(
+                key,
+                endpoint_name=args.baseline.namer.name("managed_private_endpoint", f"purview-{label}"),
+                target_id=target_id,
+                group_id=group_id,
+            )
+
+    def _link_key_vault(self, args: DataFactoryArgs) -> None:
         # Key Vault linked services take no integration runtime: secrets are fetched through the
         # managed private endpoint by whichever managed-VNet runtime needs them.
         self.linked_services["key_vault"] = self._linked_service(
@@ -181,21 +217,6 @@ class DataFactory(SecureComponent):
             after=[self.managed_private_endpoints["key_vault"]],
         )
         self.linked_service_names["key_vault"] = KEY_VAULT_LINKED_SERVICE
-        self.secure(
-            self.factory,
-            logical_name=f"{name}-factory",
-            purpose="adf",
-            service="data_factory",
-            group_ids=["dataFactory", "portal"],
-            diagnostics=LOGS_AND_METRICS_DEDICATED,
-        )
-        self.register_outputs(
-            {
-                "id": self.id,
-                "factory_name": self.factory_name,
-                "linked_service_names": self.linked_service_names,
-            }
-        )
 
     def _connect_via(self) -> datafactory.IntegrationRuntimeReferenceArgs:
         return datafactory.IntegrationRuntimeReferenceArgs(
