@@ -106,28 +106,7 @@ class MachineLearningWorkspace(SecureComponent):
             KeyVaultArgs(baseline=b, tenant_id=args.tenant_id, purpose=args.purpose),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.application_insights = applicationinsights.Component(
-            f"{name}-appi",
-            resource_name_=b.namer.name("application_insights", args.purpose),
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            kind="web",
-            application_type="web",
-            workspace_resource_id=b.log_analytics_workspace_id,
-            ingestion_mode="LogAnalytics",
-            public_network_access_for_ingestion="Disabled",
-            public_network_access_for_query="Disabled",
-            disable_local_auth=True,
-            tags=self.tags,
-            # No diagnostic setting: a workspace-based component's telemetry already lands in Log Analytics.
-            opts=self.child_opts(),
-        )
-        # Public ingestion is off, so SDK and agent telemetry arrives only through the platform's AMPLS.
-        self.join_monitor_scope(
-            self.application_insights,
-            logical_name=f"{name}-appi",
-            resource_name=b.namer.name("application_insights", args.purpose),
-        )
+        self.application_insights = self._application_insights(name, args, b.log_analytics_workspace_id)
         self.registry: ContainerRegistry | None = None
         self.registry_id: pulumi.Input[str]
         if args.container_registry_id is None:
@@ -142,6 +121,54 @@ class MachineLearningWorkspace(SecureComponent):
 
         self.workspace_name = b.namer.name("machine_learning_workspace", args.purpose)
         self.compute_name = b.namer.name("machine_learning_compute", "cpu")
+        self._create_workspace(name, args)
+        approvals = self._grant_network_approvals(name, args)
+        # The managed network is provisioned with the first compute, and its private endpoints are
+        # approved then: the cluster waits until the workspace may approve them.
+        self.cluster, self.compute_principal = self._cluster(name, args, after=approvals)
+        self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
+        self._grant_dependencies(name)
+        self.register_outputs(
+            {
+                "id": self.id,
+                "workspace_name": self.workspace_name,
+                "compute_name": self.compute_name,
+                "storage_account_id": self.storage.id,
+                "key_vault_id": self.key_vault.id,
+                "registry_id": self.registry_id,
+            }
+        )
+
+    def _application_insights(
+        self, name: str, args: MachineLearningArgs, log_analytics_workspace_id: pulumi.Input[str]
+    ) -> applicationinsights.Component:
+        b = args.baseline
+        component = applicationinsights.Component(
+            f"{name}-appi",
+            resource_name_=b.namer.name("application_insights", args.purpose),
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="web",
+            application_type="web",
+            workspace_resource_id=log_analytics_workspace_id,
+            ingestion_mode="LogAnalytics",
+            public_network_access_for_ingestion="Disabled",
+            public_network_access_for_query="Disabled",
+            disable_local_auth=True,
+            tags=self.tags,
+            # No diagnostic setting: a workspace-based component's telemetry already lands in Log Analytics.
+            opts=self.child_opts(),
+        )
+        # Public ingestion is off, so SDK and agent telemetry arrives only through the platform's AMPLS.
+        self.join_monitor_scope(
+            component,
+            logical_name=f"{name}-appi",
+            resource_name=b.namer.name("application_insights", args.purpose),
+        )
+        return component
+
+    def _create_workspace(self, name: str, args: MachineLearningArgs) -> None:
+        b = args.baseline
         # Deleting a workspace soft-deletes it for 14 days, and its name cannot be reused until then or
         # until it is permanently deleted ("Workspace soft deletion", learn.microsoft.com/azure/
         # machine-learning/concept-soft-delete). azure-native's Workspace has no input for either (no
@@ -182,22 +209,6 @@ class MachineLearningWorkspace(SecureComponent):
             group_ids=["amlworkspace"],
             diagnostics=LOGS_AND_METRICS_DEDICATED,
             stateful=True,
-        )
-        approvals = self._grant_network_approvals(name, args)
-        # The managed network is provisioned with the first compute, and its private endpoints are
-        # approved then: the cluster waits until the workspace may approve them.
-        self.cluster, self.compute_principal = self._cluster(name, args, after=approvals)
-        self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
-        self._grant_dependencies(name)
-        self.register_outputs(
-            {
-                "id": self.id,
-                "workspace_name": self.workspace_name,
-                "compute_name": self.compute_name,
-                "storage_account_id": self.storage.id,
-                "key_vault_id": self.key_vault.id,
-                "registry_id": self.registry_id,
-            }
         )
 
     def _storage(self, name: str, args: MachineLearningArgs) -> storage.StorageAccount:
