@@ -175,9 +175,38 @@ def secure_storage_services(
 class DataLake(SecureComponent):
     def __init__(self, name: str, args: DataLakeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cloudscale:storage:DataLake", name, args.baseline, opts)
-        b = args.baseline
-        self.account_name = b.namer.name("storage_account", args.purpose)
+        self.account_name = args.baseline.namer.name("storage_account", args.purpose)
         self.hierarchical_namespace = args.hierarchical_namespace
+        self._create_account(name, args)
+        self.id: pulumi.Output[str] = self.account.id
+        self.dfs_endpoint: pulumi.Output[str] = self.account.primary_endpoints.dfs
+        self.blob_endpoint: pulumi.Output[str] = self.account.primary_endpoints.blob
+        self._configure_blob_service(name, args)
+        self._create_containers(name, args)
+        self.secure(
+            self.account,
+            logical_name=f"{name}-account",
+            purpose=args.purpose,
+            service="storage",
+            group_ids=["blob", "dfs"] if args.hierarchical_namespace else ["blob"],
+            diagnostics=STORAGE_ACCOUNT,
+            stateful=True,
+        )
+        # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
+        secure_storage_services(
+            self, self.account, logical_name=f"{name}-account", services=("blob",), after=(self.blob_service,)
+        )
+        self.register_outputs(
+            {
+                "id": self.id,
+                "account_name": self.account_name,
+                "dfs_endpoint": self.dfs_endpoint,
+                "containers": list(self.containers),
+            }
+        )
+
+    def _create_account(self, name: str, args: DataLakeArgs) -> None:
+        b = args.baseline
         public_network_access, network_rule_set = network_access(args.resource_instances)
         self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
         self.account = storage.StorageAccount(
@@ -214,9 +243,10 @@ class DataLake(SecureComponent):
             tags=self.tags,
             opts=self.child_opts(stateful=True),
         )
-        self.id: pulumi.Output[str] = self.account.id
-        self.dfs_endpoint: pulumi.Output[str] = self.account.primary_endpoints.dfs
-        self.blob_endpoint: pulumi.Output[str] = self.account.primary_endpoints.blob
+
+    def _configure_blob_service(self, name: str, args: DataLakeArgs) -> None:
+        """Soft delete (and, on flat accounts, versioning), then the lifecycle policy."""
+        b = args.baseline
         recovery: dict[str, Any] = {
             "delete_retention_policy": {"enabled": True, "days": args.soft_delete_days},
             "container_delete_retention_policy": {"enabled": True, "days": args.soft_delete_days},
@@ -245,38 +275,19 @@ class DataLake(SecureComponent):
             # Resource Provider error codes).
             opts=self.child_opts(depends_on=[self.blob_service]),
         )
+
+    def _create_containers(self, name: str, args: DataLakeArgs) -> None:
         self.containers: dict[str, storage.BlobContainer] = {
             container: storage.BlobContainer(
                 f"{name}-{container}",
                 container_name=container,
                 account_name=self.account.name,
-                resource_group_name=b.resource_group_name,
+                resource_group_name=args.baseline.resource_group_name,
                 public_access="None",
                 opts=self.child_opts(stateful=True),
             )
             for container in args.containers
         }
-        self.secure(
-            self.account,
-            logical_name=f"{name}-account",
-            purpose=args.purpose,
-            service="storage",
-            group_ids=["blob", "dfs"] if args.hierarchical_namespace else ["blob"],
-            diagnostics=STORAGE_ACCOUNT,
-            stateful=True,
-        )
-        # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
-        secure_storage_services(
-            self, self.account, logical_name=f"{name}-account", services=("blob",), after=(self.blob_service,)
-        )
-        self.register_outputs(
-            {
-                "id": self.id,
-                "account_name": self.account_name,
-                "dfs_endpoint": self.dfs_endpoint,
-                "containers": list(self.containers),
-            }
-        )
 
     def _scope(self, container: str | None) -> tuple[pulumi.CustomResource, str]:
         if container is None:
