@@ -48,8 +48,7 @@ class EgressAndDns:
 
 def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     scope = ZoneScope(config, ZONE)
-    management = config.management
-    hub = management.existing_hub
+    hub = config.management.existing_hub
     network_group = scope.resource_group("network")
 
     # The workspace sits behind a private endpoint in the services subnet, yet everything before it,
@@ -59,25 +58,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     # subnet: the route is filled in once the firewall exists, so nothing reaches out before egress does.
     egress_ip, resolve_egress_ip = pulumi.deferred_output()
 
-    network = HubNetwork(
-        f"{ZONE}-network",
-        HubNetworkArgs(
-            baseline=scope.baseline(
-                network_group, component="network", placement=None, log_analytics_workspace_id=workspace_id
-            ),
-            address_space=str(management.network.address_space),
-            services_subnet_prefix=str(management.network.services_subnet),
-            egress_next_hop_ip=egress_ip,
-            firewall_subnet_prefix=None if hub else str(management.network.firewall_subnet),
-            # With its own firewall the zone resolves through Azure DNS and the zones linked to its VNet.
-            dns_servers=[str(server) for server in hub.dns_servers] if hub else [],
-            remote_hub_vnet_id=hub.hub_vnet_id if hub else None,
-            client_prefixes=[
-                *peered_address_spaces(config),
-                *(str(prefix) for prefix in management.network.client_address_prefixes),
-            ],
-        ),
-    )
+    network = _deploy_hub_network(config, scope, network_group, workspace_id, egress_ip)
     if hub is None:
         egress = _own_egress_and_dns(scope, config, network, network_group, workspace_id)
     else:
@@ -85,50 +66,13 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     resolve_egress_ip(egress.firewall_private_ip)
 
     placement = PrivateEndpointPlacement(subnet_id=network.services_subnet_id, dns_zone_ids=egress.zone_ids)
-    monitoring = LogAnalytics(
-        f"{ZONE}-monitoring",
-        LogAnalyticsArgs(
-            baseline=scope.baseline(
-                scope.resource_group("monitoring"),
-                component="monitoring",
-                placement=placement,
-                log_analytics_workspace_id=None,
-            ),
-            retention_days=management.log_retention_days,
-            # Only the zone whose private endpoints register in the Azure Monitor zones may host the scope.
-            private_link_scope=True,
-        ),
-    )
+    monitoring = _deploy_monitoring(config, scope, placement)
     resolve_workspace_id(monitoring.id)
     if monitoring.private_link_scope_id is None:
         raise RuntimeError("the management zone's Log Analytics must own the Azure Monitor Private Link Scope")
     monitor_scope_id = monitoring.private_link_scope_id
-
-    governance_group = scope.resource_group("governance")
-    governance_baseline = scope.baseline(
-        governance_group, component="governance", placement=placement, log_analytics_workspace_id=workspace_id
-    )
-    key_vault = KeyVault(f"{ZONE}-vault", KeyVaultArgs(baseline=governance_baseline, tenant_id=tenant_id()))
-    purview = Purview(f"{ZONE}-purview", PurviewArgs(baseline=governance_baseline))
-    # Purview reads the credentials of its scans from the governance vault.
-    key_vault.grant_secrets_read(purview.principal)
-
-    shared_group = scope.resource_group("shared")
-    shared_baseline = scope.baseline(
-        shared_group, component="shared", placement=placement, log_analytics_workspace_id=workspace_id
-    )
-    registry = ContainerRegistry(f"{ZONE}-registry", ContainerRegistryArgs(baseline=shared_baseline))
-    SynapsePrivateLinkHub(f"{ZONE}-synapse-hub", SynapsePrivateLinkHubArgs(baseline=shared_baseline))
-    _, automation = user_assigned_identity(
-        shared_group,
-        f"{ZONE}-automation",
-        identity_name=scope.namer.name("user_assigned_identity", "automation"),
-        resource_group_name=shared_group.name,
-        location=config.location,
-        tags=scope.tags("shared"),
-    )
-    # Automation publishes the platform's images; each consumer is granted pull on its own.
-    registry.grant_push(automation)
+    key_vault, purview = _deploy_governance(scope, placement, workspace_id)
+    registry = _deploy_shared_services(config, scope, placement, workspace_id)
 
     return ZoneContract(
         hub_vnet_id=network.vnet_id,
@@ -147,6 +91,89 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         container_registry_id=registry.id,
         hub_vnet_writes=HubVnetWrites(last=network.last_write, built=network.last_subnet),
     )
+
+
+def _deploy_hub_network(
+    config: PlatformConfig,
+    scope: ZoneScope,
+    network_group: resources.ResourceGroup,
+    workspace_id: pulumi.Input[str],
+    egress_ip: pulumi.Input[str],
+) -> HubNetwork:
+    management = config.management
+    hub = management.existing_hub
+    return HubNetwork(
+        f"{ZONE}-network",
+        HubNetworkArgs(
+            baseline=scope.baseline(
+                network_group, component="network", placement=None, log_analytics_workspace_id=workspace_id
+            ),
+            address_space=str(management.network.address_space),
+            services_subnet_prefix=str(management.network.services_subnet),
+            egress_next_hop_ip=egress_ip,
+            firewall_subnet_prefix=None if hub else str(management.network.firewall_subnet),
+            # With its own firewall the zone resolves through Azure DNS and the zones linked to its VNet.
+            dns_servers=[str(server) for server in hub.dns_servers] if hub else [],
+            remote_hub_vnet_id=hub.hub_vnet_id if hub else None,
+            client_prefixes=[
+                *peered_address_spaces(config),
+                *(str(prefix) for prefix in management.network.client_address_prefixes),
+            ],
+        ),
+    )
+
+
+def _deploy_monitoring(config: PlatformConfig, scope: ZoneScope, placement: PrivateEndpointPlacement) -> LogAnalytics:
+    return LogAnalytics(
+        f"{ZONE}-monitoring",
+        LogAnalyticsArgs(
+            baseline=scope.baseline(
+                scope.resource_group("monitoring"),
+                component="monitoring",
+                placement=placement,
+                log_analytics_workspace_id=None,
+            ),
+            retention_days=config.management.log_retention_days,
+            # Only the zone whose private endpoints register in the Azure Monitor zones may host the scope.
+            private_link_scope=True,
+        ),
+    )
+
+
+def _deploy_governance(
+    scope: ZoneScope, placement: PrivateEndpointPlacement, workspace_id: pulumi.Input[str]
+) -> tuple[KeyVault, Purview]:
+    governance_group = scope.resource_group("governance")
+    governance_baseline = scope.baseline(
+        governance_group, component="governance", placement=placement, log_analytics_workspace_id=workspace_id
+    )
+    key_vault = KeyVault(f"{ZONE}-vault", KeyVaultArgs(baseline=governance_baseline, tenant_id=tenant_id()))
+    purview = Purview(f"{ZONE}-purview", PurviewArgs(baseline=governance_baseline))
+    # Purview reads the credentials of its scans from the governance vault.
+    key_vault.grant_secrets_read(purview.principal)
+    return key_vault, purview
+
+
+def _deploy_shared_services(
+    config: PlatformConfig, scope: ZoneScope, placement: PrivateEndpointPlacement, workspace_id: pulumi.Input[str]
+) -> ContainerRegistry:
+    shared_group = scope.resource_group("shared")
+    shared_baseline = scope.baseline(
+        shared_group, component="shared", placement=placement, log_analytics_workspace_id=workspace_id
+    )
+    registry = ContainerRegistry(f"{ZONE}-registry", ContainerRegistryArgs(baseline=shared_baseline))
+    SynapsePrivateLinkHub(f"{ZONE}-synapse-hub", SynapsePrivateLinkHubArgs(baseline=shared_baseline))
+    _, automation = user_assigned_identity(
+        shared_group,
+        f"{ZONE}-automation",
+        identity_name=scope.namer.name("user_assigned_identity", "automation"),
+        resource_group_name=shared_group.name,
+        location=config.location,
+        tags=scope.tags("shared"),
+    )
+    # Automation publishes the platform's images; each consumer is granted pull on its own.
+    registry.grant_push(automation)
+    return registry
 
 
 def _own_egress_and_dns(
