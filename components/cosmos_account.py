@@ -89,32 +89,7 @@ class CosmosAccount(SecureComponent):
         b = args.baseline
         self.account_name = b.namer.name("cosmos_account", args.purpose)
         self.database_name = args.database_name
-        consistency: dict[str, object] = {"default_consistency_level": args.consistency}
-        if args.consistency == "BoundedStaleness":
-            consistency.update(_BOUNDED_STALENESS)
-        self.account = cosmosdb.DatabaseAccount(
-            f"{name}-account",
-            account_name=self.account_name,
-            resource_group_name=b.resource_group_name,
-            location=b.location,
-            kind="GlobalDocumentDB",
-            database_account_offer_type="Standard",
-            locations=[{"location_name": b.location, "failover_priority": 0, "is_zone_redundant": args.zone_redundant}],
-            consistency_policy=consistency,
-            enable_analytical_storage=True,
-            analytical_storage_configuration={"schema_type": args.schema_type},
-            backup_policy={"type": "Continuous", "continuous_mode_properties": {"tier": args.backup_tier}},
-            disable_local_auth=True,
-            disable_key_based_metadata_write_access=True,
-            public_network_access="Disabled",
-            network_acl_bypass="None",
-            minimal_tls_version="Tls12",
-            enable_automatic_failover=True,
-            enable_free_tier=False,
-            identity=self.identity(),
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
-        )
+        self._create_account(name, args)
         self.id: pulumi.Output[str] = self.account.id
         self.endpoint: pulumi.Output[str] = self.account.document_endpoint
         self.secure(
@@ -144,6 +119,35 @@ class CosmosAccount(SecureComponent):
                 "endpoint": self.endpoint,
                 "database_name": self.database_name,
             }
+        )
+
+    def _create_account(self, name: str, args: CosmosAccountArgs) -> None:
+        b = args.baseline
+        consistency: dict[str, object] = {"default_consistency_level": args.consistency}
+        if args.consistency == "BoundedStaleness":
+            consistency.update(_BOUNDED_STALENESS)
+        self.account = cosmosdb.DatabaseAccount(
+            f"{name}-account",
+            account_name=self.account_name,
+            resource_group_name=b.resource_group_name,
+            location=b.location,
+            kind="GlobalDocumentDB",
+            database_account_offer_type="Standard",
+            locations=[{"location_name": b.location, "failover_priority": 0, "is_zone_redundant": args.zone_redundant}],
+            consistency_policy=consistency,
+            enable_analytical_storage=True,
+            analytical_storage_configuration={"schema_type": args.schema_type},
+            backup_policy={"type": "Continuous", "continuous_mode_properties": {"tier": args.backup_tier}},
+            disable_local_auth=True,
+            disable_key_based_metadata_write_access=True,
+            public_network_access="Disabled",
+            network_acl_bypass="None",
+            minimal_tls_version="Tls12",
+            enable_automatic_failover=True,
+            enable_free_tier=False,
+            identity=self.identity(),
+            tags=self.tags,
+            opts=self.child_opts(stateful=True),
         )
 
     def _container(self, name: str, b: ServiceBaseline, container: CosmosContainer) -> cosmosdb.SqlResourceSqlContainer:

@@ -66,10 +66,20 @@ class FirewallArgs:
 class Firewall(SecureComponent):
     def __init__(self, name: str, args: FirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cloudscale:network:Firewall", name, args.baseline, opts)
-        b = args.baseline
-        zones = zones_for(b.location)
-        premium = args.tier == "Premium"
+        zones = zones_for(args.baseline.location)
+        self._create_policy(name, args)
+        self._create_public_ip(name, args, zones)
+        self._create_firewall(name, args, zones)
+        self.id: pulumi.Output[str] = self.firewall.id
+        self.private_ip: pulumi.Output[str] = self.firewall.ip_configurations.apply(
+            lambda configurations: configurations[0].private_ip_address if configurations else None
+        )
+        self.register_outputs({"id": self.id, "private_ip": self.private_ip})
 
+    def _create_policy(self, name: str, args: FirewallArgs) -> None:
+        """The firewall policy and its rule collection group."""
+        b = args.baseline
+        premium = args.tier == "Premium"
         self.policy = network.FirewallPolicy(
             f"{name}-policy",
             firewall_policy_name=b.namer.name("firewall_policy"),
@@ -93,6 +103,8 @@ class Firewall(SecureComponent):
             opts=self.child_opts(parent=self.policy),
         )
 
+    def _create_public_ip(self, name: str, args: FirewallArgs, zones: Sequence[str]) -> None:
+        b = args.baseline
         self.public_ip = network.PublicIPAddress(
             f"{name}-pip",
             public_ip_address_name=b.namer.name("public_ip", "firewall"),
@@ -110,6 +122,8 @@ class Firewall(SecureComponent):
             self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS, stateful=True
         )
 
+    def _create_firewall(self, name: str, args: FirewallArgs, zones: Sequence[str]) -> None:
+        b = args.baseline
         self.firewall = network.AzureFirewall(
             f"{name}-firewall",
             azure_firewall_name=b.namer.name("firewall"),
@@ -132,8 +146,3 @@ class Firewall(SecureComponent):
         self.secure(
             self.firewall, logical_name=f"{name}-firewall", purpose="afw", diagnostics=LOGS_AND_METRICS_DEDICATED
         )
-        self.id: pulumi.Output[str] = self.firewall.id
-        self.private_ip: pulumi.Output[str] = self.firewall.ip_configurations.apply(
-            lambda configurations: configurations[0].private_ip_address if configurations else None
-        )
-        self.register_outputs({"id": self.id, "private_ip": self.private_ip})

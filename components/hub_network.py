@@ -48,8 +48,7 @@ class HubNetworkArgs:
 class HubNetwork(SecureComponent):
     def __init__(self, name: str, args: HubNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cloudscale:network:HubNetwork", name, args.baseline, opts)
-        b = args.baseline
-        self.vnet_name = b.namer.name("virtual_network")
+        self.vnet_name = args.baseline.namer.name("virtual_network")
         self.vnet = virtual_network(
             self,
             f"{name}-vnet",
@@ -58,6 +57,28 @@ class HubNetwork(SecureComponent):
             dns_servers=args.dns_servers,
         )
         self.vnet_id: pulumi.Output[str] = self.vnet.id
+        self._create_services_guards(name, args)
+        self._create_subnets(name, args)
+        self.hub_peering: network.VirtualNetworkPeering | None = None
+        if args.remote_hub_vnet_id is not None:
+            self.hub_peering = self._peer_with_hub(name, args, args.remote_hub_vnet_id)
+        # Later writes to this VNet (the landing zones' hub-side peerings) queue behind this one, and
+        # peerings from other VNets wait for the last subnet: Azure refuses a peering whose remote VNet
+        # is still Updating (400 ReferencedResourceNotProvisioned).
+        self.last_subnet: pulumi.Resource = self.services_subnet
+        self.last_write: pulumi.Resource = self.hub_peering or self.services_subnet
+
+        self.register_outputs(
+            {
+                "vnet_id": self.vnet_id,
+                "vnet_name": self.vnet_name,
+                "services_subnet_id": self.services_subnet_id,
+            }
+        )
+
+    def _create_services_guards(self, name: str, args: HubNetworkArgs) -> None:
+        """The services subnet's network security group and its route to the egress firewall."""
+        b = args.baseline
         self.nsg = network_security_group(
             self,
             f"{name}-nsg",
@@ -80,6 +101,8 @@ class HubNetwork(SecureComponent):
             firewall_ip=args.egress_next_hop_ip,
         )
 
+    def _create_subnets(self, name: str, args: HubNetworkArgs) -> None:
+        b = args.baseline
         # Azure rejects concurrent writes to the subnets of one VNet, so each subnet waits for the previous one.
         self.firewall_subnet: network.Subnet | None = None
         previous: list[pulumi.Resource] = []
@@ -105,38 +128,27 @@ class HubNetwork(SecureComponent):
         )
         self.services_subnet_id: pulumi.Output[str] = self.services_subnet.id
 
-        self.hub_peering: network.VirtualNetworkPeering | None = None
-        if args.remote_hub_vnet_id is not None:
-            # The hub owner creates the reverse peering; a peering is also a VNet write, so it queues behind
-            # the subnets.
-            self.hub_peering = network.VirtualNetworkPeering(
-                f"{name}-peer-hub",
-                virtual_network_peering_name=b.namer.name("peering", "hub"),
-                virtual_network_name=self.vnet.name,
-                resource_group_name=b.resource_group_name,
-                remote_virtual_network={"id": args.remote_hub_vnet_id},
-                allow_virtual_network_access=True,
-                allow_forwarded_traffic=True,
-                allow_gateway_transit=False,
-                use_remote_gateways=False,
-                # The enterprise hub's owner writes its VNet on a schedule of their own.
-                opts=pulumi.ResourceOptions.merge(
-                    self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
-                    pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-peer-hub-retry-busy-vnet")),
-                ),
-            )
-        # Later writes to this VNet (the landing zones' hub-side peerings) queue behind this one, and
-        # peerings from other VNets wait for the last subnet: Azure refuses a peering whose remote VNet
-        # is still Updating (400 ReferencedResourceNotProvisioned).
-        self.last_subnet: pulumi.Resource = self.services_subnet
-        self.last_write: pulumi.Resource = self.hub_peering or self.services_subnet
-
-        self.register_outputs(
-            {
-                "vnet_id": self.vnet_id,
-                "vnet_name": self.vnet_name,
-                "services_subnet_id": self.services_subnet_id,
-            }
+    def _peer_with_hub(
+        self, name: str, args: HubNetworkArgs, remote_hub_vnet_id: pulumi.Input[str]
+    ) -> network.VirtualNetworkPeering:
+        b = args.baseline
+        # The hub owner creates the reverse peering; a peering is also a VNet write, so it queues behind
+        # the subnets.
+        return network.VirtualNetworkPeering(
+            f"{name}-peer-hub",
+            virtual_network_peering_name=b.namer.name("peering", "hub"),
+            virtual_network_name=self.vnet.name,
+            resource_group_name=b.resource_group_name,
+            remote_virtual_network={"id": remote_hub_vnet_id},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=True,
+            allow_gateway_transit=False,
+            use_remote_gateways=False,
+            # The enterprise hub's owner writes its VNet on a schedule of their own.
+            opts=pulumi.ResourceOptions.merge(
+                self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
+                pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-peer-hub-retry-busy-vnet")),
+            ),
         )
 
     @property

@@ -93,6 +93,24 @@ class SqlHyperscale(SecureComponent):
         b = args.baseline
         self.server_name = b.namer.name("sql_server", args.purpose)
         self.database_name = args.database_name
+        self._create_server(name, args)
+        self._audit(name, b)
+        self._defender(name, b)
+        self.database = self._database(name, args)
+        self.database_id: pulumi.Output[str] = self.database.id
+        self.register_outputs(
+            {
+                "server_id": self.server_id,
+                "server_name": self.server_name,
+                "fqdn": self.fqdn,
+                "database_id": self.database_id,
+                "database_name": self.database_name,
+            }
+        )
+
+    def _create_server(self, name: str, args: SqlHyperscaleArgs) -> None:
+        """The Entra-only logical server, its private endpoint, and the setting that keeps it Entra-only."""
+        b = args.baseline
         self.server = sql.Server(
             f"{name}-server",
             server_name=self.server_name,
@@ -133,19 +151,6 @@ class SqlHyperscale(SecureComponent):
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
             opts=self.child_opts(parent=self.server),
-        )
-        self._audit(name, b)
-        self._defender(name, b)
-        self.database = self._database(name, args)
-        self.database_id: pulumi.Output[str] = self.database.id
-        self.register_outputs(
-            {
-                "server_id": self.server_id,
-                "server_name": self.server_name,
-                "fqdn": self.fqdn,
-                "database_id": self.database_id,
-                "database_name": self.database_name,
-            }
         )
 
     def _audit(self, name: str, b: ServiceBaseline) -> None:
