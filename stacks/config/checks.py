@@ -7,7 +7,13 @@ from ipaddress import IPv4Network
 
 from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
 from cloudscale.stacks.config.errors import ConfigProblem
-from cloudscale.stacks.config.model import LandingZoneConfig, PlatformConfig, SqlHyperscaleConfig
+from cloudscale.stacks.config.model import (
+    CosmosConfig,
+    LandingZoneConfig,
+    PlatformConfig,
+    SqlHyperscaleConfig,
+    SynapseConfig,
+)
 from cloudscale.stacks.config.network_plan import (
     ENTERPRISE_HUB,
     MANAGEMENT_ZONE,
@@ -391,61 +397,12 @@ def _check_lake_access(key: str, zone: LandingZoneConfig) -> list[ConfigProblem]
 def _check_services(config: PlatformConfig, key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
     services = zone.services
     problems = []
-    synapse = services.synapse
-    if synapse.enabled:
-        if synapse.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
-            retired = " (retired)" if synapse.spark_version in azure_facts.RETIRED_SPARK_VERSIONS else ""
-            problems.append(
-                ConfigProblem(
-                    f"{key}.synapse.sparkVersion",
-                    f"{synapse.spark_version!r}{retired} is not a supported Synapse Spark runtime; use "
-                    f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))} (3.4 left support on 2026-03-31)",
-                )
-            )
-        if synapse.min_nodes > synapse.max_nodes:
-            problems.append(
-                ConfigProblem(f"{key}.synapse.minNodes", f"{synapse.min_nodes} is above maxNodes ({synapse.max_nodes})")
-            )
-        if (synapse.sql_admin_group_name is None) != (synapse.sql_admin_group_object_id is None):
-            problems.append(
-                ConfigProblem(
-                    f"{key}.synapse.sqlAdminGroupName",
-                    "give both sqlAdminGroupName and sqlAdminGroupObjectId, or neither",
-                )
-            )
+    if services.synapse.enabled:
+        problems += _check_synapse(key, services.synapse)
     if services.sql_hyperscale.enabled:
         problems += _check_hyperscale(config, f"{key}.sqlHyperscale", services.sql_hyperscale)
-    cosmos = services.cosmos
-    if cosmos.enabled:
-        for name, count in Counter(c.name for c in cosmos.containers).items():
-            if count > 1:
-                problems.append(
-                    ConfigProblem(f"{key}.cosmos.containers", f"container {name!r} is listed {count} times")
-                )
-        if cosmos.zone_redundant and not azure_facts.region(config.location).has_zones:
-            problems.append(
-                ConfigProblem(f"{key}.cosmos.zoneRedundant", f"{config.location} has no availability zones")
-            )
-        if not cosmos.containers:
-            problems.append(
-                ConfigProblem(f"{key}.cosmos.containers", "list at least one container when cosmos is enabled")
-            )
-        for i, container in enumerate(cosmos.containers):
-            if container.analytical_ttl_seconds == 0:
-                problems.append(
-                    ConfigProblem(
-                        f"{key}.cosmos.containers[{i}].analyticalTtlSeconds",
-                        "0 switches the analytical store off, which cannot be undone on an existing container; "
-                        "use -1 (keep items) or a number of seconds",
-                    )
-                )
-            if container.default_ttl_seconds == 0:
-                problems.append(
-                    ConfigProblem(
-                        f"{key}.cosmos.containers[{i}].defaultTtlSeconds",
-                        "Cosmos DB rejects 0; use -1 (TTL on, no default expiry), a number of seconds, or leave it out",
-                    )
-                )
+    if services.cosmos.enabled:
+        problems += _check_cosmos(config, key, services.cosmos)
     ml = services.machine_learning
     if ml.enabled and not services.synapse.enabled and not services.data_factory.enabled:
         problems.append(
@@ -453,6 +410,59 @@ def _check_services(config: PlatformConfig, key: str, zone: LandingZoneConfig) -
                 f"{key}.machineLearning.enabled", "needs synapse or dataFactory in the same zone to feed it data"
             )
         )
+    return problems
+
+
+def _check_synapse(key: str, synapse: SynapseConfig) -> list[ConfigProblem]:
+    problems = []
+    if synapse.spark_version not in azure_facts.SUPPORTED_SPARK_VERSIONS:
+        retired = " (retired)" if synapse.spark_version in azure_facts.RETIRED_SPARK_VERSIONS else ""
+        problems.append(
+            ConfigProblem(
+                f"{key}.synapse.sparkVersion",
+                f"{synapse.spark_version!r}{retired} is not a supported Synapse Spark runtime; use "
+                f"{', '.join(sorted(azure_facts.SUPPORTED_SPARK_VERSIONS))} (3.4 left support on 2026-03-31)",
+            )
+        )
+    if synapse.min_nodes > synapse.max_nodes:
+        problems.append(
+            ConfigProblem(f"{key}.synapse.minNodes", f"{synapse.min_nodes} is above maxNodes ({synapse.max_nodes})")
+        )
+    if (synapse.sql_admin_group_name is None) != (synapse.sql_admin_group_object_id is None):
+        problems.append(
+            ConfigProblem(
+                f"{key}.synapse.sqlAdminGroupName",
+                "give both sqlAdminGroupName and sqlAdminGroupObjectId, or neither",
+            )
+        )
+    return problems
+
+
+def _check_cosmos(config: PlatformConfig, key: str, cosmos: CosmosConfig) -> list[ConfigProblem]:
+    problems = []
+    for name, count in Counter(c.name for c in cosmos.containers).items():
+        if count > 1:
+            problems.append(ConfigProblem(f"{key}.cosmos.containers", f"container {name!r} is listed {count} times"))
+    if cosmos.zone_redundant and not azure_facts.region(config.location).has_zones:
+        problems.append(ConfigProblem(f"{key}.cosmos.zoneRedundant", f"{config.location} has no availability zones"))
+    if not cosmos.containers:
+        problems.append(ConfigProblem(f"{key}.cosmos.containers", "list at least one container when cosmos is enabled"))
+    for i, container in enumerate(cosmos.containers):
+        if container.analytical_ttl_seconds == 0:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.cosmos.containers[{i}].analyticalTtlSeconds",
+                    "0 switches the analytical store off, which cannot be undone on an existing container; "
+                    "use -1 (keep items) or a number of seconds",
+                )
+            )
+        if container.default_ttl_seconds == 0:
+            problems.append(
+                ConfigProblem(
+                    f"{key}.cosmos.containers[{i}].defaultTtlSeconds",
+                    "Cosmos DB rejects 0; use -1 (TTL on, no default expiry), a number of seconds, or leave it out",
+                )
+            )
     return problems
 
 
@@ -480,6 +490,13 @@ def _check_hyperscale(config: PlatformConfig, key: str, sql: SqlHyperscaleConfig
                 f"{sql.sku!r} is not a Hyperscale SKU; use one of {', '.join(azure_facts.HYPERSCALE_SKUS)}{hint}",
             ),
         ]
+    problems += _check_hyperscale_vcores(key, sql)
+    problems += _check_hyperscale_redundancy(config, key, sql)
+    return problems
+
+
+def _check_hyperscale_vcores(key: str, sql: SqlHyperscaleConfig) -> list[ConfigProblem]:
+    problems = []
     _, allowed = azure_facts.HYPERSCALE_SKUS[sql.sku]
     if sql.vcores not in allowed:
         problems.append(
@@ -500,6 +517,12 @@ def _check_hyperscale(config: PlatformConfig, key: str, sql: SqlHyperscaleConfig
             )
     elif not serverless and sql.min_vcores is not None:
         problems.append(ConfigProblem(f"{key}.minVcores", "only applies to serverless Hyperscale (sku HS_S_Gen5)"))
+    return problems
+
+
+def _check_hyperscale_redundancy(config: PlatformConfig, key: str, sql: SqlHyperscaleConfig) -> list[ConfigProblem]:
+    """Zone redundancy and backup storage redundancy against what the region offers."""
+    problems = []
     region = azure_facts.region(config.location)
     if sql.zone_redundant:
         if not region.has_zones:
