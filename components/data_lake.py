@@ -193,8 +193,15 @@ class DataLake(SecureComponent):
             stateful=True,
         )
         # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
-        secure_storage_services(
-            self, self.account, logical_name=f"{name}-account", services=("blob",), after=(self.blob_service,)
+        # The setting keeps the logical name it was first deployed with (``<lake>-blob-service-diag``): a
+        # new one would make Pulumi create the replacement, then delete the old one, and both have the same
+        # Azure name on the same scope, so that delete would remove the setting just written.
+        self.secure_sub_resource(
+            self.account,
+            logical_name=f"{name}-blob-service",
+            diagnostics=STORAGE_SERVICE,
+            sub_resource="blobServices/default",
+            after=(self.blob_service,),
         )
         self.register_outputs(
             {

@@ -125,7 +125,7 @@ def test_private_endpoints_for_blob_and_dfs_on_hns_lakes(offline, hns, groups):
 def test_diagnostics_for_the_account_and_its_blob_service(offline):
     run = offline.run(_lake)
     account = run.one("azure-native:monitor:DiagnosticSetting", "raw-account-diag").inputs
-    blob = run.one("azure-native:monitor:DiagnosticSetting", "raw-account-blob-diag").inputs
+    blob = run.one("azure-native:monitor:DiagnosticSetting", "raw-blob-service-diag").inputs
     # The account itself has only metrics; the logs live on the blob service.
     assert "logs" not in account and account["metrics"] == [{"category": "Transaction", "enabled": True}]
     assert blob["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
@@ -133,6 +133,21 @@ def test_diagnostics_for_the_account_and_its_blob_service(offline):
         account_id = run.mocks.ids[(ACCOUNT, "raw-account")]
         assert account["resourceUri"] == account_id
         assert blob["resourceUri"] == f"{account_id}/blobServices/default"
+
+
+def test_blob_service_diagnostics_keep_their_deployed_logical_name(offline):
+    """Deployed stacks hold ``<lake>-blob-service-diag``; any other URN replaces the setting.
+
+    Pulumi would create the renamed setting, then delete the old one; both are "to-log-analytics" on
+    blobServices/default, so the delete removes the setting the create just wrote.
+    """
+    run = offline.run(_lake)
+    settings = {o.name: o for o in run.monitor.options.values() if o.typ == "azure-native:monitor:DiagnosticSetting"}
+    assert settings["raw-blob-service-diag"].urn == (
+        "urn:pulumi:dev::cloudscale::cloudscale:storage:DataLake$azure-native:monitor:DiagnosticSetting"
+        "::raw-blob-service-diag"
+    )
+    assert sorted(settings) == ["raw-account-diag", "raw-blob-service-diag"]
 
 
 def test_account_and_containers_are_protected_and_locked_outside_dev(offline):
