@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise, permutations
 from typing import Any
@@ -51,10 +50,28 @@ class DevRun:
     preview: bool
 
 
+@pytest.fixture(scope="module")
+def dev_runs() -> dict[str, DevRun]:
+    """The module's dev runs by mode, so that ``dev`` and ``dev_update`` share one run per mode."""
+    return {}
+
+
+def _dev_run(runs: dict[str, DevRun], config: dict[str, str], mode: str) -> DevRun:
+    if mode not in runs:
+        preview = mode == "preview"
+        runs[mode] = DevRun(run_offline(_program, config=config, preview=preview), preview)
+    return runs[mode]
+
+
 @pytest.fixture(scope="module", params=["update", "preview"])
-def dev(request: pytest.FixtureRequest, dev_config: dict[str, str]) -> Iterator[DevRun]:
-    preview = request.param == "preview"
-    yield DevRun(run_offline(_program, config=dev_config, preview=preview), preview)
+def dev(request: pytest.FixtureRequest, dev_runs: dict[str, DevRun], dev_config: dict[str, str]) -> DevRun:
+    return _dev_run(dev_runs, dev_config, request.param)
+
+
+@pytest.fixture(scope="module")
+def dev_update(dev_runs: dict[str, DevRun], dev_config: dict[str, str]) -> DevRun:
+    """The dev stack in update mode, for tests that read values a preview does not know yet (ids, addresses)."""
+    return _dev_run(dev_runs, dev_config, "update")
 
 
 def test_dev_stack_spoke_has_the_planned_subnets(dev):
@@ -78,10 +95,9 @@ def test_dev_stack_spoke_has_the_planned_subnets(dev):
     assert allow["sourceAddressPrefixes"] == ["10.0.0.0/16", "10.1.0.0/16"]
 
 
-def test_dev_stack_spoke_uses_the_management_firewall_for_dns_and_egress(dev):
-    if dev.preview:
-        pytest.skip("the firewall's private IP is only known after it exists")
-    run = dev.run
+def test_dev_stack_spoke_uses_the_management_firewall_for_dns_and_egress(dev_update):
+    """The firewall's private IP is only known after it exists, so this runs in update mode."""
+    run = dev_update.run
     firewall_ip = run.exports["firewallPrivateIp"]
     assert firewall_ip == "10.0.0.4"
     spoke = _by_name(run, VNET)["sales-network-vnet"]
@@ -251,10 +267,9 @@ def test_dev_stack_integration_and_synapse(dev):
         assert zones["dataFactoryLinkedServices"]["raw"] == "ls_lake_raw"
 
 
-def test_dev_stack_private_endpoints_resolve_through_the_management_zones(dev):
-    if dev.preview:
-        pytest.skip("zone ids are only known once the management zone's zones exist")
-    run = dev.run
+def test_dev_stack_private_endpoints_resolve_through_the_management_zones(dev_update):
+    """Zone ids are only known once the management zone's zones exist, so this runs in update mode."""
+    run = dev_update.run
     zone_ids = run.exports["privateDnsZoneIds"]
     groups = _by_name(run, "azure-native:network:PrivateDnsZoneGroup")
     dfs = groups["sales-lake-raw-account-pe-dfs-dns"]["privateDnsZoneConfigs"]
@@ -272,10 +287,9 @@ def _assignments(run: OfflineRun, principal: str) -> dict[str, str]:
     }
 
 
-def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
-    if dev.preview:
-        pytest.skip("role definition ids derive from the scope's id")
-    run = dev.run
+def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
+    """Role definition ids derive from the scope's id, so this runs in update mode."""
+    run = dev_update.run
     writer, reader = BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value, BuiltInRole.STORAGE_BLOB_DATA_READER.value
     factory = _assignments(run, "sales-integration-factory")
     assert factory == {
@@ -303,10 +317,9 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev):
     assert crm == run.mocks.ids[(CONTAINER, "sales-lake-raw-crm")]
 
 
-def test_dev_stack_every_landing_zone_resource_sends_diagnostics_to_its_own_workspace(dev):
-    if dev.preview:
-        pytest.skip("workspace ids are only known after creation")
-    run = dev.run
+def test_dev_stack_every_landing_zone_resource_sends_diagnostics_to_its_own_workspace(dev_update):
+    """Workspace ids are only known after creation, so this runs in update mode."""
+    run = dev_update.run
     zone_workspace = run.exports["landingZones"]["sales"]["logAnalyticsWorkspaceId"]
     targets = {
         s.inputs["resourceUri"]: s.inputs["workspaceId"] for s in run.of_type("azure-native:monitor:DiagnosticSetting")
