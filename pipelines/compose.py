@@ -171,7 +171,34 @@ def master_set(
     target: Target, ingestion: Sequence[DefinitionSet], products: Sequence[str], schedule: Schedule | None
 ) -> DefinitionSet:
     master = DefinitionSet(MASTER_SET, target)
-    file = f"{MASTER_SET}/pipeline/{MASTER_PIPELINE}.json"
+    activities, ingested = _ingestion_activities(ingestion)
+    activities += _product_activities(target, products, ingested)
+    pipeline_properties = {
+        "description": "Runs the zone's ingestion, then its data products, for one window.",
+        "activities": activities,
+        "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
+        "concurrency": 1,
+        "annotations": ["cloudscale", "orchestration"],
+        "folder": {"name": "orchestration"},
+    }
+    master.add(
+        Artifact(
+            "pipeline",
+            MASTER_PIPELINE,
+            pipeline_properties,
+            f"{MASTER_SET}/pipeline/{MASTER_PIPELINE}.json",
+            MASTER_SET,
+        )
+    )
+    if target == "dataFactory" and products:
+        master.add(_synapse_artifacts_linked_service())
+    if schedule is not None:
+        master.add(_master_trigger(schedule))
+    return master
+
+
+def _ingestion_activities(ingestion: Sequence[DefinitionSet]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each set's entry pipelines with the window, and their failure paths; also the steps' names."""
     activities: list[dict[str, Any]] = []
     ingested: list[str] = []
     for definitions in ingestion:
@@ -198,6 +225,12 @@ def master_set(
             )
             activities.append(_fail(step, f"{definitions.name} ingestion failed", "INGESTION_FAILED"))
             ingested.append(step)
+    return activities, ingested
+
+
+def _product_activities(target: Target, products: Sequence[str], ingested: Sequence[str]) -> list[dict[str, Any]]:
+    """One notebook run per data product once every ingestion step succeeded, and its failure path."""
+    activities: list[dict[str, Any]] = []
     for product in products:
         step = f"Build {product}"
         activity: dict[str, Any] = {
@@ -225,66 +258,57 @@ def master_set(
             }
         activities.append(activity)
         activities.append(_fail(step, f"data product {product} failed", "DATA_PRODUCT_FAILED"))
-    pipeline_properties = {
-        "description": "Runs the zone's ingestion, then its data products, for one window.",
-        "activities": activities,
-        "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
-        "concurrency": 1,
-        "annotations": ["cloudscale", "orchestration"],
-        "folder": {"name": "orchestration"},
-    }
-    master.add(Artifact("pipeline", MASTER_PIPELINE, pipeline_properties, file, MASTER_SET))
-    if target == "dataFactory" and products:
-        master.add(
-            Artifact(
-                "linkedService",
-                SYNAPSE_ARTIFACTS_LINKED_SERVICE,
-                {
-                    "description": "The zone's Synapse workspace, where the data product notebooks run",
-                    "annotations": ["cloudscale"],
-                    "type": "AzureSynapseArtifacts",
-                    "typeProperties": {
-                        "endpoint": "https://{{ synapse.workspace }}.dev.azuresynapse.net",
-                        "authentication": "MSI",
-                        "workspaceResourceId": "{{ synapse.workspaceId }}",
-                    },
+    return activities
+
+
+def _synapse_artifacts_linked_service() -> Artifact:
+    return Artifact(
+        "linkedService",
+        SYNAPSE_ARTIFACTS_LINKED_SERVICE,
+        {
+            "description": "The zone's Synapse workspace, where the data product notebooks run",
+            "annotations": ["cloudscale"],
+            "type": "AzureSynapseArtifacts",
+            "typeProperties": {
+                "endpoint": "https://{{ synapse.workspace }}.dev.azuresynapse.net",
+                "authentication": "MSI",
+                "workspaceResourceId": "{{ synapse.workspaceId }}",
+            },
+        },
+        f"{MASTER_SET}/linkedService/{SYNAPSE_ARTIFACTS_LINKED_SERVICE}.json",
+        MASTER_SET,
+    )
+
+
+def _master_trigger(schedule: Schedule) -> Artifact:
+    frequency, interval = schedule.tumbling()
+    return Artifact(
+        "trigger",
+        MASTER_TRIGGER,
+        {
+            "description": "One run of the master pipeline per window; the window is its only date input.",
+            "annotations": ["cloudscale"],
+            "type": "TumblingWindowTrigger",
+            "pipeline": {
+                "pipelineReference": {"referenceName": MASTER_PIPELINE, "type": "PipelineReference"},
+                "parameters": {
+                    "windowStart": "@trigger().outputs.windowStartTime",
+                    "windowEnd": "@trigger().outputs.windowEndTime",
                 },
-                f"{MASTER_SET}/linkedService/{SYNAPSE_ARTIFACTS_LINKED_SERVICE}.json",
-                MASTER_SET,
-            )
-        )
-    if schedule is not None:
-        frequency, interval = schedule.tumbling()
-        master.add(
-            Artifact(
-                "trigger",
-                MASTER_TRIGGER,
-                {
-                    "description": "One run of the master pipeline per window; the window is its only date input.",
-                    "annotations": ["cloudscale"],
-                    "type": "TumblingWindowTrigger",
-                    "pipeline": {
-                        "pipelineReference": {"referenceName": MASTER_PIPELINE, "type": "PipelineReference"},
-                        "parameters": {
-                            "windowStart": "@trigger().outputs.windowStartTime",
-                            "windowEnd": "@trigger().outputs.windowEndTime",
-                        },
-                    },
-                    "typeProperties": {
-                        "frequency": frequency,
-                        "interval": interval,
-                        "startTime": schedule.start_time,
-                        "delay": "00:00:00",
-                        "maxConcurrency": 1,
-                        "retryPolicy": {"count": 2, "intervalInSeconds": 900},
-                        "dependsOn": [],
-                    },
-                },
-                f"{MASTER_SET}/trigger/{MASTER_TRIGGER}.json",
-                MASTER_SET,
-            )
-        )
-    return master
+            },
+            "typeProperties": {
+                "frequency": frequency,
+                "interval": interval,
+                "startTime": schedule.start_time,
+                "delay": "00:00:00",
+                "maxConcurrency": 1,
+                "retryPolicy": {"count": 2, "intervalInSeconds": 900},
+                "dependsOn": [],
+            },
+        },
+        f"{MASTER_SET}/trigger/{MASTER_TRIGGER}.json",
+        MASTER_SET,
+    )
 
 
 def _fail(step: str, what: str, code: str) -> dict[str, Any]:
