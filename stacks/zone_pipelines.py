@@ -278,24 +278,10 @@ def _deploy_to_factory(
                 opts=opts,
             )
         if artifact.kind == "pipeline":
-            flat = _flatten(properties)
             listing.append(
                 {"service": "dataFactory", "kind": "pipeline", "name": artifact.name, "set": definitions.name}
             )
-            return datafactory.Pipeline(
-                f"{logical}-pl-{artifact.name}",
-                factory_name=factory.factory.name,
-                resource_group_name=group,
-                pipeline_name=artifact.name,
-                activities=flat.get("activities"),
-                parameters=flat.get("parameters"),
-                variables=flat.get("variables"),
-                annotations=flat.get("annotations"),
-                concurrency=flat.get("concurrency"),
-                description=flat.get("description"),
-                folder=flat.get("folder"),
-                opts=opts,
-            )
+            return _factory_pipeline(factory, f"{logical}-pl-{artifact.name}", artifact, properties, opts)
         if artifact.kind == "trigger":
             listing.append(
                 {
@@ -306,20 +292,46 @@ def _deploy_to_factory(
                     "schedule": _schedule_of(artifact, values_for(definitions.name)),
                 }
             )
-            return DataFactoryTrigger(
-                f"{logical}-tr-{artifact.name}",
-                DataFactoryTriggerArgs(
-                    subscription_id=factory.id.apply(lambda factory_id: factory_id.split("/")[2]),
-                    resource_group_name=group,
-                    factory_name=factory.factory.name,
-                    trigger_name=artifact.name,
-                    properties=properties,
-                ),
-                opts=opts,
-            )
+            return _factory_trigger(factory, f"{logical}-tr-{artifact.name}", artifact, properties, opts)
         return None  # notebooks and SQL scripts never target a factory (validation refuses them)
 
     _deploy_in_order(sets, values_for, declare)
+
+
+def _factory_pipeline(
+    factory: DataFactory, logical_name: str, artifact: Artifact, properties: Any, opts: pulumi.ResourceOptions
+) -> datafactory.Pipeline:
+    flat = _flatten(properties)
+    return datafactory.Pipeline(
+        logical_name,
+        factory_name=factory.factory.name,
+        resource_group_name=factory.resource_group_name,
+        pipeline_name=artifact.name,
+        activities=flat.get("activities"),
+        parameters=flat.get("parameters"),
+        variables=flat.get("variables"),
+        annotations=flat.get("annotations"),
+        concurrency=flat.get("concurrency"),
+        description=flat.get("description"),
+        folder=flat.get("folder"),
+        opts=opts,
+    )
+
+
+def _factory_trigger(
+    factory: DataFactory, logical_name: str, artifact: Artifact, properties: Any, opts: pulumi.ResourceOptions
+) -> DataFactoryTrigger:
+    return DataFactoryTrigger(
+        logical_name,
+        DataFactoryTriggerArgs(
+            subscription_id=factory.id.apply(lambda factory_id: factory_id.split("/")[2]),
+            resource_group_name=factory.resource_group_name,
+            factory_name=factory.factory.name,
+            trigger_name=artifact.name,
+            properties=properties,
+        ),
+        opts=opts,
+    )
 
 
 def _deploy_to_synapse(
