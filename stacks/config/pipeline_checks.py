@@ -106,6 +106,23 @@ def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
 
 def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[ConfigProblem]:
     key = f"landingZones[{index}]"
+    problems = _check_selection(key, zone)
+    if problems:
+        return problems
+    if (zone.pipelines or zone.pipeline_folders) and not (
+        zone.services.data_factory.enabled or zone.services.synapse.enabled
+    ):
+        return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
+    composed = zone_pipelines(index, zone, base_dir)
+    found = composed.problems + validate(composed.sets, zone_platform_of(zone))
+    problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
+    problems += _check_placeholders(key, zone, composed)
+    problems += _check_lake_access(key, zone, composed)
+    return sorted(set(problems), key=lambda p: (p.key, p.message))
+
+
+def _check_selection(key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
+    """Every selected bundled set exists and is selected once."""
     problems: list[ConfigProblem] = []
     known = set(bundled_set_names())
     names = [s.name for s in zone.pipelines]
@@ -118,15 +135,12 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
             )
         elif names.index(name) != i:
             problems.append(ConfigProblem(f"{key}.pipelines[{i}].name", f"{name!r} is selected twice"))
-    if problems:
-        return problems
-    if (zone.pipelines or zone.pipeline_folders) and not (
-        zone.services.data_factory.enabled or zone.services.synapse.enabled
-    ):
-        return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
-    composed = zone_pipelines(index, zone, base_dir)
-    found = composed.problems + validate(composed.sets, zone_platform_of(zone))
-    problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
+    return problems
+
+
+def _check_placeholders(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:
+    """Each placeholder a definition uses has its service enabled, its schedule or its setting given."""
+    problems: list[ConfigProblem] = []
     for definitions in composed.sets:
         choice = composed.choices.get(definitions.name)
         for artifact in definitions:
@@ -155,8 +169,13 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
                             f"required: {artifact.file}: {path} uses {{{{ {placeholder} }}}}",
                         )
                     )
+    return problems
+
+
+def _check_lake_access(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:
+    """The lakes and containers the definitions read and write exist in the zone."""
     access, access_problems = lake_access(composed.sets)
-    problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in access_problems]
+    problems = [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in access_problems]
     containers = lake_containers(zone)
     for grant in sorted(access):
         if grant.lake not in containers:
@@ -171,7 +190,7 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
                     + ("" if grant.lake == "external" else f"; add it to {where}"),
                 )
             )
-    return sorted(set(problems), key=lambda p: (p.key, p.message))
+    return problems
 
 
 def _owner_key(key: str, composed: ZonePipelines, file: str) -> str:
