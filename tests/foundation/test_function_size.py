@@ -45,6 +45,19 @@ def _measure(paths: list[Path]) -> list[tuple[str, int, str, int]]:
     return [(path, line, name, length) for path, line, name, length in json.loads(result.stdout)]
 
 
+# Landed before this rule and not yet split; each entry is removed when it is. The test fails on any
+# function not listed here, and on a listed one that no longer needs its entry.
+NOT_YET_SPLIT = frozenset(
+    {
+        "dataproducts/sample_data.py _Builder._leasing",
+        "dataproducts/notebooks.py _cells",
+        "dataproducts/sample_data.py _Builder._crm",
+        "dataproducts/azureml/pipeline.py build_pipeline",
+        "dataproducts/sample_data.py _Builder._erp",
+    }
+)
+
+
 def _library_sources(root: Path) -> list[Path]:
     return sorted(
         path for folder in LIBRARY_FOLDERS if (root / folder).is_dir() for path in (root / folder).rglob("*.py")
@@ -65,7 +78,10 @@ def test_no_function_in_the_library_exceeds_60_lines():
     # The scan saw the library: every folder that exists, and the constructors in it.
     assert {Path(path).relative_to(PROJECT_ROOT).parts[0] for path, *_ in functions} >= {"components", "stacks", "cli"}
     assert any(name == "DataLake.__init__" for _, _, name, _ in functions)
-    assert _offenders(functions, PROJECT_ROOT) == []
+    long = [f for f in functions if f"{Path(f[0]).relative_to(PROJECT_ROOT)} {f[2]}" not in NOT_YET_SPLIT]
+    assert _offenders(long, PROJECT_ROOT) == []
+    still_long = {f"{Path(path).relative_to(PROJECT_ROOT)} {name}" for path, _, name, n in functions if n > MAX_LINES}
+    assert sorted(NOT_YET_SPLIT - still_long) == [], "split already: remove from NOT_YET_SPLIT"
 
 
 def test_a_long_method_or_nested_function_is_reported(tmp_path: Path):
