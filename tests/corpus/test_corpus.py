@@ -12,8 +12,9 @@ the error must contain: the key, or file and JSON path) and a ``kind`` saying ho
 - ``stack-file``: ``text``, the raw ``Pulumi.<case>.yaml`` (``encoding`` to write it in another
   encoding), or ``directory: true`` for a stack file that cannot be read.
 - ``project-file``: ``text``, the raw ``Pulumi.yaml`` (or ``missing: true``), with dev's stack file.
-- ``pipelines``: ``files`` (path -> JSON text, or a structure written as JSON) forming definition
-  folders under one directory, checked with ``cloudscale pipelines validate DIR``.
+- ``pipelines``: the valid definition set in ``definitions/`` with ``edit`` (file -> ``set`` JSON
+  path -> value, ``unset`` paths) and ``files`` (file -> raw text), checked with
+  ``cloudscale pipelines validate DIR``; ``expect`` holds the file and the JSON path.
 
 Config and file cases run ``cloudscale plan --stack <case> --project-dir <tmp>``. Each case's stack
 name is its file name, so a message naming ``Pulumi.<case>.yaml`` is that case's file; ``{file}``
@@ -45,6 +46,8 @@ from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
 
 CASES = Path(__file__).parent / "cases"
+# A valid team definition set (a pipeline, its dataset and its trigger) that pipeline cases break.
+DEFINITIONS = Path(__file__).parent / "definitions"
 MINIMUM_CASES = 60
 
 
@@ -158,10 +161,17 @@ def _project_file_input(case: Case, tmp_path: Path) -> Path:
 
 def _pipelines_input(case: Case, tmp_path: Path) -> Path:
     root = tmp_path / "definitions"
-    for name, content in case.spec["files"].items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    shutil.copytree(DEFINITIONS, root)
+    for name, edits in (case.spec.get("edit") or {}).items():
+        document = json.loads((root / name).read_text())
+        for path in edits.get("unset", []):
+            _unset(document, path)
+        for path, value in (edits.get("set") or {}).items():
+            _set(document, path, value)
+        (root / name).write_text(json.dumps(document, indent=2))
+    for name, text in (case.spec.get("files") or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
     return root
 
 
