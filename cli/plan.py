@@ -38,8 +38,8 @@ def management_stack_outputs(config: PlatformConfig, project_dir: Path) -> dict[
         parse_config(values)
     except ConfigError as error:
         raise StackFileError(
-            f"Pulumi.{stack}.yaml",
             f"managementStack {config.management_stack} is invalid: " + "; ".join(map(str, error.problems)),
+            file=f"Pulumi.{stack}.yaml",
         ) from None
     management = run_offline(_program, config=values, preview=False, stack=stack)
     outputs: dict[str, dict[str, Any]] = {config.management_stack: management.exports}

@@ -19,12 +19,15 @@ PROJECT_FILE = "Pulumi.yaml"
 class StackFileError(ValueError):
     """A project or stack file that cannot be read as Pulumi reads it; the message is one line."""
 
-    def __init__(self, file: str, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         self.file = file
         self.line = line
         self.column = column
-        where = file if line is None else f"{file}, line {line}, column {column}"
-        super().__init__(f"{where}: {' '.join(message.split())}")
+        where = "" if file is None else file if line is None else f"{file}, line {line}, column {column}"
+        text = " ".join(message.split())
+        super().__init__(f"{where}: {text}" if where else text)
 
 
 class _PulumiYamlRules:
@@ -46,7 +49,7 @@ class _PulumiYamlRules:
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a scalar", key_node.start_mark
@@ -60,7 +63,7 @@ class _PulumiYamlRules:
                     key_node.start_mark,
                 )
             seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        return super().construct_mapping(node, deep=deep)
 
 
 class _PulumiYamlLoader(_PulumiYamlRules, yaml.SafeLoader):
@@ -80,11 +83,11 @@ def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise StackFileError(path.name, f"not found in {path.parent}") from None
+        raise StackFileError(f"not found in {path.parent}", file=path.name) from None
     except UnicodeDecodeError as error:
-        raise StackFileError(path.name, f"is not UTF-8 text (byte {error.start})") from None
+        raise StackFileError(f"is not UTF-8 text (byte {error.start})", file=path.name) from None
     except OSError as error:
-        raise StackFileError(path.name, f"cannot be read: {error.strerror or error}") from None
+        raise StackFileError(f"cannot be read: {error.strerror or error}", file=path.name) from None
     try:
         return yaml.load(text, Loader=_FastPulumiYamlLoader)
     except yaml.YAMLError:
@@ -105,17 +108,17 @@ def _read_yaml(path: Path) -> Any:
             )
             problem += f" ({error.context}{started})"
         if mark is None:
-            raise StackFileError(path.name, problem) from None
-        raise StackFileError(path.name, problem, line=mark.line + 1, column=mark.column + 1) from None
+            raise StackFileError(problem, file=path.name) from None
+        raise StackFileError(problem, file=path.name, line=mark.line + 1, column=mark.column + 1) from None
     except yaml.YAMLError as error:
-        raise StackFileError(path.name, f"not valid YAML: {error}") from None
+        raise StackFileError(f"not valid YAML: {error}", file=path.name) from None
 
 
 def _mapping(value: Any, file: str, what: str) -> dict[Any, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise StackFileError(file, f"{what} must be a mapping of keys to values, not {_kind(value)}")
+        raise StackFileError(f"{what} must be a mapping of keys to values, not {_kind(value)}", file=file)
     return value
 
 
@@ -153,19 +156,20 @@ def _as_cli_string(value: Any, file: str, key: str) -> str:
         return json.dumps(value)
     except (TypeError, ValueError):
         raise StackFileError(
-            file, f"{key}: a {type(value).__name__} value cannot be Pulumi config; write plain text, numbers, lists"
+            f"{key}: a {type(value).__name__} value cannot be Pulumi config; write text, numbers, lists or maps",
+            file=file,
         ) from None
 
 
 def _project(project_dir: Path) -> tuple[str, dict[Any, Any]]:
     if not (project_dir / PROJECT_FILE).exists():
         raise StackFileError(
-            PROJECT_FILE, f"not found in {project_dir}; run from the project directory or pass --project-dir"
+            f"not found in {project_dir}; run from the project directory or pass --project-dir", file=PROJECT_FILE
         )
     project = _mapping(_read_yaml(project_dir / PROJECT_FILE), PROJECT_FILE, "the project file")
     name = project.get("name")
     if not isinstance(name, str) or not name:
-        raise StackFileError(PROJECT_FILE, "name: required, the project's name")
+        raise StackFileError("name: required, the project's name", file=PROJECT_FILE)
     return name, _mapping(project.get("config"), PROJECT_FILE, "config")
 
 
@@ -174,7 +178,7 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str,
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise StackFileError(stack_file.name, f"no such stack file; stacks here: {', '.join(stacks) or 'none'}")
+        raise StackFileError(f"no such stack file; stacks here: {', '.join(stacks) or 'none'}", file=stack_file.name)
     name, declarations = _project(project_dir)
     values: dict[str, str] = {}
     for key, declaration in declarations.items():
@@ -186,10 +190,10 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str,
     stack_config = _mapping(document.get("config"), stack_file.name, "config")
     for key, value in stack_config.items():
         if not isinstance(key, str):
-            raise StackFileError(stack_file.name, f"config key {key!r} must be text such as cloudscale:prefix")
+            raise StackFileError(f"config key {key!r} must be text such as cloudscale:prefix", file=stack_file.name)
         secret = _secret_path(value, key)
         if secret is not None:
-            raise StackFileError(stack_file.name, f"{secret} is a secret; offline plans need plain values")
+            raise StackFileError(f"{secret} is a secret; offline plans need plain values", file=stack_file.name)
         values[_qualify(name, key)] = _as_cli_string(value, stack_file.name, key)
     return values
 
