@@ -243,12 +243,15 @@ def engine_never_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.name for case in ALL_CASES])
-def test_cli_refuses_the_case_with_status_2_naming_what_to_fix(case, tmp_path, capsys, engine_never_runs):
+def test_the_case_is_refused_with_status_2_naming_what_to_fix(
+    case, tmp_path, capsys, engine_never_runs, offline_update
+):
     if not _command_exists(case.kind):
         pytest.fail(f"{case.name}: the command for {case.kind} cases does not exist")
     kind = KINDS[case.kind]
     target = kind.build(case, tmp_path)
-    # Called in-process: an exception escaping main() is exactly the traceback a person would see.
+
+    # The command, in-process: an exception escaping main() is exactly the traceback a person would see.
     status = main(kind.argv(case, target))
     captured = capsys.readouterr()
     assert status == 2, f"{case.name} ({case.reason}): exit {status}\n{captured.err}"
@@ -258,27 +261,19 @@ def test_cli_refuses_the_case_with_status_2_naming_what_to_fix(case, tmp_path, c
     if case.kind != "pipelines":
         assert captured.out == ""
     assert engine_never_runs == []
+    if not kind.direct or case.spec.get("only") == "cli":
+        return
 
-
-DIRECT_CASES = [case for case in ALL_CASES if KINDS[case.kind].direct and case.spec.get("only") != "cli"]
-
-
-@pytest.mark.parametrize("case", DIRECT_CASES, ids=[case.name for case in DIRECT_CASES])
-def test_loading_and_validating_the_case_fails_before_the_program(case, tmp_path):
-    project = KINDS[case.kind].build(case, tmp_path)
+    # The library, as the Pulumi program calls it: the same files fail to load or validate.
     with pytest.raises((StackFileError, ConfigError)) as raised:
-        parse_config(load_stack_config(case.name, project))
+        parse_config(load_stack_config(case.name, target))
     for fragment in case.expected():
         assert fragment in str(raised.value), f"{case.name}: {fragment!r} not in {raised.value}"
+    if case.kind != "config":
+        return
 
-
-ENGINE_CASES = [case for case in ALL_CASES if case.kind == "config" and case.spec.get("only") != "cli"]
-
-
-@pytest.mark.parametrize("case", ENGINE_CASES, ids=[case.name for case in ENGINE_CASES])
-def test_the_program_registers_nothing_for_the_case(case, tmp_path, offline_update):
-    """The Pulumi program itself (as ``pulumi up`` runs it) stops at config, before its first resource."""
-    values = load_stack_config(case.name, _config_input(case, tmp_path))
+    # The program itself (as ``pulumi up`` runs it) stops at config, before its first resource.
+    values = load_stack_config(case.name, target)
     with pytest.raises(ConfigError):
         offline_update.run(lambda: build_platform(load_config()), config=values)
     assert offline_update.mocks is not None
