@@ -179,8 +179,8 @@ def _pipelines_input(case: Case, tmp_path: Path) -> Path:
 class Kind:
     build: Callable[[Case, Path], Path]
     argv: Callable[[Case, Path], list[str]]
-    # Runs the stack (or project) files and config model directly, without the CLI; None for kinds
-    # whose command is the only entry.
+    # Whether the stack files and config model also load the case directly (as the Pulumi program
+    # does); False for kinds whose command is their only entry.
     direct: bool
 
 
