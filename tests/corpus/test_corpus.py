@@ -229,6 +229,13 @@ def test_the_unchanged_base_stacks_are_valid(tmp_path):
         parse_config(load_stack_config(blank.name, project))
 
 
+def test_the_unbroken_definitions_validate(tmp_path, capsys):
+    """The pipeline cases' base set passes, so each pipeline case fails for its own edit."""
+    unbroken = Case("unbroken", "pipelines", "", [], {})
+    assert main(_pipelines_argv(unbroken, _pipelines_input(unbroken, tmp_path))) == 0
+    assert "orders (dataFactory, yours): pl_orders" in capsys.readouterr().out
+
+
 @pytest.fixture
 def engine_never_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """``cloudscale plan`` runs the program through ``run_offline``; a rejected input never gets there."""
