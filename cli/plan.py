@@ -34,6 +34,13 @@ def management_stack_outputs(config: PlatformConfig, project_dir: Path) -> dict[
         return {}
     stack = config.management_stack.split("/")[-1]
     values = load_stack_config(stack, project_dir)
+    try:
+        parse_config(values)
+    except ConfigError as error:
+        raise StackFileError(
+            f"managementStack {config.management_stack} is invalid: " + "; ".join(map(str, error.problems)),
+            file=f"Pulumi.{stack}.yaml",
+        ) from None
     management = run_offline(_program, config=values, preview=False, stack=stack)
     outputs: dict[str, dict[str, Any]] = {config.management_stack: management.exports}
     # The other zones' landing stacks are planned as not deployed yet: no mesh peering with them.

@@ -46,6 +46,58 @@ def _expressions(document: Any, path: str) -> Iterator[tuple[str, str]]:
             yield where, scalar
 
 
+_CLOSERS = {"(": ")", "[": "]"}
+
+
+def expression_syntax_problem(text: str) -> str | None:
+    """What keeps an expression from parsing: an unclosed bracket or string, or ``@{`` without ``}``.
+
+    The service parses expressions only when an activity runs (learn.microsoft.com/azure/data-factory/
+    control-flow-expression-language-functions: a value starting with ``@`` is an expression, ``@{...}``
+    interpolates one into text, ``'...'`` is a string with ``''`` for a quote), so a broken one deploys
+    and fails the run.
+    """
+    if text.startswith("@") and not text.startswith(("@@", "@{")):
+        return _scan(text, 1, interpolation=False)[1]
+    start = text.find("@{")
+    while start != -1:
+        if start > 0 and text[start - 1] == "@":
+            start = text.find("@{", start + 2)
+            continue
+        end, problem = _scan(text, start + 2, interpolation=True)
+        if problem is not None:
+            return problem
+        start = text.find("@{", end + 1)
+    return None
+
+
+def _scan(text: str, index: int, *, interpolation: bool) -> tuple[int, str | None]:
+    """Scan one expression from ``index``; (index of the closing ``}``, or the end; the problem, if any)."""
+    open_brackets: list[str] = []
+    quoted = False
+    while index < len(text):
+        char = text[index]
+        if char == "'":
+            if quoted and text[index + 1 : index + 2] == "'":
+                index += 1  # '' is a quote inside a string
+            else:
+                quoted = not quoted
+        elif not quoted:
+            if char in _CLOSERS:
+                open_brackets.append(char)
+            elif char in (")", "]"):
+                if not open_brackets or _CLOSERS[open_brackets.pop()] != char:
+                    return index, f"{char!r} at position {index} closes nothing"
+            elif char == "}" and interpolation and not open_brackets:
+                return index, None
+        index += 1
+    if quoted:
+        return index, "a string literal is not closed (')"
+    if open_brackets:
+        return index, f"{open_brackets[-1]!r} is not closed ({_CLOSERS[open_brackets[-1]]!r} missing)"
+    return index, "@{ is not closed with }" if interpolation else None
+
+
 @dataclass
 class _Scope:
     """What every set of one target contributes; references resolve against the whole scope."""
@@ -84,6 +136,7 @@ class Validator:
                 if scope.get(artifact.kind, artifact.name) is not artifact:
                     continue
                 self._placeholders(artifact)
+                self._expression_syntax(artifact)
                 self._parameter_types(artifact)
                 check = getattr(self, f"_check_{artifact.kind}", None)
                 if check is not None:
@@ -96,6 +149,12 @@ class Validator:
         for path, key in keys_in(artifact.properties, "$.properties"):
             if not is_known_key(key):
                 self._problem(artifact, path, f"unknown placeholder {{{{ {key} }}}}; see the README for the list")
+
+    def _expression_syntax(self, artifact: Artifact) -> None:
+        for path, text in _expressions(artifact.properties, "$.properties"):
+            problem = expression_syntax_problem(text)
+            if problem is not None:
+                self._problem(artifact, path, f"expression does not parse: {problem}")
 
     def _forbid_functions(self, artifact: Artifact, allowed: frozenset[str]) -> None:
         for path, text in _expressions(artifact.properties, "$.properties"):

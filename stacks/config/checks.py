@@ -77,8 +77,12 @@ def _check_role(config: PlatformConfig) -> list[ConfigProblem]:
                         "stack runs pulumi up; a stack without outputs counts as not deployed)",
                     )
                 )
-    elif config.landing_zone is not None:
-        problems.append(ConfigProblem("landingZone", f"only used with role 'landing', not '{config.role}'"))
+    else:
+        if config.landing_zone is not None:
+            problems.append(ConfigProblem("landingZone", f"only used with role 'landing', not '{config.role}'"))
+        if config.management_stack is not None:
+            # Only a landing stack reads another stack's outputs; elsewhere the value would be ignored.
+            problems.append(ConfigProblem("managementStack", f"only used with role 'landing', not '{config.role}'"))
     return problems
 
 
@@ -160,6 +164,13 @@ def _check_management_network(config: PlatformConfig) -> list[ConfigProblem]:
                     f"management.network.{key}", f"{subnet} is not inside the VNet address space {net.address_space}"
                 )
             )
+    if net.services_subnet.prefixlen > SMALLEST_SUBNET_PREFIX_LENGTH:
+        problems.append(
+            ConfigProblem(
+                "management.network.servicesSubnet",
+                f"{net.services_subnet} is smaller than the /{SMALLEST_SUBNET_PREFIX_LENGTH} Azure allows",
+            )
+        )
     if len(subnets) == 2 and net.services_subnet.overlaps(net.firewall_subnet):
         problems.append(
             ConfigProblem(

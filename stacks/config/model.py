@@ -56,7 +56,9 @@ class FirewallConfig(Model):
     tier: Literal["Standard", "Premium"] = "Standard"
     # Premium only: intrusion detection mode.
     idps_mode: Literal["Off", "Alert", "Deny"] = "Deny"
-    additional_allowed_fqdns: list[str] = Field(default_factory=list)
+    # Target FQDNs of an application rule: a host name, or "*." and a domain (Azure Firewall FQDN filtering,
+    # learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules); anything else fails the policy's deployment.
+    additional_allowed_fqdns: list[Fqdn] = Field(default_factory=list)
 
 
 StackName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")]
@@ -120,7 +122,9 @@ class DataFactoryConfig(Model):
 class SqlHyperscaleConfig(Model):
     enabled: bool = False
     database_name: str = Field("erp", pattern=r"^[A-Za-z0-9_-]{1,128}$")
-    admin_group_name: str = "sql-admins"
+    # The server's Entra administrator login; ARM requires it (learn.microsoft.com/azure/templates/
+    # microsoft.sql/servers/administrators: ``login`` is required), so an empty one fails only at deployment.
+    admin_group_name: str = Field("sql-admins", min_length=1)
     admin_group_object_id: UUID = UUID("00000000-0000-0000-0000-000000000000")
     sku: str = "HS_Gen5"
     vcores: int = 2

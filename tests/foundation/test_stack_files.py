@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+import yaml
 
 from cloudscale.stacks.config import parse_config
+from cloudscale.stacks.offline import stack_files
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
 
 STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_ROOT.glob("Pulumi.*.yaml"))
@@ -20,3 +24,19 @@ def test_stack_file_validates(stack):
     assert config.prefix == "adatum"
     if config.role == "landing":
         assert config.management_stack and config.landing_zone
+
+
+def test_a_date_like_value_stays_the_text_written(tmp_path):
+    # go-yaml hands Pulumi the text of a timestamp-like scalar; PyYAML's safe loader would make it a date.
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.seed.yaml").write_text("config:\n  cloudscale:nameSeed: 2026-01-01\n")
+    assert load_stack_config("seed", tmp_path)["cloudscale:nameSeed"] == "2026-01-01"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_fast_and_the_reporting_yaml_parsers_read_the_same_config(stack):
+    # libyaml reads stack files; the pure-Python parser only reports errors. Both must mean the same.
+    text = (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text()
+    assert yaml.load(text, Loader=stack_files._FastPulumiYamlLoader) == yaml.load(
+        text, Loader=stack_files._PulumiYamlLoader
+    )
