@@ -247,7 +247,6 @@ def _product_activities(target: Target, products: Sequence[str], ingested: Seque
                         "type": "string",
                     }
                 },
-                "snapshot": True,
                 "sparkPool": {"referenceName": "{{ synapse.sparkPool }}", "type": "BigDataPoolReference"},
             },
         }
@@ -256,6 +255,10 @@ def _product_activities(target: Target, products: Sequence[str], ingested: Seque
                 "referenceName": SYNAPSE_ARTIFACTS_LINKED_SERVICE,
                 "type": "LinkedServiceReference",
             }
+        else:
+            # Only a Synapse pipeline can keep a snapshot of the notebook's output; the Data Factory
+            # SynapseNotebook activity has no such property (azure-native datafactory.SynapseNotebookActivity).
+            activity["typeProperties"]["snapshot"] = True
         activities.append(activity)
         activities.append(_fail(step, f"data product {product} failed", "DATA_PRODUCT_FAILED"))
     return activities

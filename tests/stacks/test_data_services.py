@@ -110,6 +110,14 @@ def _config(
     zones[0]["pipelines"] = [
         p for p in zones[0].get("pipelines", []) if p["name"] not in needs or services[needs[p["name"]]]["enabled"]
     ]
+    # Customer 360 trains its retention model on Azure ML, so it goes with it too.
+    product_needs = {"customer-360": "machineLearning"}
+    zones[0]["dataProducts"] = [
+        p for p in zones[0].get("dataProducts", []) if p not in product_needs or services[product_needs[p]]["enabled"]
+    ]
+    team_access = zones[0].get("access", {}).get("dataProducts", {})
+    for product in [p for p in team_access if p not in zones[0]["dataProducts"]]:
+        del team_access[product]
     values["cloudscale:landingZones"] = json.dumps(zones)
     values.update({f"cloudscale:{key}": value for key, value in overrides.items()})
     return parse_config(values)
