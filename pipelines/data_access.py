@@ -5,13 +5,17 @@ use. A Copy activity's input datasets are read and its outputs written by the id
 service that runs the pipeline; a Synapse notebook always runs as the workspace's identity, and the
 lake URLs it is handed (``abfss://<container>@{{ lake.<key>.account }}.dfs.core.windows.net/...``)
 are read, or written when the parameter's name starts with ``output``, ``target`` or ``sink``.
+What a set's code touches that no definition shows (the lake paths a notebook builds itself) is
+declared in the set's ``access.json``, and granted to the set's service identity. A notebook that
+names a lake container literally which neither declares is a problem: its grant would be missing.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudscale.components.data_factory import lake_linked_service_name
@@ -32,6 +36,8 @@ class LakeAccess:
     lake: str
     container: str
     write: bool
+    origin: str = field(default="", compare=False)
+    """Where a declared grant comes from (``<set>/access.json: $.reads[0]``); empty when derived."""
 
 
 def _lake_of_linked_service(name: str, linked_services: Mapping[str, Artifact]) -> str | None:
@@ -57,6 +63,23 @@ def lake_access(sets: Sequence[DefinitionSet]) -> tuple[set[LakeAccess], list[De
         for pipeline in definitions.of_kind("pipeline").values():
             for path, activity in all_activities(pipeline):
                 found |= _activity_access(definitions.target, scope, pipeline, path, activity, problems)
+        found |= {
+            LakeAccess(definitions.target, d.lake, d.container, d.write, f"{d.file}: {d.path}")
+            for d in definitions.declared_access
+        }
+    covered = {(a.identity, a.lake, a.container) for a in found}
+    for definitions in sets:
+        for notebook in definitions.of_kind("notebook").values():
+            for lake, container in sorted(_literal_lake_paths(notebook)):
+                if ("synapse", lake, container) not in covered:
+                    problems.append(
+                        DefinitionProblem(
+                            notebook.file,
+                            "$.properties.cells",
+                            f"uses container {container!r} of the {lake} lake, which neither {definitions.name}/"
+                            "access.json nor a pipeline declares; add it to reads or writes there",
+                        )
+                    )
     writes = {(a.identity, a.lake, a.container) for a in found if a.write}
     return {a for a in found if a.write or (a.identity, a.lake, a.container) not in writes}, problems
 
@@ -108,3 +131,8 @@ def _activity_access(
             for match in _LAKE_URL.finditer(str(value)):
                 access.add(LakeAccess("synapse", match[2], match[1], bool(_WRITE_PARAMETER.match(parameter))))
     return access
+
+
+def _literal_lake_paths(notebook: Artifact) -> set[tuple[str, str]]:
+    text = json.dumps(notebook.properties.get("cells") or [])
+    return {(match[2], match[1]) for match in _LAKE_URL.finditer(text)}

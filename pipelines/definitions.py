@@ -5,6 +5,16 @@ A set is one folder holding ``linkedService/``, ``dataset/``, ``pipeline/``, ``t
 ``{"name": ..., "properties": {...}}``, exactly what Studio's git integration writes, so a data
 engineer can diff a set against an export. Loading never raises on bad input: every problem comes
 back with the file and the JSON path to fix.
+
+A set may also hold ``access.json``, which declares what its code reads and writes beyond what the
+definitions themselves show (a notebook's Python names its lake paths; a Copy activity's datasets
+do not need this)::
+
+    {"reads": [{"lake": "raw", "container": "crm"}],
+     "writes": [{"lake": "workspace", "container": "sales-analytics"}]}
+
+The set's service identity is granted exactly these containers, so the file is what a reviewer
+reads to see what the set may touch.
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ KINDS: tuple[str, ...] = (
     "pipeline",
     "trigger",
 )
+ACCESS_FILE = "access.json"
+LAKES = ("raw", "enriched", "workspace", "external")
 # What only a Synapse workspace can hold.
 SYNAPSE_ONLY_KINDS = frozenset({"notebook", "sqlscript"})
 
@@ -59,6 +71,18 @@ class Artifact:
         return str(self.properties.get("type", ""))
 
 
+@dataclass(frozen=True)
+class DeclaredAccess:
+    """One container a set's code reads or writes, as declared in its ``access.json``."""
+
+    lake: str
+    container: str
+    write: bool
+    file: str
+    path: str
+    """The JSON path of the entry, e.g. ``$.reads[0]``."""
+
+
 @dataclass
 class DefinitionSet:
     """One scenario folder, deployed to one target (a zone's Data Factory or its Synapse workspace)."""
@@ -67,6 +91,7 @@ class DefinitionSet:
     target: Target
     folder: Path | None = None
     artifacts: dict[str, dict[str, Artifact]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    declared_access: list[DeclaredAccess] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> dict[str, Artifact]:
         return self.artifacts[kind]
@@ -109,7 +134,46 @@ def load_set(
                 problems.append(problem)
             elif artifact:
                 definitions.add(artifact)
+    if (folder / ACCESS_FILE).is_file():
+        declared, found = _read_access(folder / ACCESS_FILE, f"{definitions.name}/{ACCESS_FILE}")
+        definitions.declared_access = declared
+        problems += found
     return definitions, problems
+
+
+def _read_access(path: Path, shown: str) -> tuple[list[DeclaredAccess], list[DefinitionProblem]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        return [], [
+            DefinitionProblem(shown, "$", f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}")
+        ]
+    except UnicodeDecodeError as error:
+        return [], [DefinitionProblem(shown, "$", f"not UTF-8 text: {error.reason}")]
+    if not isinstance(document, dict):
+        return [], [DefinitionProblem(shown, "$", 'expected an object {"reads": [...], "writes": [...]}')]
+    problems = [
+        DefinitionProblem(shown, f"$.{key}", "unknown key; use reads and writes")
+        for key in document
+        if key not in ("reads", "writes")
+    ]
+    declared: list[DeclaredAccess] = []
+    for key in ("reads", "writes"):
+        entries = document.get(key, [])
+        if not isinstance(entries, list):
+            problems.append(DefinitionProblem(shown, f"$.{key}", 'a list of {"lake": ..., "container": ...}'))
+            continue
+        for i, entry in enumerate(entries):
+            where = f"$.{key}[{i}]"
+            if not isinstance(entry, dict) or set(entry) != {"lake", "container"}:
+                problems.append(DefinitionProblem(shown, where, 'expected exactly {"lake": ..., "container": ...}'))
+            elif entry["lake"] not in LAKES:
+                problems.append(DefinitionProblem(shown, f"{where}.lake", f"one of {', '.join(LAKES)}"))
+            elif not isinstance(entry["container"], str) or not entry["container"]:
+                problems.append(DefinitionProblem(shown, f"{where}.container", "a container name"))
+            else:
+                declared.append(DeclaredAccess(entry["lake"], entry["container"], key == "writes", shown, where))
+    return declared, problems
 
 
 def _read(path: Path, kind: str, shown: str, set_name: str) -> tuple[Artifact | None, DefinitionProblem | None]:

@@ -356,7 +356,7 @@ def _deploy_integration(
             purview_id=contract.purview_id,
             purview_ingestion_storage_id=contract.purview_ingestion_storage_id,
             access=lambda principal: [
-                *_integration_access(zone, lakes, vault, principal),
+                *_integration_access(vault, principal),
                 *pipeline_grants(zone, lakes, "dataFactory", principal),
             ],
         ),
@@ -364,19 +364,10 @@ def _deploy_integration(
     )
 
 
-def _integration_access(
-    zone: LandingZoneConfig, lakes: dict[str, DataLake], vault: KeyVault, principal: Principal
-) -> list[pulumi.Resource]:
-    # Integration writes the raw and enriched-curated layers, container by container, and picks up
-    # partner drops from the external account; it never touches the data products' workspace.
-    grants = [
-        layer.grant_write(principal, container)
-        for layer in (lakes[RAW], lakes[ENRICHED])
-        for container in (SHARED_CONTAINER, *zone.data_integrations)
-    ]
-    grants.append(lakes[EXTERNAL].grant_read(principal, SHARED_CONTAINER))
-    grants.append(vault.grant_secrets_read(principal))
-    return grants
+def _integration_access(vault: KeyVault, principal: Principal) -> list[pulumi.Resource]:
+    # The factory's own Key Vault linked service reads secrets as the factory; every lake role it
+    # holds comes from the definitions the zone deploys (``pipeline_grants``), container by container.
+    return [vault.grant_secrets_read(principal)]
 
 
 def _deploy_synapse(
@@ -413,7 +404,7 @@ def _deploy_synapse(
             ),
             after=[work.containers[SYNAPSE_FILESYSTEM]],
             access=lambda principal: [
-                *_synapse_access(zone, lakes, principal),
+                *_synapse_access(lakes, principal),
                 *pipeline_grants(zone, lakes, "synapse", principal),
             ],
         ),
@@ -422,12 +413,12 @@ def _deploy_synapse(
     return workspace
 
 
-def _synapse_access(zone: LandingZoneConfig, lakes: dict[str, DataLake], principal: Principal) -> list[pulumi.Resource]:
-    # Synapse builds the data products: it reads the integrated layers, which only integration
-    # writes, and writes its own filesystem and the product containers of the workspace lake.
-    grants = [lakes[RAW].grant_read(principal), lakes[ENRICHED].grant_read(principal)]
-    grants += [lakes[WORKSPACE].grant_write(principal, c) for c in (SYNAPSE_FILESYSTEM, *zone.data_products)]
-    return grants
+def _synapse_access(lakes: dict[str, DataLake], principal: Principal) -> list[pulumi.Resource]:
+    # The workspace's managed identity needs Storage Blob Data Contributor on its default filesystem
+    # for Spark and pipeline run state (Microsoft Learn, "Grant permissions to workspace managed
+    # identity", synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions.md).
+    # Every other lake role comes from the definitions the zone deploys (``pipeline_grants``).
+    return [lakes[WORKSPACE].grant_write(principal, SYNAPSE_FILESYSTEM)]
 
 
 # Lakes Purview scans with its own identity. Raw is one: sensitive data first appears there. The

@@ -180,6 +180,15 @@ def _check_lake_access(key: str, zone: LandingZoneConfig, composed: ZonePipeline
     for grant in sorted(access):
         if grant.lake not in containers:
             problems.append(ConfigProblem(f"{key}.pipelines", f"definitions use an unknown lake {grant.lake!r}"))
+        elif grant.container not in containers[grant.lake] and grant.origin:
+            # A declared grant is fixed where it is declared: the file and key name it.
+            problems.append(
+                ConfigProblem(
+                    _owner_key(key, composed, grant.origin),
+                    f"{grant.origin}.container: {'writes' if grant.write else 'reads'} container "
+                    f"{grant.container!r} of the {grant.lake} lake, which this zone does not have",
+                )
+            )
         elif grant.container not in containers[grant.lake]:
             where = {"workspace": "dataProducts", "external": "pipelines"}.get(grant.lake, "dataIntegrations")
             problems.append(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
 from cloudscale.stacks.offline.findings import findings
@@ -278,6 +279,28 @@ def test_dev_stack_private_endpoints_resolve_through_the_management_zones(dev_up
     assert endpoint["subnet"] == {"id": run.exports["landingZones"]["sales"]["subnetIds"]["privateEndpoints"]}
 
 
+# What each data product's notebook reads and writes (its access.json), as (lake-container, role).
+PRODUCT_GRANTS = {
+    "sales-analytics": [("raw-crm", "reader"), ("raw-erp", "reader"), ("workspace-sales-analytics", "contributor")],
+    "customer-360": [("raw-crm", "reader"), ("raw-leasing", "reader"), ("workspace-customer-360", "contributor")],
+    "relationship-mesh": [("raw-crm", "reader"), ("workspace-relationship-mesh", "contributor")],
+}
+
+
+def _product_grants(principal: str) -> dict[str, str]:
+    """The grants of the dev zone's products that ship a notebook (and so run in the workspace)."""
+    roles = {
+        "reader": BuiltInRole.STORAGE_BLOB_DATA_READER.value,
+        "contributor": BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value,
+    }
+    return {
+        f"sales-lake-{scope}-storage-blob-data-{role}-{principal}": roles[role]
+        for product, grants in PRODUCT_GRANTS.items()
+        if (bundled_root() / product.replace("-", "_") / "notebook").is_dir()
+        for scope, role in grants
+    }
+
+
 def _assignments(run: OfflineRun, principal: str) -> dict[str, str]:
     """Assignment name -> role GUID for one principal."""
     return {
@@ -290,28 +313,25 @@ def _assignments(run: OfflineRun, principal: str) -> dict[str, str]:
 def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
     """Role definition ids derive from the scope's id, so this runs in update mode."""
     run = dev_update.run
-    writer, reader = BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value, BuiltInRole.STORAGE_BLOB_DATA_READER.value
+    writer = BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value
+    # Exactly what the zone's definitions read and write, container by container, plus each
+    # service's own platform need (the factory's Key Vault linked service, Synapse's filesystem).
     factory = _assignments(run, "sales-integration-factory")
     assert factory == {
-        **{
-            f"sales-lake-{lake}-{c}-storage-blob-data-contributor-sales-integration-factory": writer
-            for lake in ("raw", "enriched")
-            for c in ("data", "crm", "erp")
-        },
-        "sales-lake-external-data-storage-blob-data-reader-sales-integration-factory": reader,
+        # CRM and ERP ingestion copy into their raw containers (derived from the Copy activities).
+        "sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory": writer,
+        "sales-lake-raw-erp-storage-blob-data-contributor-sales-integration-factory": writer,
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory": BuiltInRole.KEY_VAULT_SECRETS_USER.value,
     }
     synapse = _assignments(run, "sales-synapse-workspace")
     assert synapse == {
-        "sales-lake-raw-account-storage-blob-data-reader-sales-synapse-workspace": reader,
-        "sales-lake-enriched-account-storage-blob-data-reader-sales-synapse-workspace": reader,
-        **{
-            f"sales-lake-workspace-{c}-storage-blob-data-contributor-sales-synapse-workspace": writer
-            for c in ("synapse", "sales-analytics", "customer-360", "relationship-mesh")
-        },
-        # The customer-service link's output, derived from its definition.
+        "sales-lake-workspace-synapse-storage-blob-data-contributor-sales-synapse-workspace": writer,
+        # The customer-service link's output, derived from its notebook activity's parameters.
         "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace": writer,
+        # The data products' notebooks, as their access.json files declare.
+        **_product_grants("sales-synapse-workspace"),
     }
+    assert not [name for name in factory | synapse if "-account-" in name], "no account-wide data role"
     scopes = _by_name(run, ASSIGNMENT)
     crm = scopes["sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory"]["scope"]
     assert crm == run.mocks.ids[(CONTAINER, "sales-lake-raw-crm")]

@@ -255,3 +255,90 @@ def test_a_broken_team_definition_names_its_file_and_json_path(dev_config, tmp_p
         parse_config(config_with(dev_config, landingZones=[zone]))
     assert "landingZones[0].pipelineFolders[0]" in raised.value.keys
     assert "crm_copy/pipeline/pl_crm_ingestion.json: $: malformed JSON" in str(raised.value)
+
+
+def _grants_of(run: OfflineRun, principal: str) -> set[str]:
+    return {r.name for r in run.of_type(ASSIGNMENT) if r.name.endswith(principal)}
+
+
+def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(offline_update, dev_config):
+    zone = sales_zone(dev_config)
+    zone["pipelines"] = []
+    zone["orchestration"] = {"enabled": False}
+    zone["services"]["synapse"]["enabled"] = True
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    # Products still ship notebooks in a zone without ingestion; none is selected here.
+    products = {
+        name
+        for product in zone["dataProducts"]
+        if (bundled_root() / product.replace("-", "_") / "notebook").is_dir()
+        for name in _grants_of(run, "sales-synapse-workspace")
+        if f"-{product}-" in name or "-raw-" in name
+    }
+    assert _grants_of(run, "sales-integration-factory") == {
+        "sales-vault-vault-key-vault-secrets-user-sales-integration-factory"
+    }
+    assert _grants_of(run, "sales-synapse-workspace") - products == {
+        "sales-lake-workspace-synapse-storage-blob-data-contributor-sales-synapse-workspace"
+    }
+
+
+def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(offline_update, dev_config, tmp_path):
+    team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "erp_copy")
+    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "enriched", "container": "crm"}]}))
+    zone = sales_zone(dev_config)
+    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "erp_ingestion"]
+    zone["pipelineFolders"] = [{"path": str(team)}]
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    factory = _grants_of(run, "sales-integration-factory")
+    assert "sales-lake-enriched-crm-storage-blob-data-reader-sales-integration-factory" in factory
+    assert not [name for name in factory if name.startswith("sales-lake-enriched-") and "-crm-" not in name]
+
+
+@pytest.mark.parametrize(
+    ("access", "fragment"),
+    [
+        (
+            {"reads": [{"lake": "raw", "container": "hr"}]},
+            "erp_copy/access.json: $.reads[0].container: reads container 'hr' of the raw lake, which this zone",
+        ),
+        ({"writes": [{"lake": "lake9", "container": "crm"}]}, "erp_copy/access.json: $.writes[0].lake: one of"),
+        ({"reads": [{"container": "crm"}]}, "erp_copy/access.json: $.reads[0]: expected exactly"),
+        ({"read": []}, "erp_copy/access.json: $.read: unknown key"),
+    ],
+)
+def test_a_bad_access_file_names_its_file_and_key(offline, dev_config, tmp_path, access, fragment):
+    team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "erp_copy")
+    (team / "access.json").write_text(json.dumps(access))
+    zone = sales_zone(dev_config)
+    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "erp_ingestion"]
+    zone["pipelineFolders"] = [{"path": str(team)}]
+    with pytest.raises(ConfigError) as raised:
+        offline.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    assert "landingZones[0].pipelineFolders[0]" in raised.value.keys, raised.value
+    assert fragment in str(raised.value)
+    assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_path):
+    team = shutil.copytree(bundled_root() / "customer_service_link", tmp_path / "link_copy")
+    shutil.rmtree(team / "trigger")  # its schedule is not what this is about
+    path = team / "notebook" / "nb_customer_service_link.json"
+    document = json.loads(path.read_text())
+    document["properties"]["cells"].append(
+        {
+            "cell_type": "code",
+            "source": ['spark.read.load("abfss://crm@{{ lake.raw.account }}.dfs.core.windows.net/x")'],
+        }
+    )
+    path.write_text(json.dumps(document))
+    zone = sales_zone(dev_config)
+    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "customer_service_link"]
+    zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
+    with pytest.raises(ConfigError) as raised:
+        parse_config(config_with(dev_config, landingZones=[zone]))
+    assert "link_copy/notebook/nb_customer_service_link.json: $.properties.cells: uses container 'crm'" in str(
+        raised.value
+    )
+    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "raw", "container": "crm"}]}))
+    parse_config(config_with(dev_config, landingZones=[zone]))
