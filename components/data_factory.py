@@ -260,7 +260,12 @@ class DataFactory(SecureComponent):
         )
 
     def add_linked_service(
-        self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
+        self,
+        logical_name: str,
+        *,
+        linked_service_name: str,
+        properties: dict[str, Any],
+        after: Sequence[pulumi.Resource] = (),
     ) -> pulumi.Resource:
         """A linked service from its JSON ``properties`` body (the form Synapse takes as well).
 
@@ -270,7 +275,10 @@ class DataFactory(SecureComponent):
         body = _flatten_definition(properties)
         body.setdefault("connectVia", {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"})
         return self._linked_service(
-            logical_name, linked_service_name=linked_service_name, properties=body, after=[self.integration_runtime]
+            logical_name,
+            linked_service_name=linked_service_name,
+            properties=body,
+            after=[self.integration_runtime, *after],
         )
 
     def _linked_service(

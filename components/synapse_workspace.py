@@ -29,6 +29,13 @@ from cloudscale.components.synapse_dataplane import (
     SynapseManagedPrivateEndpoint,
     SynapseManagedPrivateEndpointArgs,
 )
+from cloudscale.components.synapse_role_assignments import (
+    SynapseRoleAssignment,
+    SynapseRoleAssignmentArgs,
+    big_data_pool_scope,
+    credential_scope,
+    workspace_scope,
+)
 
 declare_type(
     synapse.Workspace,
@@ -168,6 +175,7 @@ class SynapseWorkspace(SecureComponent):
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
+        self._run_grants: dict[str, list[pulumi.Resource]] = {}
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
@@ -258,6 +266,46 @@ class SynapseWorkspace(SecureComponent):
     def data_plane_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a child that talks to the development endpoint: it waits until that is reachable."""
         return self.child_opts(depends_on=[*self._dev_endpoint_ready, *after])
+
+    def grant_run_notebooks(self, principal: Principal) -> list[pulumi.Resource]:
+        """Synapse RBAC for another service (a factory) to run the workspace's notebooks on its Spark pool.
+
+        What running a published notebook takes (Microsoft Learn, "Understand the roles required to
+        perform common tasks in Synapse" and "Synapse RBAC roles", MicrosoftDocs azure-docs
+        synapse-analytics/security/synapse-workspace-understand-what-role-you-need.md and
+        synapse-workspace-synapse-rbac-roles.md): Synapse Artifact User on the workspace to read the
+        published notebook; Synapse Compute Operator on the Spark pool to submit it ("Submit Spark
+        jobs and notebooks"); and Synapse Credential User on the workspace system identity credential,
+        since the run acts as the workspace's identity ("Requires additional use credential
+        permissions on the workspace system identity to run pipelines"). Nothing wider, such as
+        Synapse Contributor or Administrator. Idempotent per principal.
+        """
+        if principal.key in self._run_grants:
+            return self._run_grants[principal.key]
+        pool = self.spark_pool.name
+        scopes: dict[str, tuple[str, pulumi.Input[str]]] = {
+            "artifact-user": ("Synapse Artifact User", self.workspace.name.apply(workspace_scope)),
+            "compute-operator": (
+                "Synapse Compute Operator",
+                pulumi.Output.all(self.workspace.name, pool).apply(lambda names: big_data_pool_scope(*names)),
+            ),
+            "credential-user": ("Synapse Credential User", self.workspace.name.apply(credential_scope)),
+        }
+        grants: list[pulumi.Resource] = [
+            SynapseRoleAssignment(
+                f"{self._name}-rbac-{label}-{principal.key}",
+                SynapseRoleAssignmentArgs(
+                    workspace_name=self.workspace.name,
+                    role_name=role,
+                    principal_id=principal.principal_id,
+                    scope=scope,
+                ),
+                opts=self.data_plane_opts(after=[self.spark_pool]),
+            )
+            for label, (role, scope) in scopes.items()
+        ]
+        self._run_grants[principal.key] = grants
+        return grants
 
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str

@@ -416,7 +416,8 @@ def _deploy_synapse(
 def _synapse_access(lakes: dict[str, DataLake], principal: Principal) -> list[pulumi.Resource]:
     # The workspace's managed identity needs Storage Blob Data Contributor on its default filesystem
     # for Spark and pipeline run state (Microsoft Learn, "Grant permissions to workspace managed
-    # identity", synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions.md).
+    # identity", MicrosoftDocs azure-docs
+    # synapse-analytics/security/how-to-grant-workspace-managed-identity-permissions.md).
     # Every other lake role comes from the definitions the zone deploys (``pipeline_grants``).
     return [lakes[WORKSPACE].grant_write(principal, SYNAPSE_FILESYSTEM)]
 

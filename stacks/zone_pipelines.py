@@ -133,22 +133,26 @@ def deploy_zone_pipelines(
     if workspace is not None:
         synapse_sets = [s for s in composed.sets if s.target == "synapse"]
         synapse_artifacts = _deploy_to_synapse(synapse_sets, values_for, workspace, composed.products, listing)
-    if factory is not None:
-        # The master pipeline runs the workspace's notebooks, so the factory's pipelines come after them.
-        factory_sets = [s for s in composed.sets if s.target == "dataFactory"]
-        _deploy_to_factory(factory_sets, values_for, factory, listing, after=synapse_artifacts)
-    if (
+    runs_notebooks = (
         factory is not None
         and workspace is not None
         and any(SYNAPSE_ARTIFACTS_LINKED_SERVICE in s.of_kind("linkedService") for s in composed.sets)
-    ):
-        # The factory's managed VNet reaches the workspace's development endpoint only privately.
+    )
+    if runs_notebooks and factory is not None and workspace is not None:
+        # The factory's identity runs the workspace's notebooks (Synapse RBAC), and its managed VNet
+        # reaches the workspace's development endpoint only privately.
+        synapse_artifacts = [*synapse_artifacts, *workspace.grant_run_notebooks(factory.principal)]
         factory.add_managed_private_endpoint(
             "synapse-dev",
             endpoint_name=scope.namer.name("managed_private_endpoint", "synapse-dev"),
             target_id=workspace.id,
             group_id="Dev",
         )
+    if factory is not None:
+        # The master pipeline runs the workspace's notebooks, so the factory's artifacts come after
+        # them and after the roles that let the factory run them.
+        factory_sets = [s for s in composed.sets if s.target == "dataFactory"]
+        _deploy_to_factory(factory_sets, values_for, factory, listing, after=synapse_artifacts)
     access, _ = lake_access(composed.sets)
     return {
         "pipelines": listing,
@@ -265,8 +269,12 @@ def _deploy_to_factory(
         logical = f"{factory._name}-{definitions.name}"
         opts = factory.child_opts(depends_on=[factory.integration_runtime, *after, *earlier])
         if artifact.kind == "linkedService":
+            # Linked services sign in as the factory, so they wait for what ``after`` grants it.
             return factory.add_linked_service(
-                f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
+                f"{definitions.name}-{artifact.name}",
+                linked_service_name=artifact.name,
+                properties=properties,
+                after=[*after, *earlier],
             )
         if artifact.kind == "dataset":
             return datafactory.Dataset(

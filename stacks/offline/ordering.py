@@ -33,6 +33,7 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 SYNAPSE_MANAGED_PRIVATE_ENDPOINT = "pulumi-python:dynamic/synapse:ManagedPrivateEndpoint"
 SYNAPSE_LINKED_SERVICE = "pulumi-python:dynamic/synapse:LinkedService"
 SYNAPSE_ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
+SYNAPSE_ROLE_ASSIGNMENT = "pulumi-python:dynamic/synapse:RoleAssignment"
 FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 SQL_SERVER = "azure-native:sql:Server"
 
@@ -140,6 +141,8 @@ DATA_PLANE_CALLS: Mapping[str, DataPlaneCall] = {
     SYNAPSE_LINKED_SERVICE: DataPlaneCall("workspace_name", "Dev"),
     # Pipelines, triggers, notebooks, SQL scripts and datasets (components/synapse_artifacts.py).
     SYNAPSE_ARTIFACT: DataPlaneCall("workspace_name", "Dev"),
+    # Synapse RBAC role assignments (components/synapse_role_assignments.py).
+    SYNAPSE_ROLE_ASSIGNMENT: DataPlaneCall("workspace_name", "Dev"),
 }
 
 
@@ -157,6 +160,16 @@ IDENTITY_CONSUMERS: Mapping[str, IdentityConsumer] = {
     FACTORY_LINKED_SERVICE: IdentityConsumer("factoryName", ("properties",)),
     SYNAPSE_LINKED_SERVICE: IdentityConsumer("workspace_name", ("properties",)),
     SYNAPSE_MANAGED_PRIVATE_ENDPOINT: IdentityConsumer("workspace_name", ("private_link_resource_id",)),
+}
+
+
+# Grants by type: the input naming the identity, the input naming what it may act on, and whether
+# that scope may be a child of what a consumer names (a container of an account). Synapse RBAC
+# grants a factory's identity the right to run notebooks in a workspace; its scope is a path built
+# from the workspace's name, never a child resource.
+GRANTS: Mapping[str, tuple[str, str, bool]] = {
+    ROLE_ASSIGNMENT: ("principalId", "scope", True),
+    SYNAPSE_ROLE_ASSIGNMENT: ("principal_id", "scope", False),
 }
 
 
@@ -413,8 +426,8 @@ def _dns_finding(resource: _Resource, endpoint: str, zone_group: str) -> Finding
 def _grants_before_use(resources: Sequence[_Resource], graph: DependencyGraph) -> list[Finding]:
     by_urn = {r.urn: r for r in resources}
     grants_of: dict[str, list[_Resource]] = defaultdict(list)
-    for grant in (r for r in resources if r.typ == ROLE_ASSIGNMENT):
-        for holder in grant.deps_of("principalId"):
+    for grant in (r for r in resources if r.typ in GRANTS):
+        for holder in grant.deps_of(GRANTS[grant.typ][0]):
             grants_of[holder].append(grant)
     found = []
     for consumer in resources:
@@ -440,9 +453,12 @@ def _grants_before_use(resources: Sequence[_Resource], graph: DependencyGraph) -
 
 def _inside(grant: _Resource, targets: set[str], by_urn: Mapping[str, _Resource]) -> bool:
     """Whether the grant's scope is one of ``targets`` or a child of one (a container of an account)."""
-    for scope in grant.deps_of("scope"):
+    _principal, scope_input, children = GRANTS[grant.typ]
+    for scope in grant.deps_of(scope_input):
         if scope in targets:
             return True
+        if not children:
+            continue
         scoped = by_urn.get(scope)
         if scoped is not None and targets & set(scoped.options.dependencies):
             return True

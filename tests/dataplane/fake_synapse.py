@@ -16,6 +16,12 @@ It answers the REST calls the real SDKs make, with the protocol the service uses
   trigger cannot be updated or deleted. Event triggers must be subscribed (``subscribeToEvents``,
   then ``getEventSubscriptionStatus`` reports "Provisioning" for ``subscription_polls`` reads, then
   "Enabled") before they start. ``POST /pipelines/{name}/createRun`` answers 202 with a run id.
+* Synapse RBAC (azure-synapse-accesscontrol, api-version 2020-12-01): ``GET /roleDefinitions``
+  lists the built-in roles (``{id, name, isBuiltIn, ...}``; the ids here are the fake's own);
+  ``PUT /roleAssignments/{id}`` with ``{roleId, principalId, scope, principalType}`` answers 200
+  with ``{id, roleDefinitionId, principalId, scope, principalType}``, 400 for an unknown role or a
+  scope outside the workspace, and 409 when the same role, principal and scope is already assigned
+  under another id; ``GET`` answers 200 or 404; ``DELETE ...?scope=`` answers 204 (also when gone).
 
 Everything is held in memory and every request is recorded. HTTPS is required because azure-core's
 bearer-token policy refuses to send a token over plain HTTP; the certificate is self-signed and
@@ -57,6 +63,21 @@ _TRIGGER_ACTION = re.compile(
 _CREATE_RUN = re.compile(r"^/pipelines/(?P<name>[^/]+)/createRun$")
 _EVENT_TRIGGERS = ("BlobEventsTrigger", "CustomEventsTrigger")
 _OPERATION = re.compile(r"^/operationResults/(?P<op>[^/]+)$")
+_ROLE_DEFINITIONS = re.compile(r"^/roleDefinitions/?$")
+_ROLE_ASSIGNMENT = re.compile(r"^/roleAssignments/(?P<id>[^/]+)$")
+BUILT_IN_ROLES = (
+    "Synapse Administrator",
+    "Synapse SQL Administrator",
+    "Apache Spark Administrator",
+    "Synapse Contributor",
+    "Synapse Artifact Publisher",
+    "Synapse Artifact User",
+    "Synapse Compute Operator",
+    "Synapse Monitoring Operator",
+    "Synapse Credential User",
+    "Synapse Linked Data Manager",
+    "Synapse User",
+)
 
 
 def write_self_signed_cert(directory: Path) -> tuple[Path, Path]:
@@ -116,6 +137,7 @@ class RecordedRequest:
     api_version: str | None
     body: Any
     authorization: str | None
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,6 +236,10 @@ class FakeSynapse:
         self.linked_services = self.artifacts["linkedservices"]
         self.triggers = self.artifacts["triggers"]
         self.pipeline_runs: list[tuple[str, Any]] = []
+        self.role_definitions = {
+            name: str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-synapse-role/{name}")) for name in BUILT_IN_ROLES
+        }
+        self.role_assignments: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, str] = {}
         self.subscription_polls = 1  # status reads that still report "Provisioning"
         self._subscription_polls_left: dict[str, int] = {}
@@ -286,6 +312,7 @@ class FakeSynapse:
             api_version=(parse_qs(split.query).get("api-version") or [None])[0],
             body=json.loads(raw) if raw else None,
             authorization=handler.headers.get("Authorization"),
+            query={key: values[0] for key, values in parse_qs(split.query).items()},
         )
         with self._lock:
             self.requests.append(request)
@@ -333,6 +360,23 @@ class FakeSynapse:
         if match := _ARTIFACT_ITEM.match(request.path):
             handlers = {"PUT": self._put_artifact, "GET": self._get_artifact, "DELETE": self._delete_artifact}
             return handlers[request.method](match["collection"], match["name"], request.body)
+        if _ROLE_DEFINITIONS.match(request.path) and request.method == "GET":
+            return _Reply(
+                200,
+                [
+                    {
+                        "id": role_id,
+                        "name": name,
+                        "isBuiltIn": True,
+                        "description": name,
+                        "scopes": ["workspaces/"],
+                        "availabilityStatus": "Available",
+                    }
+                    for name, role_id in self.role_definitions.items()
+                ],
+            )
+        if match := _ROLE_ASSIGNMENT.match(request.path):
+            return self._role_assignment(request.method, match["id"], request)
         return _error(404, "NotFound", f"{request.method} {request.path} is not implemented by the fake")
 
     @staticmethod
@@ -542,3 +586,33 @@ class FakeSynapse:
         run_id = str(uuid.uuid4())
         self.pipeline_runs.append((name, body))
         return _Reply(202, {"runId": run_id})
+
+    # -- Synapse RBAC ------------------------------------------------------------------------------
+
+    def _role_assignment(self, method: str, assignment_id: str, request: RecordedRequest) -> _Reply:
+        if method == "GET":
+            found = self.role_assignments.get(assignment_id)
+            if found is None:
+                return _error(404, "RoleAssignmentNotFound", f"Role assignment '{assignment_id}' not found")
+            return _Reply(200, found)
+        if method == "DELETE":
+            self.role_assignments.pop(assignment_id, None)
+            return _Reply(204)
+        body = request.body or {}
+        if body.get("roleId") not in self.role_definitions.values():
+            return _error(400, "InvalidRoleId", f"role {body.get('roleId')!r} does not exist")
+        scope = str(body.get("scope", ""))
+        if scope != f"workspaces/{self.workspace_name}" and not scope.startswith(f"workspaces/{self.workspace_name}/"):
+            return _error(400, "InvalidScope", f"scope {scope!r} is not in workspace {self.workspace_name}")
+        for other_id, other in self.role_assignments.items():
+            same = (other["roleDefinitionId"], other["principalId"], other["scope"])
+            if other_id != assignment_id and same == (body["roleId"], body.get("principalId"), scope):
+                return _error(409, "RoleAssignmentAlreadyExists", f"assigned already as {other_id}")
+        self.role_assignments[assignment_id] = {
+            "id": assignment_id,
+            "roleDefinitionId": body["roleId"],
+            "principalId": body.get("principalId"),
+            "scope": scope,
+            "principalType": body.get("principalType"),
+        }
+        return _Reply(200, self.role_assignments[assignment_id])

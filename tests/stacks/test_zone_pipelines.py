@@ -342,3 +342,60 @@ def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_pa
     )
     (team / "access.json").write_text(json.dumps({"reads": [{"lake": "raw", "container": "crm"}]}))
     parse_config(config_with(dev_config, landingZones=[zone]))
+
+
+SYNAPSE_ROLE = "pulumi-python:dynamic/synapse:RoleAssignment"
+
+
+def _zone_with_a_product_notebook(dev_config: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The dev zone with one more data product, ``churn-model``, whose notebook a team ships."""
+    team = tmp_path / "churn"
+    (team / "notebook").mkdir(parents=True)
+    notebook = json.loads(
+        (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
+    )
+    notebook["name"] = "nb_churn_model"
+    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('churn')"]}]
+    (team / "notebook" / "nb_churn_model.json").write_text(json.dumps(notebook))
+    (team / "access.json").write_text(json.dumps({"writes": [{"lake": "workspace", "container": "churn-model"}]}))
+    zone = sales_zone(dev_config)
+    zone["dataProducts"] = [*zone["dataProducts"], "churn-model"]
+    zone["pipelineFolders"] = [{"path": str(team)}]
+    return config_with(dev_config, landingZones=[zone])
+
+
+def test_the_factory_may_run_the_workspace_notebooks_and_nothing_more(offline_update, dev_config, tmp_path):
+    run = offline_update.run(_program, config=_zone_with_a_product_notebook(dev_config, tmp_path))
+    master = run.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
+    assert "Build churn-model" in {a["name"] for a in master["activities"]}
+    factory_id = run.exports["landingZones"]["sales"]["dataFactoryPrincipalId"]
+    workspace = run.exports["landingZones"]["sales"]["synapseWorkspaceName"]
+    pool = run.one("azure-native:synapse:BigDataPool").inputs["bigDataPoolName"]
+    roles = {(r.inputs["role_name"], r.inputs["scope"], r.inputs["principal_id"]) for r in run.of_type(SYNAPSE_ROLE)}
+    assert roles == {
+        ("Synapse Artifact User", f"workspaces/{workspace}", factory_id),
+        ("Synapse Compute Operator", f"workspaces/{workspace}/bigDataPools/{pool}", factory_id),
+        ("Synapse Credential User", f"workspaces/{workspace}/credentials/WorkspaceSystemIdentity", factory_id),
+    }
+    # The factory's linked service to the workspace, and so every pipeline using it, waits for them;
+    # they wait for the development endpoint's name to resolve privately.
+    assert ordering_findings(run) == []
+    linked = run.monitor.options[_urn(run, "sales-integration-ls-master-ls_synapse_workspace")].dependencies
+    dev_dns = _urn(run, "sales-synapse-workspace-pe-dev-dns")
+    for grant in run.of_type(SYNAPSE_ROLE):
+        assert _urn(run, grant.name) in linked
+        assert dev_dns in run.monitor.options[_urn(run, grant.name)].dependencies
+    # The product's notebook writes its container, as its access.json declares.
+    assert "sales-lake-workspace-churn-model-storage-blob-data-contributor-sales-synapse-workspace" in _grants_of(
+        run, "sales-synapse-workspace"
+    )
+
+
+def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(dev):
+    if any(
+        "Build" in a["name"]
+        for r in dev.of_type("azure-native:datafactory:Pipeline")
+        for a in r.inputs.get("activities") or []
+    ):
+        pytest.skip("the dev zone's products ship notebooks; covered by the test above")
+    assert dev.of_type(SYNAPSE_ROLE) == []
