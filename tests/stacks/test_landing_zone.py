@@ -159,7 +159,7 @@ def test_dev_stack_lakes(dev):
         containers.setdefault(container.name.split("-lake-")[-1].split("-")[0], set()).add(
             container.inputs["containerName"]
         )
-    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp"}
+    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp", "leasing"}
     assert containers["workspace"] == {"data", "synapse", "sales-analytics", "customer-360", "relationship-mesh"}
     assert containers["external"] == {"data"}
     lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]

@@ -21,6 +21,7 @@ from .support import config_with, sales_zone
 ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
 STARTED_TRIGGER = "pulumi-python:dynamic/datafactory:StartedTrigger"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+SYNAPSE_ROLE = "pulumi-python:dynamic/synapse:RoleAssignment"
 FIXTURES = Path(__file__).parent.parent / "pipelines" / "fixtures"
 
 
@@ -159,6 +160,13 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
         "dataFactory writes raw/crm",
         "dataFactory writes raw/erp",
         "synapse writes enriched/data",
+        # The data products' notebooks, from their access.json files.
+        "synapse reads raw/crm",
+        "synapse reads raw/erp",
+        "synapse reads raw/leasing",
+        "synapse writes workspace/customer-360",
+        "synapse writes workspace/relationship-mesh",
+        "synapse writes workspace/sales-analytics",
     ]
 
 
@@ -265,22 +273,17 @@ def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(
     zone = sales_zone(dev_config)
     zone["pipelines"] = []
     zone["orchestration"] = {"enabled": False}
-    zone["services"]["synapse"]["enabled"] = True
+    # Data products ship notebooks, which are definitions too: none here.
+    zone["dataProducts"] = []
+    zone.get("access", {}).pop("dataProducts", None)
     run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
-    # Products still ship notebooks in a zone without ingestion; none is selected here.
-    products = {
-        name
-        for product in zone["dataProducts"]
-        if (bundled_root() / product.replace("-", "_") / "notebook").is_dir()
-        for name in _grants_of(run, "sales-synapse-workspace")
-        if f"-{product}-" in name or "-raw-" in name
-    }
     assert _grants_of(run, "sales-integration-factory") == {
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory"
     }
-    assert _grants_of(run, "sales-synapse-workspace") - products == {
+    assert _grants_of(run, "sales-synapse-workspace") == {
         "sales-lake-workspace-synapse-storage-blob-data-contributor-sales-synapse-workspace"
     }
+    assert run.of_type(SYNAPSE_ROLE) == []
 
 
 def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(offline_update, dev_config, tmp_path):
@@ -328,7 +331,7 @@ def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_pa
     document["properties"]["cells"].append(
         {
             "cell_type": "code",
-            "source": ['spark.read.load("abfss://crm@{{ lake.raw.account }}.dfs.core.windows.net/x")'],
+            "source": ['spark.read.load("abfss://crm@{{ lake.enriched.account }}.dfs.core.windows.net/x")'],
         }
     )
     path.write_text(json.dumps(document))
@@ -340,11 +343,8 @@ def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_pa
     assert "link_copy/notebook/nb_customer_service_link.json: $.properties.cells: uses container 'crm'" in str(
         raised.value
     )
-    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "raw", "container": "crm"}]}))
+    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "enriched", "container": "crm"}]}))
     parse_config(config_with(dev_config, landingZones=[zone]))
-
-
-SYNAPSE_ROLE = "pulumi-python:dynamic/synapse:RoleAssignment"
 
 
 def _zone_with_a_product_notebook(dev_config: dict[str, str], tmp_path: Path) -> dict[str, str]:
@@ -391,11 +391,18 @@ def test_the_factory_may_run_the_workspace_notebooks_and_nothing_more(offline_up
     )
 
 
-def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(dev):
-    if any(
-        "Build" in a["name"]
-        for r in dev.of_type("azure-native:datafactory:Pipeline")
-        for a in r.inputs.get("activities") or []
-    ):
-        pytest.skip("the dev zone's products ship notebooks; covered by the test above")
-    assert dev.of_type(SYNAPSE_ROLE) == []
+def test_the_dev_factory_holds_exactly_the_roles_to_run_the_product_notebooks(dev):
+    roles = sorted((r.inputs["role_name"], r.name) for r in dev.of_type(SYNAPSE_ROLE))
+    assert roles == [
+        ("Synapse Artifact User", "sales-synapse-rbac-artifact-user-sales-integration-factory"),
+        ("Synapse Compute Operator", "sales-synapse-rbac-compute-operator-sales-integration-factory"),
+        ("Synapse Credential User", "sales-synapse-rbac-credential-user-sales-integration-factory"),
+    ]
+    assert ordering_findings(dev) == []
+
+
+def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(offline_update, dev_config):
+    zone = sales_zone(dev_config)
+    zone["orchestration"] = {"enabled": False}
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    assert run.of_type(SYNAPSE_ROLE) == []
