@@ -47,5 +47,5 @@ def test_bad_access_is_rejected_before_any_resource_is_registered(offline, dev_c
 
 def test_dev_stack_declares_team_access(dev_config):
     zone = parse_config(dev_config).zone("sales")
-    assert set(zone.access.integrations) == {"crm", "erp"}
+    assert set(zone.access.integrations) == {"crm", "erp", "leasing"}
     assert str(zone.access.integrations["crm"].write[0]) == GROUP

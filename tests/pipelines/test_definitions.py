@@ -439,6 +439,20 @@ def test_lake_access_is_derived_per_container():
         LakeAccess("dataFactory", "raw", "crm", True),
         LakeAccess("dataFactory", "raw", "erp", True),
         LakeAccess("synapse", "enriched", "data", True),
+        # What the data products' notebooks declare in their access.json files.
+        LakeAccess("synapse", "raw", "crm", False),
+        LakeAccess("synapse", "raw", "erp", False),
+        LakeAccess("synapse", "raw", "leasing", False),
+        *(
+            LakeAccess("synapse", "workspace", product, True)
+            for product in (
+                "sales-analytics",
+                "customer-360",
+                "relationship-mesh",
+                "customer-dimension",
+                "customer-service",
+            )
+        ),
     }
 
 
