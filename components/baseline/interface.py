@@ -21,7 +21,7 @@ from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
 from cloudscale.components.baseline.identity import identity_block
 from cloudscale.components.baseline.lock import delete_lock
-from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, resolvable_private_endpoint
+from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, private_endpoint
 from cloudscale.components.baseline.soft_delete import SoftDeletePolicy
 from cloudscale.components.baseline.type_facts import declare_type, registry
 from cloudscale.components.core.naming import Namer
@@ -135,7 +135,7 @@ class SecureComponent(pulumi.ComponentResource):
         if b.private_endpoints is None:
             raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
         return {
-            group_id: resolvable_private_endpoint(
+            group_id: private_endpoint(
                 self,
                 f"{logical_name}-pe-{group_id.lower()}",
                 endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),

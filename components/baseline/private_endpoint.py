@@ -40,35 +40,6 @@ def private_endpoint(
     resource_group_name: pulumi.Input[str],
     location: str,
     tags: Mapping[str, str],
-) -> network.PrivateEndpoint:
-    """The endpoint alone, for callers that never reach the service through it during deployment."""
-    endpoint, _ = resolvable_private_endpoint(
-        parent,
-        logical_name,
-        endpoint_name=endpoint_name,
-        target_id=target_id,
-        service=service,
-        group_id=group_id,
-        placement=placement,
-        resource_group_name=resource_group_name,
-        location=location,
-        tags=tags,
-    )
-    return endpoint
-
-
-def resolvable_private_endpoint(
-    parent: pulumi.Resource,
-    logical_name: str,
-    *,
-    endpoint_name: str,
-    target_id: pulumi.Input[str],
-    service: str,
-    group_id: str,
-    placement: PrivateEndpointPlacement,
-    resource_group_name: pulumi.Input[str],
-    location: str,
-    tags: Mapping[str, str],
 ) -> tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]:
     """The endpoint and its DNS zone group.
 
