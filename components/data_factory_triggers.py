@@ -26,6 +26,7 @@ from azure.identity import DefaultAzureCredential
 from azure.mgmt.datafactory import DataFactoryManagementClient
 
 from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.core.credentials import closing_credential
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -56,15 +57,12 @@ settings = ManagementSettings()
 
 @contextmanager
 def _client(subscription_id: str) -> Iterator[DataFactoryManagementClient]:
-    credential = settings.credential_factory()
     kwargs = {"polling_interval": settings.poll_interval_seconds, **settings.client_kwargs}
-    try:
-        with DataFactoryManagementClient(credential, subscription_id, base_url=settings.base_url, **kwargs) as client:
-            yield client
-    finally:
-        close = getattr(credential, "close", None)
-        if callable(close):
-            close()
+    with (
+        closing_credential(settings.credential_factory) as credential,
+        DataFactoryManagementClient(credential, subscription_id, base_url=settings.base_url, **kwargs) as client,
+    ):
+        yield client
 
 
 @contextmanager

@@ -34,6 +34,7 @@ from azure.synapse.managedprivateendpoints.v2020_12_01.models import (
 )
 
 from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.core.credentials import closing_credential
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -79,28 +80,21 @@ settings = DataPlaneSettings()
 
 
 @contextmanager
-def _credential() -> Iterator[TokenCredential]:
-    credential = settings.credential_factory()
-    try:
-        yield credential
-    finally:
-        # DefaultAzureCredential holds HTTP sessions for its token sources; a bare TokenCredential
-        # need not be closeable at all.
-        close = getattr(credential, "close", None)
-        if callable(close):
-            close()
-
-
-@contextmanager
 def _vnet_client(endpoint: str) -> Iterator[VnetClient]:
-    with _credential() as credential, VnetClient(credential, endpoint, **settings.client_kwargs) as client:
+    with (
+        closing_credential(settings.credential_factory) as credential,
+        VnetClient(credential, endpoint, **settings.client_kwargs) as client,
+    ):
         yield client
 
 
 @contextmanager
 def _artifacts_client(endpoint: str) -> Iterator[ArtifactsClient]:
     kwargs = {"polling_interval": settings.poll_interval_seconds, **settings.client_kwargs}
-    with _credential() as credential, ArtifactsClient(credential, endpoint, **kwargs) as client:
+    with (
+        closing_credential(settings.credential_factory) as credential,
+        ArtifactsClient(credential, endpoint, **kwargs) as client,
+    ):
         yield client
 
 

@@ -27,6 +27,7 @@ from azure.synapse.accesscontrol import AccessControlClient
 
 from cloudscale.components import synapse_dataplane as dataplane
 from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.core.credentials import closing_credential
 
 __all__ = [
     "SYNAPSE_ROLES",
@@ -83,7 +84,7 @@ def assignment_id(workspace: str, role_name: str, principal_id: str, scope: str)
 def _access_control_client(endpoint: str) -> Iterator[AccessControlClient]:
     settings = dataplane.settings
     with (
-        dataplane._credential() as credential,
+        closing_credential(settings.credential_factory) as credential,
         AccessControlClient(credential, endpoint, **settings.client_kwargs) as client,
     ):
         yield client

@@ -1,0 +1,26 @@
+"""Credentials that dynamic providers build per call and must release afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+
+@contextmanager
+def closing_credential(factory: Callable[[], TokenCredential]) -> Iterator[TokenCredential]:
+    """A credential from ``factory``, closed on exit when it can be.
+
+    DefaultAzureCredential holds HTTP sessions for its token sources; a bare TokenCredential need
+    not be closeable at all.
+    """
+    credential = factory()
+    try:
+        yield credential
+    finally:
+        close = getattr(credential, "close", None)
+        if callable(close):
+            close()
