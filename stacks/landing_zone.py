@@ -192,8 +192,9 @@ def _deploy_zone(
     )
     spoke = _deploy_spoke_network(config, scope, zone, contract, network_baseline)
     writes.record_built(zone.name, spoke.last_write)
-    _peer_with_management(scope, zone, contract, network_baseline, spoke, writes)
-    _peer_with_enterprise_hub(config, scope, zone, network_baseline, spoke, writes)
+    local = _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
+    _peer_with_management(local, contract, writes)
+    _peer_with_enterprise_hub(config, local, writes)
     placement = contract.placement(spoke.subnet_ids[PRIVATE_ENDPOINTS], platform_zones(config.location))
 
     def baseline(group: str, component: str) -> ServiceBaseline:
@@ -223,7 +224,7 @@ def _deploy_zone(
     outputs.update(
         deploy_zone_pipelines(scope, config.landing_zones.index(zone), zone, lakes, vault, factory, workspace, outputs)
     )
-    return outputs, _Spoke(scope, network_baseline, spoke.vnet_name, spoke.id)
+    return outputs, local
 
 
 def _deploy_monitoring(config: PlatformConfig, scope: ZoneScope, zone: LandingZoneConfig) -> LogAnalytics:
@@ -512,70 +513,31 @@ def _deploy_lakes(
     return lakes
 
 
-def _peer_with_management(
-    scope: ZoneScope,
-    zone: LandingZoneConfig,
-    contract: ZoneContract,
-    network_baseline: ServiceBaseline,
-    spoke: SpokeNetwork,
-    writes: _VnetWrites,
-) -> None:
-    outgoing = VnetPeering(
-        f"{zone.name}-to-{MANAGEMENT_ZONE}",
-        VnetPeeringArgs(
-            baseline=network_baseline,
-            local_vnet_name=spoke.vnet_name,
-            local_zone=zone.name,
-            remote_zone=MANAGEMENT_ZONE,
-            remote_vnet_id=contract.hub_vnet_id,
-            after=writes.peering_after(zone.name, MANAGEMENT_ZONE),
-        ),
-        opts=scope.opts(),
-    )
-    writes.record(zone.name, outgoing)
+def _peer_with_management(local: _Spoke, contract: ZoneContract, writes: _VnetWrites) -> None:
+    _peer(local, MANAGEMENT_ZONE, contract.hub_vnet_id, writes)
     # The way back lives on the management VNet, in its resource group, so a landing stack needs write
     # access there; the management stack does not have to know its landing zones in advance.
     incoming = VnetPeering(
-        f"{MANAGEMENT_ZONE}-to-{zone.name}",
+        f"{MANAGEMENT_ZONE}-to-{local.zone}",
         VnetPeeringArgs(
-            baseline=dataclasses.replace(network_baseline, resource_group_name=contract.hub_resource_group_name),
+            baseline=dataclasses.replace(local.baseline, resource_group_name=contract.hub_resource_group_name),
             # Through the id, so the peering also waits for the hub VNet when the name is known up front.
             local_vnet_name=pulumi.Output.all(contract.hub_vnet_id, contract.hub_vnet_name).apply(lambda hub: hub[1]),
             local_zone=MANAGEMENT_ZONE,
-            remote_zone=zone.name,
-            remote_vnet_id=spoke.id,
-            after=writes.peering_after(MANAGEMENT_ZONE, zone.name),
+            remote_zone=local.zone,
+            remote_vnet_id=local.vnet_id,
+            after=writes.peering_after(MANAGEMENT_ZONE, local.zone),
         ),
-        opts=scope.opts(),
+        opts=local.scope.opts(),
     )
     writes.record(MANAGEMENT_ZONE, incoming)
 
 
-def _peer_with_enterprise_hub(
-    config: PlatformConfig,
-    scope: ZoneScope,
-    zone: LandingZoneConfig,
-    network_baseline: ServiceBaseline,
-    spoke: SpokeNetwork,
-    writes: _VnetWrites,
-) -> None:
+def _peer_with_enterprise_hub(config: PlatformConfig, local: _Spoke, writes: _VnetWrites) -> None:
     """Behind an enterprise hub, the zone's next hop and DNS are the hub's, so it peers with the hub directly."""
     hub = config.management.existing_hub
-    if not config.uses_existing_hub or hub is None:
-        return
-    peering = VnetPeering(
-        f"{zone.name}-to-{ENTERPRISE_HUB}",
-        VnetPeeringArgs(
-            baseline=network_baseline,
-            local_vnet_name=spoke.vnet_name,
-            local_zone=zone.name,
-            remote_zone=ENTERPRISE_HUB,
-            remote_vnet_id=hub.hub_vnet_id,
-            after=writes.peering_after(zone.name, ENTERPRISE_HUB),
-        ),
-        opts=scope.opts(),
-    )
-    writes.record(zone.name, peering)
+    if config.uses_existing_hub and hub is not None:
+        _peer(local, ENTERPRISE_HUB, hub.hub_vnet_id, writes)
 
 
 def _peer(local: _Spoke, remote_zone: str, remote_vnet_id: pulumi.Input[str], writes: _VnetWrites) -> None:
