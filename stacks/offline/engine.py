@@ -18,6 +18,7 @@ import pulumi
 from pulumi.runtime import mocks, rpc
 
 from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
+from cloudscale.stacks.offline.urn_pins import alias_to_urn, make_urn
 
 PROJECT = "cloudscale"
 
@@ -33,7 +34,8 @@ class RegisteredOptions:
     # expanded to their custom descendants) and the resources behind each Output input.
     dependencies: list[str]
     ignore_changes: list[str]
-    alias_count: int
+    # The URN each alias names (the resource's own aliases; urn_pins.py adds those a parent implies).
+    aliases: list[str]
     custom: bool = True
     # Input property -> the URNs its value came from (which resource a name or id belongs to).
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -49,6 +51,12 @@ class StrictMonitor(mocks.MockMonitor):
         self.options: dict[str, RegisteredOptions] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine's own rule (pulumi/pulumi resource.NewURN): the parent's whole type chain, and no
+        # chain under the root stack. Pulumi's mock monitor keeps only the parent's last type and
+        # prefixes the stack's, so its URNs are not the ones a real state holds, and URN pins need those.
+        return make_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
         if urn in self.resources or urn in self.options:
@@ -61,7 +69,7 @@ class StrictMonitor(mocks.MockMonitor):
             protect=bool(request.protect),
             dependencies=list(request.dependencies),
             ignore_changes=list(request.ignoreChanges),
-            alias_count=len(request.aliases),
+            aliases=[alias_to_urn(alias, urn=urn, parent=request.parent) for alias in request.aliases],
             custom=bool(request.custom),
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
