@@ -24,7 +24,7 @@ from cloudscale.lake.connection import connections
 from cloudscale.lake.errors import LakeError
 from cloudscale.lake.layout import FolderPlan, LakePlan, plan_zone
 from cloudscale.lake.outputs import ZoneOutputs, read_stack_outputs, zone_outputs
-from cloudscale.lake.seed import SIZES, BarProgress, generate_sample_data, local_files, seed_raw
+from cloudscale.lake.seed import SIZES, BarProgress, SeedFile, generate_sample_data, local_files, seed_raw
 from cloudscale.stacks.config import ConfigError, LandingZoneConfig, PlatformConfig, parse_config
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
 
@@ -127,8 +127,13 @@ def _print_outcome(outcome: FolderOutcome) -> None:
         print(f"  created   {folder.logical} ({folder.location})")
     for entry in outcome.traverse_added:
         print(f"  acl       {folder.logical}: {entry}")
-    for entry in outcome.undeclared:
-        print(f"  note      {folder.logical}: {entry} is not in the config; left alone")
+    for entry in outcome.pruned:
+        print(f"  revoked   {folder.logical}: {entry} (and below; not in the config)")
+    for entry in outcome.pruned_here_only:
+        print(f"  revoked   {folder.logical}: {entry} (this folder only; a folder below still grants it)")
+    if not (outcome.pruned or outcome.pruned_here_only):
+        for entry in outcome.undeclared:
+            print(f"  note      {folder.logical}: {entry} is not in the config; left alone (--prune revokes it)")
     if outcome.recursive is not None:
         r = outcome.recursive
         resumed = ", resumed from a continuation token" if r.resumed else ""
@@ -169,6 +174,7 @@ def init(args: argparse.Namespace) -> int:
                     batch_size=args.batch_size,
                     on_folder=_print_outcome,
                     on_batch=_print_batch,
+                    prune=args.prune,
                 )
     return _summarise(outcomes)
 
@@ -215,15 +221,36 @@ def _seed_zone(args: argparse.Namespace, zone: LandingZoneConfig, outputs: ZoneO
     )
 
 
+def _describe_seed(zone: LandingZoneConfig, outputs: ZoneOutputs, root: Path) -> None:
+    files, ignored = local_files(root, zone)
+    lake = outputs.lakes["raw"].account_name
+    by_folder: dict[str, list[SeedFile]] = {}
+    for file in files:
+        by_folder.setdefault(f"raw/{file.container}/{file.path.split('/', 1)[0]}", []).append(file)
+    for folder, entries in sorted(by_folder.items()):
+        size = sum(f.size for f in entries)
+        print(f"  {folder:<42} {len(entries):>5} files {size / 1024:>10.1f} KiB  -> {lake}")
+    for name in ignored:
+        print(f"  skipped   {name}: not one of zone {zone.name}'s dataIntegrations")
+    total = sum(f.size for f in files)
+    print(f"  {len(files)} files, {total / 1024 / 1024:.1f} MiB to raw ({lake}).")
+
+
 def seed(args: argparse.Namespace) -> int:
     with _actionable():
-        config, outputs, source = _load(args, allow_offline=False)
+        config, outputs, source = _load(args, allow_offline=args.dry_run)
         zones = _zones(config, args.zone)
         targets = [(zone, zone_outputs(outputs, zone.name, source)) for zone in zones]
         with _sample_root(args) as root:
             for zone, zone_values in targets:
+                if args.dry_run:
+                    print(f"Would seed raw of stack {args.stack}, zone {zone.name} from {root} ({source}):")
+                    _describe_seed(zone, zone_values, root)
+                    continue
                 print(f"Seeding raw of stack {args.stack}, zone {zone.name} from {root}")
                 _seed_zone(args, zone, zone_values, root)
+        if args.dry_run:
+            print("Dry run: nothing was sent to Azure; a real run uploads only files not already complete there.")
     return 0
 
 
@@ -277,6 +304,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--batch-size", type=_positive, default=2000, help="paths per recursive ACL batch (service maximum 2000)"
     )
     init_parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="revoke named ACL entries the config does not declare (a team removed from access, a grant by hand)",
+    )
+    init_parser.add_argument(
         "--journal", type=Path, default=None, help="where unfinished recursive ACL updates are kept for resuming"
     )
     init_parser.set_defaults(handler=_handler(init))
@@ -286,6 +318,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     seed_parser.add_argument("--seed", type=int, default=7, help="generator seed (default: 7)")
     seed_parser.add_argument(
         "--from", dest="source", type=Path, default=None, help="upload this folder (<integration>/<entity>/<files>)"
+    )
+    seed_parser.add_argument(
+        "--dry-run", action="store_true", help="list what would be uploaded, per folder, and call nothing"
     )
     seed_parser.add_argument("--parallel", type=_positive, default=4, help="files uploaded at a time (default: 4)")
     seed_parser.set_defaults(handler=_handler(seed))

@@ -53,14 +53,24 @@ class FolderOutcome:
     created: bool = False
     traverse_added: list[AclEntry] = field(default_factory=list)
     recursive_changed: list[AclEntry] = field(default_factory=list)
-    # Named entries on the folder that neither it nor a folder above it declares: reported, not
-    # removed, since people and other tools may have added them on purpose.
+    # Named entries on the folder that neither it nor a folder above it declares: reported, and
+    # removed only when the run prunes, since people and other tools may have added them on purpose.
     undeclared: list[str] = field(default_factory=list)
     recursive: RecursiveOutcome | None = None
+    # Entries a pruning run took away: from the folder and everything below it, or (when a folder
+    # below still declares the principal) from this folder alone.
+    pruned: list[str] = field(default_factory=list)
+    pruned_here_only: list[str] = field(default_factory=list)
+    prune_failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.created or bool(self.traverse_added) or self.recursive is not None
+        return (
+            self.created
+            or bool(self.traverse_added)
+            or self.recursive is not None
+            or bool(self.pruned or self.pruned_here_only)
+        )
 
 
 class Journal:
@@ -143,6 +153,55 @@ def _declared_keys(plan: LakePlan, folder: FolderPlan) -> set[tuple[bool, str, s
         if other is not folder and other.location.split("/")[:2] == folder.location.split("/")[:2] and above:
             keys |= {g.entry.key for g in other.recursive}
     return keys
+
+
+def _declared_below(plan: LakePlan, folder: FolderPlan) -> set[tuple[str, str]]:
+    """Principals (kind, object id) that the folder or any folder below it declares an entry for."""
+    prefix = folder.location.rstrip("/") + "/"
+    principals: set[tuple[str, str]] = set()
+    for other in plan.folders:
+        if other.location == folder.location or other.location.startswith(prefix):
+            principals |= {(g.entry.kind, g.entry.object_id) for g in (*other.recursive, *other.traverse)}
+    return principals
+
+
+def _entry_text(key: tuple[bool, str, str], permissions: str | None = None) -> str:
+    default, kind, identifier = key
+    text = f"{'default:' if default else ''}{kind}:{identifier}"
+    return text if permissions is None else f"{text}:{permissions}"
+
+
+def _prune(
+    directory: DataLakeDirectoryClient,
+    plan: LakePlan,
+    folder: FolderPlan,
+    undeclared: list[tuple[bool, str, str]],
+    outcome: FolderOutcome,
+) -> None:
+    """Revoke entries the config no longer declares (a team removed from ``access``, a grant by hand).
+
+    A principal that no folder at or below this one declares loses the entry on the whole subtree
+    through the service's recursive remove (its files inherited the default entries when they were
+    created, so removing it from the folder alone would leave them readable). One that a folder below
+    still declares keeps its entries there; it loses the undeclared entry on this folder only.
+    """
+    below = _declared_below(plan, folder)
+    subtree = [key for key in undeclared if (key[1], key[2]) not in below]
+    here_only = [key for key in undeclared if (key[1], key[2]) in below]
+    if subtree:
+
+        def collect(changes: AccessControlChanges) -> None:
+            outcome.prune_failures += [(f.name, f.error_message) for f in changes.batch_failures]
+
+        directory.remove_access_control_recursive(
+            acl=",".join(_entry_text(key) for key in subtree), continue_on_failure=True, progress_hook=collect
+        )
+        outcome.pruned = [_entry_text(key) for key in subtree]
+    if here_only:
+        acl = directory.get_access_control()["acl"] or ""
+        kept = [item for item in acl.split(",") if item and next(iter(parse_acl(item)), None) not in here_only]
+        directory.set_access_control(acl=",".join(kept))
+        outcome.pruned_here_only = [_entry_text(key) for key in here_only]
 
 
 def _create(directory: DataLakeDirectoryClient) -> bool:
@@ -231,8 +290,13 @@ def apply_plan(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_folder: Callable[[FolderOutcome], None] | None = None,
     on_batch: Callable[[str, RecursiveOutcome], None] | None = None,
+    prune: bool = False,
 ) -> list[FolderOutcome]:
-    """Apply every folder of the plan in order; a failure stops the run with an actionable error."""
+    """Apply every folder of the plan in order; a failure stops the run with an actionable error.
+
+    With ``prune``, named entries the plan does not declare are revoked (``_prune``); without it they
+    are reported in ``FolderOutcome.undeclared`` and left alone.
+    """
     outcomes = []
     for folder in plan.folders:
         target = Target(folder.account_name, plan.stack, plan.vnet_name, INIT_ROLE)
@@ -244,11 +308,10 @@ def apply_plan(
             acl = directory.get_access_control()["acl"] or ""
             outcome.traverse_added = _add_traverse(directory, folder, acl)
             declared = _declared_keys(plan, folder)
-            outcome.undeclared = [
-                f"{'default:' if key[0] else ''}{key[1]}:{key[2]}:{permissions}"
-                for key, permissions in parse_acl(acl).items()
-                if key not in declared
-            ]
+            undeclared = {key: p for key, p in parse_acl(acl).items() if key not in declared}
+            outcome.undeclared = [_entry_text(key, permissions) for key, permissions in undeclared.items()]
+            if prune and undeclared:
+                _prune(directory, plan, folder, list(undeclared), outcome)
             desired = ",".join(str(g.entry) for g in folder.recursive)
             current = parse_acl(acl)
             outcome.recursive_changed = [
@@ -266,7 +329,8 @@ def apply_plan(
 
 
 def failures(outcomes: list[FolderOutcome]) -> list[tuple[str, str]]:
-    return [path for o in outcomes if o.recursive for path in o.recursive.failed_paths]
+    granted = [path for o in outcomes if o.recursive for path in o.recursive.failed_paths]
+    return granted + [path for o in outcomes for path in o.prune_failures]
 
 
 __all__ = ["FolderOutcome", "Journal", "LakeError", "RecursiveOutcome", "apply_plan", "failures", "parse_acl"]

@@ -92,11 +92,17 @@ def merge_acl(current: list[str], changes: list[str], *, directory: bool) -> lis
     return list(merged.values())
 
 
-def _valid_acl(acl: str) -> bool:
+def _valid_acl(acl: str, *, removal: bool = False) -> bool:
+    """An ACL as the service parses it; a removal names entries without permissions
+    (learn.microsoft.com/azure/storage/blobs/data-lake-storage-acl-python, "Remove ACL entries")."""
     for entry in acl.split(","):
         parts = entry.split(":")
         if parts[0] == "default":
             parts = parts[1:]
+        if removal:
+            if len(parts) != 2 or parts[0] not in ("user", "group", "mask") or not parts[1]:
+                return False
+            continue
         if len(parts) != 3 or parts[0] not in ("user", "group", "other", "mask"):
             return False
         if len(parts[2]) != 3 or any(c not in "rwx-" for c in parts[2]):
@@ -356,7 +362,7 @@ class FakeDfs:
 
     def _set_recursive(self, tree: dict[str, Node], path: str, query: dict[str, str], acl: str) -> _Reply:
         mode = query.get("mode")
-        if mode not in ("set", "modify", "remove") or not acl or not _valid_acl(acl):
+        if mode not in ("set", "modify", "remove") or not acl or not _valid_acl(acl, removal=mode == "remove"):
             return _error(400, "InvalidInput", f"mode {mode!r} and a valid x-ms-acl are required")
         subtree = sorted(p for p in tree if p == path or not path or p.startswith(path + "/"))
         start = int(base64.b64decode(query["continuation"]).decode()) if query.get("continuation") else 0
@@ -380,7 +386,7 @@ class FakeDfs:
             elif mode == "set":
                 node.acl = [c for c in changes if node.is_directory or not c.startswith("default:")]
             else:
-                removed = {_acl_key(c if c.count(":") >= 2 else c + ":") for c in changes}
+                removed = {tuple(c.split(":")) for c in changes}
                 node.acl = [e for e in node.acl if _acl_key(e) not in removed]
             counts["directoriesSuccessful" if node.is_directory else "filesSuccessful"] += 1
         headers = {"Content-Type": "application/json"}

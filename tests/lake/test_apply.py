@@ -236,3 +236,43 @@ def test_entries_the_config_does_not_declare_are_reported_not_removed(fake_dfs, 
     assert crm.undeclared == [former_team]
     assert not crm.changed
     assert former_team in fake_dfs.acl(RAW, "crm", "")
+
+
+def test_prune_revokes_a_removed_team_from_the_folder_and_everything_below(fake_dfs, dev_platform, tmp_path):
+    plan = _plan(fake_dfs, dev_platform)
+    _apply(plan, Journal(tmp_path / "journal.json"))
+    former_team = "5e5e5e5e-0000-4000-8000-000000000001"
+    # The team was granted on crm once; its default entry reached a folder and a file created since.
+    tree = fake_dfs.accounts[RAW]["crm"]
+    root = tree[""]
+    root.acl = [*root.acl, f"group:{former_team}:r-x", f"default:group:{former_team}:r-x"]
+    from ..dataplane.fake_dfs import BASE_ACL, Node
+
+    tree["customers/2026"] = Node(True, [*BASE_ACL, f"group:{former_team}:r-x"])
+    tree["customers/2026/part-0.parquet"] = Node(False, [*BASE_ACL, f"group:{former_team}:r-x"])
+    outcomes = _apply(plan, Journal(tmp_path / "journal.json"), prune=True)
+    crm = next(o for o in outcomes if o.folder.logical == "raw/crm")
+    assert sorted(crm.pruned) == [f"default:group:{former_team}", f"group:{former_team}"]
+    for path in ("", "customers/2026", "customers/2026/part-0.parquet"):
+        assert not any(former_team in entry for entry in fake_dfs.acl(RAW, "crm", path)), path
+    # What the config declares is untouched, and the next run finds nothing to prune.
+    assert (False, "group", CRM_WRITERS) in parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))
+    again = _apply(plan, Journal(tmp_path / "journal.json"), prune=True)
+    assert not any(o.changed for o in again)
+
+
+def test_prune_keeps_a_principal_that_a_folder_below_still_declares(fake_dfs, dev_platform, tmp_path):
+    plan = _plan(fake_dfs, dev_platform)
+    _apply(plan, Journal(tmp_path / "journal.json"))
+    # The factory passes through crm (execute only) to write customers; a stray default entry for it
+    # on crm goes, its grants on customers stay.
+    root = fake_dfs.node(RAW, "crm", "")
+    root.acl = [*root.acl, f"default:user:{FACTORY_ID}:r-x"]
+    outcomes = _apply(plan, Journal(tmp_path / "journal.json"), prune=True)
+    crm = next(o for o in outcomes if o.folder.logical == "raw/crm")
+    assert crm.pruned == []
+    assert crm.pruned_here_only == [f"default:user:{FACTORY_ID}"]
+    assert (True, "user", FACTORY_ID) not in parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))
+    assert parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))[(False, "user", FACTORY_ID)] == "--x"
+    customers = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers")))
+    assert customers[(True, "user", FACTORY_ID)] == "rwx"

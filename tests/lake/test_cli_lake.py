@@ -235,3 +235,43 @@ def test_other_service_failures_are_one_line_and_say_a_rerun_continues(fake_dfs,
     assert len(lines) == 1 and "re-run the command to continue where it stopped" in lines[0], err
     status, out, _ = _run(capsys, *argv, "--from", str(tmp_path / "sample"))
     assert status == 0 and "Uploaded 1 files" in out
+
+
+def test_init_prune_revokes_and_says_what_it_revoked(fake_dfs, tmp_path, capsys):
+    outputs = _outputs_file(tmp_path, fake_dfs.endpoint)
+    argv = ["lake", "init", "--stack", "dev", "--outputs", str(outputs), "--journal", str(tmp_path / "j.json")]
+    assert _run(capsys, *argv)[0] == 0
+    former_team = "group:5e5e5e5e-0000-4000-8000-000000000001"
+    root = fake_dfs.node("stsalesraw", "crm", "")
+    root.acl = [*root.acl, f"{former_team}:r-x"]
+    status, out, _ = _run(capsys, *argv)
+    assert f"{former_team}:r-x is not in the config; left alone (--prune revokes it)" in out
+    assert f"{former_team}:r-x" in fake_dfs.acl("stsalesraw", "crm", "")
+    status, out, _ = _run(capsys, *argv, "--prune")
+    assert status == 0
+    assert f"revoked   raw/crm: {former_team} (and below; not in the config)" in out
+    assert f"{former_team}:r-x" not in fake_dfs.acl("stsalesraw", "crm", "")
+
+
+def test_seed_dry_run_lists_each_folder_and_calls_nothing(fake_dfs, tmp_path, capsys):
+    write_layout(tmp_path / "sample")
+    outputs = _outputs_file(tmp_path, fake_dfs.endpoint)
+    argv = ["lake", "seed", "--stack", "dev", "--size", "small", "--outputs", str(outputs), "--dry-run"]
+    status, out, _ = _run(capsys, *argv, "--from", str(tmp_path / "sample"))
+    assert status == 0
+    assert fake_dfs.requests == []
+    assert "raw/crm/customers" in out
+    assert "-> stsalesraw" in out
+    assert "6 files" in out
+    assert "skipped   customer_service" in out
+    assert "Dry run: nothing was sent to Azure" in out
+
+
+def test_seed_dry_run_without_outputs_plans_the_dev_stack_offline(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(lake_outputs.shutil, "which", lambda _name: None)
+    write_layout(tmp_path / "sample")
+    argv = ["lake", "seed", "--stack", "dev", "--size", "small", "--dry-run", "--from", str(tmp_path / "sample")]
+    status, out, err = _run(capsys, *argv)
+    assert status == 0, err
+    assert "-> stadatumdevsalesrawaad5" in out
+    assert "the offline plan" in out
