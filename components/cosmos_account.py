@@ -20,9 +20,16 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import cosmosdb
 
-from cloudscale.components.baseline import DiagnosticProfile, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import (
+    DiagnosticProfile,
+    Principal,
+    SecureComponent,
+    ServiceBaseline,
+    identity_block,
+)
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
+from cloudscale.components.encryption_key import CustomerManagedKey
 
 # Cosmos DB supports resource-specific tables; its one metric category is "Requests", not AllMetrics.
 COSMOS_DIAGNOSTICS = DiagnosticProfile(metric_categories=("Requests",), dedicated_tables=True)
@@ -49,13 +56,13 @@ declare_type(
     computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
 )
 # Reviewed: databases and containers live inside the account's network and RBAC boundary.
-for _child in (
-    cosmosdb.SqlResourceSqlDatabase,
-    cosmosdb.SqlResourceSqlContainer,
-    cosmosdb.SqlResourceSqlRoleAssignment,
-    cosmosdb.SqlResourceSqlRoleDefinition,
-):
+for _child in (cosmosdb.SqlResourceSqlRoleAssignment, cosmosdb.SqlResourceSqlRoleDefinition):
     declare_type(_child)
+# They hold the data: outside dev they are protected, and the account's CanNotDelete lock covers them
+# (a lock applies to every child of its scope: Microsoft Learn, "Lock your resources to protect your
+# infrastructure").
+for _child in (cosmosdb.SqlResourceSqlDatabase, cosmosdb.SqlResourceSqlContainer):
+    declare_type(_child, stateful=True)
 
 
 @dataclass
@@ -81,6 +88,25 @@ class CosmosAccountArgs:
     zone_redundant: bool = False
     # Shared by the database's containers, which suits a handful of containers with uneven traffic.
     autoscale_max_throughput: int = 1000
+    # The zone's key; None keeps service-managed keys. Only set when the account is created.
+    customer_managed_key: CustomerManagedKey | None = None
+
+
+def key_encryption(key: CustomerManagedKey | None) -> dict[str, object]:
+    """The account's key settings: the identity and the versionless key URI, when the zone has a key.
+
+    An account with continuous backup takes a customer-managed key at creation only through a
+    user-assigned identity named as its default identity, ``UserAssignedIdentity=<id>`` (Microsoft Learn,
+    "Configure customer-managed keys for your Azure Cosmos DB account": continuous backup and
+    ``defaultIdentity``); a key URI without a version follows the key's rotation.
+    """
+    if key is None:
+        return {"identity": identity_block()}
+    return {
+        "identity": {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]},
+        "key_vault_key_uri": key.key_uri,
+        "default_identity": key.identity_id.apply(lambda identity_id: f"UserAssignedIdentity={identity_id}"),
+    }
 
 
 class CosmosAccount(SecureComponent):
@@ -145,9 +171,11 @@ class CosmosAccount(SecureComponent):
             minimal_tls_version="Tls12",
             enable_automatic_failover=True,
             enable_free_tier=False,
-            identity=self.identity(),
+            **key_encryption(args.customer_managed_key),
             tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            opts=self.child_opts(
+                stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
+            ),
         )
 
     def _container(self, name: str, b: ServiceBaseline, container: CosmosContainer) -> cosmosdb.SqlResourceSqlContainer:

@@ -17,6 +17,7 @@ from cloudscale.components.baseline.type_facts import (
     public_network_access_disabled,
 )
 from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.encryption_key import CustomerManagedKey
 
 # The Archive tier does not exist for zone-redundant accounts (ZRS, GZRS, RA-GZRS).
 ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
@@ -37,8 +38,12 @@ declare_type(
     },
 )
 # Reviewed: settings and containers of an account, behind its network rules and Entra-only access.
-for _child in (storage.BlobServiceProperties, storage.ManagementPolicy, storage.BlobContainer):
+for _child in (storage.BlobServiceProperties, storage.ManagementPolicy):
     declare_type(_child)
+# A container holds the data: outside dev it is protected, and the account's CanNotDelete lock covers it,
+# as a lock applies to every child resource of its scope (Microsoft Learn, "Lock your resources to
+# protect your infrastructure"), so it needs no lock of its own.
+declare_type(storage.BlobContainer, stateful=True)
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,33 @@ class DataLakeArgs:
     soft_delete_days: int = 14
     # Services that only reach storage through its public endpoint (see ``network_access``).
     resource_instances: Sequence[ResourceInstanceAccess] = ()
+    # The zone's key; None keeps Microsoft-managed keys.
+    customer_managed_key: CustomerManagedKey | None = None
+
+
+def encryption(key: CustomerManagedKey | None) -> dict[str, Any]:
+    """The account's ``encryption``: infrastructure encryption always, and the zone's key when given.
+
+    With a key, the account wraps its data keys with it through the zone's user-assigned identity, and
+    names the key without a version so it follows the key's rotation (Microsoft Learn, "Configure
+    customer-managed keys in the same tenant for a new storage account": ``keySource``
+    ``Microsoft.Keyvault``, ``keyVaultProperties`` without ``keyVersion``, ``identity.userAssignedIdentity``).
+    """
+    settings: dict[str, Any] = {
+        "key_source": "Microsoft.Storage",
+        "require_infrastructure_encryption": True,
+        "services": {
+            "blob": {"enabled": True, "key_type": "Account"},
+            "file": {"enabled": True, "key_type": "Account"},
+        },
+    }
+    if key is not None:
+        settings.update(
+            key_source="Microsoft.Keyvault",
+            key_vault_properties={"key_name": key.key_name, "key_vault_uri": key.vault_uri},
+            encryption_identity={"encryption_user_assigned_identity": key.identity_id},
+        )
+    return settings
 
 
 def lifecycle_rule(args: DataLakeArgs) -> dict[str, Any]:
@@ -216,6 +248,10 @@ class DataLake(SecureComponent):
         b = args.baseline
         public_network_access, network_rule_set = network_access(args.resource_instances)
         self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
+        key = args.customer_managed_key
+        identity = self.identity()
+        if key is not None:
+            identity = {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]}
         self.account = storage.StorageAccount(
             f"{name}-account",
             account_name=self.account_name,
@@ -225,7 +261,7 @@ class DataLake(SecureComponent):
             sku={"name": args.sku},
             access_tier="Hot",
             is_hns_enabled=args.hierarchical_namespace,
-            identity=self.identity(),
+            identity=identity,
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             allow_blob_public_access=False,
@@ -239,16 +275,10 @@ class DataLake(SecureComponent):
             is_sftp_enabled=False,
             enable_nfs_v3=False,
             network_rule_set=network_rule_set,
-            encryption={
-                "key_source": "Microsoft.Storage",
-                "require_infrastructure_encryption": True,
-                "services": {
-                    "blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"},
-                },
-            },
+            encryption=encryption(key),
             tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            # The account must not ask for the key before its identity may use it.
+            opts=self.child_opts(stateful=True, depends_on=key.ready if key else ()),
         )
 
     def _configure_blob_service(self, name: str, args: DataLakeArgs) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import sql
 
-from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, identity_block
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
 from cloudscale.components.core import azure_facts
+from cloudscale.components.encryption_key import CustomerManagedKey
 
 # The server-level audit trail: Azure Monitor only receives it through a diagnostic setting on the
 # master database (Microsoft.Sql auditing API docs), DevOps audit being Microsoft support's actions.
@@ -81,6 +82,27 @@ class SqlHyperscaleArgs:
     zone_redundant: bool = False
     backup_storage_redundancy: str = "Zone"
     short_term_retention_days: int = 7
+    # The zone's key as TDE protector; None keeps the service-managed one.
+    customer_managed_key: CustomerManagedKey | None = None
+
+
+def tde_protector(key: CustomerManagedKey | None) -> dict[str, object]:
+    """The server's identity, and its TDE protector when the zone has a key.
+
+    A server created with ``keyId`` and a user-assigned ``primaryUserAssignedIdentityId`` starts with the
+    customer-managed protector; a key URI without a version follows the key's rotation (Microsoft Learn,
+    "Create server configured with user-assigned managed identity and customer-managed TDE" and
+    "Identity and key management for TDE with customer-managed keys": versionless keys). Restricted
+    outbound networking does not cover Key Vault calls, which only reach storage and SQL targets
+    ("Outbound firewall rules for Azure SQL Database" lists the features it limits).
+    """
+    if key is None:
+        return {"identity": identity_block()}
+    return {
+        "identity": {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]},
+        "primary_user_assigned_identity_id": key.identity_id,
+        "key_id": key.key_uri,
+    }
 
 
 class SqlHyperscale(SecureComponent):
@@ -130,9 +152,11 @@ class SqlHyperscale(SecureComponent):
             public_network_access="Disabled",
             # The server makes no outbound calls the ERP needs, so nothing can exfiltrate through it.
             restrict_outbound_network_access="Enabled",
-            identity=self.identity(),
+            **tde_protector(args.customer_managed_key),
             tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            opts=self.child_opts(
+                stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
+            ),
         )
         self.server_id: pulumi.Output[str] = self.server.id
         self.fqdn: pulumi.Output[str] = self.server.fully_qualified_domain_name

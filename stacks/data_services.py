@@ -71,6 +71,7 @@ def _erp_database(context: LandingZoneContext) -> dict[str, Any]:
             zone_redundant=config.zone_redundant,
             backup_storage_redundancy=config.backup_storage_redundancy,
             short_term_retention_days=config.short_term_retention_days,
+            customer_managed_key=context.customer_managed_key,
         ),
         opts=context.scope.opts(),
     )
@@ -132,6 +133,7 @@ def _customer_service_database(context: LandingZoneContext) -> dict[str, Any]:
             consistency=config.consistency,
             zone_redundant=config.zone_redundant,
             autoscale_max_throughput=config.autoscale_max_throughput,
+            customer_managed_key=context.customer_managed_key,
         ),
         opts=context.scope.opts(),
     )

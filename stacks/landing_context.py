@@ -14,6 +14,7 @@ import pulumi
 from pulumi_azure_native import datafactory, resources, storage, synapse
 
 from cloudscale.components.baseline import Principal, PrivateEndpointPlacement
+from cloudscale.components.encryption_key import CustomerManagedKey
 from cloudscale.components.key_vault import KeyVault
 from cloudscale.stacks.config import LandingZoneConfig
 from cloudscale.stacks.contract import ZoneContract
@@ -76,3 +77,5 @@ class LandingZoneContext:
     lakes: Mapping[str, LakeLike]
     data_factory: DataFactoryLike | None
     synapse: SynapseLike | None
+    # The zone's key when cloudscale:encryption.customerManagedKeys is on.
+    customer_managed_key: CustomerManagedKey | None = None

@@ -39,6 +39,7 @@ from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.core import platform_zones
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
+from cloudscale.components.encryption_key import CustomerManagedKey, EncryptionKey, EncryptionKeyArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
 from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, subnet_specs
@@ -51,6 +52,7 @@ from cloudscale.components.synapse_workspace import (
 )
 from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
+from cloudscale.stacks.config.model import LakePurpose
 from cloudscale.stacks.config.network_plan import (
     COMPUTE,
     ENTERPRISE_HUB,
@@ -205,7 +207,7 @@ def _deploy_zone(
             log_analytics_workspace_id=workspace_id,
         )
 
-    vault, lakes, factory, workspace = _deploy_data_platform(scope, zone, contract, tenant, baseline)
+    vault, key, lakes, factory, workspace = _deploy_data_platform(config, scope, zone, contract, tenant, baseline)
     outputs = _zone_outputs(spoke, vault, workspace_id, lakes, factory, workspace)
     context = LandingZoneContext(
         scope=scope,
@@ -219,6 +221,7 @@ def _deploy_zone(
         lakes={RAW: lakes[RAW], ENRICHED: lakes[ENRICHED], WORKSPACE: lakes[WORKSPACE]},
         data_factory=factory,
         synapse=workspace,
+        customer_managed_key=key,
     )
     outputs.update(deploy_data_services(context))
     outputs.update(
@@ -270,24 +273,33 @@ def _deploy_spoke_network(
 
 
 def _deploy_data_platform(
+    config: PlatformConfig,
     scope: ZoneScope,
     zone: LandingZoneConfig,
     contract: ZoneContract,
     tenant: pulumi.Output[str],
     baseline: Callable[[str, str], ServiceBaseline],
-) -> tuple[KeyVault, dict[str, DataLake], DataFactory | None, SynapseWorkspace | None]:
-    """The zone's vault, lakes, and its Data Factory and Synapse workspace where enabled."""
-    vault = KeyVault(
-        f"{zone.name}-vault",
-        KeyVaultArgs(baseline=baseline("integration", "security"), tenant_id=tenant),
-        opts=scope.opts(),
-    )
+) -> tuple[KeyVault, CustomerManagedKey | None, dict[str, DataLake], DataFactory | None, SynapseWorkspace | None]:
+    """The zone's vault and key, lakes, and its Data Factory and Synapse workspace where enabled."""
+    security = baseline("integration", "security")
+    vault = KeyVault(f"{zone.name}-vault", KeyVaultArgs(baseline=security, tenant_id=tenant), opts=scope.opts())
+    key = None
+    if config.customer_managed_keys:
+        # In the zone's vault, whose purge protection the config checks require (checks.py, _check_encryption).
+        key = EncryptionKey(
+            f"{zone.name}-cmk",
+            EncryptionKeyArgs(
+                baseline=security, vault_name=vault.vault.name, vault_uri=vault.vault.properties.vault_uri
+            ),
+            opts=scope.opts(),
+        ).customer_managed_key
     lakes = _deploy_lakes(
         scope,
         zone,
         baseline("storage", "storage"),
         baseline("external-storage", "storage"),
         _public_endpoint_readers(scope, zone, contract, tenant),
+        key,
     )
     _let_purview_scan(lakes, contract)
     factory = None
@@ -295,8 +307,8 @@ def _deploy_data_platform(
         factory = _deploy_integration(scope, zone, baseline("integration", "integration"), lakes, vault, contract)
     workspace = None
     if zone.services.synapse.enabled:
-        workspace = _deploy_synapse(scope, zone, baseline("synapse", "synapse"), lakes, tenant, contract)
-    return vault, lakes, factory, workspace
+        workspace = _deploy_synapse(scope, zone, baseline("synapse", "synapse"), lakes, tenant, contract, key)
+    return vault, key, lakes, factory, workspace
 
 
 def _zone_outputs(
@@ -378,6 +390,7 @@ def _deploy_synapse(
     lakes: dict[str, DataLake],
     tenant: pulumi.Output[str],
     contract: ZoneContract,
+    key: CustomerManagedKey | None,
 ) -> SynapseWorkspace:
     settings = zone.services.synapse
     work = lakes[WORKSPACE]
@@ -404,6 +417,7 @@ def _deploy_synapse(
                 str(settings.sql_admin_group_object_id) if settings.sql_admin_group_object_id else None
             ),
             after=[work.containers[SYNAPSE_FILESYSTEM]],
+            customer_managed_key=key,
             access=lambda principal: [
                 *_synapse_access(lakes, principal),
                 *pipeline_grants(zone, lakes, "synapse", principal),
@@ -471,16 +485,18 @@ def _deploy_lakes(
     storage: ServiceBaseline,
     external: ServiceBaseline,
     public_endpoint_readers: dict[str, list[ResourceInstanceAccess]],
+    customer_managed_key: CustomerManagedKey | None,
 ) -> dict[str, DataLake]:
     def lake_args(
-        baseline: ServiceBaseline, key: str, purpose: str, containers: Sequence[str], hns: bool = True
+        baseline: ServiceBaseline, key: LakePurpose, purpose: str, containers: Sequence[str], hns: bool = True
     ) -> DataLakeArgs:
         return DataLakeArgs(
             baseline=baseline,
             purpose=purpose,
             hierarchical_namespace=hns,
             containers=containers,
-            sku=zone.lake.redundancy,
+            sku=zone.lake.redundancy_of(key),
+            customer_managed_key=customer_managed_key,
             cool_after_days=zone.lake.cool_after_days,
             archive_after_days=zone.lake.archive_after_days,
             soft_delete_days=zone.lake.soft_delete_days,

@@ -69,6 +69,9 @@ RULES: dict[str, NameRule] = {
     "machine_learning_workspace": NameRule("mlw", 3, 33, r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}"),
     "machine_learning_compute": NameRule("mlc", 3, 32, r"[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]"),
     "user_assigned_identity": NameRule("id", 3, 128, r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}"),
+    # Key Vault object names: 1-127 letters, digits and dashes (Microsoft Learn, "About keys, secrets and
+    # certificates": object identifiers).
+    "key_vault_key": NameRule("cmk", 1, 127, r"[A-Za-z0-9-]{1,127}"),
     "lock": NameRule("lock", 1, 90, r"[A-Za-z0-9_.()-]*[A-Za-z0-9_()-]"),
     "diagnostic_setting": NameRule("diag", 1, 260, r"[A-Za-z0-9_.-]+"),
 }

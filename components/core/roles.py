@@ -16,6 +16,8 @@ class BuiltInRole(StrEnum):
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
     KEY_VAULT_READER = "21090545-7ca7-4776-b22c-e363652d74d2"
+    # Read a key and wrap/unwrap with it: what a service needs for customer-managed keys.
+    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
     ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
     ACR_PUSH = "8311e382-0749-4cb8-b61a-304f252e45ec"
     LOG_ANALYTICS_READER = "73c42c96-874c-492b-b04d-ab87d138a893"

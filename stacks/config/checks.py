@@ -37,6 +37,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_tags(config)
     problems += _check_names(config)
     problems += _check_soft_delete(config)
+    problems += _check_encryption(config)
     problems += _check_name_seed(config)
     problems += _check_management_network(config)
     problems += _check_hub(config)
@@ -140,6 +141,27 @@ def _check_soft_delete(config: PlatformConfig) -> list[ConfigProblem]:
             "softDelete.purgeProtection",
             f"can be false only in dev, not in {config.environment}: purge protection is what keeps a deleted "
             "vault's keys recoverable for the whole retention period",
+        )
+    ]
+
+
+def _check_encryption(config: PlatformConfig) -> list[ConfigProblem]:
+    """Customer-managed keys need a vault whose keys cannot be purged.
+
+    Storage, Cosmos DB, SQL TDE and Synapse all refuse a key from a vault without soft delete and purge
+    protection ("Customer-managed keys for Azure Storage encryption", "Configure customer-managed keys for
+    your Azure Cosmos DB account", "Azure SQL transparent data encryption with customer-managed key",
+    "Encryption for Azure Synapse Analytics workspaces" on Microsoft Learn): a purged key would leave the
+    data it wraps unreadable for good. The platform's vaults always have soft delete; purge protection is
+    ``softDelete.purgeProtection``.
+    """
+    if not config.customer_managed_keys or config.purge_protection:
+        return []
+    return [
+        ConfigProblem(
+            "encryption.customerManagedKeys",
+            "needs softDelete.purgeProtection: true; Azure refuses customer-managed keys from a vault whose keys "
+            "can be purged, and a purged key would leave the data it encrypts unreadable",
         )
     ]
 
@@ -366,17 +388,23 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
                 f"{zone.lake.archive_after_days} must be later than coolAfterDays ({zone.lake.cool_after_days})",
             )
         )
-    if zone.lake.redundancy in ("Standard_ZRS", "Standard_GZRS") and not azure_facts.region(config.location).has_zones:
-        problems.append(
-            ConfigProblem(
-                f"{key}.lake.redundancy",
-                f"{zone.lake.redundancy} needs availability zones, which {config.location} lacks",
-            )
-        )
+    problems += _check_lake_redundancy(config, f"{key}.lake", zone)
     problems += _check_services(config, f"{key}.services", zone)
     problems += _check_lake_access(f"{key}.access", zone)
     problems += check_pipelines(index, zone)
     return problems
+
+
+def _check_lake_redundancy(config: PlatformConfig, key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
+    if azure_facts.region(config.location).has_zones:
+        return []
+    chosen = [("redundancy", zone.lake.redundancy)]
+    chosen += [(f"redundancyByLake.{lake}", sku) for lake, sku in zone.lake.redundancy_by_lake.items()]
+    return [
+        ConfigProblem(f"{key}.{setting}", f"{sku} needs availability zones, which {config.location} lacks")
+        for setting, sku in chosen
+        if sku in ("Standard_ZRS", "Standard_GZRS")
+    ]
 
 
 def _check_lake_access(key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:

@@ -174,12 +174,24 @@ class ServicesConfig(Model):
     machine_learning: MachineLearningConfig = Field(default_factory=MachineLearningConfig)
 
 
+LakeRedundancy = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"]
+# The zone's lakes, by purpose: raw ingestion, enriched and curated data, the data products' workspace,
+# and the partners' external drop.
+LakePurpose = Literal["raw", "enriched", "workspace", "external"]
+
+
 class LakeConfig(Model):
-    redundancy: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"] = "Standard_ZRS"
+    redundancy: LakeRedundancy = "Standard_ZRS"
+    # Per lake purpose, in place of ``redundancy``: production keeps raw and enriched-curated data, which
+    # cannot be rebuilt from anywhere else, geo-zone-redundant (Standard_GZRS).
+    redundancy_by_lake: dict[LakePurpose, LakeRedundancy] = Field(default_factory=dict)
     cool_after_days: int = Field(90, ge=1)
     # Zone-redundant accounts (ZRS, GZRS) have no Archive tier; their blobs move to Cold instead.
     archive_after_days: int = Field(365, ge=1)
     soft_delete_days: int = Field(14, ge=1, le=365)
+
+    def redundancy_of(self, lake: LakePurpose) -> LakeRedundancy:
+        return self.redundancy_by_lake.get(lake, self.redundancy)
 
 
 class TeamAccess(Model):
@@ -213,6 +225,15 @@ class SoftDeleteConfig(Model):
     # Recover the platform's soft-deleted vaults (createMode "recover") instead of creating them: set
     # it for the first ``up`` after a ``destroy``, while the deleted vaults still hold their names.
     recover_deleted: bool = False
+
+
+class EncryptionConfig(Model):
+    """Encryption at rest: platform-managed keys, or the zone's own key in its Key Vault."""
+
+    # None: on in prd, off elsewhere. On, every landing zone encrypts its lakes, Cosmos DB, SQL server
+    # (TDE protector) and Synapse workspace with a rotating Key Vault key of its own. It needs purge
+    # protection (softDelete.purgeProtection): a purged key makes that data unreadable for good.
+    customer_managed_keys: bool | None = None
 
 
 class PipelineSchedule(Model):
@@ -286,6 +307,7 @@ class PlatformConfig(Model):
     # dev; an empty one in dev is replaced by the subscription id at program start (stacks/program.py).
     name_seed: str = ""
     soft_delete: SoftDeleteConfig = Field(default_factory=SoftDeleteConfig)
+    encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
     management: ManagementConfig = Field(default_factory=ManagementConfig)
     landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
 
@@ -302,6 +324,11 @@ class PlatformConfig(Model):
     def purge_protection(self) -> bool:
         explicit = self.soft_delete.purge_protection
         return self.environment != "dev" if explicit is None else explicit
+
+    @property
+    def customer_managed_keys(self) -> bool:
+        explicit = self.encryption.customer_managed_keys
+        return self.is_production if explicit is None else explicit
 
     @property
     def uses_existing_hub(self) -> bool:
