@@ -84,7 +84,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return None, {}
         if self.preview:
-            return "", dict(args.inputs)
+            return "", _preview_outputs(args.inputs)
         resource_id = self._resource_id(args)
         self.ids[(args.typ, args.name)] = resource_id
         outputs = {**args.inputs, "id": resource_id, "name": _physical_name(args)}
@@ -154,6 +154,17 @@ def _computed_outputs(args: MockResourceArgs, resource_id: str, subnets: dict[st
             tenantId=TENANT_ID,
         )
     return out
+
+
+def _preview_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A preview knows what it was given, in the shape the provider answers in: user-assigned identities
+    given as a list of ids come back as a map keyed by id, their principal ids still unknown."""
+    outputs = dict(inputs)
+    identity = inputs.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), (list, tuple)):
+        assigned = {str(identity_id): {} for identity_id in identity["userAssignedIdentities"]}
+        outputs["identity"] = {**identity, "userAssignedIdentities": assigned}
+    return outputs
 
 
 def _identity_output(identity: dict[str, Any], resource_id: str) -> dict[str, Any]:

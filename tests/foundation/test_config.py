@@ -239,3 +239,37 @@ def test_the_probed_purposes_reach_the_longest_whole_name_and_a_cut_one(kind):
         assert whole in namer.name(kind, whole)
         assert len(namer.name(kind, whole)) == rule.max_length
         assert cut not in namer.name(kind, cut)
+
+
+@pytest.mark.parametrize(("environment", "expected"), [("dev", False), ("tst", False), ("prd", True)])
+def test_customer_managed_keys_are_on_by_default_in_prd_only(dev_config, environment, expected):
+    config = parse_config(_config(dev_config, environment=environment, nameSeed=f"{environment}-subscription"))
+    assert config.customer_managed_keys is expected
+
+
+def test_customer_managed_keys_need_purge_protection(dev_config):
+    # dev creates its vaults without purge protection unless told otherwise.
+    with pytest.raises(ConfigError) as raised:
+        parse_config(_config(dev_config, encryption={"customerManagedKeys": True}))
+    message = str(raised.value)
+    assert "cloudscale:encryption.customerManagedKeys: needs softDelete.purgeProtection: true" in message, message
+    config = parse_config(
+        _config(dev_config, encryption={"customerManagedKeys": True}, softDelete={"purgeProtection": True})
+    )
+    assert config.customer_managed_keys and config.purge_protection
+
+
+def test_customer_managed_keys_without_purge_protection_register_nothing(offline, dev_config):
+    with pytest.raises(ConfigError, match=r"encryption\.customerManagedKeys"):
+        offline.run(
+            lambda: build_platform(load_config()), config=_config(dev_config, encryption={"customerManagedKeys": True})
+        )
+    assert offline.mocks is not None
+    assert offline.mocks.resources == []
+
+
+def test_a_lake_purpose_may_choose_its_own_redundancy(dev_config):
+    zones = _zones(dev_config)
+    zones[0]["lake"]["redundancyByLake"] = {"raw": "Standard_GZRS"}
+    lake = parse_config(_config(dev_config, landingZones=zones)).landing_zones[0].lake
+    assert [lake.redundancy_of(purpose) for purpose in ("raw", "enriched")] == ["Standard_GZRS", "Standard_ZRS"]

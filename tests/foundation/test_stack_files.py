@@ -15,7 +15,29 @@ STACKS = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_ROOT.glo
 
 
 def test_the_documented_stacks_exist():
-    assert {"dev", "mgmt", "sales"} <= set(STACKS)
+    assert {"dev", "prd", "mgmt", "sales"} <= set(STACKS)
+
+
+def test_the_production_stack_turns_on_what_a_security_review_asks_for():
+    config = parse_config(load_stack_config("prd"))
+    assert (config.environment, config.role) == ("prd", "all")
+    assert config.name_seed and config.protects_state and config.purge_protection
+    assert config.customer_managed_keys
+    firewall = config.management.firewall
+    assert (firewall.tier, firewall.idps_mode) == ("Premium", "Deny")
+    assert config.management.log_retention_days >= 365
+    for zone in config.landing_zones:
+        assert [zone.lake.redundancy_of(lake) for lake in ("raw", "enriched")] == ["Standard_GZRS"] * 2
+        assert zone.lake.soft_delete_days >= 90
+        sql = zone.services.sql_hyperscale
+        assert sql.zone_redundant and sql.backup_storage_redundancy == "GeoZone"
+        assert sql.short_term_retention_days == 35
+        assert zone.services.cosmos.backup_tier == "Continuous30Days"
+
+
+def test_the_production_stack_keeps_the_zones_of_dev():
+    dev, prd = (parse_config(load_stack_config(stack)) for stack in ("dev", "prd"))
+    assert [z.name for z in prd.landing_zones] == [z.name for z in dev.landing_zones]
 
 
 @pytest.mark.parametrize("stack", STACKS)
