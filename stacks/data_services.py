@@ -19,6 +19,7 @@ from cloudscale.components.machine_learning import (
     OutboundPrivateEndpoint,
 )
 from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
+from cloudscale.stacks.config.model import CosmosConfig
 from cloudscale.stacks.landing_context import ENRICHED, WORKSPACE, LandingZoneContext
 from cloudscale.stacks.zone_scope import tenant_id
 
@@ -111,6 +112,18 @@ def _erp_database(context: LandingZoneContext) -> dict[str, Any]:
     return outputs
 
 
+def _cosmos_containers(config: CosmosConfig) -> list[CosmosContainer]:
+    return [
+        CosmosContainer(
+            name=container.name,
+            partition_key=container.partition_key,
+            analytical_ttl_seconds=container.analytical_ttl_seconds,
+            default_ttl_seconds=container.default_ttl_seconds,
+        )
+        for container in config.containers
+    ]
+
+
 def _customer_service_database(context: LandingZoneContext) -> dict[str, Any]:
     config = context.zone.services.cosmos
     zone = context.zone.name
@@ -119,15 +132,7 @@ def _customer_service_database(context: LandingZoneContext) -> dict[str, Any]:
         CosmosAccountArgs(
             baseline=_baseline(context, "cosmos"),
             database_name=config.database_name,
-            containers=[
-                CosmosContainer(
-                    name=container.name,
-                    partition_key=container.partition_key,
-                    analytical_ttl_seconds=container.analytical_ttl_seconds,
-                    default_ttl_seconds=container.default_ttl_seconds,
-                )
-                for container in config.containers
-            ],
+            containers=_cosmos_containers(config),
             schema_type=config.schema_type,
             backup_tier=config.backup_tier,
             consistency=config.consistency,

@@ -155,7 +155,8 @@ def _check_encryption(config: PlatformConfig) -> list[ConfigProblem]:
     data it wraps unreadable for good. The platform's vaults always have soft delete; purge protection is
     ``softDelete.purgeProtection``.
     """
-    if not config.customer_managed_keys or config.purge_protection:
+    # Outside dev, purge protection off is already refused (``_check_soft_delete``): one problem, one message.
+    if not config.customer_managed_keys or config.purge_protection or config.environment != "dev":
         return []
     return [
         ConfigProblem(
