@@ -1,0 +1,61 @@
+"""A landing zone's customer-managed key: rotation, an identity that may only use this key, and protect."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudscale.components.baseline import SoftDeletePolicy
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.encryption_key import EncryptionKey, EncryptionKeyArgs
+from cloudscale.stacks.offline.findings import findings
+from cloudscale.stacks.offline.mocks import RecordedResource
+
+from .support import service_baseline, urn_of
+
+KEY = "azure-native:keyvault:Key"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+VAULT_URI = "https://kv-adatum-prd-sales.vault.azure.net/"
+
+
+def _key(lock: bool = False) -> EncryptionKey:
+    baseline = service_baseline(environment="prd", tags={"Zone": "sales"}, lock=lock)
+    baseline.soft_delete = SoftDeletePolicy(purge_protection=True)
+    return EncryptionKey(
+        "sales-cmk", EncryptionKeyArgs(baseline=baseline, vault_name="kv-adatum-prd-sales", vault_uri=VAULT_URI)
+    )
+
+
+@pytest.mark.parametrize("lock", [False, True])
+def test_the_key_is_protected_exactly_where_data_is(offline, lock):
+    run = offline.run(lambda: _key(lock))
+    assert run.monitor.options[urn_of(run, "sales-cmk-key")].protect is lock
+    # The vault's lock covers its keys; the key has none of its own.
+    assert run.of_type("azure-native:authorization:ManagementLockByScope") == []
+
+
+def test_the_key_rotates_and_its_identity_may_wrap_with_it_alone(offline):
+    run = offline.run(_key)
+    key = run.one(KEY)
+    assert key.inputs["keyName"] == "cmk-adatum-prd-sales-data"
+    assert key.inputs["properties"]["keySize"] == 3072
+    (grant,) = run.of_type(ASSIGNMENT)
+    # The name tells the role in both modes; the role definition id waits for the key's id in a preview.
+    assert "key-vault-crypto-service-encryption-user" in grant.name
+    role = grant.inputs["roleDefinitionId"]
+    assert offline.preview or role.endswith(BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER.value)
+    assert run.monitor.options[urn_of(run, grant.name)].property_dependencies["scope"] == [urn_of(run, "sales-cmk-key")]
+    assert findings(run.resources, protects_state=False, locked=set()) == []
+
+
+def test_the_key_uri_names_no_version(offline_update):
+    run = offline_update.run(lambda: {"keyUri": _key().customer_managed_key.key_uri})
+    assert run.exports["keyUri"] == "https://kv-adatum-prd-sales.vault.azure.net/keys/cmk-adatum-prd-sales-data"
+
+
+def test_a_key_without_rotation_is_a_high_finding():
+    key = RecordedResource(KEY, "stale-key", {"properties": {"kty": "RSA", "keySize": 3072}}, True, None, None)
+    reported = findings([key], protects_state=False, locked=set())
+    assert [(f.severity, f.rule) for f in reported] == [("high", "key-rotation")]
+    rotating = {"rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}, "trigger": {}}]}}
+    key = RecordedResource(KEY, "key", {"properties": rotating}, True, None, None)
+    assert findings([key], protects_state=False, locked=set()) == []
