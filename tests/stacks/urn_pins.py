@@ -15,7 +15,7 @@ from cloudscale.stacks.offline.engine import OfflineRun, run_offline
 from cloudscale.stacks.offline.stack_files import load_stack_config
 from cloudscale.stacks.offline.urn_pins import read_pins, write_pins
 
-PINNED_STACKS = ("dev",)
+PINNED_STACKS = ("dev", "prd")
 PIN_FOLDER = Path(__file__).parent / "pinned_urns"
 
 
