@@ -13,7 +13,12 @@ import pulumi
 from pulumi_azure_native import containerregistry
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    accept_finding,
+    declare_type,
+    public_network_access_disabled,
+)
 from cloudscale.components.core.azure_facts import zones_for
 from cloudscale.components.core.roles import BuiltInRole
 
@@ -23,8 +28,54 @@ declare_type(
         public_network_access_disabled(),
         SecurityRule("local-auth", "adminUserEnabled", lambda v: v is False, "admin user is enabled"),
         SecurityRule("anonymous-pull", "anonymousPullEnabled", lambda v: v is False, "anonymous pull is enabled"),
+        # Export policy disabled keeps images from being copied out with `az acr import` or a pipeline;
+        # Azure accepts it only with public network access disabled (Microsoft Learn, "Disable export of
+        # artifacts from an Azure container registry", container-registry-disable-export).
+        SecurityRule(
+            "registry-export",
+            "policies.exportPolicy.status",
+            lambda v: v == "disabled",
+            "artifacts can be exported out of the registry",
+        ),
+        # Untagged manifests are deleted after a retention period instead of accumulating unscanned
+        # (Microsoft Learn, "Retention policy for untagged manifests", container-registry-retention-policy).
+        SecurityRule(
+            "registry-retention",
+            "policies.retentionPolicy.status",
+            lambda v: v == "enabled",
+            "untagged manifests are kept forever",
+            severity="medium",
+        ),
+        # Only signed images are served to clients that ask for trust (Microsoft Learn, "Content trust in
+        # Azure Container Registry", container-registry-content-trust); Premium only, and not available
+        # on a registry encrypted with a customer-managed key.
+        SecurityRule(
+            "registry-content-trust",
+            "policies.trustPolicy.status",
+            lambda v: v == "enabled",
+            "content trust is off",
+            severity="medium",
+        ),
+        # A quarantined image is pullable only once a scanner releases it (Microsoft Learn, quarantine
+        # pattern, container-registry-quarantine-pattern in Azure/acr).
+        SecurityRule(
+            "registry-quarantine",
+            "policies.quarantinePolicy.status",
+            lambda v: v == "enabled",
+            "pushed images are served before any scanner releases them",
+            severity="medium",
+        ),
     ),
     computed_outputs=lambda registry: {"loginServer": f"{registry.name}.azurecr.io"},
+)
+# The platform wires no image scanner to its registries, and Azure ML pushes the environment images it
+# builds and pulls them right after: with quarantine on, every such pull fails until something releases
+# the image. ContainerRegistryArgs.quarantine turns it on for a registry that has a scanner.
+accept_finding(
+    containerregistry.Registry,
+    rule="registry-quarantine",
+    reason="no image scanner releases quarantined images here, and Azure ML pulls the environment images it "
+    "pushes at once; quarantine would leave them unpullable (set quarantine once a scanner is wired)",
 )
 
 
@@ -38,6 +89,9 @@ class ContainerRegistryArgs:
     quarantine: bool = False
     # Only for ACR Tasks or other trusted services that must reach the registry without the private endpoint.
     trusted_services_bypass: bool = False
+    # Docker Content Trust: clients that enable it pull signed images only. Azure refuses it on a
+    # registry encrypted with a customer-managed key (container-registry-content-trust, Microsoft Learn).
+    content_trust: bool = True
 
 
 class ContainerRegistry(SecureComponent):
@@ -50,7 +104,7 @@ class ContainerRegistry(SecureComponent):
             registry_name=self.registry_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            # Private link, retention and zone redundancy are Premium-only.
+            # Private link, retention, quarantine, content trust, export policy and zone redundancy are Premium-only.
             sku={"name": "Premium"},
             identity=self.identity(),
             admin_user_enabled=False,
@@ -63,7 +117,9 @@ class ContainerRegistry(SecureComponent):
                 "retention_policy": {"days": args.untagged_retention_days, "status": "enabled"},
                 "quarantine_policy": {"status": "enabled" if args.quarantine else "disabled"},
                 # No copying images out to another registry: the private endpoint is the only way in or out.
+                # Requires public network access disabled, as above (container-registry-disable-export).
                 "export_policy": {"status": "disabled"},
+                "trust_policy": {"status": "enabled" if args.content_trust else "disabled", "type": "Notary"},
                 # Registry tokens must carry the ACR audience, not any ARM token the caller happens to hold.
                 "azure_ad_authentication_as_arm_policy": {"status": "disabled"},
             },

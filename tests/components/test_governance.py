@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cloudscale.components.baseline import Principal, ServiceBaseline
@@ -9,6 +11,7 @@ from cloudscale.components.container_registry import ContainerRegistry, Containe
 from cloudscale.components.core import BuiltInRole, Namer
 from cloudscale.components.purview import Purview, PurviewArgs
 from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
+from cloudscale.stacks.offline.findings import findings
 
 from .support import WORKSPACE_ID, service_baseline, zone_id
 
@@ -127,8 +130,33 @@ def test_registry_is_premium_private_and_refuses_anonymous_and_admin_access(offl
         "retentionPolicy": {"days": 7, "status": "enabled"},
         "quarantinePolicy": {"status": "disabled"},
         "exportPolicy": {"status": "disabled"},
+        "trustPolicy": {"status": "enabled", "type": "Notary"},
         "azureADAuthenticationAsArmPolicy": {"status": "disabled"},
     }
+
+
+def test_registry_keeps_its_policies_and_the_plan_flags_one_without_them(offline):
+    run = offline.run(lambda: ContainerRegistry("cr", ContainerRegistryArgs(baseline=_baseline())))
+    registry = run.one(REGISTRY)
+    reported = {(f.severity, f.rule) for f in findings([registry], protects_state=False, locked=set())}
+    # Quarantine stays off on purpose, and the plan says why; every other policy holds.
+    assert reported == {("accepted", "registry-quarantine")}
+    stripped = dataclasses.replace(
+        registry, inputs={**registry.inputs, "policies": {"quarantinePolicy": {"status": "enabled"}}}
+    )
+    flagged = {(f.severity, f.rule) for f in findings([stripped], protects_state=False, locked=set())}
+    assert flagged == {
+        ("high", "registry-export"),
+        ("medium", "registry-retention"),
+        ("medium", "registry-content-trust"),
+    }
+
+
+def test_registry_content_trust_and_quarantine_follow_the_args(offline):
+    args = ContainerRegistryArgs(baseline=_baseline(), content_trust=False, quarantine=True)
+    policies = offline.run(lambda: ContainerRegistry("cr", args)).one(REGISTRY).inputs["policies"]
+    assert policies["trustPolicy"]["status"] == "disabled"
+    assert policies["quarantinePolicy"] == {"status": "enabled"}
 
 
 def test_registry_is_not_zone_redundant_where_the_region_has_no_zones(offline):
