@@ -29,6 +29,11 @@ SERVER_AUDIT = DiagnosticProfile(
 # SQL databases expose these metric categories, not AllMetrics, and log to AzureDiagnostics only.
 SQL_DATABASE = DiagnosticProfile(metric_categories=("Basic", "InstanceAndAppAdvanced"))
 
+# Audit records kept for at least 90 days, as security reviews ask; with a Log Analytics target the
+# retention is the workspace's (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse
+# Analytics", auditing-overview: "Log Analytics ... retention").
+MIN_AUDIT_RETENTION_DAYS = 90
+
 # What the portal's "enable auditing" records: every sign-in, successful or not, and every batch.
 AUDIT_ACTION_GROUPS = (
     "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
@@ -51,12 +56,39 @@ declare_type(
     ),
     computed_outputs=lambda server: {"fullyQualifiedDomainName": f"{server.name}.database.windows.net"},
 )
-# Reviewed: the database and the server's auditing, Defender and Entra-only settings.
+# Auditing to Log Analytics (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse
+# Analytics"): on, and with the Azure Monitor target, without which the master diagnostic setting gets nothing.
+declare_type(
+    sql.ExtendedServerBlobAuditingPolicy,
+    rules=(
+        SecurityRule("sql-audit", "state", lambda v: v == "Enabled", "server auditing is off"),
+        SecurityRule(
+            "sql-audit",
+            "isAzureMonitorTargetEnabled",
+            lambda v: v is True,
+            "server audit records do not reach Log Analytics",
+        ),
+    ),
+)
+# Microsoft Defender for SQL's threat detection (Microsoft Learn, "Configure Advanced Threat Protection
+# for Azure SQL Database"): on, with every alert type; who is told is checked in the config
+# (securityContacts), since ARM takes any list of addresses.
+declare_type(
+    sql.ServerSecurityAlertPolicy,
+    rules=(
+        SecurityRule("sql-threat-detection", "state", lambda v: v == "Enabled", "threat detection is off"),
+        SecurityRule(
+            "sql-threat-detection",
+            "disabledAlerts",
+            lambda v: not v,
+            "some threat-detection alert types are disabled",
+        ),
+    ),
+)
+# Reviewed: the database and the server's vulnerability assessment, Entra-only and backup settings.
 for _child in (
     sql.Database,
     sql.ServerAzureADOnlyAuthentication,
-    sql.ExtendedServerBlobAuditingPolicy,
-    sql.ServerSecurityAlertPolicy,
     sql.SqlVulnerabilityAssessmentsSetting,
     sql.BackupShortTermRetentionPolicy,
 ):
@@ -84,6 +116,13 @@ class SqlHyperscaleArgs:
     short_term_retention_days: int = 7
     # The zone's key as TDE protector; None keeps the service-managed one.
     customer_managed_key: CustomerManagedKey | None = None
+    # Who receives Defender for SQL's threat alerts: these addresses and, when set, the subscription's
+    # admins and owners (emailAccountAdmins).
+    alert_emails: Sequence[str] = ()
+    alert_account_admins: bool = True
+    # The audit trail goes only to the baseline's Log Analytics workspace, so its retention is the
+    # workspace's: the caller passes that retention, and it must be at least MIN_AUDIT_RETENTION_DAYS.
+    audit_retention_days: int = 90
 
 
 def tde_protector(key: CustomerManagedKey | None) -> dict[str, object]:
@@ -111,13 +150,18 @@ class SqlHyperscale(SecureComponent):
             raise ValueError(f"{name}: {args.sku!r} is not a Hyperscale SKU ({', '.join(azure_facts.HYPERSCALE_SKUS)})")
         if args.baseline.log_analytics_workspace_id is None:
             raise ValueError(f"{name}: auditing goes to Log Analytics, so the baseline needs a workspace id")
+        if args.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+            raise ValueError(
+                f"{name}: the audit trail lives in the Log Analytics workspace, whose retention "
+                f"({args.audit_retention_days} days) is below {MIN_AUDIT_RETENTION_DAYS} days"
+            )
         super().__init__("cloudscale:data:SqlHyperscale", name, args.baseline, opts)
         b = args.baseline
         self.server_name = b.namer.name("sql_server", args.purpose)
         self.database_name = args.database_name
         self._create_server(name, args)
         self._audit(name, b)
-        self._defender(name, b)
+        self._defender(name, args)
         self.database = self._database(name, args)
         self.database_id: pulumi.Output[str] = self.database.id
         self.register_outputs(
@@ -195,13 +239,20 @@ class SqlHyperscale(SecureComponent):
             opts=self.child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
         )
 
-    def _defender(self, name: str, b: ServiceBaseline) -> None:
+    def _defender(self, name: str, args: SqlHyperscaleArgs) -> None:
+        b = args.baseline
+        # The server-level policy covers every database on the server (Microsoft Learn, "Configure
+        # Advanced Threat Protection for Azure SQL Database"); an empty disabledAlerts keeps every
+        # alert type on (SQL injection, anomalous access, data exfiltration, unsafe action, brute force).
         self.threat_detection = sql.ServerSecurityAlertPolicy(
             f"{name}-threat-detection",
             security_alert_policy_name="Default",
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
             state="Enabled",
+            disabled_alerts=[],
+            email_account_admins=args.alert_account_admins,
+            email_addresses=list(args.alert_emails),
             opts=self.child_opts(parent=self.server),
         )
         # The express configuration keeps scan results inside the service: no storage account, no keys.

@@ -54,6 +54,13 @@ def _baseline(context: LandingZoneContext, component: str) -> ServiceBaseline:
     )
 
 
+def _alert_recipients(context: LandingZoneContext) -> dict[str, Any]:
+    contacts = context.scope.config.security_contacts
+    if contacts is None:
+        return {}
+    return {"alert_emails": list(contacts.emails), "alert_account_admins": contacts.email_admins}
+
+
 def _erp_database(context: LandingZoneContext) -> dict[str, Any]:
     config = context.zone.services.sql_hyperscale
     zone = context.zone.name
@@ -73,6 +80,9 @@ def _erp_database(context: LandingZoneContext) -> dict[str, Any]:
             backup_storage_redundancy=config.backup_storage_redundancy,
             short_term_retention_days=config.short_term_retention_days,
             customer_managed_key=context.customer_managed_key,
+            **_alert_recipients(context),
+            # The audit trail goes to the zone's Log Analytics workspace, kept this long.
+            audit_retention_days=context.scope.config.management.log_retention_days,
         ),
         opts=context.scope.opts(),
     )

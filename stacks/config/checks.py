@@ -39,6 +39,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_soft_delete(config)
     problems += _check_encryption(config)
     problems += _check_name_seed(config)
+    problems += _check_security_contacts(config)
     problems += _check_management_network(config)
     problems += _check_hub(config)
     problems += _check_address_plan(config)
@@ -129,6 +130,21 @@ def _check_name_seed(config: PlatformConfig) -> list[ConfigProblem]:
             "nameSeed",
             f"required in {config.environment}: set it to the subscription id, so that globally unique names "
             "differ from those of any other platform with the same prefix",
+        )
+    ]
+
+
+def _check_security_contacts(config: PlatformConfig) -> list[ConfigProblem]:
+    # Defender for SQL sends its threat alerts by e-mail only (Microsoft Learn, "Configure Advanced
+    # Threat Protection for Azure SQL Database"); outside dev someone must be named to read them.
+    contacts = config.security_contacts
+    if config.environment == "dev" or (contacts is not None and contacts.emails):
+        return []
+    return [
+        ConfigProblem(
+            "securityContacts.emails",
+            f"required in {config.environment}: at least one address that receives the SQL threat-detection "
+            "alerts (securityContacts: {emails: [secops@example.com], emailAdmins: true})",
         )
     ]
 

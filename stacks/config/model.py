@@ -11,7 +11,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from pydantic.alias_generators import to_camel
 
 from cloudscale.components.core import azure_facts
@@ -101,7 +101,18 @@ class ManagementConfig(Model):
     network: ManagementNetworkConfig = Field(default_factory=ManagementNetworkConfig)
     firewall: FirewallConfig = Field(default_factory=FirewallConfig)
     existing_hub: ExistingHubConfig | None = None
-    log_retention_days: int = Field(90, ge=30, le=730)
+    # Also the retention of the SQL audit trail, which goes only to Log Analytics: at least 90 days
+    # (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse Analytics": with a Log
+    # Analytics target, retention is the workspace's).
+    log_retention_days: int = Field(90, ge=90, le=730)
+
+
+class SecurityContactsConfig(Model):
+    """Who receives Microsoft Defender for SQL's threat alerts (Microsoft Learn, "Configure Advanced
+    Threat Protection for Azure SQL Database": e-mail addresses and the subscription's admins)."""
+
+    emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+    email_admins: bool = True
 
 
 class SynapseConfig(Model):
@@ -308,6 +319,8 @@ class PlatformConfig(Model):
     name_seed: str = ""
     soft_delete: SoftDeleteConfig = Field(default_factory=SoftDeleteConfig)
     encryption: EncryptionConfig = Field(default_factory=EncryptionConfig)
+    # Required outside dev (checks.py): a threat alert nobody reads protects nothing.
+    security_contacts: SecurityContactsConfig | None = None
     management: ManagementConfig = Field(default_factory=ManagementConfig)
     landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
 

@@ -127,6 +127,11 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
+    # YAML's words for scalars, not Python's type names ("a int").
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
     return f"a {type(value).__name__}"
 
 
@@ -190,7 +195,10 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_ROOT) -> dict[str,
     stack_config = _mapping(document.get("config"), stack_file.name, "config")
     for key, value in stack_config.items():
         if not isinstance(key, str):
-            raise StackFileError(f"config key {key!r} must be text such as cloudscale:prefix", file=stack_file.name)
+            raise StackFileError(
+                f"config key {'null' if key is None else repr(key)} must be text such as cloudscale:prefix",
+                file=stack_file.name,
+            )
         secret = _secret_path(value, key)
         if secret is not None:
             raise StackFileError(f"{secret} is a secret; offline plans need plain values", file=stack_file.name)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
+from cloudscale.stacks.offline.findings import findings
 
 from .support import WORKSPACE_ID, service_baseline, zone_id
 
@@ -108,6 +111,35 @@ def test_threat_detection_and_express_vulnerability_assessment_are_on(offline):
     assert assessment["vulnerabilityAssessmentName"] == "default"
     # The express configuration has no storage account, hence no key to leak.
     assert run.of_type("azure-native:sql:ServerVulnerabilityAssessment") == []
+
+
+def test_threat_alerts_of_every_type_go_to_the_security_contacts_and_admins(offline):
+    run = offline.run(lambda: _erp(alert_emails=["secops@adatum.example"], alert_account_admins=True))
+    alerts = run.one("azure-native:sql:ServerSecurityAlertPolicy").inputs
+    assert alerts["disabledAlerts"] == []
+    assert alerts["emailAddresses"] == ["secops@adatum.example"]
+    assert alerts["emailAccountAdmins"] is True
+    assert [f for f in findings(run.resources, protects_state=False, locked=set()) if f.severity != "accepted"] == []
+
+
+def test_plan_flags_disabled_alert_types_and_audit_that_skips_log_analytics(offline):
+    run = offline.run(_erp)
+    alerts = run.one("azure-native:sql:ServerSecurityAlertPolicy")
+    audit = run.one("azure-native:sql:ExtendedServerBlobAuditingPolicy")
+    weakened = [
+        dataclasses.replace(alerts, inputs={**alerts.inputs, "disabledAlerts": ["Brute_Force"]}),
+        dataclasses.replace(audit, inputs={**audit.inputs, "isAzureMonitorTargetEnabled": False}),
+    ]
+    reported = {(f.rule, f.resource) for f in findings(weakened, protects_state=False, locked=set())}
+    assert reported == {("sql-threat-detection", "erp-threat-detection"), ("sql-audit", "erp-audit")}
+
+
+@pytest.mark.parametrize("days", [30, 89])
+def test_an_audit_retention_below_90_days_is_refused_before_anything_is_registered(offline, days):
+    with pytest.raises(ValueError, match=f"retention \\({days} days\\) is below 90 days"):
+        offline.run(lambda: _erp(audit_retention_days=days))
+    assert offline.mocks is not None
+    assert offline.mocks.resources == []
 
 
 def test_database_is_hyperscale_with_the_configured_capacity_and_resilience(offline):

@@ -116,3 +116,31 @@ def test_dev_without_a_seed_seeds_its_names_with_the_subscription(offline_update
     # Same prefix, two subscriptions: no globally unique name is shared.
     assert first and not set(first) & set(second)
     assert first == [Namer("adatum", "dev", "mgmt", "aaaaaaaa-0000-0000-0000-000000000001").name("key_vault", "kv")]
+
+
+@pytest.mark.parametrize("environment", ["tst", "prd"])
+def test_security_contacts_are_required_outside_dev(offline, dev_config, environment):
+    values = config_with(dev_config, environment=environment, securityContacts={"emails": [], "emailAdmins": True})
+    with pytest.raises(ConfigError) as raised:
+        parse_config(values)
+    assert raised.value.keys == ["securityContacts.emails"]
+    with pytest.raises(ConfigError):
+        offline.run(lambda: build_platform(load_config()), config=values)
+    assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_a_malformed_security_contact_address_names_its_key(dev_config):
+    values = config_with(dev_config, securityContacts={"emails": ["secops@adatum.example", "secops at adatum"]})
+    with pytest.raises(ConfigError) as raised:
+        parse_config(values)
+    assert raised.value.keys == ["securityContacts.emails[1]"]
+
+
+def test_the_dev_stack_sends_threat_alerts_to_its_contacts_and_keeps_audit_90_days(offline, dev_config):
+    run = offline.run(lambda: build_platform(load_config()), config=dev_config)
+    alerts = run.one("azure-native:sql:ServerSecurityAlertPolicy").inputs
+    assert alerts["emailAddresses"] == ["secops@adatum.example"]
+    assert alerts["emailAccountAdmins"] is True
+    assert alerts["disabledAlerts"] == []
+    workspace = run.one("azure-native:operationalinsights:Workspace", "sales-monitoring-workspace").inputs
+    assert workspace["retentionInDays"] >= 90
