@@ -24,6 +24,7 @@ from cloudscale.components.core import azure_facts
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.encryption_key import CustomerManagedKey
 from cloudscale.components.purview import lineage_private_endpoints
+from cloudscale.components.synapse_auditing import audit_workspace_sql
 from cloudscale.components.synapse_dataplane import (
     SynapseLinkedService,
     SynapseLinkedServiceArgs,
@@ -150,8 +151,17 @@ class SynapseWorkspace(SecureComponent):
         self._create_workspace(name, args)
         self._secure_workspace(name)
         self._create_spark_pool(name, args)
+        admins: list[pulumi.Resource] = []
         if args.sql_admin_group_name and args.sql_admin_group_object_id:
-            self._create_sql_admins(name, args, args.sql_admin_group_name, args.sql_admin_group_object_id)
+            admins = self._create_sql_admins(name, args, args.sql_admin_group_name, args.sql_admin_group_object_id)
+        self.sql_audit = audit_workspace_sql(
+            self,
+            name,
+            workspace=self.workspace,
+            workspace_name=self.workspace_name,
+            resource_group_name=args.baseline.resource_group_name,
+            after=admins,
+        )
         self._create_managed_private_endpoints(args)
         self.register_outputs(
             {
@@ -254,7 +264,9 @@ class SynapseWorkspace(SecureComponent):
         )
         self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 
-    def _create_sql_admins(self, name: str, args: SynapseWorkspaceArgs, group_name: str, group_object_id: str) -> None:
+    def _create_sql_admins(
+        self, name: str, args: SynapseWorkspaceArgs, group_name: str, group_object_id: str
+    ) -> list[pulumi.Resource]:
         admin: dict[str, Any] = {
             "workspace_name": self.workspace.name,
             "resource_group_name": args.baseline.resource_group_name,
@@ -265,9 +277,10 @@ class SynapseWorkspace(SecureComponent):
         }
         workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
         # Both write the workspace's administrator settings, so one waits for the other.
-        synapse.WorkspaceSqlAadAdmin(
+        sql_admin = synapse.WorkspaceSqlAadAdmin(
             f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
         )
+        return [workspace_admin, sql_admin]
 
     def _create_managed_private_endpoints(self, args: SynapseWorkspaceArgs) -> None:
         namer = args.baseline.namer

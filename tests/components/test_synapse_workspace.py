@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 import pytest
 
 from cloudscale.components.synapse_workspace import SparkPoolSettings, SynapseWorkspace, SynapseWorkspaceArgs
+from cloudscale.stacks.offline.findings import findings
 
 from .support import service_baseline, urn_of
 
@@ -218,3 +221,39 @@ def test_lineage_to_purview_without_its_ingestion_storage_is_refused(offline):
     with pytest.raises(ValueError, match="ingestion storage"):
         offline.run(program)
     assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_workspace_sql_is_audited_to_log_analytics(offline):
+    run = offline.run(_workspace)
+    deployment = run.one("azure-native:resources:Deployment").inputs
+    assert deployment["properties"]["mode"] == "Incremental"
+    [setting] = deployment["properties"]["template"]["resources"]
+    assert setting["type"] == "Microsoft.Synapse/workspaces/auditingSettings"
+    assert setting["apiVersion"] == "2021-06-01"
+    assert setting["name"] == f"{run.one(WORKSPACE).inputs['workspaceName']}/default"
+    assert setting["properties"]["state"] == "Enabled"
+    assert setting["properties"]["isAzureMonitorTargetEnabled"] is True
+    assert "BATCH_COMPLETED_GROUP" in setting["properties"]["auditActionsAndGroups"]
+    # The records arrive through the workspace's diagnostic setting: allLogs covers SQLSecurityAuditEvents.
+    diagnostics = run.one("azure-native:monitor:DiagnosticSetting", "syn-workspace-diag").inputs
+    assert {"categoryGroup": "allLogs", "enabled": True} in diagnostics["logs"]
+    assert diagnostics["workspaceId"].endswith("/workspaces/log")
+
+
+def test_workspace_audit_waits_for_the_other_writes_on_the_workspace(offline):
+    run = offline.run(lambda: _workspace(admins=True))
+    options = next(o for o in run.monitor.options.values() if o.name == "syn-sql-audit")
+    for name in ("syn-workspace", "syn-aad-admin", "syn-sql-aad-admin"):
+        assert urn_of(run, name) in options.dependencies
+
+
+def test_plan_flags_a_workspace_audit_that_skips_log_analytics(offline):
+    run = offline.run(_workspace)
+    deployment = run.one("azure-native:resources:Deployment")
+    template = deployment.inputs["properties"]["template"]
+    setting = template["resources"][0]
+    off = {**setting, "properties": {**setting["properties"], "isAzureMonitorTargetEnabled": False}}
+    weakened = {**deployment.inputs, "properties": {"mode": "Incremental", "template": {"resources": [off]}}}
+    assert findings([deployment], protects_state=False, locked=set()) == []
+    reported = findings([dataclasses.replace(deployment, inputs=weakened)], protects_state=False, locked=set())
+    assert [(f.severity, f.rule) for f in reported] == [("high", "synapse-audit")]
