@@ -34,7 +34,9 @@ declare_type(
         "ipConfigurations": [
             {
                 **config,
-                "privateIPAddress": _first_usable(firewall.subnet_prefix(str(config.get("subnet", {}).get("id")))),
+                "privateIPAddress": first_usable_address(
+                    firewall.subnet_prefix(str(config.get("subnet", {}).get("id")))
+                ),
             }
             for config in firewall.inputs.get("ipConfigurations", [])
         ]
@@ -42,9 +44,13 @@ declare_type(
 )
 
 
-def _first_usable(prefix: str) -> str:
-    # Azure reserves the first four addresses of every subnet, so the first NIC gets .4
-    # (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq, "reserved addresses").
+def first_usable_address(prefix: str) -> str:
+    """The address the firewall's private IP configuration gets in its ``AzureFirewallSubnet``.
+
+    Azure reserves the first four addresses of every subnet, so the first address handed out is .4
+    (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq, "reserved addresses"), the
+    firewallPrivateIp default (10.0.0.4 in 10.0.0.0/24) of the data management landing zone reference.
+    """
     if not prefix:
         return ""
     return str(ipaddress.ip_network(prefix).network_address + 4)

@@ -21,7 +21,7 @@ from pulumi_azure_native import resources
 from cloudscale.components.baseline import PrivateEndpointPlacement, user_assigned_identity
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from cloudscale.components.core.dns_zones import platform_zones
-from cloudscale.components.firewall import Firewall, FirewallArgs
+from cloudscale.components.firewall import Firewall, FirewallArgs, first_usable_address
 from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
@@ -112,8 +112,7 @@ def _deploy_hub_network(
             services_subnet_prefix=str(management.network.services_subnet),
             egress_next_hop_ip=egress_ip,
             firewall_subnet_prefix=None if hub else str(management.network.firewall_subnet),
-            # With its own firewall the zone resolves through Azure DNS and the zones linked to its VNet.
-            dns_servers=[str(server) for server in hub.dns_servers] if hub else [],
+            dns_servers=[str(server) for server in hub.dns_servers] if hub else [_planned_firewall_ip(config)],
             remote_hub_vnet_id=hub.hub_vnet_id if hub else None,
             client_prefixes=[
                 *peered_address_spaces(config),
@@ -121,6 +120,29 @@ def _deploy_hub_network(
             ],
         ),
     )
+
+
+def _planned_firewall_ip(config: PlatformConfig) -> str:
+    """The firewall's private IP, known before the firewall exists.
+
+    The hub VNet resolves through the firewall's DNS proxy like the spokes (Microsoft Learn, "Azure
+    Firewall DNS settings": point the virtual networks' DNS server at the firewall's private IP). Taking
+    the IP from the firewall would be a cycle (VNet -> AzureFirewallSubnet -> firewall -> VNet DNS), and
+    Azure has no separate DNS-settings resource for a VNet: a second PUT of the VNet without its subnets
+    would try to delete them. The IP is fixed by the subnet instead (Azure hands out .4 first), and
+    ``_as_planned`` fails the deployment if the firewall ever got another one. The firewall itself asks
+    Azure DNS (its policy names no DNS server), so the proxy never loops back to itself.
+    """
+    return first_usable_address(str(config.management.network.firewall_subnet))
+
+
+def _as_planned(actual: str | None, planned: str) -> str:
+    if actual is not None and actual != planned:
+        raise RuntimeError(
+            f"the firewall's private IP is {actual}, not {planned}: the hub VNet's DNS server "
+            f"(dhcpOptions.dnsServers) points at {planned}; free the first address of AzureFirewallSubnet"
+        )
+    return planned
 
 
 def _deploy_monitoring(config: PlatformConfig, scope: ZoneScope, placement: PrivateEndpointPlacement) -> LogAnalytics:
@@ -208,10 +230,14 @@ def _own_egress_and_dns(
             virtual_network_name=network.vnet_name,
         ),
     )
+    planned = _planned_firewall_ip(config)
+    # Consumers (routes, spoke DNS, the contract) take the checked IP, so a mismatch stops them.
+    private_ip = firewall.private_ip.apply(lambda ip: _as_planned(ip, planned))
     return EgressAndDns(
-        firewall_private_ip=firewall.private_ip,
-        # Every landing zone asks the firewall's DNS proxy, which resolves through the zones linked here.
-        dns_servers=firewall.private_ip.apply(lambda ip: [ip]),
+        firewall_private_ip=private_ip,
+        # Every zone, this one included, asks the firewall's DNS proxy, which resolves through the zones
+        # linked here.
+        dns_servers=private_ip.apply(lambda ip: [ip]),
         zone_ids=dict(dns.zone_ids),
     )
 

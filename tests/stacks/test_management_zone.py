@@ -12,7 +12,7 @@ import re
 import pytest
 
 from cloudscale.components.core import BuiltInRole, platform_zones, zone_resource_label
-from cloudscale.stacks import ConfigError, build_platform, load_config, parse_config
+from cloudscale.stacks import ConfigError, build_platform, load_config, management_zone, parse_config
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
@@ -146,6 +146,30 @@ def test_dev_services_subnet_routes_everything_to_the_firewalls_private_ip(offli
     }
     firewall_urn = _options(run, "mgmt-firewall-firewall").urn
     assert firewall_urn in _options(run, "mgmt-network-rt").dependencies
+
+
+def test_dev_hub_vnet_resolves_through_the_firewalls_dns_proxy_like_the_spokes(offline_update, dev_config):
+    # In update mode the firewall's computed IP passed _as_planned, or the run would have failed.
+    run = offline_update.run(lambda: build_platform(load_config()), config=dev_config)
+    firewall_ip = run.exports["firewallPrivateIp"]
+    assert firewall_ip == "10.0.0.4"
+    hub = run.one("azure-native:network:VirtualNetwork", "mgmt-network-vnet").inputs
+    spoke = run.one("azure-native:network:VirtualNetwork", "sales-network-vnet").inputs
+    assert hub["dhcpOptions"] == {"dnsServers": [firewall_ip]} == spoke["dhcpOptions"]
+    # Known from the subnet before the firewall exists, so the VNet does not wait for its own firewall.
+    assert _options(run, "mgmt-firewall-firewall").urn not in _options(run, "mgmt-network-vnet").dependencies
+    assert run.one("azure-native:network:FirewallPolicy").inputs["dnsSettings"] == {"enableProxy": True}
+
+
+def test_dev_hub_vnet_names_the_firewalls_dns_proxy_in_a_preview_too(offline, dev_config):
+    run = offline.run(_program, config=_dmlz(dev_config))
+    assert run.one("azure-native:network:VirtualNetwork").inputs["dhcpOptions"] == {"dnsServers": ["10.0.0.4"]}
+
+
+def test_a_firewall_ip_other_than_the_planned_one_stops_its_consumers():
+    assert management_zone._as_planned("10.0.0.4", "10.0.0.4") == "10.0.0.4"
+    with pytest.raises(RuntimeError, match="private IP is 10.0.0.5, not 10.0.0.4"):
+        management_zone._as_planned("10.0.0.5", "10.0.0.4")
 
 
 def test_dev_private_endpoints_sit_in_the_services_subnet_and_register_in_the_zones(offline_update, dev_config):
