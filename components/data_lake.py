@@ -19,6 +19,8 @@ from cloudscale.components.baseline.type_facts import (
 from cloudscale.components.core.roles import BuiltInRole
 from cloudscale.components.encryption_key import CustomerManagedKey
 
+# A lake's network rules let Azure's own logging and metrics through, and no trusted service.
+LAKE_BYPASS = "Logging, Metrics"
 # The Archive tier does not exist for zone-redundant accounts (ZRS, GZRS, RA-GZRS).
 ZONE_REDUNDANT_SKUS = frozenset({"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
 
@@ -29,6 +31,16 @@ declare_type(
         public_network_access_disabled(),
         SecurityRule("tls", "minimumTlsVersion", lambda v: v == "TLS1_2", "minimum TLS is below 1.2"),
         SecurityRule("shared-key", "allowSharedKeyAccess", lambda v: not v, "shared key access is on"),
+        # What Azure Policy's built-in "Storage accounts should allow access from trusted Microsoft
+        # services" (c9d007d0-c057-4772-b18c-01e546713bcd) audits; Azure bypasses for them when no
+        # bypass is given. Accounts that refuse it say why (accepted findings).
+        SecurityRule(
+            "trusted-services",
+            "networkRuleSet.bypass",
+            lambda v: v is None or "AzureServices" in str(v),
+            "trusted Microsoft services cannot bypass the network rules",
+            severity="medium",
+        ),
     ),
     computed_outputs=lambda account: {
         "primaryEndpoints": {
@@ -74,7 +86,7 @@ def network_access(admitted: Sequence[ResourceInstanceAccess]) -> tuple[str, dic
     default, has no IP or VNet rule, and lets no trusted service bypass it beyond logs and metrics.
     """
     # No trusted-service bypass: AzureServices would admit every instance of every trusted service.
-    rules: dict[str, Any] = {"default_action": "Deny", "bypass": "Logging, Metrics"}
+    rules: dict[str, Any] = {"default_action": "Deny", "bypass": LAKE_BYPASS}
     if not admitted:
         return "Disabled", rules
     rules.update(
@@ -111,6 +123,20 @@ def admits_only_resource_instances(inputs: Mapping[str, Any]) -> str | None:
 
 
 accept_finding(storage.StorageAccount, rule="public-network-access", reason=admits_only_resource_instances)
+
+
+def _no_trusted_service_bypass(inputs: Mapping[str, Any]) -> str | None:
+    """Why a lake lets no trusted service bypass its network rules, or ``None`` for other accounts."""
+    rules = inputs.get("networkRuleSet") or {}
+    if rules.get("bypass") != LAKE_BYPASS or rules.get("defaultAction") != "Deny":
+        return None
+    return (
+        "no trusted-service bypass: every consumer reaches the lake over a private endpoint or a "
+        "resource-instance rule, and AzureServices would admit every instance of every trusted service"
+    )
+
+
+accept_finding(storage.StorageAccount, rule="trusted-services", reason=_no_trusted_service_bypass)
 
 
 @dataclass

@@ -24,6 +24,15 @@ declare_type(
         SecurityRule(
             "purge-protection", "properties.enablePurgeProtection", lambda v: v is True, "purge protection is off"
         ),
+        # The platform's promise is that a private endpoint is the only way in (the lakes, Cosmos DB,
+        # Synapse and the registry grant no bypass); AzureServices admits every trusted service.
+        SecurityRule(
+            "trusted-services-bypass",
+            "properties.networkAcls.bypass",
+            lambda v: v == "None",
+            "trusted Microsoft services bypass the network rules",
+            severity="medium",
+        ),
     ),
     computed_outputs=lambda vault: {
         "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
@@ -37,6 +46,19 @@ accept_finding(
     reason="dev creates its vaults without purge protection (cloudscale:softDelete.purgeProtection) so a destroyed "
     "dev platform can be purged and recreated under the same names; tst and prd keep it",
     when=lambda inputs: tag(inputs, "Environment") == "dev",
+)
+
+
+# Purview reads its scan credentials from the governance vault, Azure ML its workspace's secrets, and
+# services that encrypt with a customer-managed key read their key, as trusted services (Microsoft Learn, "Network security for Azure Key
+# Vault": trusted services list; customer-managed keys require "allow trusted Microsoft services").
+accept_finding(
+    keyvault.Vault,
+    rule="trusted-services-bypass",
+    reason="services that read the vault on a resource's behalf (Purview's scan credentials, Azure ML's workspace, "
+    "customer-managed keys) reach it as trusted Microsoft services, not over the private endpoint; RBAC still "
+    "decides what each may read",
+    when=lambda inputs: inputs.get("properties", {}).get("networkAcls", {}).get("bypass") == "AzureServices",
 )
 
 

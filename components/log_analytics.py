@@ -9,10 +9,35 @@ import pulumi
 from pulumi_azure_native import monitor, operationalinsights
 
 from cloudscale.components.baseline import AUDIT_AND_METRICS, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.baseline.type_facts import SecurityRule, accept_finding, declare_type
 
+# Azure Policy's built-in "Log Analytics workspaces should block log ingestion and querying from public
+# networks" (6c53d030-cc64-46f0-906d-2bc061cd1334): ingestion always is private here, querying may be public.
 declare_type(
-    operationalinsights.Workspace, computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")}
+    operationalinsights.Workspace,
+    rules=(
+        SecurityRule(
+            "public-network-access",
+            "publicNetworkAccessForIngestion",
+            lambda v: v == "Disabled",
+            "logs can be ingested from public networks",
+        ),
+        SecurityRule(
+            "public-query",
+            "publicNetworkAccessForQuery",
+            lambda v: v == "Disabled",
+            "logs can be queried from public networks",
+            severity="medium",
+        ),
+    ),
+    computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")},
+)
+accept_finding(
+    operationalinsights.Workspace,
+    rule="public-query",
+    reason="operators query from the portal with Entra ID and resource-context RBAC (local auth is off); "
+    "ingestion stays private (LogAnalyticsArgs.public_query)",
+    when=lambda inputs: inputs.get("features", {}).get("disableLocalAuth") is True,
 )
 declare_type(monitor.PrivateLinkScope)
 

@@ -130,3 +130,36 @@ def test_plan_reports_ordering_findings_and_strict_fails_on_them(capsys, monkeyp
     out = capsys.readouterr().out
     assert "Ordering findings:" in out
     assert "[high] ordering-peering-after-remote-vnet: mgmt-to-sales-peering" in out
+
+
+# Every deliberate deviation from the baseline in the dev stack: rule -> resources. Each is shown by
+# the plan as an accepted finding with its reason, never skipped.
+DEV_ACCEPTED = {
+    "public-network-access": {"sales-lake-raw-account", "sales-lake-enriched-account", "sales-lake-workspace-account"},
+    "trusted-services": {
+        "sales-lake-raw-account",
+        "sales-lake-enriched-account",
+        "sales-lake-workspace-account",
+        "sales-lake-external-account",
+    },
+    "trusted-services-bypass": {"mgmt-vault-vault", "sales-vault-vault", "sales-retention-kv-vault"},
+    "purge-protection": {"mgmt-vault-vault", "sales-vault-vault", "sales-retention-kv-vault"},
+    "public-query": {"mgmt-monitoring-workspace", "sales-monitoring-workspace"},
+    "registry-quarantine": {"mgmt-registry-registry"},
+    "shared-key": {"sales-retention-storage"},
+}
+
+
+def test_plan_shows_every_deliberate_exception_with_its_reason_in_text_and_json(capsys):
+    assert main(["plan", "--stack", "dev", "--strict", "--json", "--report", ""]) == 0
+    reported = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["severity"] for f in reported} == {"accepted"}
+    accepted: dict[str, set[str]] = {}
+    for finding in reported:
+        accepted.setdefault(finding["rule"], set()).add(finding["resource"])
+        assert len(finding["detail"]) > 40, finding
+    assert accepted == DEV_ACCEPTED
+    assert main(["plan", "--stack", "dev", "--report", ""]) == 0
+    text = capsys.readouterr().out
+    for finding in reported:
+        assert f"[accepted] {finding['rule']}: {finding['resource']}: {finding['detail']}" in text

@@ -74,3 +74,49 @@ def test_a_lake_with_public_access_off_raises_no_public_access_finding():
 )
 def test_any_wider_public_endpoint_stays_a_high_finding(case, lake):
     assert _public_access(lake) == [("high", "public network access is not disabled")], case
+
+
+def _rules(resource: RecordedResource) -> set[tuple[str, str]]:
+    return {(f.severity, f.rule) for f in findings([resource], protects_state=False, locked=set())}
+
+
+@pytest.mark.parametrize(
+    ("bypass", "expected"),
+    [
+        # The lake's own shape: refused on purpose, shown with the reason.
+        ("Logging, Metrics", {("accepted", "trusted-services")}),
+        # An account that shuts trusted services out without the lake's reason is flagged.
+        ("None", {("medium", "trusted-services")}),
+        ("AzureServices", set()),
+        (None, set()),
+    ],
+)
+def test_a_storage_account_that_shuts_out_trusted_services_says_why(bypass, expected):
+    lake = _lake(public="Disabled", bypass=bypass)
+    assert {r for r in _rules(lake) if r[1] == "trusted-services"} == expected
+
+
+def _vault(bypass: str) -> RecordedResource:
+    properties = {"publicNetworkAccess": "Disabled", "enablePurgeProtection": True, "networkAcls": {"bypass": bypass}}
+    return RecordedResource("azure-native:keyvault:Vault", "vault", {"properties": properties}, True, None, None)
+
+
+def test_a_vault_that_trusted_services_bypass_is_an_accepted_exception():
+    assert _rules(_vault("AzureServices")) == {("accepted", "trusted-services-bypass")}
+    assert _rules(_vault("None")) == set()
+
+
+def _log_workspace(ingestion: str, query: str, local_auth_off: bool = True) -> RecordedResource:
+    inputs = {
+        "publicNetworkAccessForIngestion": ingestion,
+        "publicNetworkAccessForQuery": query,
+        "features": {"disableLocalAuth": local_auth_off},
+    }
+    return RecordedResource("azure-native:operationalinsights:Workspace", "log", inputs, True, None, None)
+
+
+def test_log_analytics_ingests_privately_and_public_queries_are_an_accepted_exception():
+    assert _rules(_log_workspace("Disabled", "Disabled")) == set()
+    assert _rules(_log_workspace("Disabled", "Enabled")) == {("accepted", "public-query")}
+    assert _rules(_log_workspace("Disabled", "Enabled", local_auth_off=False)) == {("medium", "public-query")}
+    assert _rules(_log_workspace("Enabled", "Disabled")) == {("high", "public-network-access")}
