@@ -50,8 +50,9 @@ accept_finding(
 
 
 # Purview reads its scan credentials from the governance vault, Azure ML its workspace's secrets, and
-# services that encrypt with a customer-managed key read their key, as trusted services (Microsoft Learn, "Network security for Azure Key
-# Vault": trusted services list; customer-managed keys require "allow trusted Microsoft services").
+# services that encrypt with a customer-managed key read their key, as trusted services (Microsoft
+# Learn, "Network security for Azure Key Vault": trusted services list; customer-managed keys require
+# "allow trusted Microsoft services").
 accept_finding(
     keyvault.Vault,
     rule="trusted-services-bypass",
