@@ -13,7 +13,12 @@ import pulumi
 from pulumi_azure_native import containerregistry
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 from cloudscale.components.core.azure_facts import zones_for
 from cloudscale.components.core.roles import BuiltInRole
 
@@ -23,8 +28,12 @@ declare_type(
         public_network_access_disabled(),
         SecurityRule("local-auth", "adminUserEnabled", lambda v: v is False, "admin user is enabled"),
         SecurityRule("anonymous-pull", "anonymousPullEnabled", lambda v: v is False, "anonymous pull is enabled"),
+        managed_identity_required(),
     ),
     computed_outputs=lambda registry: {"loginServer": f"{registry.name}.azurecr.io"},
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("registry",),
 )
 
 

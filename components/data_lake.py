@@ -14,6 +14,7 @@ from cloudscale.components.baseline.type_facts import (
     SecurityRule,
     accept_finding,
     declare_type,
+    managed_identity_required,
     public_network_access_disabled,
 )
 from cloudscale.components.core.roles import BuiltInRole
@@ -29,7 +30,11 @@ declare_type(
         public_network_access_disabled(),
         SecurityRule("tls", "minimumTlsVersion", lambda v: v == "TLS1_2", "minimum TLS is below 1.2"),
         SecurityRule("shared-key", "allowSharedKeyAccess", lambda v: not v, "shared key access is on"),
+        managed_identity_required(),
     ),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("blob", "dfs", "file"),
     computed_outputs=lambda account: {
         "primaryEndpoints": {
             service: f"https://{account.name}.{service}.core.windows.net/"

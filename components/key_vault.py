@@ -25,6 +25,9 @@ declare_type(
             "purge-protection", "properties.enablePurgeProtection", lambda v: v is True, "purge protection is off"
         ),
     ),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("vault",),
     computed_outputs=lambda vault: {
         "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
     },

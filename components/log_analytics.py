@@ -12,9 +12,12 @@ from cloudscale.components.baseline import AUDIT_AND_METRICS, SecureComponent, S
 from cloudscale.components.baseline.type_facts import declare_type
 
 declare_type(
-    operationalinsights.Workspace, computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")}
+    operationalinsights.Workspace,
+    computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")},
+    diagnosable=True,
+    stateful=True,
 )
-declare_type(monitor.PrivateLinkScope)
+declare_type(monitor.PrivateLinkScope, private_link_groups=("azuremonitor",))
 
 
 @dataclass

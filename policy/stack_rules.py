@@ -36,7 +36,9 @@ def _endpoint_targets(endpoint: Subject) -> list[Any]:
     manual = endpoint.value("manualPrivateLinkServiceConnections") or []
     if is_unknown(connections) or is_unknown(manual):
         return [None]
-    return [c.get("privateLinkServiceId") if isinstance(c, dict) else None for c in [*connections, *manual]]
+    targets = [c.get("privateLinkServiceId") if isinstance(c, dict) else None for c in [*connections, *manual]]
+    # Without a readable target id, which resource the connections were computed from decides.
+    return targets or [None]
 
 
 def private_endpoints(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
