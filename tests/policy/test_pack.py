@@ -144,3 +144,20 @@ def test_importing_the_rules_neither_starts_the_pack_nor_loads_the_policy_sdk():
     code = "import sys, cloudscale.policy as p; p.rules(); print('pulumi_policy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout.strip() == "False"
+
+
+def _imports(folder: Path) -> set[str]:
+    return {
+        f"{path.name}: {name}"
+        for path in sorted(folder.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in ([node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])
+    }
+
+
+def test_the_rules_read_the_components_facts_and_nothing_above_them():
+    # components <- policy <- stacks: the plan imports the rules, the rules never import a stack.
+    root = PACK.parent
+    assert {i for i in _imports(PACK) if ": cloudscale.stacks" in i or ": cloudscale.cli" in i} == set()
+    assert {i for i in _imports(root / "components") if ": cloudscale.policy" in i} == set()
