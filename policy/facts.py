@@ -13,7 +13,6 @@ from cloudscale.policy.subject import Subject
 PLATFORM_TAG_KEYS: tuple[str, ...] = tuple(platform_tags("environment", "zone"))
 DEV = "dev"
 PRODUCTION = "prd"
-SEVERITIES = ("high", "medium", "accepted")
 
 
 @dataclass(frozen=True)
