@@ -69,7 +69,12 @@ def plan(args: argparse.Namespace) -> int:
         strip_aliases=not args.keep_aliases,
     )
     result = build_plan(
-        run, stack=args.stack, preview=args.preview, role=config.role, protects_state=config.protects_state
+        run,
+        stack=args.stack,
+        preview=args.preview,
+        role=config.role,
+        protects_state=config.protects_state,
+        required_tags=config.tags,
     )
     result.flows = zone_data_flows(config)
     result.seconds = time.perf_counter() - started

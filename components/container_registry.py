@@ -17,6 +17,7 @@ from cloudscale.components.baseline.type_facts import (
     SecurityRule,
     accept_finding,
     declare_type,
+    managed_identity_required,
     public_network_access_disabled,
 )
 from cloudscale.components.core.azure_facts import zones_for
@@ -65,8 +66,12 @@ declare_type(
             "pushed images are served before any scanner releases them",
             severity="medium",
         ),
+        managed_identity_required(),
     ),
     computed_outputs=lambda registry: {"loginServer": f"{registry.name}.azurecr.io"},
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("registry",),
 )
 # The platform wires no image scanner to its registries, and Azure ML pushes the environment images it
 # builds and pulls them right after: with quarantine on, every such pull fails until something releases

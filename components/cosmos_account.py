@@ -27,7 +27,12 @@ from cloudscale.components.baseline import (
     ServiceBaseline,
     identity_block,
 )
-from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 from cloudscale.components.core.roles import COSMOS_BUILT_IN_DATA_CONTRIBUTOR, COSMOS_BUILT_IN_DATA_READER
 from cloudscale.components.encryption_key import CustomerManagedKey
 
@@ -52,8 +57,20 @@ declare_type(
         public_network_access_disabled(),
         SecurityRule("tls", "minimalTlsVersion", lambda v: v == "Tls12", "minimum TLS is below 1.2"),
         SecurityRule("local-auth", "disableLocalAuth", lambda v: v is True, "key authentication is on"),
+        # Continuous backup restores to any point in its window; periodic backup only through a support
+        # request (Microsoft Learn, cosmos-db/continuous-backup-restore-introduction).
+        SecurityRule(
+            "continuous-backup",
+            "backupPolicy.type",
+            lambda v: v == "Continuous",
+            "backup is periodic: no point-in-time restore",
+        ),
+        managed_identity_required(),
     ),
     computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("Sql", "Analytical"),
 )
 # Reviewed: databases and containers live inside the account's network and RBAC boundary.
 for _child in (cosmosdb.SqlResourceSqlRoleAssignment, cosmosdb.SqlResourceSqlRoleDefinition):

@@ -20,7 +20,11 @@ import pulumi
 from pulumi_azure_native import datafactory, resources
 
 from cloudscale.components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.type_facts import declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 from cloudscale.components.purview import lineage_private_endpoints
 
 # Azure's fixed names: a factory has one managed virtual network, and the portal and every pipeline
@@ -32,7 +36,12 @@ INTEGRATION_RUNTIME = "AutoResolveIntegrationRuntime"
 FACTORY_API_VERSION = "2018-06-01"
 
 
-declare_type(datafactory.Factory, rules=(public_network_access_disabled(),))
+declare_type(
+    datafactory.Factory,
+    rules=(public_network_access_disabled(), managed_identity_required()),
+    diagnosable=True,
+    private_link_groups=("dataFactory", "portal"),
+)
 # Reviewed: the managed virtual network, its runtime, endpoints and linked services live inside the factory.
 for _child in (
     resources.Resource,

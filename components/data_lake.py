@@ -14,6 +14,7 @@ from cloudscale.components.baseline.type_facts import (
     SecurityRule,
     accept_finding,
     declare_type,
+    managed_identity_required,
     public_network_access_disabled,
 )
 from cloudscale.components.core.roles import BuiltInRole
@@ -41,7 +42,11 @@ declare_type(
             "trusted Microsoft services cannot bypass the network rules",
             severity="medium",
         ),
+        managed_identity_required(),
     ),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("blob", "dfs", "file"),
     computed_outputs=lambda account: {
         "primaryEndpoints": {
             service: f"https://{account.name}.{service}.core.windows.net/"

@@ -26,9 +26,16 @@ RULE_COLLECTION_GROUP = "platform-egress"
 declare_type(network.FirewallPolicy)
 declare_type(network.FirewallPolicyRuleCollectionGroup)
 # Azure allocates the address on create; offline, a documentation address (RFC 5737) stands in.
-declare_type(network.PublicIPAddress, computed_outputs=lambda address: {"ipAddress": "203.0.113.10"})
+declare_type(
+    network.PublicIPAddress,
+    computed_outputs=lambda address: {"ipAddress": "203.0.113.10"},
+    diagnosable=True,
+    # Kept across redeployments: partners allow-list the platform's egress address.
+    stateful=True,
+)
 declare_type(
     network.AzureFirewall,
+    diagnosable=True,
     computed_outputs=lambda firewall: {
         # Each configuration gets the first usable address of its subnet.
         "ipConfigurations": [

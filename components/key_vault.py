@@ -34,6 +34,9 @@ declare_type(
             severity="medium",
         ),
     ),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("vault",),
     computed_outputs=lambda vault: {
         "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
     },

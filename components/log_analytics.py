@@ -31,6 +31,8 @@ declare_type(
         ),
     ),
     computed_outputs=lambda workspace: {"customerId": workspace.guid("customer")},
+    diagnosable=True,
+    stateful=True,
 )
 accept_finding(
     operationalinsights.Workspace,
@@ -39,7 +41,7 @@ accept_finding(
     "ingestion stays private (LogAnalyticsArgs.public_query)",
     when=lambda inputs: inputs.get("features", {}).get("disableLocalAuth") is True,
 )
-declare_type(monitor.PrivateLinkScope)
+declare_type(monitor.PrivateLinkScope, private_link_groups=("azuremonitor",))
 
 
 @dataclass

@@ -24,7 +24,13 @@ from cloudscale.components.baseline import (
     SecureComponent,
     ServiceBaseline,
 )
-from cloudscale.components.baseline.type_facts import accept_finding, declare_type, public_network_access_disabled, tag
+from cloudscale.components.baseline.type_facts import (
+    accept_finding,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+    tag,
+)
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from cloudscale.components.core.roles import BuiltInRole
 from cloudscale.components.data_lake import secure_storage_services
@@ -34,7 +40,13 @@ from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 IDLE_BEFORE_SCALE_DOWN = "PT2M"
 
 
-declare_type(ml.Workspace, rules=(public_network_access_disabled(),))
+declare_type(
+    ml.Workspace,
+    rules=(public_network_access_disabled(), managed_identity_required()),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("amlworkspace",),
+)
 # Workspace-based Application Insights stores its telemetry in Log Analytics already; a diagnostic
 # setting to the same workspace would only duplicate it (Azure Monitor documents this).
 declare_type(

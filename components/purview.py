@@ -20,14 +20,22 @@ from cloudscale.components.baseline import (
     SecureComponent,
     ServiceBaseline,
 )
-from cloudscale.components.baseline.type_facts import Created, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    Created,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 
 INGESTION_GROUP_IDS = ("blob", "queue")
 
 
 declare_type(
     purview.Account,
-    rules=(public_network_access_disabled(),),
+    rules=(public_network_access_disabled(), managed_identity_required()),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("account", "portal"),
     # Purview creates its ingestion storage account in a resource group it manages.
     computed_outputs=lambda account: {
         "ingestionStorage": {

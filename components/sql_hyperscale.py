@@ -15,7 +15,12 @@ import pulumi
 from pulumi_azure_native import sql
 
 from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, identity_block
-from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 from cloudscale.components.core import azure_facts
 from cloudscale.components.encryption_key import CustomerManagedKey
 
@@ -53,8 +58,11 @@ declare_type(
             lambda v: v is True,
             "SQL authentication is allowed",
         ),
+        managed_identity_required(),
     ),
     computed_outputs=lambda server: {"fullyQualifiedDomainName": f"{server.name}.database.windows.net"},
+    stateful=True,
+    private_link_groups=("sqlServer",),
 )
 # Auditing to Log Analytics (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse
 # Analytics"): on, and with the Azure Monitor target, without which the master diagnostic setting gets nothing.
@@ -85,7 +93,8 @@ declare_type(
         ),
     ),
 )
-# Reviewed: the database and the server's vulnerability assessment, Entra-only and backup settings.
+declare_type(sql.Database, diagnosable=True, stateful=True)
+# Reviewed: the database, and the server's vulnerability assessment, Entra-only and backup settings.
 for _child in (
     sql.Database,
     sql.ServerAzureADOnlyAuthentication,

@@ -14,7 +14,7 @@ from pulumi_azure_native import synapse
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import declare_type
 
-declare_type(synapse.PrivateLinkHub)
+declare_type(synapse.PrivateLinkHub, private_link_groups=("Web",))
 
 
 @dataclass

@@ -19,7 +19,12 @@ import pulumi
 from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
-from cloudscale.components.baseline.type_facts import SecurityRule, declare_type, public_network_access_disabled
+from cloudscale.components.baseline.type_facts import (
+    SecurityRule,
+    declare_type,
+    managed_identity_required,
+    public_network_access_disabled,
+)
 from cloudscale.components.core import azure_facts
 from cloudscale.components.core.naming import Namer
 from cloudscale.components.encryption_key import CustomerManagedKey
@@ -44,7 +49,20 @@ declare_type(
     rules=(
         public_network_access_disabled(),
         SecurityRule("entra-only", "azureADOnlyAuthentication", lambda v: v is True, "SQL authentication is allowed"),
+        # Outbound traffic of the managed network reaches only approved tenants, and the workspace
+        # cannot be changed to allow more later (Microsoft Learn,
+        # synapse-analytics/security/workspace-data-exfiltration-protection).
+        SecurityRule(
+            "exfiltration-protection",
+            "managedVirtualNetworkSettings.preventDataExfiltration",
+            lambda v: v is True,
+            "data exfiltration protection is off",
+        ),
+        managed_identity_required(),
     ),
+    diagnosable=True,
+    stateful=True,
+    private_link_groups=("Dev", "Sql", "SqlOnDemand"),
     computed_outputs=lambda workspace: {
         "connectivityEndpoints": {
             "dev": f"https://{workspace.name}.dev.azuresynapse.net",
@@ -54,7 +72,7 @@ declare_type(
         }
     },
 )
-declare_type(synapse.BigDataPool)
+declare_type(synapse.BigDataPool, diagnosable=True)
 declare_type(synapse.WorkspaceSqlAadAdmin)
 
 

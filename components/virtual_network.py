@@ -18,6 +18,9 @@ from cloudscale.components.baseline.type_facts import declare_type
 
 for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup, network.RouteTable, network.Subnet):
     declare_type(_network_type)
+# Flow and rule-counter logs of networks and their security groups go to Log Analytics.
+for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup):
+    declare_type(_network_type, diagnosable=True)
 
 
 def virtual_network(

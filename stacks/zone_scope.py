@@ -7,12 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline, SoftDeletePolicy, declare_type
+from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline, SoftDeletePolicy
 from cloudscale.components.core import Namer, merge_tags, platform_tags
 from cloudscale.stacks.config import PlatformConfig
-
-# Reviewed: a resource group holds nothing itself; its resources are checked one by one.
-declare_type(resources.ResourceGroup)
 
 
 @dataclass

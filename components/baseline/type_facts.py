@@ -8,7 +8,10 @@ several components (a storage account) is declared where it is owned; another co
 exception it needs with ``accept_finding``, giving its reason. ``SecureComponent.secure`` adds what
 it is told about the resource (``diagnostics=``, ``stateful=``, ``group_ids=``).
 
-Nothing here runs a check: the checks live with whatever reads ``registry()`` (the offline plan).
+Nothing here runs a check: the rules live in ``cloudscale.policy``, which ``cloudscale plan`` and the
+policy pack both read ``registry()`` through. The pack runs no program, so what it needs to know of a
+type (diagnosable, stateful, its private-link groups) is declared here at import time too; what
+``secure()`` adds while a program runs only repeats it (a test runs the bundled stacks to keep it so).
 A type that no module declared is unreviewed, and a reader reports it rather than skipping it.
 """
 
@@ -117,6 +120,7 @@ class TypeRegistry:
         diagnosable: bool = False,
         diagnostics_not_needed: Callable[[Mapping[str, Any]], bool] | None = None,
         stateful: bool = False,
+        private_link_groups: Iterable[str] = (),
     ) -> TypeFacts:
         token = type_token(resource_type)
         facts = self._entry(token)
@@ -128,6 +132,7 @@ class TypeRegistry:
         facts.diagnosable = facts.diagnosable or diagnosable or diagnostics_not_needed is not None
         facts.diagnostics_not_needed = diagnostics_not_needed or facts.diagnostics_not_needed
         facts.stateful = facts.stateful or stateful
+        facts.private_link_groups = facts.private_link_groups | frozenset(private_link_groups)
         return facts
 
     def accept(self, resource_type: Any, exception: AcceptedException) -> None:
@@ -157,8 +162,10 @@ def declare_type(
     diagnosable: bool = False,
     diagnostics_not_needed: Callable[[Mapping[str, Any]], bool] | None = None,
     stateful: bool = False,
+    private_link_groups: Iterable[str] = (),
 ) -> TypeFacts:
-    """Declare a resource type reviewed, with its rules and computed outputs. Declaring again adds."""
+    """Declare a resource type reviewed, with its rules and computed outputs, whether it sends diagnostics,
+    holds data, and which private-link groups its endpoints use. Declaring again adds."""
     return _REGISTRY.declare(
         resource_type,
         rules=rules,
@@ -166,6 +173,7 @@ def declare_type(
         diagnosable=diagnosable,
         diagnostics_not_needed=diagnostics_not_needed,
         stateful=stateful,
+        private_link_groups=private_link_groups,
     )
 
 
@@ -197,4 +205,13 @@ def tag(inputs: Mapping[str, Any], key: str) -> str:
 def public_network_access_disabled(path: str = "publicNetworkAccess") -> SecurityRule:
     return SecurityRule(
         "public-network-access", path, lambda value: value == "Disabled", "public network access is not disabled"
+    )
+
+
+def managed_identity_required() -> SecurityRule:
+    return SecurityRule(
+        "managed-identity",
+        "identity.type",
+        lambda value: isinstance(value, str) and "Assigned" in value,
+        "no managed identity: it would need stored credentials to reach other services",
     )

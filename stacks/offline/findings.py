@@ -1,28 +1,27 @@
-"""Security findings: the baseline's promises, checked against what the program actually declares.
+"""Security findings of an offline run: the policy rules (``cloudscale.policy``) over what the program
+declares, the same functions the CrossGuard policy pack runs under the Pulumi CLI.
 
-What to check for each resource type comes from the component that creates it, through the type
-registry (``cloudscale.components.baseline.type_facts``): its security rules and accepted
-exceptions, whether it is stateful, whether it sends diagnostics. A finding is either a violation,
-or an accepted exception whose reason is recorded next to the component, so a reviewer reads it
-once instead of rediscovering it in every plan. A type no component declared is reported as
-unreviewed, never skipped.
+A finding is a violation, or an accepted exception whose reason is recorded next to the component,
+so a reviewer reads it once instead of rediscovering it in every plan. A type no component declared
+is reported as unreviewed, never skipped.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-from cloudscale import components
-from cloudscale.components.baseline.type_facts import TypeFacts, TypeRegistry, registry
+from cloudscale.policy import PLATFORM_TAG_KEYS, StackFacts, Subject, Violation, declared, evaluate, is_deployed, rules
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.mocks import RecordedResource
 
 # What the mock engine reports for a value that is unknown until deploy (preview): it cannot be judged.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+# The rules that judge one resource alone; the others need the stack (endpoints, settings, keys).
+_ALONE = frozenset({"protect"})
+_DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+
+__all__ = ["UNKNOWN", "Finding", "declared", "findings", "missing_diagnostics", "run_findings", "subjects"]
 
 
 @dataclass(frozen=True)
@@ -33,79 +32,60 @@ class Finding:
     detail: str
 
 
-def _get(inputs: dict[str, Any], path: str) -> Any:
-    value: Any = inputs
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-@cache
-def _import_library() -> None:
-    for module in pkgutil.walk_packages(components.__path__, f"{components.__name__}."):
-        importlib.import_module(module.name)
-
-
-def declared() -> TypeRegistry:
-    """The type registry with every module of the component library imported, so what is checked
-    never depends on which components a program happened to import first."""
-    _import_library()
-    return registry()
+def _finding(violation: Violation) -> Finding:
+    return Finding(violation.severity, violation.rule, violation.resource, violation.message)
 
 
 def _checked(resource: RecordedResource) -> bool:
-    # Providers and stack references are the engine's own, not something deployed to Azure.
-    return resource.custom and not resource.typ.startswith("pulumi:")
+    return resource.custom and is_deployed(resource.typ)
 
 
-def _diagnosable(facts: TypeFacts | None, resource: RecordedResource) -> bool:
-    if facts is None or not facts.diagnosable:
-        return False
-    return facts.diagnostics_not_needed is None or not facts.diagnostics_not_needed(resource.inputs)
-
-
-def missing_diagnostics(resources: Iterable[RecordedResource], ids: dict[tuple[str, str], str]) -> list[Finding]:
-    """Only meaningful in update mode, where ids are known."""
-    resources = list(resources)
-    targets = {str(r.inputs.get("resourceUri")) for r in resources if r.typ == "azure-native:monitor:DiagnosticSetting"}
+def subjects(run: OfflineRun) -> list[Subject]:
+    """The run's deployed resources as the rules see them, with URN, id, ``protect`` and dependencies."""
+    options = {(o.typ, o.name): o for o in run.monitor.options.values()}
     out = []
-    for resource in resources:
-        resource_id = ids.get((resource.typ, resource.name))
-        if _diagnosable(declared().get(resource.typ), resource) and resource_id and resource_id not in targets:
-            out.append(
-                Finding("medium", "diagnostics", resource.name, "no diagnostic setting sends it to Log Analytics")
+    for resource in run.resources:
+        if not _checked(resource):
+            continue
+        registered = options.get((resource.typ, resource.name))
+        out.append(
+            Subject(
+                resource.typ,
+                resource.name,
+                resource.inputs,
+                urn=registered.urn if registered else "",
+                resource_id=run.mocks.ids.get((resource.typ, resource.name), ""),
+                protect=bool(registered and registered.protect),
+                property_dependencies={
+                    prop: tuple(urns) for prop, urns in (registered.property_dependencies if registered else {}).items()
+                },
             )
+        )
     return out
+
+
+def run_findings(run: OfflineRun, *, protects_state: bool, required_tags: Iterable[str] = ()) -> list[Finding]:
+    """Every rule over the run; ``required_tags`` are the stack's configured tags, on top of the platform's."""
+    extra = tuple(tag for tag in required_tags if tag not in PLATFORM_TAG_KEYS)
+    facts = StackFacts(declared(), required_tags=PLATFORM_TAG_KEYS + extra, protects_state=protects_state)
+    return [_finding(v) for v in evaluate(subjects(run), facts)]
 
 
 def findings(resources: Iterable[RecordedResource], *, protects_state: bool, locked: set[str]) -> list[Finding]:
-    out: list[Finding] = []
-    for resource in resources:
-        if not _checked(resource):
-            continue
-        facts = declared().get(resource.typ)
-        if facts is None or not facts.reviewed:
-            out.append(
-                Finding(
-                    "medium",
-                    "unreviewed-type",
-                    resource.name,
-                    f"no component declares the security facts of {resource.typ}, so no rule checks it",
-                )
-            )
-        if facts is None:
-            continue
-        for rule in facts.rules:
-            value = _get(resource.inputs, rule.path)
-            if value == UNKNOWN or rule.ok(value):
-                continue
-            reason = facts.accepted_reason(rule.name, resource.inputs)
-            if reason:
-                out.append(Finding("accepted", rule.name, resource.name, reason))
-            else:
-                out.append(Finding(rule.severity, rule.name, resource.name, rule.detail))
-        if protects_state and facts.stateful and resource.name not in locked:
-            out.append(Finding("medium", "protect", resource.name, "stateful resource is not protected"))
-    return out
+    """The rules that judge each resource by itself (and ``protect``, by the ``locked`` names), for
+    resources without the run around them."""
+    alone = [Subject(r.typ, r.name, r.inputs, protect=r.name in locked) for r in resources if _checked(r)]
+    selected = [rule for rule in rules() if rule.check_resource is not None or rule.name in _ALONE]
+    facts = StackFacts(declared(), protects_state=protects_state)
+    return [_finding(v) for v in evaluate(alone, facts, selected=selected)]
+
+
+def missing_diagnostics(resources: Iterable[RecordedResource], ids: dict[tuple[str, str], str]) -> list[Finding]:
+    """The diagnostics rule by ARM ids alone (update mode, where ids are known)."""
+    matched = [
+        Subject(r.typ, r.name, r.inputs, resource_id=ids.get((r.typ, r.name), ""))
+        for r in resources
+        if _checked(r) and (ids.get((r.typ, r.name)) or r.typ == _DIAGNOSTIC_SETTING)
+    ]
+    selected = [rule for rule in rules() if rule.name == "diagnostics"]
+    return [_finding(v) for v in evaluate(matched, StackFacts(declared()), selected=selected)]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
 from cloudscale.stacks.offline.engine import OfflineRun
-from cloudscale.stacks.offline.findings import Finding, findings, missing_diagnostics
+from cloudscale.stacks.offline.findings import Finding, run_findings
 from cloudscale.stacks.offline.ordering import ORDERING_RULES, ordering_findings
 
 PLATFORM = "platform"
@@ -69,7 +70,15 @@ class Plan:
         return sum(count for typ, count in self.by_type.items() if typ.startswith("azure-native:"))
 
 
-def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protects_state: bool) -> Plan:
+def build_plan(
+    run: OfflineRun,
+    *,
+    stack: str,
+    preview: bool,
+    role: str,
+    protects_state: bool,
+    required_tags: Iterable[str] = (),
+) -> Plan:
     options = run.monitor.options
     nodes = {urn: Node(urn, o.typ, o.name) for urn, o in options.items()}
     roots: list[Node] = []
@@ -85,10 +94,8 @@ def build_plan(run: OfflineRun, *, stack: str, preview: bool, role: str, protect
         # Untagged roots (peerings) carry their zone as the first word of their logical name.
         prefix = root.name.split("-", 1)[0]
         zones[_zone(root, zone_of_name) or (prefix if prefix in known_zones else PLATFORM)].append(root)
-    locked = {o.name for o in options.values() if o.protect}
-    found = findings(run.resources, protects_state=protects_state, locked=locked)
-    if not preview:
-        found += missing_diagnostics(run.resources, run.mocks.ids)
+    # The policy pack's rules (cloudscale.policy), in preview too: targets are matched by dependency.
+    found = run_findings(run, protects_state=protects_state, required_tags=required_tags)
     # Orders Azure enforces and mocks never do, reported as high: ``--strict`` fails on them too.
     found += ordering_findings(run)
     return Plan(
@@ -280,17 +287,22 @@ def _render_node(node: Node, indent: str, full: bool) -> list[str]:
 
 
 def _render_findings(plan: Plan) -> list[str]:
-    lines: list[str] = []
-    for title, selected in (
-        ("Security findings", [f for f in plan.findings if f.rule not in ORDERING_RULES]),
-        ("Ordering findings", [f for f in plan.findings if f.rule in ORDERING_RULES]),
-    ):
-        if not selected:
-            lines.append(f"{title}: none")
-            continue
-        lines.append(f"{title}:")
-        for f in sorted(selected, key=lambda f: (f.severity != "high", f.severity, f.rule, f.resource)):
-            lines.append(f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}")
+    security = [f for f in plan.findings if f.rule not in ORDERING_RULES]
+    violations = sorted(
+        (f for f in security if f.severity != "accepted"), key=lambda f: (f.severity != "high", f.rule, f.resource)
+    )
+    accepted = sorted((f for f in security if f.severity == "accepted"), key=lambda f: (f.rule, f.resource))
+    high = sum(f.severity == "high" for f in violations)
+    lines = [f"Policy violations: {len(violations)} ({high} high, {len(violations) - high} medium)"]
+    lines += [f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}" for f in violations]
+    lines.append(f"Accepted exceptions: {len(accepted)}" + (", each with its reason:" if accepted else ""))
+    lines += [f"  [accepted] {f.rule}: {f.resource}: {f.detail}" for f in accepted]
+    ordering = sorted(
+        (f for f in plan.findings if f.rule in ORDERING_RULES),
+        key=lambda f: (f.severity != "high", f.severity, f.rule, f.resource),
+    )
+    lines.append("Ordering findings:" if ordering else "Ordering findings: none")
+    lines += [f"  [{f.severity}] {f.rule}: {f.resource}: {f.detail}" for f in ordering]
     return lines
 
 

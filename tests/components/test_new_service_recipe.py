@@ -24,7 +24,7 @@ from cloudscale.components.baseline import (
     public_network_access_disabled,
 )
 from cloudscale.components.baseline.type_facts import tag
-from cloudscale.components.core import Namer, NameRule, dns_zones, naming
+from cloudscale.components.core import Namer, NameRule, dns_zones, naming, platform_tags
 from cloudscale.stacks.offline.report import build_plan
 
 # Recipe step 1: the type's security rules, accepted exceptions and computed outputs, next to the component.
@@ -103,7 +103,7 @@ def _baseline(*, workspace: bool = True, component: str = "telemetry") -> Servic
         namer=Namer("adatum", "tst", "sales"),
         resource_group_name="rg-integration",
         location="westeurope",
-        tags={"Zone": "sales", "Component": component},
+        tags=platform_tags("tst", "sales", component),
         private_endpoints=PrivateEndpointPlacement("/subnets/pe", {ZONE: f"/zones/{ZONE}"}),
         log_analytics_workspace_id=WORKSPACE_ID if workspace else None,
     )

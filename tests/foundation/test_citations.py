@@ -10,7 +10,7 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_FOLDERS = ("components", "stacks", "pipelines", "cli")
+SOURCE_FOLDERS = ("components", "stacks", "pipelines", "cli", "policy")
 # A document named by file, outside a web address: "see docs/x.md", "(azure-facts.md)".
 DOCUMENT = re.compile(r"(?<![\w/.:-])([\w./-]+\.md)\b")
 # Where a cited page is public: Microsoft Learn's source repositories, or an address.

@@ -8,11 +8,12 @@ import pytest
 
 import cloudscale.components as components
 import cloudscale.pipelines as pipelines
+import cloudscale.policy as policy
 import cloudscale.stacks as stacks
 
 
 @pytest.mark.parametrize(
-    "package", [components, stacks, pipelines, importlib.import_module("cloudscale.components.baseline")]
+    "package", [components, stacks, pipelines, policy, importlib.import_module("cloudscale.components.baseline")]
 )
 def test_every_exported_name_resolves(package):
     for name in package.__all__:

@@ -13,6 +13,7 @@ from pulumi_azure_native import servicebus
 
 from cloudscale import components
 from cloudscale.components.baseline.type_facts import SecurityRule, TypeRegistry, declare_type, registry
+from cloudscale.components.core import platform_tags
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.findings import Finding, findings, missing_diagnostics
@@ -165,6 +166,7 @@ def test_a_resource_type_no_component_declares_is_reported_in_the_plan(offline):
             resource_group_name="rg-integration",
             location="westeurope",
             public_network_access="Enabled",
+            tags=platform_tags("dev", "sales"),
         )
 
     run = offline.run(program)

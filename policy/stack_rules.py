@@ -1,0 +1,155 @@
+"""Rules that need the whole stack: what points at a resource, or what else the stack holds.
+
+A private endpoint or a diagnostic setting names its target by ARM id, which is unknown until Azure
+creates the target. Both the mock engine and the Pulumi CLI also say which resources each input was
+computed from (property dependencies), so a target is matched by id where both ids are known and by
+that dependency otherwise: the rules give the same answer in preview and update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from cloudscale.policy.facts import PRODUCTION, StackFacts, Violation
+from cloudscale.policy.subject import Subject, is_unknown
+
+StackRule = Callable[[Sequence[Subject], StackFacts], list[Violation]]
+
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
+SQL_SERVER = "azure-native:sql:Server"
+ENCRYPTION_PROTECTOR = "azure-native:sql:EncryptionProtector"
+SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
+
+
+def _points_at(reference: Any, prop: str, source: Subject, target: Subject) -> bool:
+    if isinstance(reference, str) and not is_unknown(reference) and target.resource_id:
+        return reference.lower() == target.resource_id.lower()
+    return source.depends_on(prop, target.urn)
+
+
+def _endpoint_targets(endpoint: Subject) -> list[Any]:
+    connections = endpoint.value("privateLinkServiceConnections") or []
+    manual = endpoint.value("manualPrivateLinkServiceConnections") or []
+    if is_unknown(connections) or is_unknown(manual):
+        return [None]
+    targets = [c.get("privateLinkServiceId") if isinstance(c, dict) else None for c in [*connections, *manual]]
+    # Without a readable target id, which resource the connections were computed from decides.
+    return targets or [None]
+
+
+def private_endpoints(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
+    """Every data service (a type its component reaches over Private Link) has a private endpoint."""
+    endpoints = [s for s in subjects if s.type == PRIVATE_ENDPOINT]
+    out = []
+    for subject in subjects:
+        type_facts = facts.registry.get(subject.type)
+        if type_facts is None or not type_facts.private_link_groups:
+            continue
+        reached = any(
+            _points_at(target, "privateLinkServiceConnections", endpoint, subject)
+            or _points_at(target, "manualPrivateLinkServiceConnections", endpoint, subject)
+            for endpoint in endpoints
+            for target in _endpoint_targets(endpoint)
+        )
+        if not reached:
+            out.append(facts.judged(subject, "private-endpoint", "no private endpoint reaches it", "high"))
+    return out
+
+
+def diagnostic_settings(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
+    """Every resource of a type that supports diagnostic settings sends them to Log Analytics."""
+    settings = [s for s in subjects if s.type == DIAGNOSTIC_SETTING]
+    out = []
+    for subject in subjects:
+        type_facts = facts.registry.get(subject.type)
+        if type_facts is None or not type_facts.diagnosable:
+            continue
+        if type_facts.diagnostics_not_needed is not None and type_facts.diagnostics_not_needed(subject.props):
+            continue
+        if not any(_points_at(s.value("resourceUri"), "resourceUri", s, subject) for s in settings):
+            message = "no diagnostic setting sends it to Log Analytics"
+            out.append(facts.judged(subject, "diagnostics", message, "medium"))
+    return out
+
+
+def protected_state(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
+    """Outside dev, a resource that holds data carries ``protect`` (and, from its component, a lock)."""
+    out = []
+    for subject in subjects:
+        type_facts = facts.registry.get(subject.type)
+        if type_facts is None or not type_facts.stateful or subject.protect or not facts.must_protect(subject):
+            continue
+        out.append(facts.judged(subject, "protect", "stateful resource is not protected", "medium"))
+    return out
+
+
+def _known(*values: Any) -> bool:
+    return not any(is_unknown(value) for value in values)
+
+
+def _storage_key(subject: Subject) -> bool | None:
+    # Only the lakes (ADLS Gen2: hierarchical namespace on) hold the platform's data.
+    if subject.value("isHnsEnabled") is not True:
+        return None
+    source, vault = subject.value("encryption.keySource"), subject.value("encryption.keyVaultProperties")
+    if not _known(source, vault):
+        return None
+    return str(source).lower() == "microsoft.keyvault" and isinstance(vault, dict) and bool(vault.get("keyName"))
+
+
+def _cosmos_key(subject: Subject) -> bool | None:
+    uri = subject.value("keyVaultKeyUri")
+    return bool(uri) if _known(uri) else None
+
+
+def _synapse_key(subject: Subject) -> bool | None:
+    key = subject.value("encryption.cmk.key")
+    return (isinstance(key, dict) and bool(key.get("keyVaultUrl") or key.get("name"))) if _known(key) else None
+
+
+def _sql_key(subject: Subject, protectors: Iterable[Subject]) -> bool | None:
+    """The server's TDE protector is a Key Vault key: ``keyId`` on the server, or an EncryptionProtector
+    of type AzureKeyVault for it (Microsoft Learn, azure-sql/database/transparent-data-encryption-byok-overview)."""
+    key_id = subject.value("keyId")
+    if key_id and _known(key_id):
+        return True
+    for protector in protectors:
+        server = protector.value("serverName")
+        mine = protector.depends_on("serverName", subject.urn) or (
+            _known(server) and server == subject.value("serverName")
+        )
+        if mine and protector.value("serverKeyType") == "AzureKeyVault":
+            return True
+    return None if not _known(key_id) else False
+
+
+# How each type says that a customer-managed key encrypts it, on azure-native's inputs.
+_CMK_SHAPES: dict[str, Callable[[Subject], bool | None]] = {
+    STORAGE_ACCOUNT: _storage_key,
+    COSMOS_ACCOUNT: _cosmos_key,
+    SYNAPSE_WORKSPACE: _synapse_key,
+}
+
+
+def customer_managed_keys(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
+    """In prd the lakes, Cosmos DB, the SQL server's TDE protector and Synapse are encrypted with a
+    customer-managed key; other environments may use Microsoft-managed keys."""
+    protectors = [s for s in subjects if s.type == ENCRYPTION_PROTECTOR]
+    out = []
+    for subject in subjects:
+        if facts.environment_of(subject) != PRODUCTION:
+            continue
+        if subject.type == SQL_SERVER:
+            encrypted = _sql_key(subject, protectors)
+        elif subject.type in _CMK_SHAPES:
+            encrypted = _CMK_SHAPES[subject.type](subject)
+        else:
+            continue
+        if encrypted is False:
+            message = "not encrypted with a customer-managed key in prd"
+            out.append(facts.judged(subject, "customer-managed-key", message, "high"))
+    return out

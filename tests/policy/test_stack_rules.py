@@ -1,0 +1,193 @@
+"""The rules that need the whole stack, called as plain functions over synthetic resources: private
+endpoints, diagnostic settings, customer-managed keys in prd, and protect outside dev."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cloudscale.policy import StackFacts, Subject, declared
+from cloudscale.policy.stack_rules import (
+    customer_managed_keys,
+    diagnostic_settings,
+    private_endpoints,
+    protected_state,
+)
+from cloudscale.policy.subject import UNKNOWN_VALUES
+
+UNKNOWN = sorted(UNKNOWN_VALUES)[0]
+VAULT = "azure-native:keyvault:Vault"
+VAULT_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+VAULT_URN = "urn:pulumi:dev::cloudscale::cloudscale:security:KeyVault$azure-native:keyvault:Vault::kv"
+PE = "azure-native:network:PrivateEndpoint"
+SETTING = "azure-native:monitor:DiagnosticSetting"
+
+
+def _tags(environment: str) -> dict[str, str]:
+    return {"Project": "cloudscale", "Environment": environment, "Zone": "sales", "ManagedBy": "pulumi"}
+
+
+def _vault(**extra: Any) -> Subject:
+    return Subject(VAULT, "kv", {"tags": _tags("tst")}, urn=VAULT_URN, **extra)
+
+
+def _endpoint(target: str, *, depends_on: str = "") -> Subject:
+    props = {"privateLinkServiceConnections": [{"privateLinkServiceId": target, "groupIds": ["vault"]}]}
+    deps = {"privateLinkServiceConnections": (depends_on,)} if depends_on else {}
+    return Subject(PE, "kv-pe", props, property_dependencies=deps)
+
+
+def _setting(uri: str, *, depends_on: str = "") -> Subject:
+    return Subject(SETTING, "kv-diag", {"resourceUri": uri}, property_dependencies={"resourceUri": (depends_on,)})
+
+
+def _names(violations) -> list[tuple[str, str, str]]:
+    return [(v.severity, v.rule, v.resource) for v in violations if not v.accepted]
+
+
+FACTS = StackFacts(declared())
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        [_vault(resource_id=VAULT_ID), _endpoint(VAULT_ID)],
+        # Preview: the target's id is unknown, the endpoint's input was computed from it.
+        [_vault(), _endpoint(UNKNOWN, depends_on=VAULT_URN)],
+    ],
+    ids=["by id", "by dependency"],
+)
+def test_a_data_service_reached_by_a_private_endpoint_passes(stack):
+    assert private_endpoints(stack, FACTS) == []
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        [_vault(resource_id=VAULT_ID)],
+        [_vault(resource_id=VAULT_ID), _endpoint(VAULT_ID.replace("/kv", "/other"))],
+        [_vault(), _endpoint(UNKNOWN, depends_on="urn:pulumi:dev::cloudscale::x::other")],
+    ],
+    ids=["none", "another target", "another dependency"],
+)
+def test_a_data_service_without_a_private_endpoint_is_flagged(stack):
+    assert _names(private_endpoints(stack, FACTS)) == [("high", "private-endpoint", "kv")]
+
+
+def test_a_type_reached_without_private_link_needs_no_endpoint():
+    network = Subject("azure-native:network:VirtualNetwork", "vnet", {})
+    assert private_endpoints([network], FACTS) == []
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        [_vault(resource_id=VAULT_ID), _setting(VAULT_ID)],
+        [_vault(), _setting(UNKNOWN, depends_on=VAULT_URN)],
+    ],
+    ids=["by id", "by dependency"],
+)
+def test_a_resource_that_sends_diagnostics_passes(stack):
+    assert diagnostic_settings(stack, FACTS) == []
+
+
+@pytest.mark.parametrize(
+    "stack",
+    [
+        [_vault(resource_id=VAULT_ID)],
+        # A setting of a sub-resource (the blob service) does not cover its account.
+        [_vault(resource_id=VAULT_ID), _setting(f"{VAULT_ID}/blobServices/default", depends_on=VAULT_URN)],
+    ],
+    ids=["none", "a sub-resource's"],
+)
+def test_a_diagnosable_resource_without_a_setting_is_flagged(stack):
+    assert _names(diagnostic_settings(stack, FACTS)) == [("medium", "diagnostics", "kv")]
+
+
+def test_workspace_based_application_insights_needs_no_setting():
+    insights = Subject("azure-native:applicationinsights:Component", "appi", {"workspaceResourceId": "/w"})
+    classic = Subject("azure-native:applicationinsights:Component", "classic", {})
+    assert _names(diagnostic_settings([insights, classic], FACTS)) == [("medium", "diagnostics", "classic")]
+
+
+def _lake(environment: str, encryption: dict[str, Any] | None) -> Subject:
+    props = {"isHnsEnabled": True, "tags": _tags(environment), "encryption": encryption or {}}
+    return Subject("azure-native:storage:StorageAccount", "lake", props)
+
+
+KEY_VAULT_KEY = {
+    "keySource": "Microsoft.Keyvault",
+    "keyVaultProperties": {"keyName": "cmk", "keyVaultUri": "https://kv"},
+}
+PLATFORM_KEY = {"keySource": "Microsoft.Storage"}
+SERVER = "azure-native:sql:Server"
+SERVER_URN = "urn:pulumi:prd::cloudscale::cloudscale:data:SqlHyperscale$azure-native:sql:Server::erp"
+
+
+def _server(**props: Any) -> Subject:
+    return Subject(SERVER, "erp", {"serverName": "sql-erp", "tags": _tags("prd"), **props}, urn=SERVER_URN)
+
+
+def _protector(key_type: str) -> Subject:
+    props = {"serverName": UNKNOWN, "serverKeyType": key_type, "serverKeyName": "kv_cmk_1"}
+    deps = {"serverName": (SERVER_URN,)}
+    return Subject("azure-native:sql:EncryptionProtector", "erp-tde", props, property_dependencies=deps)
+
+
+def _cosmos(**props: Any) -> Subject:
+    return Subject("azure-native:cosmosdb:DatabaseAccount", "cosmos", {"tags": _tags("prd"), **props})
+
+
+def _synapse(**props: Any) -> Subject:
+    return Subject("azure-native:synapse:Workspace", "synapse", {"tags": _tags("prd"), **props})
+
+
+SYNAPSE_KEY = {"cmk": {"key": {"name": "cmk", "keyVaultUrl": "https://kv.vault.azure.net/keys/cmk"}}}
+
+COMPLIANT_PRD = [
+    [_lake("prd", KEY_VAULT_KEY)],
+    [_cosmos(keyVaultKeyUri="https://kv.vault.azure.net/keys/cmk")],
+    [_server(keyId="https://kv.vault.azure.net/keys/cmk")],
+    [_server(), _protector("AzureKeyVault")],
+    [_synapse(encryption=SYNAPSE_KEY)],
+    # Outside prd Microsoft-managed keys are fine.
+    [_lake("dev", PLATFORM_KEY)],
+    # Storage that is not a lake (no hierarchical namespace), such as Azure ML's store.
+    [Subject("azure-native:storage:StorageAccount", "ml", {"tags": _tags("prd")})],
+    # Unknown until deploy: not judged.
+    [_cosmos(keyVaultKeyUri=UNKNOWN)],
+]
+VIOLATING_PRD = [
+    [_lake("prd", PLATFORM_KEY)],
+    [_lake("prd", {"keySource": "Microsoft.Keyvault"})],
+    [_cosmos()],
+    [_server()],
+    [_server(), _protector("ServiceManaged")],
+    [_synapse()],
+]
+
+
+@pytest.mark.parametrize("stack", COMPLIANT_PRD)
+def test_resources_encrypted_with_a_customer_managed_key_in_prd_pass(stack):
+    assert customer_managed_keys(stack, FACTS) == []
+
+
+@pytest.mark.parametrize("stack", VIOLATING_PRD)
+def test_resources_without_a_customer_managed_key_in_prd_are_flagged(stack):
+    [violation] = customer_managed_keys(stack, FACTS)
+    assert (violation.severity, violation.rule) == ("high", "customer-managed-key")
+
+
+def test_the_environment_can_be_given_instead_of_read_from_the_tags():
+    untagged = Subject("azure-native:cosmosdb:DatabaseAccount", "cosmos", {})
+    assert customer_managed_keys([untagged], FACTS) == []
+    assert len(customer_managed_keys([untagged], StackFacts(declared(), environment="prd"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("environment", "protect", "flagged"), [("tst", False, True), ("tst", True, False), ("dev", False, False)]
+)
+def test_stateful_resources_outside_dev_must_be_protected(environment, protect, flagged):
+    vault = Subject(VAULT, "kv", {"tags": _tags(environment)}, protect=protect)
+    assert bool(protected_state([vault], FACTS)) is flagged
