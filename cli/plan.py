@@ -54,6 +54,8 @@ def plan(args: argparse.Namespace) -> int:
     project_dir = _project_dir(args.project_dir)
     try:
         values = load_stack_config(args.stack, project_dir)
+        if args.keep_aliases:
+            values["cloudscale:keepProviderAliases"] = "true"
         config = parse_config(values)
         stack_outputs = management_stack_outputs(config, project_dir)
     except (ConfigError, StackFileError) as error:
@@ -66,7 +68,6 @@ def plan(args: argparse.Namespace) -> int:
         preview=args.preview,
         stack=args.stack,
         stack_outputs=stack_outputs,
-        strip_aliases=not args.keep_aliases,
     )
     result = build_plan(
         run,
@@ -108,7 +109,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--strict", action="store_true", help="exit 1 when a high-severity (security or ordering) finding exists"
     )
     plan_parser.add_argument(
-        "--keep-aliases", action="store_true", help="keep azure-native's API-version aliases (slower; as pulumi up)"
+        "--keep-aliases",
+        action="store_true",
+        help="plan with cloudscale:keepProviderAliases true: keep azure-native's API-version aliases",
     )
     plan_parser.add_argument("--project-dir", type=Path, default=None, help="directory holding Pulumi.yaml")
     plan_parser.set_defaults(handler=plan)

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
+from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.config import PlatformConfig
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.landing_zone import deploy_landing_zones
@@ -30,6 +31,7 @@ def with_name_seed(config: PlatformConfig) -> PlatformConfig:
 
 def build_platform(config: PlatformConfig) -> dict[str, Any]:
     """Declare every resource of the configured role and return the stack outputs."""
+    apply_alias_policy(keep_provider_aliases=config.keep_provider_aliases)
     config = with_name_seed(config)
     outputs: dict[str, Any] = {"role": config.role, "environment": config.environment, "location": config.location}
     if config.role == "landing":

@@ -323,6 +323,8 @@ class PlatformConfig(Model):
     security_contacts: SecurityContactsConfig | None = None
     management: ManagementConfig = Field(default_factory=ManagementConfig)
     landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
+    # Keep azure-native's API-version aliases (stacks/aliases.py says why they are dropped by default).
+    keep_provider_aliases: bool = False
 
     @property
     def is_production(self) -> bool:

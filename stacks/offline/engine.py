@@ -7,7 +7,6 @@ exactly what the tests assert on.
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -17,6 +16,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks, rpc
 
+from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
 from cloudscale.stacks.offline.urn_pins import alias_to_urn, make_urn
 
@@ -37,6 +37,8 @@ class RegisteredOptions:
     # The URN each alias names (the resource's own aliases; urn_pins.py adds those a parent implies).
     aliases: list[str]
     custom: bool = True
+    # What each alias points at: its type token (an alias spec) or its URN.
+    aliases: list[str] = field(default_factory=list)
     # Input property -> the URNs its value came from (which resource a name or id belongs to).
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     # Names of the error hooks bound to the resource (retries the engine runs on a failed operation).
@@ -71,6 +73,7 @@ class StrictMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             aliases=[alias_to_urn(alias, urn=urn, parent=request.parent) for alias in request.aliases],
             custom=bool(request.custom),
+            aliases=[alias.spec.type or alias.urn for alias in request.aliases],
             property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
             error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
         )
@@ -79,19 +82,6 @@ class StrictMonitor(mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
         return super().RegisterResourceOutputs(request)
-
-
-def strip_provider_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-    """Drop azure-native's API-version aliases.
-
-    They only matter for state written by provider v1/v2 modules, which an offline run never has,
-    and they are ~90% of a mocked run's CPU (compare the dev and dev-with-aliases runs of benchmarks/run.py).
-    """
-    if args.type_.startswith("azure-native:") and args.opts.aliases:
-        opts = copy.copy(args.opts)
-        opts.aliases = None
-        return pulumi.ResourceTransformationResult(args.props, opts)
-    return None
 
 
 @dataclass
@@ -130,13 +120,19 @@ def install_mocks(
     preview: bool = False,
     stack: str = "dev",
     stack_outputs: dict[str, dict[str, Any]] | None = None,
-    strip_aliases: bool = True,
+    alias_policy: bool = True,
 ) -> tuple[AzureMocks, StrictMonitor]:
+    """Mocks for a test of a piece of the program.
+
+    With ``alias_policy`` the stack applies the program's own alias policy (stacks/aliases.py) from
+    the start, so a component tested on its own sees what it sees inside ``build_platform``, which
+    registers the same policy. ``run_offline`` leaves it to the program, as ``pulumi up`` does.
+    """
     mock = AzureMocks(preview=preview, stack_outputs=stack_outputs or {})
     monitor = StrictMonitor(mock)
     pulumi.runtime.set_mocks(mock, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
-    if strip_aliases:
-        pulumi.runtime.register_stack_transformation(strip_provider_aliases)
+    if alias_policy:
+        apply_alias_policy()
     return mock, monitor
 
 
@@ -174,15 +170,16 @@ def run_offline(
     preview: bool = False,
     stack: str = "dev",
     stack_outputs: dict[str, dict[str, Any]] | None = None,
-    strip_aliases: bool = True,
 ) -> OfflineRun:
-    """One-shot run for the CLI and benchmarks: its own event loop, mocks, and a clean reset after."""
+    """One-shot run for the CLI and benchmarks: its own event loop, mocks, and a clean reset after.
+
+    The engine adds nothing to the program: the alias policy is the program's own, so a plan costs
+    what ``pulumi up`` costs.
+    """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        mock, monitor = install_mocks(
-            preview=preview, stack=stack, stack_outputs=stack_outputs, strip_aliases=strip_aliases
-        )
+        mock, monitor = install_mocks(preview=preview, stack=stack, stack_outputs=stack_outputs, alias_policy=False)
         return run_program(program, mock, monitor, config)
     finally:
         pulumi.runtime.reset_options()

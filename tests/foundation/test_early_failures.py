@@ -13,7 +13,7 @@ from cloudscale.components.baseline import MissingIdentityError, Principal, gran
 from cloudscale.components.core import BuiltInRole, Namer
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
-from cloudscale.stacks.offline.engine import StrictMonitor, run_program, strip_provider_aliases
+from cloudscale.stacks.offline.engine import StrictMonitor, run_program
 from cloudscale.stacks.offline.mocks import AzureMocks
 from tests.stacks.support import config_with
 
@@ -101,7 +101,6 @@ def _vault_names_in(subscription_id: str, values: dict[str, str]) -> list[str]:
     mock.subscription_id = subscription_id
     monitor = StrictMonitor(mock)
     pulumi.runtime.set_mocks(mock, project="cloudscale", stack="dev", preview=False, monitor=monitor)
-    pulumi.runtime.register_stack_transformation(strip_provider_aliases)
     try:
         run_program(lambda: build_platform(load_config()), mock, monitor, values)
     finally:

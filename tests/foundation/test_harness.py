@@ -74,13 +74,13 @@ def test_component_outputs_and_options_are_recorded(offline):
     assert child.protect is True and child.parent == widget_urn
 
 
-def test_provider_aliases_are_stripped_for_speed(offline):
+def test_the_harness_applies_the_programs_alias_policy(offline):
     run = offline.run(lambda: resources.ResourceGroup("rg", location="westeurope"))
     assert [len(o.aliases) for o in run.monitor.options.values() if o.name == "rg"] == [0]
 
 
-def test_provider_aliases_are_present_without_stripping():
-    mock, monitor = install_mocks(strip_aliases=False)
+def test_provider_aliases_are_present_without_the_policy():
+    mock, monitor = install_mocks(alias_policy=False)
     try:
         run_program(lambda: resources.ResourceGroup("rg", location="westeurope"), mock, monitor)
     finally:
