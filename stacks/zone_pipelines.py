@@ -30,7 +30,7 @@ from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
 from cloudscale.pipelines.validate import all_activities
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
-from cloudscale.stacks.config.pipeline_checks import zone_pipelines
+from cloudscale.stacks.config.pipeline_checks import deployed_pipelines, zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope
 
 RUN_AFTER_CHANGE = "run-after-change"
@@ -46,8 +46,7 @@ def pipeline_grants(
 
     Called from the service's ``access`` callback, so everything acting as the identity waits for them.
     """
-    # The index only names config keys in problems, which the config checks have already reported.
-    access, _ = lake_access(zone_pipelines(0, zone).sets)
+    access, _ = lake_access(deployed_pipelines(zone).sets)
     grants = []
     for grant in sorted(access):
         if grant.identity == identity:

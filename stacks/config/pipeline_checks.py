@@ -8,6 +8,7 @@ the config key and, for definitions, the file and JSON path.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
@@ -18,6 +19,11 @@ from cloudscale.pipelines.platform import Platform, zone_platform
 from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
+
+# Each zone's compositions by (index, folder base), for as long as the zone's config lives: the config
+# check, the grants, the deployment and the plan's data flow read one composition instead of loading
+# and composing the definitions again each. Keyed by identity: configs are compared by value elsewhere.
+_COMPOSED: dict[int, dict[tuple[int, str], ZonePipelines]] = {}
 
 # Containers every lake of a zone has besides the configured ones (landing_zone.py creates them).
 SHARED_CONTAINER = "data"
@@ -64,6 +70,34 @@ def zone_platform_of(zone: LandingZoneConfig) -> Platform:
 
 
 def zone_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> ZonePipelines:
+    """The zone's definition sets and master pipeline, composed once per zone, index and folder base.
+
+    Callers only read the result; the index only names config keys in its problems.
+    """
+    cache_key = (index, str(base_dir or Path.cwd()))
+    cache = _compositions_of(zone)
+    composed = cache.get(cache_key)
+    if composed is None:
+        composed = cache[cache_key] = _compose(index, zone, base_dir)
+    return composed
+
+
+def deployed_pipelines(zone: LandingZoneConfig) -> ZonePipelines:
+    """The zone's composition for deploying, whichever index the config check composed it under."""
+    base = str(Path.cwd())
+    composed = next((c for (_, b), c in _compositions_of(zone).items() if b == base), None)
+    return composed if composed is not None else zone_pipelines(0, zone)
+
+
+def _compositions_of(zone: LandingZoneConfig) -> dict[tuple[int, str], ZonePipelines]:
+    zone_id = id(zone)
+    if zone_id not in _COMPOSED:
+        _COMPOSED[zone_id] = {}
+        weakref.finalize(zone, _COMPOSED.pop, zone_id, None)
+    return _COMPOSED[zone_id]
+
+
+def _compose(index: int, zone: LandingZoneConfig, base_dir: Path | None) -> ZonePipelines:
     key = f"landingZones[{index}]"
     services = zone.services
     master_target = None
