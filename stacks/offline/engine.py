@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from cloudscale.stacks.offline.urn_pins import alias_to_urn, make_urn
 PROJECT = "cloudscale"
 
 
-@dataclass
+@dataclass(slots=True)
 class RegisteredOptions:
     urn: str
     typ: str
@@ -60,21 +61,25 @@ class StrictMonitor(mocks.MockMonitor):
         return make_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        urn = self.make_urn(request.parent, request.type, request.name)
+        urn = sys.intern(self.make_urn(request.parent, request.type, request.name))
         if urn in self.resources or urn in self.options:
             raise ValueError(f"duplicate resource URN {urn}")
+        # Every URN arrives as a new string each time a resource names it; interned, the options of a
+        # large stack hold each URN once instead of once per dependency.
         self.options[urn] = RegisteredOptions(
             urn=urn,
-            typ=request.type,
+            typ=sys.intern(request.type),
             name=request.name,
-            parent=request.parent,
+            parent=sys.intern(request.parent),
             protect=bool(request.protect),
-            dependencies=list(request.dependencies),
+            dependencies=[sys.intern(u) for u in request.dependencies],
             ignore_changes=list(request.ignoreChanges),
             aliases=[alias_to_urn(alias, urn=urn, parent=request.parent) for alias in request.aliases],
             custom=bool(request.custom),
             aliases=[alias.spec.type or alias.urn for alias in request.aliases],
-            property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+            property_dependencies={
+                key: [sys.intern(u) for u in deps.urns] for key, deps in request.propertyDependencies.items()
+            },
             error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
         )
         return super().RegisterResource(request)

@@ -23,7 +23,7 @@ TENANT_ID = "11111111-1111-1111-1111-111111111111"
 CLIENT_OBJECT_ID = "22222222-2222-2222-2222-222222222222"
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordedResource:
     typ: str
     name: str
@@ -74,8 +74,10 @@ class AzureMocks(pulumi.runtime.Mocks):
     _subnet_prefixes: dict[str, str] = field(default_factory=dict)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        # The engine deserialised ``inputs`` for this call alone and reads them only through the
+        # outputs built below, which are a new dict: the record keeps that dict, not a copy.
         self.resources.append(
-            RecordedResource(args.typ, args.name, dict(args.inputs), bool(args.custom), args.provider, args.resource_id)
+            RecordedResource(args.typ, args.name, args.inputs, bool(args.custom), args.provider, args.resource_id)
         )
         if args.typ == "pulumi:pulumi:StackReference":
             if args.resource_id not in self.stack_outputs:
