@@ -38,8 +38,6 @@ class RegisteredOptions:
     # The URN each alias names (the resource's own aliases; urn_pins.py adds those a parent implies).
     aliases: list[str]
     custom: bool = True
-    # What each alias points at: its type token (an alias spec) or its URN.
-    aliases: list[str] = field(default_factory=list)
     # Input property -> the URNs its value came from (which resource a name or id belongs to).
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     # Names of the error hooks bound to the resource (retries the engine runs on a failed operation).
@@ -76,7 +74,6 @@ class StrictMonitor(mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             aliases=[alias_to_urn(alias, urn=urn, parent=request.parent) for alias in request.aliases],
             custom=bool(request.custom),
-            aliases=[alias.spec.type or alias.urn for alias in request.aliases],
             property_dependencies={
                 key: [sys.intern(u) for u in deps.urns] for key, deps in request.propertyDependencies.items()
             },
