@@ -71,6 +71,12 @@ _OWN_RULES = (
         False,
         check_stack=stack_rules.protected_state,
     ),
+    Rule(
+        "delete-lock",
+        "Outside dev, resources that hold data sit under a CanNotDelete lock.",
+        False,
+        check_stack=stack_rules.delete_locks,
+    ),
     Rule("required-tags", "Tracked resources carry the required tags.", False, resource_rules.required_tags),
     Rule("unreviewed-type", "Every resource type is declared by a component.", False, resource_rules.unreviewed_type),
 )

@@ -23,6 +23,7 @@ COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
 SQL_SERVER = "azure-native:sql:Server"
 ENCRYPTION_PROTECTOR = "azure-native:sql:EncryptionProtector"
 SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
+LOCK = "azure-native:authorization:ManagementLockByScope"
 
 
 def _points_at(reference: Any, prop: str, source: Subject, target: Subject) -> bool:
@@ -84,6 +85,61 @@ def protected_state(subjects: Sequence[Subject], facts: StackFacts) -> list[Viol
         if type_facts is None or not type_facts.stateful or subject.protect or not facts.must_protect(subject):
             continue
         out.append(facts.judged(subject, "protect", "stateful resource is not protected", "medium"))
+    return out
+
+
+def _arm_parents(subject: Subject) -> set[str]:
+    """The resources that hold this one in ARM: a container's account, a database's server. A child
+    names its parent by name (``accountName``, ``serverName``), computed from the parent resource."""
+    return {
+        urn
+        for prop, urns in subject.property_dependencies.items()
+        if prop.endswith("Name") and prop != "resourceGroupName"
+        for urn in urns
+    }
+
+
+def _lock_targets(subjects: Sequence[Subject]) -> set[str]:
+    """URNs (or, where the engine gave no dependency, ARM ids) that a CanNotDelete lock is scoped to."""
+    targets: set[str] = set()
+    for lock in subjects:
+        if lock.type != LOCK or lock.value("level") != "CanNotDelete":
+            continue
+        targets |= set(lock.property_dependencies.get("scope", ()))
+        scope = lock.value("scope")
+        if isinstance(scope, str) and not is_unknown(scope):
+            targets.add(scope.lower())
+    return targets
+
+
+def delete_locks(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
+    """Outside dev, a resource that holds data sits under a CanNotDelete lock: on itself, or on what
+    holds it (a lock applies to every child resource, Microsoft Learn, "Lock your Azure resources to
+    protect your infrastructure"). ``protect`` stops ``pulumi destroy``; the lock stops the portal, the
+    CLI and any other tool."""
+    by_urn = {s.urn: s for s in subjects if s.urn}
+    locked = _lock_targets(subjects)
+    out = []
+    for subject in subjects:
+        type_facts = facts.registry.get(subject.type)
+        if type_facts is None or not type_facts.stateful:
+            continue
+        ancestry: dict[int, Subject] = {}
+        todo = [subject]
+        while todo:
+            current = todo.pop()
+            if id(current) not in ancestry:
+                ancestry[id(current)] = current
+                todo += [by_urn[urn] for urn in _arm_parents(current) if urn in by_urn]
+        # A child carries no tags of its own: its environment is that of the resource holding it.
+        if not any(facts.must_protect(held) for held in ancestry.values()):
+            continue
+        if not any(
+            held.urn in locked or (held.resource_id and held.resource_id.lower() in locked)
+            for held in ancestry.values()
+        ):
+            message = "no CanNotDelete lock on it or on what holds it"
+            out.append(facts.judged(subject, "delete-lock", message, "medium"))
     return out
 
 

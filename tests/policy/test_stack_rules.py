@@ -191,3 +191,43 @@ def test_the_environment_can_be_given_instead_of_read_from_the_tags():
 def test_stateful_resources_outside_dev_must_be_protected(environment, protect, flagged):
     vault = Subject(VAULT, "kv", {"tags": _tags(environment)}, protect=protect)
     assert bool(protected_state([vault], FACTS)) is flagged
+
+
+ACCOUNT = "azure-native:storage:StorageAccount"
+CONTAINER = "azure-native:storage:BlobContainer"
+ACCOUNT_URN = "urn:pulumi:prd::cloudscale::azure-native:storage:StorageAccount::lake"
+ACCOUNT_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/lake"
+
+
+def _lake(environment: str) -> list[Subject]:
+    account = Subject(ACCOUNT, "lake", {"tags": _tags(environment)}, urn=ACCOUNT_URN, resource_id=ACCOUNT_ID)
+    container = Subject(
+        CONTAINER, "lake-crm", {}, urn=ACCOUNT_URN + "-crm", property_dependencies={"accountName": (ACCOUNT_URN,)}
+    )
+    return [account, container]
+
+
+def _lock(*, level: str = "CanNotDelete", scope: str = ACCOUNT_ID, depends_on: str = "") -> Subject:
+    deps = {"scope": (depends_on,)} if depends_on else {}
+    return Subject(LOCK_TYPE, "lake-lock", {"level": level, "scope": scope}, property_dependencies=deps)
+
+
+LOCK_TYPE = "azure-native:authorization:ManagementLockByScope"
+
+
+@pytest.mark.parametrize(
+    ("environment", "lock", "flagged"),
+    [
+        ("prd", None, {"lake", "lake-crm"}),
+        ("prd", _lock(), set()),
+        # Preview: the scope is unknown, the dependency on the account says what is locked.
+        ("prd", _lock(scope=UNKNOWN, depends_on=ACCOUNT_URN), set()),
+        ("prd", _lock(level="ReadOnly"), {"lake", "lake-crm"}),
+        ("dev", None, set()),
+    ],
+)
+def test_data_stores_outside_dev_sit_under_a_delete_lock(environment, lock, flagged):
+    from cloudscale.policy.stack_rules import delete_locks
+
+    subjects = [*_lake(environment), *([lock] if lock else [])]
+    assert {v.resource for v in delete_locks(subjects, FACTS)} == flagged
