@@ -10,8 +10,8 @@ identity-based datastores: no account key or SAS token is ever stored in the wor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import applicationinsights, storage
@@ -60,6 +60,12 @@ declare_type(
 )
 declare_type(ml.Compute)
 declare_type(ml.Datastore)
+declare_type(ml.CodeContainer)
+declare_type(ml.CodeVersion)
+# Reviewed: code files in a private container of the workspace's own (private, identity-only) account.
+declare_type(storage.Blob)
+# The container the workspace's code assets are uploaded to, in the workspace's storage account.
+CODE_CONTAINER = "code"
 accept_finding(
     storage.StorageAccount,
     rule="shared-key",
@@ -89,6 +95,17 @@ class OutboundPrivateEndpoint:
     target: str
 
 
+@dataclass(frozen=True)
+class CodeAsset:
+    """Training code registered as a versioned Azure ML code asset, for jobs to reference by id."""
+
+    name: str
+    version: str
+    files: Mapping[str, str] = field(default_factory=dict)
+    """File name inside the asset -> local path of its content."""
+    description: str = ""
+
+
 @dataclass
 class MachineLearningArgs:
     baseline: ServiceBaseline
@@ -104,6 +121,7 @@ class MachineLearningArgs:
     cluster_vm_size: str = "Standard_DS3_v2"
     cluster_max_nodes: int = 4
     storage_sku: str = "Standard_ZRS"
+    code_assets: Sequence[CodeAsset] = ()
 
 
 class MachineLearningWorkspace(SecureComponent):
@@ -140,6 +158,8 @@ class MachineLearningWorkspace(SecureComponent):
         self.cluster, self.compute_principal = self._cluster(name, args, after=approvals)
         self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
         self._grant_dependencies(name)
+        self.code_versions = self._code_assets(name, args)
+        self._job_submitters: dict[str, pulumi.Resource] = {}
         self.register_outputs(
             {
                 "id": self.id,
@@ -373,6 +393,85 @@ class MachineLearningWorkspace(SecureComponent):
             ),
             opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
         )
+
+    def grant_submit_jobs(self, principal: Principal) -> pulumi.Resource:
+        """Let another service's identity (a factory, a Synapse workspace) submit and follow jobs.
+
+        A pipeline's Web activity PUTs a command job to ``{workspace}/jobs/{name}`` and polls it under
+        its service's managed identity. "AzureML Data Scientist" is the built-in role for that: every
+        workspace action but creating compute and changing the workspace or its roles (Microsoft
+        Learn, "Azure built-in roles for AI + machine learning"; "Manage roles in your workspace").
+        Idempotent per principal.
+        """
+        if principal.key not in self._job_submitters:
+            self._job_submitters[principal.key] = self.grant_on(
+                self.workspace,
+                logical_name=f"{self._name}-workspace",
+                role=BuiltInRole.AZUREML_DATA_SCIENTIST,
+                principal=principal,
+            )
+        return self._job_submitters[principal.key]
+
+    def _code_assets(self, name: str, args: MachineLearningArgs) -> dict[str, ml.CodeVersion]:
+        """Upload each asset's files to the workspace's storage and register them as ``name:version``.
+
+        A command job names its code by the id of a code version (Azure ML REST "Jobs - Create Or
+        Update": ``codeId``, "ARM resource ID of the code asset"); the version's ``codeUri`` is the
+        blob folder the files are in, which the workspace and its cluster read with their identities.
+        """
+        if not args.code_assets:
+            return {}
+        b = args.baseline
+        container = storage.BlobContainer(
+            f"{name}-code",
+            account_name=self.storage.name,
+            resource_group_name=b.resource_group_name,
+            container_name=CODE_CONTAINER,
+            public_access="None",
+            opts=self.child_opts(parent=self.storage),
+        )
+        versions: dict[str, ml.CodeVersion] = {}
+        for asset in args.code_assets:
+            folder = f"{asset.name}/{asset.version}"
+            blobs = [
+                storage.Blob(
+                    f"{name}-code-{asset.name}-{asset.version}-{file_name}",
+                    account_name=self.storage.name,
+                    resource_group_name=b.resource_group_name,
+                    container_name=container.name,
+                    blob_name=f"{folder}/{file_name}",
+                    type="Block",
+                    source=pulumi.FileAsset(path),
+                    opts=self.child_opts(parent=container),
+                )
+                for file_name, path in sorted(asset.files.items())
+            ]
+            registered = ml.CodeContainer(
+                f"{name}-code-{asset.name}",
+                name=asset.name,
+                workspace_name=self.workspace_name,
+                resource_group_name=b.resource_group_name,
+                properties=ml.CodeContainerPropertiesArgs(description=asset.description or None),
+                opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+            )
+            versions[f"{asset.name}:{asset.version}"] = ml.CodeVersion(
+                f"{name}-code-{asset.name}-{asset.version}",
+                name=asset.name,
+                version=asset.version,
+                workspace_name=self.workspace_name,
+                resource_group_name=b.resource_group_name,
+                properties=ml.CodeVersionPropertiesArgs(
+                    code_uri=self.storage.name.apply(
+                        lambda account, folder=folder: (
+                            f"https://{account}.blob.core.windows.net/{CODE_CONTAINER}/{folder}"
+                        )
+                    ),
+                    description=asset.description or None,
+                    is_anonymous=False,
+                ),
+                opts=self.child_opts(parent=registered, depends_on=[registered, *blobs]),
+            )
+        return versions
 
     def _grant_dependencies(self, name: str) -> None:
         """The data-plane roles the workspace and its cluster need, since every store is reached with identities."""

@@ -4,7 +4,10 @@ master pipeline composed from them.
 The master pipeline runs every orchestrated ingestion set (each set's entry pipelines, with the
 ingestion window), then one ``SynapseNotebook`` activity per data product of the zone that has a
 notebook ``nb_<product_with_underscores>``, each with retries, a timeout and a ``Fail`` activity on
-its failure path. Its tumbling-window trigger hands the window to every step, so no definition holds
+its failure path. A product whose set also ships ``pl_<product_with_underscores>`` (Customer 360:
+features, Azure ML training, scoring) runs that pipeline's activities instead, inlined into the master
+(``cloudscale.pipelines.inline`` says why a call would not work from a factory). Its tumbling-window
+trigger hands the window to every step, so no definition holds
 a date. In a factory, notebooks run through an ``AzureSynapseArtifacts`` linked service to the
 zone's workspace; in a workspace, natively.
 """
@@ -25,6 +28,7 @@ from cloudscale.pipelines.definitions import (
     is_set_folder,
     load_set,
 )
+from cloudscale.pipelines.inline import inline_activities, inline_variables, product_pipeline_of
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
 
 MASTER_SET = "master"
@@ -91,6 +95,8 @@ class ZonePipelines:
     problems: list[DefinitionProblem]
     orchestrated: list[str] = field(default_factory=list)
     products: list[str] = field(default_factory=list)
+    inlined: dict[str, str] = field(default_factory=dict)
+    """Product -> the product pipeline the master runs inline (instead of the product's one notebook)."""
 
     def values_for(self, set_name: str) -> dict[str, Any]:
         choice = self.choices.get(set_name)
@@ -161,22 +167,47 @@ def compose_zone(
     result.orchestrated = [s.name for s in orchestrated]
     if not result.orchestrated and not result.products:
         return result
-    master = master_set(master_target, orchestrated, result.products, master_schedule)
+    pipelines = _product_pipelines(sets, result.products)
+    result.inlined = {product: pipeline.name for product, pipeline in pipelines.items()}
+    master = master_set(master_target, orchestrated, result.products, master_schedule, pipelines)
     sets.append(master)
     result.choices[MASTER_SET] = SetChoice(MASTER_SET, Path(), "orchestration", master_target, master_schedule)
     return result
 
 
+def _product_pipelines(sets: Sequence[DefinitionSet], products: Sequence[str]) -> dict[str, Artifact]:
+    """Each product's own pipeline ``pl_<product>``, where its Synapse set ships one."""
+    found: dict[str, Artifact] = {}
+    for product in products:
+        name = product_pipeline_of(product_set_name(product))
+        for definitions in sets:
+            if definitions.target == "synapse" and name in definitions.of_kind("pipeline"):
+                found[product] = definitions.of_kind("pipeline")[name]
+    return found
+
+
 def master_set(
-    target: Target, ingestion: Sequence[DefinitionSet], products: Sequence[str], schedule: Schedule | None
+    target: Target,
+    ingestion: Sequence[DefinitionSet],
+    products: Sequence[str],
+    schedule: Schedule | None,
+    product_pipelines: Mapping[str, Artifact] | None = None,
 ) -> DefinitionSet:
     master = DefinitionSet(MASTER_SET, target)
+    inlined = product_pipelines or {}
     activities, ingested = _ingestion_activities(ingestion)
-    activities += _product_activities(target, products, ingested)
+    variables: dict[str, Any] = {}
+    for product in products:
+        if product in inlined:
+            activities += inline_activities(target, product, inlined[product], ingested)
+            variables.update(inline_variables(product, inlined[product]))
+        else:
+            activities += _product_activities(target, [product], ingested)
     pipeline_properties = {
         "description": "Runs the zone's ingestion, then its data products, for one window.",
         "activities": activities,
         "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
+        **({"variables": variables} if variables else {}),
         "concurrency": 1,
         "annotations": ["cloudscale", "orchestration"],
         "folder": {"name": "orchestration"},

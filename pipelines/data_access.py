@@ -136,3 +136,34 @@ def _activity_access(
 def _literal_lake_paths(notebook: Artifact) -> set[tuple[str, str]]:
     text = json.dumps(notebook.properties.get("cells") or [])
     return {(match[2], match[1]) for match in _LAKE_URL.finditer(text)}
+
+
+# A Web activity that PUTs or GETs an Azure ML job of the zone's workspace (Azure ML REST "Jobs").
+_ML_JOB_URL = re.compile(r"/providers/Microsoft\.MachineLearningServices/workspaces/\{\{\s*ml\.workspace\s*\}\}/jobs/")
+_ML_CODE_ID = re.compile(r"/codes/([A-Za-z0-9_.-]+)/versions/([A-Za-z0-9_.-]+)")
+
+
+@dataclass(frozen=True)
+class MachineLearningJobs:
+    """What the definitions ask of the zone's Azure ML workspace."""
+
+    submitters: frozenset[Target]
+    """The service identities whose pipelines submit or follow jobs."""
+    code: frozenset[tuple[str, str]]
+    """The code assets (name, version) the submitted jobs run."""
+
+
+def machine_learning_jobs(sets: Sequence[DefinitionSet]) -> MachineLearningJobs:
+    submitters: set[Target] = set()
+    code: set[tuple[str, str]] = set()
+    for definitions in sets:
+        for pipeline in definitions.of_kind("pipeline").values():
+            for _path, activity in all_activities(pipeline):
+                type_properties = activity.get("typeProperties") or {}
+                if activity.get("type") != "WebActivity" or not _ML_JOB_URL.search(
+                    json.dumps(type_properties.get("url"))
+                ):
+                    continue
+                submitters.add(definitions.target)
+                code |= set(_ML_CODE_ID.findall(json.dumps(type_properties.get("body"))))
+    return MachineLearningJobs(frozenset(submitters), frozenset(code))

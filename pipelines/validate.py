@@ -384,6 +384,12 @@ class Validator:
         elif kind not in activity_types(scope.target):
             target = "Synapse workspace" if scope.target == "synapse" else "Data Factory"
             self._problem(artifact, f"{where}.type", f"activity type {kind!r} does not exist in a {target}")
+        if kind in ("SetVariable", "AppendVariable") and not type_properties.get("setSystemVariable"):
+            # The service refuses to save a pipeline whose SetVariable names an undeclared variable
+            # (Data Factory "Set Variable activity": variableName is "the name of the variable").
+            name = type_properties.get("variableName")
+            if name not in (artifact.properties.get("variables") or {}):
+                self._problem(artifact, f"{where}.typeProperties.variableName", f"variable {name!r} is not declared")
         if "linkedServiceName" in activity:
             self._reference(
                 artifact, scope, f"{where}.linkedServiceName", activity["linkedServiceName"], "linkedService"

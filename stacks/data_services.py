@@ -13,13 +13,17 @@ from cloudscale.components.baseline import ServiceBaseline
 from cloudscale.components.core.azure_facts import zones_for
 from cloudscale.components.cosmos_account import CosmosAccount, CosmosAccountArgs, CosmosContainer
 from cloudscale.components.machine_learning import (
+    CodeAsset,
     LakeDatastore,
     MachineLearningArgs,
     MachineLearningWorkspace,
     OutboundPrivateEndpoint,
 )
 from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
+from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_files, code_version
+from cloudscale.pipelines.data_access import MachineLearningJobs, machine_learning_jobs
 from cloudscale.stacks.config.model import CosmosConfig
+from cloudscale.stacks.config.pipeline_checks import zone_pipelines
 from cloudscale.stacks.landing_context import ENRICHED, WORKSPACE, LandingZoneContext
 from cloudscale.stacks.zone_scope import tenant_id
 
@@ -200,6 +204,8 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
         WORKSPACE: [product for product in context.zone.data_products if product in results.containers],
     }
     has_zones = bool(zones_for(context.scope.location))
+    # The index only names config keys in problems, which the config checks have already reported.
+    jobs = machine_learning_jobs(zone_pipelines(0, context.zone).sets)
     workspace = MachineLearningWorkspace(
         f"{zone}-retention",
         MachineLearningArgs(
@@ -221,6 +227,7 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
             cluster_vm_size=config.cluster_vm_size,
             cluster_max_nodes=config.cluster_max_nodes,
             storage_sku="Standard_ZRS" if has_zones else "Standard_LRS",
+            code_assets=_code_assets(jobs),
         ),
         opts=context.scope.opts(),
     )
@@ -231,11 +238,26 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
     for container in containers[WORKSPACE]:
         results.grant_read(workspace.principal, container)
         results.grant_write(workspace.compute_principal, container)
+    # The pipelines that submit training jobs do so as their service's identity.
+    services = {"dataFactory": context.data_factory, "synapse": context.synapse}
+    for identity in sorted(jobs.submitters):
+        service = services[identity]
+        if service is not None:
+            workspace.grant_submit_jobs(service.principal)
     return {
         "machineLearningWorkspaceId": workspace.id,
         "machineLearningWorkspaceName": workspace.workspace_name,
         "machineLearningComputeName": workspace.compute_name,
     }
+
+
+def _code_assets(jobs: MachineLearningJobs) -> list[CodeAsset]:
+    """The bundled training code, registered at the version the zone's job definitions reference."""
+    version = code_version()
+    if (CODE_ASSET, version) not in jobs.code:
+        return []
+    files = {name: str(path) for name, path in code_files().items()}
+    return [CodeAsset(CODE_ASSET, version, files, "Customer 360 lease-renewal training (scikit-learn, MLflow)")]
 
 
 def _datastore_name(lake: str, container: str) -> str:

@@ -19,10 +19,12 @@ import re
 from typing import Any
 
 from azure.ai.ml import Input, Output, command
-from azure.ai.ml.entities import Command
+from azure.ai.ml.entities import Command, ManagedIdentityConfiguration
 
-SCRIPT = "train_renewal.py"
-CODE_ASSET = "renewal-training"
+from cloudscale.dataproducts.azureml.code import CODE_ASSET, SCRIPT
+
+__all__ = ["CODE_ASSET", "SCRIPT", "JobDefinitionError", "rest_body", "training_job", "validate"]
+
 EXPERIMENT = "customer-360-renewal"
 CURATED_ENVIRONMENT = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest"
 JOBS_API_VERSION = "2024-04-01"
@@ -49,6 +51,10 @@ def training_job(
         outputs={"model": Output(type="uri_folder", path=model_uri, mode="rw_mount")},
         environment=environment,
         compute=compute,
+        # Without an identity the job runs with an AmlToken (Azure ML REST "Jobs - Create Or Update":
+        # identity "Defaults to AmlToken if null"); the compute cluster's managed identity is the one
+        # the zone grants the product's workspace-lake container, so the job reads and writes as it.
+        identity=ManagedIdentityConfiguration(),
         experiment_name=EXPERIMENT,
         display_name="lease-renewal-training",
         description="Train the Customer 360 lease-renewal model and write its coefficients for Spark scoring.",

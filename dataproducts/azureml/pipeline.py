@@ -13,18 +13,20 @@ notebook each). Steps:
    with ``stage=score``.
 
 The job body is the SDK's REST form of :func:`job.training_job`; its code is the registered code
-asset ``renewal-training`` at a version derived from the script's content, so the deployment
-registers ``dataproducts/azureml/`` under that version (``MLClient.code.create_or_update``) before
-the pipeline first runs, and a changed script gets a new version rather than overwriting one.
+asset ``renewal-training`` at a version derived from the script's content (:mod:`.code`); the zone's
+Azure ML workspace registers exactly that version (``stacks/data_services.py``: the script uploaded
+to the workspace's storage, then ``CodeContainer`` and ``CodeVersion``), so a changed script gets a
+new version rather than overwriting one. The master pipeline of a zone runs these activities
+inlined (``cloudscale.pipelines.inline``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from cloudscale.dataproducts.azureml import job as training
+from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_version
 from cloudscale.dataproducts.notebooks import SPARK_POOL, product_root, render
 
 PRODUCT = "customer-360"
@@ -43,18 +45,13 @@ TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding")
 MODEL_FOLDER = "models/renewal"
 
 
-def code_version() -> str:
-    script = Path(training.__file__).with_name(training.SCRIPT).read_bytes()
-    return hashlib.sha256(script).hexdigest()[:12]
-
-
 def job_body() -> dict[str, Any]:
     root = product_root(PRODUCT)
     job = training.training_job(
         compute=f"{WORKSPACE_ID}/computes/{{{{ ml.compute }}}}",
         features_uri=f"{root}/renewal_features",
         model_uri=f"{root}/{MODEL_FOLDER}",
-        code=f"{WORKSPACE_ID}/codes/{training.CODE_ASSET}/versions/{code_version()}",
+        code=f"{WORKSPACE_ID}/codes/{CODE_ASSET}/versions/{code_version()}",
     )
     return training.rest_body(job)
 

@@ -460,6 +460,10 @@ def _inside(grant: _Resource, targets: set[str], by_urn: Mapping[str, _Resource]
         if not children:
             continue
         scoped = by_urn.get(scope)
-        if scoped is not None and targets & set(scoped.options.dependencies):
+        # A child names its parent (a container's accountName); a resource that merely points at a
+        # target (an ML workspace's managed-network rules name the lakes' ids) is not inside it.
+        if scoped is not None and any(
+            targets & set(urns) for prop, urns in scoped.options.property_dependencies.items() if prop.endswith("Name")
+        ):
             return True
     return False

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_version
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
@@ -23,6 +24,7 @@ STARTED_TRIGGER = "pulumi-python:dynamic/datafactory:StartedTrigger"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 SYNAPSE_ROLE = "pulumi-python:dynamic/synapse:RoleAssignment"
 FIXTURES = Path(__file__).parent.parent / "pipelines" / "fixtures"
+SCORING = "customer-360 Publish renewal predictions"
 
 
 def _program() -> dict[str, Any]:
@@ -83,7 +85,8 @@ def test_placeholders_are_resolved_from_the_zone(dev):
     assert crm.inputs["properties"]["serviceUri"] == "https://adatum-sales.crm4.dynamics.com"
     # `${{inputs.x}}` is Azure ML's own binding syntax in the Customer 360 training job's command.
     assert "{{" not in json.dumps([r.inputs for r in dev.of_type(ARTIFACT)], default=str).replace("${{", "")
-    assert "{{" not in json.dumps([r.inputs for r in dev.of_type("azure-native:datafactory:Pipeline")], default=str)
+    factory = json.dumps([r.inputs for r in dev.of_type("azure-native:datafactory:Pipeline")], default=str)
+    assert "{{" not in factory.replace("${{", "")
 
 
 def test_logical_warehouse_runs_after_each_change_with_the_zone_products(dev):
@@ -406,3 +409,40 @@ def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(offline_update, 
     zone["orchestration"] = {"enabled": False}
     run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
     assert run.of_type(SYNAPSE_ROLE) == []
+
+
+def test_the_dev_master_runs_customer_360_to_its_predictions_as_the_factory(dev):
+    master = dev.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
+    names = {a["name"] for a in master["activities"]}
+    assert {"customer-360 Build features", "customer-360 Submit training job", SCORING} <= names
+    assert master["variables"] == {"customer_360_jobStatus": {"type": "String", "defaultValue": "NotStarted"}}
+    submit = next(a for a in master["activities"] if a["name"] == "customer-360 Submit training job")
+    assert submit["type"] == "WebActivity" and submit["authentication"]["type"] == "MSI"
+    if not dev.mocks.preview:  # the id holds the workspace's subscription, unknown in a preview
+        code_id = submit["body"]["properties"]["codeId"]
+        assert code_id.endswith(f"/codes/{CODE_ASSET}/versions/{code_version()}")
+
+
+def test_the_job_submitters_may_use_the_zone_workspace_and_its_code_is_registered(dev):
+    workspace_id = _urn(dev, "sales-retention-workspace")
+    # The name carries the role (BuiltInRole.AZUREML_DATA_SCIENTIST); the definition id is unknown in a preview.
+    scientists = [r for r in dev.of_type(ASSIGNMENT) if "-azureml-data-scientist-" in r.name]
+    # The factory runs the master's inlined job steps; the workspace runs pl_customer_360 on its own.
+    assert sorted(r.name for r in scientists) == [
+        "sales-retention-workspace-azureml-data-scientist-sales-integration-factory",
+        "sales-retention-workspace-azureml-data-scientist-sales-synapse-workspace",
+    ]
+    for grant in scientists:
+        assert workspace_id in dev.monitor.options[_urn(dev, grant.name)].dependencies
+        if not dev.mocks.preview:
+            assert grant.inputs["roleDefinitionId"].endswith("/f6c7c914-8db3-469d-8ca1-694a8f32e121")
+    (version,) = dev.of_type("azure-native:machinelearningservices:CodeVersion")
+    assert (version.inputs["name"], version.inputs["version"]) == (CODE_ASSET, code_version())
+    (blob,) = dev.of_type("azure-native:storage:Blob")
+    assert blob.inputs["blobName"] == f"{CODE_ASSET}/{code_version()}/train_renewal.py"
+    assert _urn(dev, blob.name) in dev.monitor.options[_urn(dev, version.name)].dependencies
+    if not dev.mocks.preview:
+        account = dev.one("azure-native:storage:StorageAccount", "sales-retention-storage").inputs["accountName"]
+        assert version.inputs["properties"]["codeUri"] == (
+            f"https://{account}.blob.core.windows.net/code/{CODE_ASSET}/{code_version()}"
+        )
