@@ -36,6 +36,11 @@ from cloudscale.components.synapse_dataplane import (
     SynapseManagedPrivateEndpoint,
     SynapseManagedPrivateEndpointArgs,
 )
+from cloudscale.components.synapse_libraries import (
+    SynapseWorkspacePackage,
+    SynapseWorkspacePackageArgs,
+    WorkspacePackage,
+)
 from cloudscale.components.synapse_role_assignments import (
     SynapseRoleAssignment,
     SynapseRoleAssignmentArgs,
@@ -121,6 +126,8 @@ class SynapseWorkspaceArgs:
     sql_admin_group_object_id: str | None = None
     # Resources the workspace waits for, such as its default filesystem.
     after: Sequence[pulumi.Resource] = ()
+    # Workspace packages (wheels) the Spark pool installs, e.g. the data products' functions.
+    packages: Sequence[WorkspacePackage] = ()
     # The role assignments the workspace's identity needs, declared by the caller as soon as the
     # identity exists: managed private endpoints and linked services act as that identity, so they are
     # ordered after the grants.
@@ -259,6 +266,16 @@ class SynapseWorkspace(SecureComponent):
     def _create_spark_pool(self, name: str, args: SynapseWorkspaceArgs) -> None:
         b = args.baseline
         spark = args.spark
+        # Uploaded through the development endpoint before the pool, which names them by where the
+        # service keeps them ("customLibraries", azure-native synapse.BigDataPool).
+        self.packages = [
+            SynapseWorkspacePackage(
+                f"{name}-package-{package.file_name.split('-', 1)[0]}",
+                SynapseWorkspacePackageArgs(workspace_name=self.workspace.name, package=package),
+                opts=self.data_plane_opts(),
+            )
+            for package in args.packages
+        ]
         self.spark_pool = synapse.BigDataPool(
             f"{name}-spark",
             big_data_pool_name=b.namer.name("synapse_spark_pool", "spark"),
@@ -277,8 +294,18 @@ class SynapseWorkspace(SecureComponent):
             # apache-spark-manage-pool-packages.md). So no library_requirements and no session packages
             # here: libraries are workspace packages (uploaded wheels), which the pipelines deploy.
             session_level_packages_enabled=False,
+            custom_libraries=[
+                synapse.LibraryInfoArgs(
+                    name=package.library_name,
+                    container_name=package.container_name,
+                    path=package.path,
+                    type=package.library_type,
+                )
+                for package in self.packages
+            ]
+            or None,
             tags=self.tags,
-            opts=self.child_opts(),
+            opts=self.child_opts(depends_on=self.packages),
         )
         self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 

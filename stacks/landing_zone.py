@@ -64,7 +64,7 @@ from cloudscale.stacks.config.network_plan import (
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines, pipeline_grants
+from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines, pipeline_grants, spark_packages
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
@@ -418,6 +418,7 @@ def _deploy_synapse(
             ),
             after=[work.containers[SYNAPSE_FILESYSTEM]],
             customer_managed_key=key,
+            packages=spark_packages(zone),
             access=lambda principal: [
                 *_synapse_access(lakes, principal),
                 *pipeline_grants(zone, lakes, "synapse", principal),

@@ -21,7 +21,10 @@ from cloudscale.components.data_factory_triggers import DataFactoryTrigger, Data
 from cloudscale.components.data_lake import DataLake
 from cloudscale.components.key_vault import KeyVault
 from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArtifactArgs
+from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
+from cloudscale.dataproducts import PRODUCT_MODULES
+from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
 from cloudscale.pipelines.compose import product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
@@ -53,6 +56,14 @@ def pipeline_grants(
             lake = lakes[grant.lake]
             grants.append((lake.grant_write if grant.write else lake.grant_read)(principal, grant.container))
     return grants
+
+
+def spark_packages(zone: LandingZoneConfig) -> list[WorkspacePackage]:
+    """The data products' wheel, when the zone runs a bundled product notebook (they import it)."""
+    if not set(zone_pipelines(0, zone).products) & set(PRODUCT_MODULES):
+        return []
+    version = content_version()
+    return [WorkspacePackage(wheel_file_name(version), spark_wheel(version))]
 
 
 def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, str]]]:

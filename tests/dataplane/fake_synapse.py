@@ -16,6 +16,13 @@ It answers the REST calls the real SDKs make, with the protocol the service uses
   trigger cannot be updated or deleted. Event triggers must be subscribed (``subscribeToEvents``,
   then ``getEventSubscriptionStatus`` reports "Provisioning" for ``subscription_polls`` reads, then
   "Enabled") before they start. ``POST /pipelines/{name}/createRun`` answers 202 with a run id.
+* workspace packages (azure-synapse-artifacts library operations): ``PUT /libraries/{name}``
+  creates an empty library (409 if it exists), ``PUT ...?comp=appendblock`` appends a block of at
+  most 4 MiB at the position the ``x-ms-blob-condition-appendpos`` header names (412 otherwise,
+  413 for a larger block, 201 on success), ``POST .../flush`` completes the file; create, flush and
+  ``DELETE`` are long-running (202 with a ``Location`` under ``/libraryOperationResults/``). ``GET``
+  reports the library with container "prep" and path "<workspace>/libraries/<name>", and
+  provisioningStatus "Incomplete" until it is flushed.
 * Synapse RBAC (azure-synapse-accesscontrol, api-version 2020-12-01): ``GET /roleDefinitions``
   lists the built-in roles (``{id, name, isBuiltIn, ...}``; the ids here are the fake's own);
   ``PUT /roleAssignments/{id}`` with ``{roleId, principalId, scope, principalType}`` answers 200
@@ -63,6 +70,10 @@ _TRIGGER_ACTION = re.compile(
 _CREATE_RUN = re.compile(r"^/pipelines/(?P<name>[^/]+)/createRun$")
 _EVENT_TRIGGERS = ("BlobEventsTrigger", "CustomEventsTrigger")
 _OPERATION = re.compile(r"^/operationResults/(?P<op>[^/]+)$")
+_LIBRARY_ITEM = re.compile(r"^/libraries/(?P<name>[^/]+)$")
+_LIBRARY_FLUSH = re.compile(r"^/libraries/(?P<name>[^/]+)/flush$")
+_LIBRARY_OPERATION = re.compile(r"^/libraryOperationResults/(?P<op>[^/]+)$")
+MAX_APPEND_BYTES = 4 * 1024 * 1024
 _ROLE_DEFINITIONS = re.compile(r"^/roleDefinitions/?$")
 _ROLE_ASSIGNMENT = re.compile(r"^/roleAssignments/(?P<id>[^/]+)$")
 BUILT_IN_ROLES = (
@@ -138,6 +149,7 @@ class RecordedRequest:
     body: Any
     authorization: str | None
     query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -240,6 +252,8 @@ class FakeSynapse:
             name: str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-synapse-role/{name}")) for name in BUILT_IN_ROLES
         }
         self.role_assignments: dict[str, dict[str, Any]] = {}
+        self.libraries: dict[str, dict[str, Any]] = {}
+        self._library_operations: dict[str, list[Any]] = {}
         self.subscriptions: dict[str, str] = {}
         self.subscription_polls = 1  # status reads that still report "Provisioning"
         self._subscription_polls_left: dict[str, int] = {}
@@ -306,13 +320,15 @@ class FakeSynapse:
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
+        binary = handler.headers.get("Content-Type") == "application/octet-stream"
         request = RecordedRequest(
             method=handler.command,
             path=split.path,
             api_version=(parse_qs(split.query).get("api-version") or [None])[0],
-            body=json.loads(raw) if raw else None,
+            body=raw if binary else json.loads(raw) if raw else None,
             authorization=handler.headers.get("Authorization"),
             query={key: values[0] for key, values in parse_qs(split.query).items()},
+            headers={key.lower(): value for key, value in handler.headers.items()},
         )
         with self._lock:
             self.requests.append(request)
@@ -339,6 +355,8 @@ class FakeSynapse:
             return fault
         if match := _OPERATION.match(request.path):
             return self._operation_result(match["op"])
+        if match := _LIBRARY_OPERATION.match(request.path):
+            return self._library_operation_result(match["op"])
         if request.api_version != API_VERSION:
             return _error(400, "InvalidApiVersion", f"api-version {request.api_version!r} is not supported")
         if (match := _PE_COLLECTION.match(request.path)) and request.method == "GET":
@@ -360,6 +378,10 @@ class FakeSynapse:
         if match := _ARTIFACT_ITEM.match(request.path):
             handlers = {"PUT": self._put_artifact, "GET": self._get_artifact, "DELETE": self._delete_artifact}
             return handlers[request.method](match["collection"], match["name"], request.body)
+        if (match := _LIBRARY_FLUSH.match(request.path)) and request.method == "POST":
+            return self._flush_library(match["name"])
+        if match := _LIBRARY_ITEM.match(request.path):
+            return self._library(request.method, match["name"], request)
         if _ROLE_DEFINITIONS.match(request.path) and request.method == "GET":
             return _Reply(
                 200,
@@ -586,6 +608,89 @@ class FakeSynapse:
         run_id = str(uuid.uuid4())
         self.pipeline_runs.append((name, body))
         return _Reply(202, {"runId": run_id})
+
+    # -- workspace packages ------------------------------------------------------------------------
+
+    def _library(self, method: str, name: str, request: RecordedRequest) -> _Reply:
+        library = self.libraries.get(name)
+        if method == "PUT" and request.query.get("comp") == "appendblock":
+            return self._append_library(name, request)
+        if method == "PUT":
+            if library is not None:
+                return _error(409, "LibraryAlreadyExists", f"library '{name}' already exists")
+            return self._accept_library_operation("create", name, "Creating")
+        if library is None:
+            return _error(404, "LibraryNotFound", f"library '{name}' not found")
+        if method == "DELETE":
+            return self._accept_library_operation("delete", name, "Deleting")
+        return _Reply(200, self._library_resource(name))
+
+    def _append_library(self, name: str, request: RecordedRequest) -> _Reply:
+        library = self.libraries.get(name)
+        if library is None:
+            return _error(404, "LibraryNotFound", f"library '{name}' not found")
+        if library["flushed"]:
+            return _error(409, "LibraryAlreadyFlushed", f"library '{name}' is complete")
+        block = request.body or b""
+        if len(block) > MAX_APPEND_BYTES:
+            return _error(413, "RequestBodyTooLarge", "a block is at most 4 MiB")
+        position = request.headers.get("x-ms-blob-condition-appendpos")
+        if position is not None and int(position) != len(library["content"]):
+            return _error(412, "AppendPositionConditionNotMet", f"the library is {len(library['content'])} bytes")
+        library["content"] += block
+        return _Reply(201)
+
+    def _flush_library(self, name: str) -> _Reply:
+        if name not in self.libraries:
+            return _error(404, "LibraryNotFound", f"library '{name}' not found")
+        return self._accept_library_operation("flush", name, "Flushing")
+
+    def _library_resource(self, name: str) -> dict[str, Any]:
+        library = self.libraries[name]
+        return {
+            "id": f"{self.workspace_id}/libraries/{name}",
+            "name": name,
+            "type": "Microsoft.Synapse/workspaces/libraries",
+            "etag": library["etag"],
+            "properties": {
+                "name": name,
+                "path": f"{self.workspace_name}/libraries/{name}",
+                "containerName": "prep",
+                "uploadedTimestamp": "2026-01-01T00:00:00Z",
+                "type": name.rsplit(".", 1)[-1],
+                "provisioningStatus": "Succeeded" if library["flushed"] else "Incomplete",
+                "creatorId": "fake",
+            },
+        }
+
+    def _accept_library_operation(self, kind: str, name: str, state: str) -> _Reply:
+        operation_id = str(uuid.uuid4())
+        self._library_operations[operation_id] = [kind, name, self.operation_polls]
+        body = {"id": f"{self.workspace_id}/libraries/{name}", "name": name, "state": state}
+        return _Reply(202, {**body, "operationId": operation_id}, self._library_operation_headers(operation_id))
+
+    def _library_operation_headers(self, operation_id: str) -> dict[str, str]:
+        return {
+            "Location": f"{self.url}/libraryOperationResults/{operation_id}?api-version={API_VERSION}",
+            "Retry-After": "0",
+        }
+
+    def _library_operation_result(self, operation_id: str) -> _Reply:
+        operation = self._library_operations.get(operation_id)
+        if operation is None:
+            return _error(404, "OperationNotFound", f"operation '{operation_id}' not found")
+        kind, name, polls_left = operation
+        if polls_left > 0:
+            operation[2] -= 1
+            return _Reply(202, {"status": "InProgress"}, self._library_operation_headers(operation_id))
+        del self._library_operations[operation_id]
+        if kind == "create":
+            self.libraries[name] = {"content": b"", "flushed": False, "etag": uuid.uuid4().hex}
+        elif kind == "flush":
+            self.libraries[name]["flushed"] = True
+        else:
+            self.libraries.pop(name, None)
+        return _Reply(200, {"id": f"{self.workspace_id}/libraries/{name}", "name": name, "status": "Succeeded"})
 
     # -- Synapse RBAC ------------------------------------------------------------------------------
 

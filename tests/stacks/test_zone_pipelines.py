@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_version
+from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
@@ -446,3 +448,33 @@ def test_the_job_submitters_may_use_the_zone_workspace_and_its_code_is_registere
         assert version.inputs["properties"]["codeUri"] == (
             f"https://{account}.blob.core.windows.net/code/{CODE_ASSET}/{code_version()}"
         )
+
+
+def test_the_spark_pool_installs_the_data_products_wheel_uploaded_before_it(dev):
+    (package,) = dev.of_type("pulumi-python:dynamic/synapse:WorkspacePackage")
+    name = wheel_file_name(content_version())
+    assert package.inputs["library_name"] == name
+    assert base64.b64decode(package.inputs["content"]) == spark_wheel(content_version())
+    dependencies = dev.monitor.options[_urn(dev, package.name)].dependencies
+    assert _urn(dev, "sales-synapse-workspace-pe-dev-dns") in dependencies
+    pool = dev.one("azure-native:synapse:BigDataPool")
+    assert _urn(dev, package.name) in dev.monitor.options[_urn(dev, pool.name)].dependencies
+    (library,) = pool.inputs["customLibraries"]
+    assert library["name"] == name
+    if not dev.mocks.preview:
+        workspace = dev.exports["landingZones"]["sales"]["synapseWorkspaceName"]
+        assert library == {
+            "name": name,
+            "path": f"{workspace}/libraries/{name}",
+            "containerName": "prep",
+            "type": "whl",
+        }
+
+
+def test_a_zone_without_data_products_uploads_no_package(offline_update, dev_config):
+    zone = sales_zone(dev_config)
+    zone["dataProducts"] = []
+    zone.get("access", {}).pop("dataProducts", None)
+    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    assert run.of_type("pulumi-python:dynamic/synapse:WorkspacePackage") == []
+    assert run.one("azure-native:synapse:BigDataPool").inputs.get("customLibraries") is None
