@@ -26,6 +26,7 @@ class PipelineOutput:
 
 CRM_ENTITIES = ("customers", "addresses", "contacts", "territory_assignments", "contact_history")
 ERP_ENTITIES = ("sales_headers", "sales_lines", "shipments", "payments")
+LEASING_ENTITIES = ("residents", "leases", "work_orders", "surveys")
 CUSTOMER_SERVICE = "customer_service"
 
 # Ingestion (Data Factory) lands CRM and ERP entities in raw and integrates them into enriched; the
@@ -33,5 +34,7 @@ CUSTOMER_SERVICE = "customer_service"
 BUNDLED_PIPELINE_ENTITIES: tuple[PipelineOutput, ...] = (
     *(PipelineOutput(layer, "crm", entity, "dataFactory") for layer in ("raw", "enriched") for entity in CRM_ENTITIES),
     *(PipelineOutput(layer, "erp", entity, "dataFactory") for layer in ("raw", "enriched") for entity in ERP_ENTITIES),
+    # Leasing ingestion copies the property system's extracts to raw only; Customer 360 reads them there.
+    *(PipelineOutput("raw", "leasing", entity, "dataFactory") for entity in LEASING_ENTITIES),
     PipelineOutput("enriched", CUSTOMER_SERVICE, "interactions", "synapse"),
 )

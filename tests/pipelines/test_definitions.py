@@ -20,7 +20,7 @@ from cloudscale.pipelines.placeholders import PLATFORM_KEYS, UnresolvedPlacehold
 from cloudscale.pipelines.platform import zone_platform
 from cloudscale.pipelines.validate import activity_scopes, validate
 
-BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "logical_warehouse")
+BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "leasing_ingestion", "logical_warehouse")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -62,6 +62,7 @@ def test_every_bundled_set_is_shipped_and_validates_together():
         "crm_ingestion": "dataFactory",
         "customer_service_link": "synapse",
         "erp_ingestion": "dataFactory",
+        "leasing_ingestion": "dataFactory",
         "logical_warehouse": "synapse",
         **dict.fromkeys(products, "synapse"),
     }
@@ -438,6 +439,9 @@ def test_lake_access_is_derived_per_container():
     assert access == {
         LakeAccess("dataFactory", "raw", "crm", True),
         LakeAccess("dataFactory", "raw", "erp", True),
+        # Leasing ingestion reads the external drop's data container and writes raw/leasing.
+        LakeAccess("dataFactory", "external", "data", False),
+        LakeAccess("dataFactory", "raw", "leasing", True),
         LakeAccess("synapse", "enriched", "data", True),
         # What the data products' notebooks declare in their access.json files.
         LakeAccess("synapse", "raw", "crm", False),
@@ -515,7 +519,9 @@ def test_bundled_definitions_write_the_lake_layouts_folders():
     sets = {s.name: s for s in bundled_sets()}
     crm = sets["crm_ingestion"].of_kind("pipeline")["pl_crm_ingestion"].properties["parameters"]["entities"]
     erp = sets["erp_ingestion"].of_kind("pipeline")["pl_erp_ingestion"].properties["parameters"]["tables"]
+    leasing = sets["leasing_ingestion"].of_kind("pipeline")["pl_leasing_ingestion"].properties["parameters"]
     written = {("crm", e["folder"]) for e in crm["defaultValue"]} | {("erp", t["folder"]) for t in erp["defaultValue"]}
+    written |= {("leasing", e["folder"]) for e in leasing["extracts"]["defaultValue"]}
     assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
     link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
     output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
@@ -532,3 +538,11 @@ def test_parameter_types_are_the_services_in_any_case(tmp_path):
         "crm_ingestion/dataset/ds_raw_crm_parquet.json: $.properties.parameters.window.type: 'text' is not a "
         "parameter type; use one of array, bool, float, int, object, securestring, string"
     ]
+
+
+def test_customer_360_reads_only_what_the_leasing_ingestion_writes_or_crm_provides():
+    from cloudscale.dataproducts.customer_360 import FEATURE_INPUTS
+    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES
+
+    raw = {f"{o.integration}/{o.entity}" for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
+    assert set(FEATURE_INPUTS.values()) <= raw

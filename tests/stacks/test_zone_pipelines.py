@@ -45,9 +45,16 @@ def dev(request: pytest.FixtureRequest, dev_config: dict[str, str]) -> Iterator[
 
 def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
     factory_pipelines = {r.inputs["pipelineName"] for r in dev.of_type("azure-native:datafactory:Pipeline")}
-    assert factory_pipelines == {"pl_crm_ingestion", "pl_erp_ingestion", "pl_master"}
+    assert factory_pipelines == {"pl_crm_ingestion", "pl_erp_ingestion", "pl_leasing_ingestion", "pl_master"}
     datasets = {r.inputs["datasetName"] for r in dev.of_type("azure-native:datafactory:Dataset")}
-    assert datasets == {"ds_crm_entity", "ds_raw_crm_parquet", "ds_erp_table", "ds_raw_erp_parquet"}
+    assert datasets == {
+        "ds_crm_entity",
+        "ds_raw_crm_parquet",
+        "ds_erp_table",
+        "ds_raw_erp_parquet",
+        "ds_leasing_extract",
+        "ds_raw_leasing_parquet",
+    }
     linked = {r.inputs["linkedServiceName"] for r in dev.of_type("azure-native:datafactory:LinkedService")}
     assert "ls_dataverse_crm" in linked
     synapse = {(r.inputs["kind"], r.inputs["artifact_name"]) for r in dev.of_type(ARTIFACT)}
@@ -162,8 +169,10 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
         "tr_master": "TumblingWindowTrigger: every 24 Hour from 2026-01-01T02:00:00Z",
     }
     assert outputs["dataAccess"] == [
+        "dataFactory reads external/data",
         "dataFactory writes raw/crm",
         "dataFactory writes raw/erp",
+        "dataFactory writes raw/leasing",
         "synapse writes enriched/data",
         # The data products' notebooks, from their access.json files.
         "synapse reads raw/crm",
@@ -217,7 +226,7 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_u
     [
         (
             lambda z: z["pipelines"].append({"name": "crm_ingest"}),
-            "landingZones[0].pipelines[4].name",
+            "landingZones[0].pipelines[5].name",
             "no bundled set",
         ),
         (
