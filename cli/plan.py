@@ -14,7 +14,7 @@ from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.report import build_plan, render_json, render_markdown, render_text
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
 from cloudscale.stacks.program import build_platform
-from cloudscale.stacks.zone_pipelines import zone_data_flows
+from cloudscale.stacks.zone_pipelines import zone_data_flows, zone_data_products
 
 
 def _program() -> Any:
@@ -78,6 +78,7 @@ def plan(args: argparse.Namespace) -> int:
         required_tags=config.tags,
     )
     result.flows = zone_data_flows(config)
+    result.data_products = zone_data_products(config)
     result.seconds = time.perf_counter() - started
     result.peak_memory_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.json:

@@ -23,9 +23,9 @@ from cloudscale.components.key_vault import KeyVault
 from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArtifactArgs
 from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
-from cloudscale.dataproducts import PRODUCT_MODULES
+from cloudscale.dataproducts import PRODUCT_MODULES, PUBLISHES
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
-from cloudscale.pipelines.compose import product_set_name
+from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of, product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
@@ -64,6 +64,30 @@ def spark_packages(zone: LandingZoneConfig) -> list[WorkspacePackage]:
         return []
     version = content_version()
     return [WorkspacePackage(wheel_file_name(version), spark_wheel(version))]
+
+
+def zone_data_products(config: PlatformConfig) -> dict[str, list[dict[str, Any]]]:
+    """Each deployed zone's data products: whether and how its master runs them, what each publishes."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for zone in config.deployed_zones():
+        composed = zone_pipelines(config.landing_zones.index(zone), zone)
+        orchestrated = any(s.name == MASTER_SET for s in composed.sets)
+        entries = []
+        for product in zone.data_products:
+            if orchestrated and product in composed.inlined:
+                runs = f"{composed.inlined[product]} inlined in {MASTER_PIPELINE}"
+            elif orchestrated and product in composed.products:
+                runs = f"notebook {notebook_of(product)} in {MASTER_PIPELINE}"
+            elif not zone.services.synapse.enabled:
+                runs = "not run: services.synapse is not enabled"
+            elif not orchestrated:
+                runs = "not run: orchestration is disabled"
+            else:
+                runs = f"not run: no notebook {notebook_of(product)}"
+            entries.append({"product": product, "runs": runs, "publishes": list(PUBLISHES.get(product, ()))})
+        if entries:
+            found[zone.name] = entries
+    return found
 
 
 def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, str]]]:

@@ -60,6 +60,8 @@ class Plan:
     """Per zone: every pipeline and trigger the run declares, with the trigger schedules."""
     flows: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     """Per zone: (from, to, by) edges of the data flow its definitions implement (filled by the caller)."""
+    data_products: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per zone: each configured data product, whether and how it runs, what it publishes (filled by the caller)."""
 
     @property
     def total(self) -> int:
@@ -245,6 +247,7 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
             schedule = f"  ({entry['schedule']})" if entry.get("schedule") else ""
             lines.append(f"  {entry['service']} {entry['kind']} {entry['name']}{schedule}")
         lines.append("")
+    lines += _render_data_products(plan)
     lines.append("Resources by type:")
     width = max((len(t) for t in plan.by_type), default=10)
     for typ, count in sorted(plan.by_type.items()):
@@ -264,6 +267,18 @@ def render_text(plan: Plan, *, full: bool = False) -> str:
         lines.append("")
         lines.append("Stack outputs: " + ", ".join(plan.export_keys))
     return "\n".join(lines)
+
+
+def _render_data_products(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    for zone, products in plan.data_products.items():
+        lines.append(f"Data products [{zone}]:")
+        for product in products:
+            published = ", ".join(product["publishes"]) or "nothing the platform knows of"
+            lines.append(f"  {product['product']}: {product['runs']}")
+            lines.append(f"    publishes to workspace/{product['product']}: {published}")
+        lines.append("")
+    return lines
 
 
 def _render_node(node: Node, indent: str, full: bool) -> list[str]:
@@ -343,6 +358,15 @@ def render_data_flow(plan: Plan) -> str:
 def render_markdown(plan: Plan) -> str:
     body = render_text(plan)
     flow = ["## Data flow", "", "```mermaid", render_data_flow(plan), "```", ""] if plan.flows else []
+    products = []
+    if plan.data_products:
+        products = ["## Data products", "", "| Zone | Product | Runs | Publishes |", "|---|---|---|---|"]
+        for zone, entries in plan.data_products.items():
+            products += [
+                f"| {zone} | `{e['product']}` | {e['runs']} | {', '.join(f'`{t}`' for t in e['publishes'])} |"
+                for e in entries
+            ]
+        products.append("")
     return "\n".join(
         [
             f"# cloudscale plan: stack `{plan.stack}`",
@@ -352,6 +376,7 @@ def render_markdown(plan: Plan) -> str:
             "```",
             "",
             *flow,
+            *products,
             "```text",
             body,
             "```",
@@ -382,6 +407,7 @@ def render_json(plan: Plan) -> str:
             "dataPaths": sorted(list(path) for path in plan.data_paths),
             "pipelines": plan.pipelines,
             "dataFlow": {zone: [list(edge) for edge in edges] for zone, edges in plan.flows.items()},
+            "dataProducts": plan.data_products,
             "seconds": round(plan.seconds, 3),
             "peakMemoryMiB": round(plan.peak_memory_mib, 1),
         },

@@ -1,0 +1,66 @@
+"""``cloudscale plan`` says, per zone, which data products run and what each publishes."""
+
+from __future__ import annotations
+
+import json
+
+from cloudscale.cli.main import main
+from cloudscale.dataproducts import PUBLISHES
+from cloudscale.stacks.config import parse_config
+from cloudscale.stacks.zone_pipelines import zone_data_products
+
+from ..stacks.support import config_with, sales_zone
+
+DEV_PRODUCTS = [
+    {
+        "product": "sales-analytics",
+        "runs": "notebook nb_sales_analytics in pl_master",
+        "publishes": list(PUBLISHES["sales-analytics"]),
+    },
+    {
+        "product": "customer-360",
+        "runs": "pl_customer_360 inlined in pl_master",
+        "publishes": ["profiles", "renewal_features", "renewal_predictions"],
+    },
+    {
+        "product": "relationship-mesh",
+        "runs": "notebook nb_relationship_mesh in pl_master",
+        "publishes": list(PUBLISHES["relationship-mesh"]),
+    },
+]
+
+
+def test_plan_text_and_report_list_each_zone_products_and_their_tables(tmp_path, capsys):
+    report = tmp_path / "plan.md"
+    assert main(["plan", "--stack", "dev", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "Data products [sales]:\n  sales-analytics: notebook nb_sales_analytics in pl_master\n" in out
+    assert (
+        "  customer-360: pl_customer_360 inlined in pl_master\n"
+        "    publishes to workspace/customer-360: profiles, renewal_features, renewal_predictions\n"
+    ) in out
+    markdown = report.read_text()
+    assert "## Data products" in markdown
+    assert (
+        "| sales | `customer-360` | pl_customer_360 inlined in pl_master | "
+        "`profiles`, `renewal_features`, `renewal_predictions` |"
+    ) in markdown
+
+
+def test_plan_json_lists_the_data_products_per_zone(capsys):
+    assert main(["plan", "--stack", "dev", "--json", "--report", ""]) == 0
+    assert json.loads(capsys.readouterr().out)["dataProducts"] == {"sales": DEV_PRODUCTS}
+
+
+def test_a_product_that_does_not_run_says_why(dev_config):
+    zone = sales_zone(dev_config)
+    zone["dataProducts"] = [*zone["dataProducts"], "churn-model"]
+    products = zone_data_products(parse_config(config_with(dev_config, landingZones=[zone])))
+    assert products["sales"][-1] == {
+        "product": "churn-model",
+        "runs": "not run: no notebook nb_churn_model",
+        "publishes": [],
+    }
+    zone["orchestration"] = {"enabled": False}
+    products = zone_data_products(parse_config(config_with(dev_config, landingZones=[zone])))
+    assert {p["runs"] for p in products["sales"]} == {"not run: orchestration is disabled"}
