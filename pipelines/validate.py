@@ -384,12 +384,8 @@ class Validator:
         elif kind not in activity_types(scope.target):
             target = "Synapse workspace" if scope.target == "synapse" else "Data Factory"
             self._problem(artifact, f"{where}.type", f"activity type {kind!r} does not exist in a {target}")
-        if kind in ("SetVariable", "AppendVariable") and not type_properties.get("setSystemVariable"):
-            # The service refuses to save a pipeline whose SetVariable names an undeclared variable
-            # (Data Factory "Set Variable activity": variableName is "the name of the variable").
-            name = type_properties.get("variableName")
-            if name not in (artifact.properties.get("variables") or {}):
-                self._problem(artifact, f"{where}.typeProperties.variableName", f"variable {name!r} is not declared")
+        if kind in ("SetVariable", "AppendVariable"):
+            self._variable_declared(artifact, type_properties, where)
         if "linkedServiceName" in activity:
             self._reference(
                 artifact, scope, f"{where}.linkedServiceName", activity["linkedServiceName"], "linkedService"
@@ -428,6 +424,14 @@ class Validator:
                 self._activities(
                     artifact, scope, case.get("activities") or [], f"{where}.typeProperties.cases[{index}].activities"
                 )
+
+    def _variable_declared(self, artifact: Artifact, type_properties: Mapping[str, Any], where: str) -> None:
+        # The service refuses to save a pipeline whose SetVariable names an undeclared variable (Data
+        # Factory "Set Variable activity": variableName is "the name of the variable"); a pipeline's
+        # return value is a system variable, declared by no one.
+        name = type_properties.get("variableName")
+        if not type_properties.get("setSystemVariable") and name not in (artifact.properties.get("variables") or {}):
+            self._problem(artifact, f"{where}.typeProperties.variableName", f"variable {name!r} is not declared")
 
     def _dataset_reference(self, artifact: Artifact, scope: _Scope, path: str, reference: Any) -> None:
         dataset = self._reference(artifact, scope, path, reference, "dataset")
