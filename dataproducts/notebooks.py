@@ -13,6 +13,7 @@ ingestion pipelines write; each product writes to its own container of the works
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,146 +48,165 @@ _RUN_DATE = (
 )
 
 
+def _sales_analytics_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Sales analytics\n\nCRM customers joined with ERP sales: revenue by customer, territory and month;"
+            " open orders; payment status.",
+        ),
+        ("parameters", _parameters(product)),
+        ("code", f"from cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        ("code", f"outputs = {module}.build(inputs)\n"),
+        ("code", write),
+    ]
+
+
+def _relationship_mesh_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Relationship mesh\n\nSeller-account relationship scores from Microsoft 365 mail and meetings,"
+            " the prospecting checklist and the calendar.",
+        ),
+        (
+            "parameters",
+            _parameters(
+                product,
+                '# Account tiers the prospecting checklist covers.\nchecklist_tiers = "Tier 1,Tier 2,Tier 3"\n',
+            ),
+        ),
+        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        (
+            "code",
+            'tiers = [t.strip() for t in checklist_tiers.split(",") if t.strip()]\n'
+            f"outputs = {module}.build(inputs, as_of=run_date, tiers=tiers)\n",
+        ),
+        ("code", write),
+    ]
+
+
+def _customer_service_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Customer service to revenue\n\nThe customer-service Cosmos DB container, read from its analytical"
+            " store (Synapse Link, no ETL), joined with ERP orders.",
+        ),
+        (
+            "parameters",
+            _parameters(
+                product,
+                "# The Cosmos DB analytical store: the workspace's linked service and the container.\n"
+                f'cosmos_linked_service = "{COSMOS_LINKED_SERVICE}"\n'
+                'interactions_container = "interactions"\n'
+                "# Empty reads the analytical store; a path reads a snapshot of the container instead.\n"
+                'interactions_path = ""\n',
+            ),
+        ),
+        (
+            "code",
+            f"from cloudscale.dataproducts import lake, {module}\n\n"
+            f'orders = {{k: v for k, v in {module}.INPUTS.items() if k != "interactions"}}\n'
+            "inputs = lake.read_raw(spark, raw_root, orders)\n"
+            'inputs["interactions"] = (\n'
+            "    spark.read.parquet(interactions_path)\n"
+            "    if interactions_path\n"
+            "    else lake.read_cosmos_analytical(spark, cosmos_linked_service, interactions_container)\n"
+            ")\n",
+        ),
+        ("code", f"outputs = {module}.build(inputs)\n"),
+        ("code", write),
+    ]
+
+
+def _customer_dimension_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Enhanced customer dimension\n\nThe unified customer with churn score and affinities, written as a"
+            " Common Data Model folder (manifest, entity documents, parquet partitions) for serverless SQL.",
+        ),
+        (
+            "parameters",
+            _parameters(product, '# The CDM folder inside the product container.\ncdm_folder = "cdm"\n'),
+        ),
+        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        ("code", f"outputs = {module}.build(inputs, as_of=run_date)\n"),
+        (
+            "code",
+            "# CDM partitions are plain parquet whatever output_format says (see customer_dimension).\n"
+            "cdm_root = lake.join(output_root, cdm_folder)\n"
+            'written = lake.write_tables(outputs, cdm_root, fmt="parquet")\n'
+            f"for path, text in {module}.cdm_documents(outputs).items():\n"
+            "    lake.write_text(spark, lake.join(cdm_root, path), text)\n"
+            "    written.append(lake.join(cdm_root, path))\n"
+            "print(written)\n",
+        ),
+    ]
+
+
+def _customer_360_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Customer 360\n\nStage `features`: unified profiles and renewal features. The Azure ML job"
+            " `lease-renewal-training` then trains the model. Stage `score`: renewal predictions per customer.",
+        ),
+        (
+            "parameters",
+            _parameters(
+                product,
+                '# "features" before the Azure ML training job, "score" after it.\n'
+                'stage = "features"\n'
+                '# Where the training job writes model.json (its output "model").\n'
+                'model_folder = "models/renewal"\n',
+            ),
+        ),
+        (
+            "code",
+            f"from cloudscale.dataproducts import lake, {module}\n\n"
+            'if stage not in ("features", "score"):\n'
+            '    raise ValueError(f"stage must be features or score, not {stage!r}")\n',
+        ),
+        (
+            "code",
+            'if stage == "features":\n'
+            f"    inputs = lake.read_raw(spark, raw_root, {module}.FEATURE_INPUTS)\n"
+            f"    outputs = {module}.build_features(inputs)\n"
+            "    # The training job reads the features with pyarrow: plain parquet, not Delta.\n"
+            '    written = lake.write_tables({"profiles": outputs["profiles"]}, output_root, fmt=output_format)\n'
+            '    features = {"renewal_features": outputs["renewal_features"]}\n'
+            '    written += lake.write_tables(features, output_root, fmt="parquet")\n'
+            "    print(written)\n",
+        ),
+        (
+            "code",
+            'if stage == "score":\n'
+            '    features = spark.read.parquet(lake.join(output_root, "renewal_features"))\n'
+            '    model_json = lake.read_text(spark, lake.join(output_root, model_folder, "model.json"))\n'
+            f"    model = {module}.load_model(model_json)\n"
+            f"    outputs = {module}.build_predictions(features, model)\n"
+            "    print(lake.write_tables(outputs, output_root, fmt=output_format))\n",
+        ),
+    ]
+
+
+_CELLS: dict[str, Callable[[str, str, str, str], list[tuple[str, str]]]] = {
+    "sales-analytics": _sales_analytics_cells,
+    "relationship-mesh": _relationship_mesh_cells,
+    "customer-service": _customer_service_cells,
+    "customer-dimension": _customer_dimension_cells,
+    "customer-360": _customer_360_cells,
+}
+
+
 def _cells(product: str) -> list[tuple[str, str]]:
     """(kind, source) cells of one notebook; kind is markdown, parameters or code."""
     module = PRODUCT_MODULES[product]
     read = f"inputs = lake.read_raw(spark, raw_root, {module}.INPUTS)\n"
     write = "written = lake.write_tables(outputs, output_root, fmt=output_format)\nprint(written)\n"
-    if product == "sales-analytics":
-        return [
-            (
-                "markdown",
-                "# Sales analytics\n\nCRM customers joined with ERP sales: revenue by customer, territory and month;"
-                " open orders; payment status.",
-            ),
-            ("parameters", _parameters(product)),
-            ("code", f"from cloudscale.dataproducts import lake, {module}\n\n{read}"),
-            ("code", f"outputs = {module}.build(inputs)\n"),
-            ("code", write),
-        ]
-    if product == "relationship-mesh":
-        return [
-            (
-                "markdown",
-                "# Relationship mesh\n\nSeller-account relationship scores from Microsoft 365 mail and meetings,"
-                " the prospecting checklist and the calendar.",
-            ),
-            (
-                "parameters",
-                _parameters(
-                    product,
-                    '# Account tiers the prospecting checklist covers.\nchecklist_tiers = "Tier 1,Tier 2,Tier 3"\n',
-                ),
-            ),
-            ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
-            (
-                "code",
-                'tiers = [t.strip() for t in checklist_tiers.split(",") if t.strip()]\n'
-                f"outputs = {module}.build(inputs, as_of=run_date, tiers=tiers)\n",
-            ),
-            ("code", write),
-        ]
-    if product == "customer-service":
-        return [
-            (
-                "markdown",
-                "# Customer service to revenue\n\nThe customer-service Cosmos DB container, read from its analytical"
-                " store (Synapse Link, no ETL), joined with ERP orders.",
-            ),
-            (
-                "parameters",
-                _parameters(
-                    product,
-                    "# The Cosmos DB analytical store: the workspace's linked service and the container.\n"
-                    f'cosmos_linked_service = "{COSMOS_LINKED_SERVICE}"\n'
-                    'interactions_container = "interactions"\n'
-                    "# Empty reads the analytical store; a path reads a snapshot of the container instead.\n"
-                    'interactions_path = ""\n',
-                ),
-            ),
-            (
-                "code",
-                f"from cloudscale.dataproducts import lake, {module}\n\n"
-                f'orders = {{k: v for k, v in {module}.INPUTS.items() if k != "interactions"}}\n'
-                "inputs = lake.read_raw(spark, raw_root, orders)\n"
-                'inputs["interactions"] = (\n'
-                "    spark.read.parquet(interactions_path)\n"
-                "    if interactions_path\n"
-                "    else lake.read_cosmos_analytical(spark, cosmos_linked_service, interactions_container)\n"
-                ")\n",
-            ),
-            ("code", f"outputs = {module}.build(inputs)\n"),
-            ("code", write),
-        ]
-    if product == "customer-dimension":
-        return [
-            (
-                "markdown",
-                "# Enhanced customer dimension\n\nThe unified customer with churn score and affinities, written as a"
-                " Common Data Model folder (manifest, entity documents, parquet partitions) for serverless SQL.",
-            ),
-            (
-                "parameters",
-                _parameters(product, '# The CDM folder inside the product container.\ncdm_folder = "cdm"\n'),
-            ),
-            ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
-            ("code", f"outputs = {module}.build(inputs, as_of=run_date)\n"),
-            (
-                "code",
-                "# CDM partitions are plain parquet whatever output_format says (see customer_dimension).\n"
-                "cdm_root = lake.join(output_root, cdm_folder)\n"
-                'written = lake.write_tables(outputs, cdm_root, fmt="parquet")\n'
-                f"for path, text in {module}.cdm_documents(outputs).items():\n"
-                "    lake.write_text(spark, lake.join(cdm_root, path), text)\n"
-                "    written.append(lake.join(cdm_root, path))\n"
-                "print(written)\n",
-            ),
-        ]
-    if product == "customer-360":
-        return [
-            (
-                "markdown",
-                "# Customer 360\n\nStage `features`: unified profiles and renewal features. The Azure ML job"
-                " `lease-renewal-training` then trains the model. Stage `score`: renewal predictions per customer.",
-            ),
-            (
-                "parameters",
-                _parameters(
-                    product,
-                    '# "features" before the Azure ML training job, "score" after it.\n'
-                    'stage = "features"\n'
-                    '# Where the training job writes model.json (its output "model").\n'
-                    'model_folder = "models/renewal"\n',
-                ),
-            ),
-            (
-                "code",
-                f"from cloudscale.dataproducts import lake, {module}\n\n"
-                'if stage not in ("features", "score"):\n'
-                '    raise ValueError(f"stage must be features or score, not {stage!r}")\n',
-            ),
-            (
-                "code",
-                'if stage == "features":\n'
-                f"    inputs = lake.read_raw(spark, raw_root, {module}.FEATURE_INPUTS)\n"
-                f"    outputs = {module}.build_features(inputs)\n"
-                "    # The training job reads the features with pyarrow: plain parquet, not Delta.\n"
-                '    written = lake.write_tables({"profiles": outputs["profiles"]}, output_root, fmt=output_format)\n'
-                '    features = {"renewal_features": outputs["renewal_features"]}\n'
-                '    written += lake.write_tables(features, output_root, fmt="parquet")\n'
-                "    print(written)\n",
-            ),
-            (
-                "code",
-                'if stage == "score":\n'
-                '    features = spark.read.parquet(lake.join(output_root, "renewal_features"))\n'
-                '    model_json = lake.read_text(spark, lake.join(output_root, model_folder, "model.json"))\n'
-                f"    model = {module}.load_model(model_json)\n"
-                f"    outputs = {module}.build_predictions(features, model)\n"
-                "    print(lake.write_tables(outputs, output_root, fmt=output_format))\n",
-            ),
-        ]
-    raise KeyError(product)
+    return _CELLS[product](product, module, read, write)
 
 
 def _source(text: str) -> list[str]:

@@ -180,6 +180,14 @@ class _Builder:
 
     # -- CRM: customers (accounts), addresses, contacts (external and sellers), territories, history
     def _crm(self) -> None:
+        self._sellers()
+        self._customers()
+        self._plant_duplicate_customer()
+        contacts = self._addresses_and_contacts()
+        self._territories()
+        self._contact_history(contacts)
+
+    def _sellers(self) -> None:
         rng = self.rng
         self.sellers: list[Row] = []
         for index in range(max(4, self.n // 5)):
@@ -200,6 +208,9 @@ class _Builder:
         self.sellers.append(
             {**self.sellers[0], "ContactId": "E9999", "Title": "Associate", "Email": f"intern@{OWN_DOMAIN}"}
         )
+
+    def _customers(self) -> None:
+        rng = self.rng
         self.customers: list[Row] = []
         self.external_contacts: dict[str, list[Row]] = {}
         created_base = self.as_of - timedelta(days=6 * 365)
@@ -237,6 +248,8 @@ class _Builder:
                     }
                 )
             self.external_contacts[customer_id] = contacts
+
+    def _plant_duplicate_customer(self) -> None:
         # The same company entered twice: a later record with the name in capitals and a differently
         # written website; the earlier record is the survivor.
         original = self.customers[1]
@@ -253,6 +266,8 @@ class _Builder:
         self.planted["duplicate_customer_ids"] = (original["CustomerId"], duplicate_id)
         self.tables["crm/customers"] = self.customers
 
+    def _addresses_and_contacts(self) -> list[Row]:
+        rng = self.rng
         for customer in self.customers:
             for kind in ("Billing", "Shipping"):
                 self.tables["crm/addresses"].append(
@@ -269,7 +284,9 @@ class _Builder:
                 )
         contacts = [contact for group in self.external_contacts.values() for contact in group]
         self.tables["crm/contacts"] = [*self.sellers, *contacts]
+        return contacts
 
+    def _territories(self) -> None:
         territories = [f"T{number:02d}" for number in range(1, 5)]
         history_start = self.as_of - timedelta(days=5 * 365)
         for index, customer in enumerate(self.customers):
@@ -304,6 +321,9 @@ class _Builder:
             old_territory_id=old_territory,
             new_territory_id=new_territory,
         )
+
+    def _contact_history(self, contacts: list[Row]) -> None:
+        rng = self.rng
         for number, contact in enumerate(contacts):
             for visit in range(rng.randrange(0, 3)):
                 self.tables["crm/contact_history"].append(
@@ -361,24 +381,31 @@ class _Builder:
                 )
                 self.tables["erp/sales_lines"].extend(lines)
                 if status == "Invoiced":
-                    self.tables["erp/shipments"].append(
-                        {
-                            "ShipmentId": f"S{order_number:06d}",
-                            "OrderId": order_id,
-                            "ShipDate": order_date + timedelta(days=rng.randrange(1, 6)),
-                            "Carrier": rng.choice(("Contoso Freight", "Fabrikam Logistics")),
-                            "Address": f"{customer['Name']}, Shipping",
-                        }
-                    )
-                    self.tables["erp/payments"].append(
-                        {
-                            "PaymentId": f"Y{order_number:06d}",
-                            "OrderId": order_id,
-                            "PaymentDate": order_date + timedelta(days=rng.randrange(10, 40)),
-                            "Method": rng.choice(("Wire", "Card", "ACH")),
-                            "Amount": total,
-                        }
-                    )
+                    self._ship_and_pay(order_number, order_id, order_date, customer, total)
+        self._plant_order_states()
+
+    def _ship_and_pay(self, order_number: int, order_id: str, order_date: date, customer: Row, total: float) -> None:
+        rng = self.rng
+        self.tables["erp/shipments"].append(
+            {
+                "ShipmentId": f"S{order_number:06d}",
+                "OrderId": order_id,
+                "ShipDate": order_date + timedelta(days=rng.randrange(1, 6)),
+                "Carrier": rng.choice(("Contoso Freight", "Fabrikam Logistics")),
+                "Address": f"{customer['Name']}, Shipping",
+            }
+        )
+        self.tables["erp/payments"].append(
+            {
+                "PaymentId": f"Y{order_number:06d}",
+                "OrderId": order_id,
+                "PaymentDate": order_date + timedelta(days=rng.randrange(10, 40)),
+                "Method": rng.choice(("Wire", "Card", "ACH")),
+                "Amount": total,
+            }
+        )
+
+    def _plant_order_states(self) -> None:
         headers = self.tables["erp/sales_headers"]
         invoiced = [header for header in headers if header["Status"] == "Invoiced"]
         cancelled, partial = invoiced[0], invoiced[1]
@@ -532,6 +559,14 @@ class _Builder:
 
     # -- Customer 360 (property management): residents, leases, work orders, surveys
     def _leasing(self) -> None:
+        plans = self._residents()
+        self._plant_duplicate_person()
+        self.lease_number = self.work_number = self.survey_number = 0
+        for index, (resident, satisfaction) in enumerate(plans):
+            self._tenancy(index, resident, satisfaction)
+
+    def _residents(self) -> list[tuple[Row, float]]:
+        """The property system's residents, each with the satisfaction that drives their renewal."""
         rng = self.rng
         residents = self.tables["leasing/residents"]
         count = 8 * self.n
@@ -556,6 +591,11 @@ class _Builder:
         renewer, leaver = residents[0], residents[1]
         plans[0] = (renewer, 1.0)
         plans[1] = (leaver, 0.0)
+        self.planted.update(likely_renewer_resident_id=renewer["cid"], likely_leaver_resident_id=leaver["cid"])
+        return plans
+
+    def _plant_duplicate_person(self) -> None:
+        residents = self.tables["leasing/residents"]
         # The duplicate person: a CRM contact with the same e-mail, blanks and case aside, and an
         # older record of the same resident in the property system.
         duplicate = residents[2]
@@ -581,100 +621,108 @@ class _Builder:
             duplicate_person_resident_id=duplicate["cid"],
             duplicate_person_contact_id=contact["ContactId"],
             duplicate_person_first_name="Mia",
-            likely_renewer_resident_id=renewer["cid"],
-            likely_leaver_resident_id=leaver["cid"],
         )
-        lease_number = work_number = survey_number = 0
-        for index, (resident, satisfaction) in enumerate(plans):
-            pid, uid = f"PR{index % 9 + 1}", f"U{index:05d}"
-            term = rng.choice((6, 12, 18, 24))
-            start = self.as_of - timedelta(days=rng.randrange(200, 2200))
-            current = index in (0, 1) or rng.random() < 0.3
-            repairs = 0 if index == 0 else 6 if index == 1 else rng.choices((0, 1, 2, 3, 4), weights=(4, 3, 2, 1, 1))[0]
-            # Renewal odds rise with satisfaction and fall with repairs (a little noise on top).
-            renews = satisfaction * 1.6 - repairs * 0.25 + rng.gauss(0, 0.25) > 0.45
-            lease_number += 1
-            end = start + timedelta(days=30 * term)
-            self.tables["leasing/leases"].append(
+
+    def _tenancy(self, index: int, resident: Row, satisfaction: float) -> None:
+        """One resident's leases (a renewal if they renew), move-out, work orders and surveys."""
+        rng = self.rng
+        pid, uid = f"PR{index % 9 + 1}", f"U{index:05d}"
+        term = rng.choice((6, 12, 18, 24))
+        start = self.as_of - timedelta(days=rng.randrange(200, 2200))
+        current = index in (0, 1) or rng.random() < 0.3
+        repairs = 0 if index == 0 else 6 if index == 1 else rng.choices((0, 1, 2, 3, 4), weights=(4, 3, 2, 1, 1))[0]
+        # Renewal odds rise with satisfaction and fall with repairs (a little noise on top).
+        renews = satisfaction * 1.6 - repairs * 0.25 + rng.gauss(0, 0.25) > 0.45
+        self.lease_number += 1
+        end = start + timedelta(days=30 * term)
+        self.tables["leasing/leases"].append(
+            {
+                "lid": f"L{self.lease_number:06d}",
+                "cid": resident["cid"],
+                "pid": pid,
+                "uid": uid,
+                "Type": "Application",
+                "ApplicationDate": start - timedelta(days=30),
+                "StartDate": start,
+                "EndDate": end,
+                "LeaseTerm": float(term),
+                "SignedDate": start - timedelta(days=20),
+                "MoveInDate": start,
+                "MoveOutDate": None,
+            }
+        )
+        leases = [self.tables["leasing/leases"][-1]]
+        if renews and not current:
+            self.lease_number += 1
+            renewal_term = rng.choice((12, 24))
+            renewal = {
+                **leases[0],
+                "lid": f"L{self.lease_number:06d}",
+                "Type": "Renewal",
+                "ApplicationDate": end - timedelta(days=60),
+                "StartDate": end,
+                "EndDate": end + timedelta(days=30 * renewal_term),
+                "LeaseTerm": float(renewal_term),
+                "SignedDate": end - timedelta(days=45),
+            }
+            self.tables["leasing/leases"].append(renewal)
+            leases.append(renewal)
+        if not current:
+            last = leases[-1]
+            # Some leave more than 30 days early (an early move-out).
+            early = rng.random() < 0.15
+            last["MoveOutDate"] = last["EndDate"] - timedelta(
+                days=rng.randrange(31, 90) if early else rng.randrange(0, 5)
+            )
+        self._work_orders(resident, pid, uid, start, term, repairs)
+        self._surveys(resident, pid, start, satisfaction, leases)
+
+    def _work_orders(self, resident: Row, pid: str, uid: str, start: date, term: int, repairs: int) -> None:
+        rng = self.rng
+        for _ in range(repairs):
+            self.work_number += 1
+            requested = start + timedelta(days=rng.randrange(1, 30 * term))
+            kind = WORK_ORDER_TYPES[0] if rng.random() < 0.5 else rng.choice(WORK_ORDER_TYPES)
+            self.tables["leasing/work_orders"].append(
                 {
-                    "lid": f"L{lease_number:06d}",
+                    "wid": f"W{self.work_number:06d}",
                     "cid": resident["cid"],
                     "pid": pid,
                     "uid": uid,
-                    "Type": "Application",
-                    "ApplicationDate": start - timedelta(days=30),
-                    "StartDate": start,
-                    "EndDate": end,
-                    "LeaseTerm": float(term),
-                    "SignedDate": start - timedelta(days=20),
-                    "MoveInDate": start,
-                    "MoveOutDate": None,
+                    "workorder_type": kind,
+                    "ServiceRequestDate": requested,
+                    "ServiceCompleteDate": requested + timedelta(days=rng.randrange(0, 10)),
                 }
             )
-            leases = [self.tables["leasing/leases"][-1]]
-            if renews and not current:
-                lease_number += 1
-                renewal_term = rng.choice((12, 24))
-                renewal = {
-                    **leases[0],
-                    "lid": f"L{lease_number:06d}",
-                    "Type": "Renewal",
-                    "ApplicationDate": end - timedelta(days=60),
-                    "StartDate": end,
-                    "EndDate": end + timedelta(days=30 * renewal_term),
-                    "LeaseTerm": float(renewal_term),
-                    "SignedDate": end - timedelta(days=45),
+
+    def _surveys(self, resident: Row, pid: str, start: date, satisfaction: float, leases: list[Row]) -> None:
+        rng = self.rng
+        for question in MOVE_IN_QUESTIONS:
+            self.survey_number += 1
+            answer = max(0, min(5, round(satisfaction * 5 + rng.gauss(0, 0.6))))
+            self.tables["leasing/surveys"].append(
+                {
+                    "sid": f"Q{self.survey_number:07d}",
+                    # Surveys carry the e-mail as typed by the resident.
+                    "Email": resident["Email"].upper() if self.survey_number % 5 == 0 else resident["Email"],
+                    "pid": pid,
+                    "surveytype": "Move-in",
+                    "surveydate": start + timedelta(days=14),
+                    "question": question,
+                    "answer": float(answer),
                 }
-                self.tables["leasing/leases"].append(renewal)
-                leases.append(renewal)
-            if not current:
-                last = leases[-1]
-                # Some leave more than 30 days early (an early move-out).
-                early = rng.random() < 0.15
-                last["MoveOutDate"] = last["EndDate"] - timedelta(
-                    days=rng.randrange(31, 90) if early else rng.randrange(0, 5)
-                )
-            for _ in range(repairs):
-                work_number += 1
-                requested = start + timedelta(days=rng.randrange(1, 30 * term))
-                kind = WORK_ORDER_TYPES[0] if rng.random() < 0.5 else rng.choice(WORK_ORDER_TYPES)
-                self.tables["leasing/work_orders"].append(
-                    {
-                        "wid": f"W{work_number:06d}",
-                        "cid": resident["cid"],
-                        "pid": pid,
-                        "uid": uid,
-                        "workorder_type": kind,
-                        "ServiceRequestDate": requested,
-                        "ServiceCompleteDate": requested + timedelta(days=rng.randrange(0, 10)),
-                    }
-                )
-            for question in MOVE_IN_QUESTIONS:
-                survey_number += 1
-                answer = max(0, min(5, round(satisfaction * 5 + rng.gauss(0, 0.6))))
+            )
+        if len(leases) > 1:
+            for question in RENEWAL_QUESTIONS:
+                self.survey_number += 1
                 self.tables["leasing/surveys"].append(
                     {
-                        "sid": f"Q{survey_number:07d}",
-                        # Surveys carry the e-mail as typed by the resident.
-                        "Email": resident["Email"].upper() if survey_number % 5 == 0 else resident["Email"],
+                        "sid": f"Q{self.survey_number:07d}",
+                        "Email": resident["Email"],
                         "pid": pid,
-                        "surveytype": "Move-in",
-                        "surveydate": start + timedelta(days=14),
+                        "surveytype": "Renewal",
+                        "surveydate": leases[1]["StartDate"] + timedelta(days=14),
                         "question": question,
-                        "answer": float(answer),
+                        "answer": float(max(0, min(5, round(satisfaction * 5)))),
                     }
                 )
-            if len(leases) > 1:
-                for question in RENEWAL_QUESTIONS:
-                    survey_number += 1
-                    self.tables["leasing/surveys"].append(
-                        {
-                            "sid": f"Q{survey_number:07d}",
-                            "Email": resident["Email"],
-                            "pid": pid,
-                            "surveytype": "Renewal",
-                            "surveydate": leases[1]["StartDate"] + timedelta(days=14),
-                            "question": question,
-                            "answer": float(max(0, min(5, round(satisfaction * 5)))),
-                        }
-                    )

@@ -101,9 +101,102 @@ def _fail_after(step: str) -> dict[str, Any]:
     }
 
 
-def build_pipeline() -> dict[str, Any]:
+def _submit_job() -> dict[str, Any]:
+    return {
+        "name": "Submit training job",
+        "type": "WebActivity",
+        "dependsOn": _after("Build features"),
+        "policy": _policy("0.00:10:00", retry=2),
+        "userProperties": [],
+        "typeProperties": {
+            "method": "PUT",
+            "url": {"value": JOB_URL, "type": "Expression"},
+            "headers": {"Content-Type": "application/json"},
+            "body": job_body(),
+            "authentication": _msi(),
+        },
+    }
+
+
+def _wait_for_job() -> dict[str, Any]:
+    """Poll the job every minute, keeping its status, until it reaches a terminal one (three hours at most)."""
     status = "@activity('Read training job status').output.properties.status"
     terminal = ", ".join(f"equals(variables('jobStatus'), '{s}')" for s in TERMINAL)
+    return {
+        "name": "Wait for training job",
+        "type": "Until",
+        "dependsOn": _after("Submit training job"),
+        "userProperties": [],
+        "typeProperties": {
+            "expression": {"value": f"@or({terminal})", "type": "Expression"},
+            "timeout": "0.03:00:00",
+            "activities": [
+                {
+                    "name": "Pause",
+                    "type": "Wait",
+                    "dependsOn": [],
+                    "userProperties": [],
+                    "typeProperties": {"waitTimeInSeconds": 60},
+                },
+                {
+                    "name": "Read training job status",
+                    "type": "WebActivity",
+                    "dependsOn": _after("Pause"),
+                    "policy": _policy("0.00:05:00", retry=3),
+                    "userProperties": [],
+                    "typeProperties": {
+                        "method": "GET",
+                        "url": {"value": JOB_URL, "type": "Expression"},
+                        "authentication": _msi(),
+                    },
+                },
+                {
+                    "name": "Keep job status",
+                    "type": "SetVariable",
+                    "dependsOn": _after("Read training job status"),
+                    "userProperties": [],
+                    "typeProperties": {
+                        "variableName": "jobStatus",
+                        "value": {"value": status, "type": "Expression"},
+                    },
+                },
+            ],
+        },
+    }
+
+
+def _training_completed() -> dict[str, Any]:
+    """Stop the run, naming the job and its status, when the job did not complete."""
+    return {
+        "name": "Training completed",
+        "type": "IfCondition",
+        "dependsOn": _after("Wait for training job"),
+        "userProperties": [],
+        "typeProperties": {
+            "expression": {"value": "@equals(variables('jobStatus'), 'Completed')", "type": "Expression"},
+            "ifFalseActivities": [
+                {
+                    "name": "Fail training",
+                    "type": "Fail",
+                    "dependsOn": [],
+                    "userProperties": [],
+                    "typeProperties": {
+                        "message": {
+                            "value": "@concat('Azure ML job lease-renewal-', pipeline().RunId, ' ended ', "
+                            "variables('jobStatus'))",
+                            "type": "Expression",
+                        },
+                        "errorCode": "RenewalTrainingFailed",
+                    },
+                }
+            ],
+            "ifTrueActivities": [],
+        },
+    }
+
+
+def build_pipeline() -> dict[str, Any]:
+    steps = ("Build features", "Submit training job", "Wait for training job", "Training completed")
     return {
         "name": NAME,
         "properties": {
@@ -112,98 +205,11 @@ def build_pipeline() -> dict[str, Any]:
             "variables": {"jobStatus": {"type": "String", "defaultValue": "NotStarted"}},
             "activities": [
                 _notebook("Build features", "features", []),
-                {
-                    "name": "Submit training job",
-                    "type": "WebActivity",
-                    "dependsOn": _after("Build features"),
-                    "policy": _policy("0.00:10:00", retry=2),
-                    "userProperties": [],
-                    "typeProperties": {
-                        "method": "PUT",
-                        "url": {"value": JOB_URL, "type": "Expression"},
-                        "headers": {"Content-Type": "application/json"},
-                        "body": job_body(),
-                        "authentication": _msi(),
-                    },
-                },
-                {
-                    "name": "Wait for training job",
-                    "type": "Until",
-                    "dependsOn": _after("Submit training job"),
-                    "userProperties": [],
-                    "typeProperties": {
-                        "expression": {"value": f"@or({terminal})", "type": "Expression"},
-                        "timeout": "0.03:00:00",
-                        "activities": [
-                            {
-                                "name": "Pause",
-                                "type": "Wait",
-                                "dependsOn": [],
-                                "userProperties": [],
-                                "typeProperties": {"waitTimeInSeconds": 60},
-                            },
-                            {
-                                "name": "Read training job status",
-                                "type": "WebActivity",
-                                "dependsOn": _after("Pause"),
-                                "policy": _policy("0.00:05:00", retry=3),
-                                "userProperties": [],
-                                "typeProperties": {
-                                    "method": "GET",
-                                    "url": {"value": JOB_URL, "type": "Expression"},
-                                    "authentication": _msi(),
-                                },
-                            },
-                            {
-                                "name": "Keep job status",
-                                "type": "SetVariable",
-                                "dependsOn": _after("Read training job status"),
-                                "userProperties": [],
-                                "typeProperties": {
-                                    "variableName": "jobStatus",
-                                    "value": {"value": status, "type": "Expression"},
-                                },
-                            },
-                        ],
-                    },
-                },
-                {
-                    "name": "Training completed",
-                    "type": "IfCondition",
-                    "dependsOn": _after("Wait for training job"),
-                    "userProperties": [],
-                    "typeProperties": {
-                        "expression": {"value": "@equals(variables('jobStatus'), 'Completed')", "type": "Expression"},
-                        "ifFalseActivities": [
-                            {
-                                "name": "Fail training",
-                                "type": "Fail",
-                                "dependsOn": [],
-                                "userProperties": [],
-                                "typeProperties": {
-                                    "message": {
-                                        "value": "@concat('Azure ML job lease-renewal-', pipeline().RunId, ' ended ', "
-                                        "variables('jobStatus'))",
-                                        "type": "Expression",
-                                    },
-                                    "errorCode": "RenewalTrainingFailed",
-                                },
-                            }
-                        ],
-                        "ifTrueActivities": [],
-                    },
-                },
+                _submit_job(),
+                _wait_for_job(),
+                _training_completed(),
                 _notebook("Publish renewal predictions", "score", _after("Training completed")),
-                *(
-                    _fail_after(step)
-                    for step in (
-                        "Build features",
-                        "Submit training job",
-                        "Wait for training job",
-                        "Training completed",
-                        "Publish renewal predictions",
-                    )
-                ),
+                *(_fail_after(step) for step in (*steps, "Publish renewal predictions")),
             ],
             "annotations": ["cloudscale", "data-product", PRODUCT],
         },
