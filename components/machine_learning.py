@@ -415,7 +415,8 @@ class MachineLearningWorkspace(SecureComponent):
     def _code_assets(self, name: str, args: MachineLearningArgs) -> dict[str, ml.CodeVersion]:
         """Upload each asset's files to the workspace's storage and register them as ``name:version``.
 
-        A command job names its code by the id of a code version (Azure ML REST "Jobs - Create Or
+        Logical names leave the version out, so a new version replaces the old one in place of adding a
+        resource. A command job names its code by the id of a code version (Azure ML REST "Jobs - Create Or
         Update": ``codeId``, "ARM resource ID of the code asset"); the version's ``codeUri`` is the
         blob folder the files are in, which the workspace and its cluster read with their identities.
         """
@@ -435,7 +436,7 @@ class MachineLearningWorkspace(SecureComponent):
             folder = f"{asset.name}/{asset.version}"
             blobs = [
                 storage.Blob(
-                    f"{name}-code-{asset.name}-{asset.version}-{file_name}",
+                    f"{name}-code-{asset.name}-{file_name}",
                     account_name=self.storage.name,
                     resource_group_name=b.resource_group_name,
                     container_name=container.name,
@@ -455,7 +456,7 @@ class MachineLearningWorkspace(SecureComponent):
                 opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
             )
             versions[f"{asset.name}:{asset.version}"] = ml.CodeVersion(
-                f"{name}-code-{asset.name}-{asset.version}",
+                f"{name}-code-{asset.name}-version",
                 name=asset.name,
                 version=asset.version,
                 workspace_name=self.workspace_name,
