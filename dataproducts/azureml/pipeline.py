@@ -5,8 +5,12 @@ notebook each). Steps:
 
 1. ``nb_customer_360`` with ``stage=features``;
 2. a Web activity PUTs the training job to Azure ML's ARM API (``Jobs - Create Or Update``,
-   ``PUT {workspaceId}/jobs/{jobName}``) with the Synapse workspace's managed identity, which needs
-   the "AzureML Data Scientist" role on the Azure ML workspace;
+   ``PUT {workspaceId}/jobs/{jobName}``) with its service's managed identity (the workspace's here,
+   the factory's in a factory's master), which holds "AzureML Data Scientist" on the Azure ML
+   workspace. The workspace has no public network access, yet the call needs no network path to it:
+   with ``v1_legacy_mode`` off, job operations of the v2 API go through public ARM (Learn, "Network
+   isolation change with our new API platform on Azure Resource Manager",
+   machine-learning/how-to-configure-network-isolation-with-v2.md);
 3. an Until loop polls ``GET {workspaceId}/jobs/{jobName}`` every minute until the job reaches a
    terminal status (Completed, Failed, Canceled, NotResponding), for at most three hours;
 4. a Fail activity stops the run when the job did not complete; otherwise ``nb_customer_360`` runs
