@@ -431,48 +431,50 @@ class MachineLearningWorkspace(SecureComponent):
             public_access="None",
             opts=self.child_opts(parent=self.storage),
         )
-        versions: dict[str, ml.CodeVersion] = {}
-        for asset in args.code_assets:
-            folder = f"{asset.name}/{asset.version}"
-            blobs = [
-                storage.Blob(
-                    f"{name}-code-{asset.name}-{file_name}",
-                    account_name=self.storage.name,
-                    resource_group_name=b.resource_group_name,
-                    container_name=container.name,
-                    blob_name=f"{folder}/{file_name}",
-                    type="Block",
-                    source=pulumi.FileAsset(path),
-                    opts=self.child_opts(parent=container),
-                )
-                for file_name, path in sorted(asset.files.items())
-            ]
-            registered = ml.CodeContainer(
-                f"{name}-code-{asset.name}",
-                name=asset.name,
-                workspace_name=self.workspace_name,
+        return {
+            f"{asset.name}:{asset.version}": self._code_asset(name, b, container, asset) for asset in args.code_assets
+        }
+
+    def _code_asset(
+        self, name: str, b: ServiceBaseline, container: storage.BlobContainer, asset: CodeAsset
+    ) -> ml.CodeVersion:
+        folder = f"{asset.name}/{asset.version}"
+        blobs = [
+            storage.Blob(
+                f"{name}-code-{asset.name}-{file_name}",
+                account_name=self.storage.name,
                 resource_group_name=b.resource_group_name,
-                properties=ml.CodeContainerPropertiesArgs(description=asset.description or None),
-                opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+                container_name=container.name,
+                blob_name=f"{folder}/{file_name}",
+                type="Block",
+                source=pulumi.FileAsset(path),
+                opts=self.child_opts(parent=container),
             )
-            versions[f"{asset.name}:{asset.version}"] = ml.CodeVersion(
-                f"{name}-code-{asset.name}-version",
-                name=asset.name,
-                version=asset.version,
-                workspace_name=self.workspace_name,
-                resource_group_name=b.resource_group_name,
-                properties=ml.CodeVersionPropertiesArgs(
-                    code_uri=self.storage.name.apply(
-                        lambda account, folder=folder: (
-                            f"https://{account}.blob.core.windows.net/{CODE_CONTAINER}/{folder}"
-                        )
-                    ),
-                    description=asset.description or None,
-                    is_anonymous=False,
+            for file_name, path in sorted(asset.files.items())
+        ]
+        registered = ml.CodeContainer(
+            f"{name}-code-{asset.name}",
+            name=asset.name,
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            properties=ml.CodeContainerPropertiesArgs(description=asset.description or None),
+            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+        )
+        return ml.CodeVersion(
+            f"{name}-code-{asset.name}-version",
+            name=asset.name,
+            version=asset.version,
+            workspace_name=self.workspace_name,
+            resource_group_name=b.resource_group_name,
+            properties=ml.CodeVersionPropertiesArgs(
+                code_uri=self.storage.name.apply(
+                    lambda account: f"https://{account}.blob.core.windows.net/{CODE_CONTAINER}/{folder}"
                 ),
-                opts=self.child_opts(parent=registered, depends_on=[registered, *blobs]),
-            )
-        return versions
+                description=asset.description or None,
+                is_anonymous=False,
+            ),
+            opts=self.child_opts(parent=registered, depends_on=[registered, *blobs]),
+        )
 
     def _grant_dependencies(self, name: str) -> None:
         """The data-plane roles the workspace and its cluster need, since every store is reached with identities."""

@@ -321,7 +321,16 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
         # CRM and ERP ingestion copy into their raw containers (derived from the Copy activities).
         "sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory": writer,
         "sales-lake-raw-erp-storage-blob-data-contributor-sales-integration-factory": writer,
+        # Leasing ingestion reads the external drop's data container and writes raw/leasing.
+        "sales-lake-external-data-storage-blob-data-reader-sales-integration-factory": (
+            BuiltInRole.STORAGE_BLOB_DATA_READER.value
+        ),
+        "sales-lake-raw-leasing-storage-blob-data-contributor-sales-integration-factory": writer,
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory": BuiltInRole.KEY_VAULT_SECRETS_USER.value,
+        # The master's inlined Customer 360 steps submit the training job as the factory.
+        "sales-retention-workspace-azureml-data-scientist-sales-integration-factory": (
+            BuiltInRole.AZUREML_DATA_SCIENTIST.value
+        ),
     }
     synapse = _assignments(run, "sales-synapse-workspace")
     assert synapse == {
@@ -330,6 +339,10 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
         "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace": writer,
         # The data products' notebooks, as their access.json files declare.
         **_product_grants("sales-synapse-workspace"),
+        # pl_customer_360, run on its own, submits the training job as the workspace.
+        "sales-retention-workspace-azureml-data-scientist-sales-synapse-workspace": (
+            BuiltInRole.AZUREML_DATA_SCIENTIST.value
+        ),
     }
     assert not [name for name in factory | synapse if "-account-" in name], "no account-wide data role"
     scopes = _by_name(run, ASSIGNMENT)
