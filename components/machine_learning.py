@@ -429,7 +429,8 @@ class MachineLearningWorkspace(SecureComponent):
             resource_group_name=b.resource_group_name,
             container_name=CODE_CONTAINER,
             public_access="None",
-            opts=self.child_opts(parent=self.storage),
+            # A container is stateful by type; protected like the workspace's other stores where locked.
+            opts=self.child_opts(parent=self.storage, stateful=True),
         )
         return {
             f"{asset.name}:{asset.version}": self._code_asset(name, b, container, asset) for asset in args.code_assets
