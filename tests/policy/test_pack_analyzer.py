@@ -8,9 +8,12 @@ same ``policies()`` list that ``policy/__main__.py`` hands ``PolicyPack``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import pulumi
 import pytest
 from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
@@ -23,9 +26,20 @@ from cloudscale.stacks.offline.stack_files import load_stack_config
 MANDATORY = 1  # proto EnforcementLevel.MANDATORY
 
 
+def _wire(value: Any) -> Any:
+    """A value as the engine sends it: an asset (a blob's source file) is a signed object with its path."""
+    if isinstance(value, pulumi.FileAsset):
+        return {rpc._special_sig_key: rpc._special_asset_sig, "path": str(value.path)}
+    if isinstance(value, dict):
+        return {key: _wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_wire(item) for item in value]
+    return value
+
+
 def _struct(values: dict) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
-    message.update(values)
+    message.update(_wire(values))
     return message
 
 
