@@ -23,7 +23,7 @@ from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArg
 from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_files, code_version
 from cloudscale.pipelines.data_access import MachineLearningJobs, machine_learning_jobs
 from cloudscale.stacks.config.model import CosmosConfig
-from cloudscale.stacks.config.pipeline_checks import zone_pipelines
+from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
 from cloudscale.stacks.landing_context import ENRICHED, WORKSPACE, LandingZoneContext
 from cloudscale.stacks.zone_scope import tenant_id
 
@@ -204,8 +204,7 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
         WORKSPACE: [product for product in context.zone.data_products if product in results.containers],
     }
     has_zones = bool(zones_for(context.scope.location))
-    # The index only names config keys in problems, which the config checks have already reported.
-    jobs = machine_learning_jobs(zone_pipelines(0, context.zone).sets)
+    jobs = machine_learning_jobs(deployed_pipelines(context.zone).sets)
     workspace = MachineLearningWorkspace(
         f"{zone}-retention",
         MachineLearningArgs(

@@ -60,7 +60,7 @@ def pipeline_grants(
 
 def spark_packages(zone: LandingZoneConfig) -> list[WorkspacePackage]:
     """The data products' wheel, when the zone runs a bundled product notebook (they import it)."""
-    if not set(zone_pipelines(0, zone).products) & set(PRODUCT_MODULES):
+    if not set(deployed_pipelines(zone).products) & set(PRODUCT_MODULES):
         return []
     version = content_version()
     return [WorkspacePackage(wheel_file_name(version), spark_wheel(version))]
