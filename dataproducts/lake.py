@@ -7,28 +7,57 @@ without ``mssparkutils`` (which exists only on Synapse).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+_WINDOW = "__window"
 
 
 def join(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *(part.strip("/") for part in parts)])
 
 
+def latest_window(df: DataFrame, key: Sequence[str], window: str) -> DataFrame:
+    """Per key, the rows of the latest window that holds the key.
+
+    Only rows of older windows go: two rows of one key in the same window stay, so the input checks
+    still report a key that is not unique at its source.
+    """
+    latest = F.max(window).over(Window.partitionBy(*key))
+    return df.withColumn("__latest", latest).where(F.col(window) == F.col("__latest")).drop("__latest")
+
+
 def read_raw(
-    spark: SparkSession, raw_root: str, paths: Mapping[str, str], fmt: str = "parquet"
+    spark: SparkSession,
+    raw_root: str,
+    paths: Mapping[str, str],
+    fmt: str = "parquet",
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, DataFrame]:
     """Read ``name -> <integration>/<entity>`` tables from the raw lake.
 
     ``raw_root`` holds ``{integration}`` where the integration goes: the raw lake has one container
     per data integration (``abfss://{integration}@<account>.dfs.core.windows.net``), and a local copy
     of that layout is ``<folder>/{integration}``.
+
+    The ingestion pipelines write each window under ``<entity>/<yyyy>/<MM>/<dd>/<HHmm>/``, folders
+    that are not ``key=value`` partitions, so the entity is read with ``recursiveFileLookup`` (Spark
+    otherwise finds no file to infer a schema from). A window holds the rows changed in it, so a table
+    with a key (``keys``, the products' expectations) keeps each key's row from its latest window;
+    window folders sort in time order.
     """
     tables = {}
     for name, path in paths.items():
         integration, entity = path.split("/", 1)
-        tables[name] = spark.read.format(fmt).load(join(raw_root.format(integration=integration), entity))
+        location = join(raw_root.format(integration=integration), entity)
+        df = spark.read.format(fmt).option("recursiveFileLookup", "true").load(location)
+        key = (keys or {}).get(name)
+        if key:
+            folder = F.regexp_extract(F.input_file_name(), r"^(.*)/[^/]*$", 1)
+            df = latest_window(df.withColumn(_WINDOW, folder), key, _WINDOW).drop(_WINDOW)
+        tables[name] = df
     return tables
 
 

@@ -56,7 +56,7 @@ def _sales_analytics_cells(product: str, module: str, read: str, write: str) -> 
             " open orders; payment status.",
         ),
         ("parameters", _parameters(product)),
-        ("code", f"from cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        ("code", f"from cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
         ("code", f"outputs = {module}.build(inputs)\n"),
         ("code", write),
     ]
@@ -76,7 +76,7 @@ def _relationship_mesh_cells(product: str, module: str, read: str, write: str) -
                 '# Account tiers the prospecting checklist covers.\nchecklist_tiers = "Tier 1,Tier 2,Tier 3"\n',
             ),
         ),
-        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
         (
             "code",
             'tiers = [t.strip() for t in checklist_tiers.split(",") if t.strip()]\n'
@@ -106,9 +106,9 @@ def _customer_service_cells(product: str, module: str, read: str, write: str) ->
         ),
         (
             "code",
-            f"from cloudscale.dataproducts import lake, {module}\n\n"
+            f"from cloudscale.dataproducts import lake, quality, {module}\n\n"
             f'orders = {{k: v for k, v in {module}.INPUTS.items() if k != "interactions"}}\n'
-            "inputs = lake.read_raw(spark, raw_root, orders)\n"
+            f"inputs = lake.read_raw(spark, raw_root, orders, keys=quality.keys({module}.EXPECTATIONS))\n"
             'inputs["interactions"] = (\n'
             "    spark.read.parquet(interactions_path)\n"
             "    if interactions_path\n"
@@ -131,7 +131,7 @@ def _customer_dimension_cells(product: str, module: str, read: str, write: str) 
             "parameters",
             _parameters(product, '# The CDM folder inside the product container.\ncdm_folder = "cdm"\n'),
         ),
-        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, {module}\n\n{read}"),
+        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
         ("code", f"outputs = {module}.build(inputs, as_of=run_date)\n"),
         (
             "code",
@@ -165,14 +165,15 @@ def _customer_360_cells(product: str, module: str, read: str, write: str) -> lis
         ),
         (
             "code",
-            f"from cloudscale.dataproducts import lake, {module}\n\n"
+            f"from cloudscale.dataproducts import lake, quality, {module}\n\n"
             'if stage not in ("features", "score"):\n'
             '    raise ValueError(f"stage must be features or score, not {stage!r}")\n',
         ),
         (
             "code",
             'if stage == "features":\n'
-            f"    inputs = lake.read_raw(spark, raw_root, {module}.FEATURE_INPUTS)\n"
+            f"    keys = quality.keys({module}.EXPECTATIONS)\n"
+            f"    inputs = lake.read_raw(spark, raw_root, {module}.FEATURE_INPUTS, keys=keys)\n"
             f"    outputs = {module}.build_features(inputs)\n"
             "    # The training job reads the features with pyarrow: plain parquet, not Delta.\n"
             '    written = lake.write_tables({"profiles": outputs["profiles"]}, output_root, fmt=output_format)\n'
@@ -204,7 +205,7 @@ _CELLS: dict[str, Callable[[str, str, str, str], list[tuple[str, str]]]] = {
 def _cells(product: str) -> list[tuple[str, str]]:
     """(kind, source) cells of one notebook; kind is markdown, parameters or code."""
     module = PRODUCT_MODULES[product]
-    read = f"inputs = lake.read_raw(spark, raw_root, {module}.INPUTS)\n"
+    read = f"inputs = lake.read_raw(spark, raw_root, {module}.INPUTS, keys=quality.keys({module}.EXPECTATIONS))\n"
     write = "written = lake.write_tables(outputs, output_root, fmt=output_format)\nprint(written)\n"
     return _CELLS[product](product, module, read, write)
 

@@ -75,6 +75,11 @@ def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
     return df
 
 
+def keys(expectations: Mapping[str, Expectation]) -> dict[str, tuple[str, ...]]:
+    """The key of every input that declares one: what the raw reader keeps the latest row of."""
+    return {name: tuple(expectation.key) for name, expectation in expectations.items() if expectation.key}
+
+
 def check_all(inputs: Mapping[str, DataFrame], expectations: Mapping[str, Expectation]) -> dict[str, DataFrame]:
     """Check every input a product declares; an undeclared or missing input is an error too."""
     missing = [name for name in expectations if name not in inputs]
