@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import sys
 import time
@@ -51,7 +52,16 @@ def management_stack_outputs(config: PlatformConfig, project_dir: Path) -> dict[
 
 
 def plan(args: argparse.Namespace) -> int:
-    project_dir = _project_dir(args.project_dir)
+    """Plan the stack from its project directory, as the Pulumi CLI runs a program there: relative
+    paths in its config (``pipelineFolders``) mean the same in ``cloudscale plan`` and ``pulumi up``."""
+    project_dir = _project_dir(args.project_dir).resolve()
+    if args.report:
+        args.report = str(Path(args.report).resolve())
+    with contextlib.chdir(project_dir):
+        return _plan(args, project_dir)
+
+
+def _plan(args: argparse.Namespace, project_dir: Path) -> int:
     try:
         values = load_stack_config(args.stack, project_dir)
         if args.keep_aliases:

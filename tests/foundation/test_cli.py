@@ -163,3 +163,38 @@ def test_plan_shows_every_deliberate_exception_with_its_reason_in_text_and_json(
     text = capsys.readouterr().out
     for finding in reported:
         assert f"[accepted] {finding['rule']}: {finding['resource']}: {finding['detail']}" in text
+
+
+def test_relative_pipeline_folders_resolve_against_the_project_wherever_plan_runs(tmp_path, monkeypatch, capsys):
+    from cloudscale.pipelines.definitions import bundled_root
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    team = shutil.copytree(bundled_root() / "erp_ingestion", project / "teams" / "finance_ingestion")
+    for path in (team / "dataset").iterdir():
+        document = json.loads(path.read_text())
+        document["name"] = document["name"].replace("erp", "finance")
+        path.unlink()
+        (path.parent / f"{document['name']}.json").write_text(json.dumps(document))
+    old = team / "pipeline" / "pl_erp_ingestion.json"
+    document = json.loads(
+        old.read_text()
+        .replace("ds_erp_table", "ds_finance_table")
+        .replace("ds_raw_erp_parquet", "ds_raw_finance_parquet")
+    )
+    document["name"] = "pl_finance_ingestion"
+    old.unlink()
+    (team / "pipeline" / "pl_finance_ingestion.json").write_text(json.dumps(document))
+    stack = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
+    stack["config"]["cloudscale:landingZones"][0]["pipelineFolders"] = [{"path": "teams/finance_ingestion"}]
+    (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    status = main(["plan", "--stack", "dev", "--project-dir", str(project), "--json", "--report", "plan.md"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "pl_finance_ingestion" in captured.out
+    # The report path is the user's, as typed, not the project's.
+    assert (elsewhere / "plan.md").exists()
