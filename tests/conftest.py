@@ -1,5 +1,20 @@
 """Mock harness shared by every test.
 
+Shared stack runs (``stack_runs``, tests/stack_runs.py): running a whole stack costs seconds of
+CPU, and many tests only read the same run (the dev stack in update mode was run 18 times).
+``stack_runs.run(config, mode)`` runs the stack program (``build_platform(load_config())``) once per
+session for each distinct (config, mode, stack, stack outputs) and hands every later caller the same
+recorded run::
+
+    def test_dev_zone_has_a_firewall(stack_runs, mode, dev_config):
+        run = stack_runs.run(dev_config, mode)  # mode: the update/preview parameter, or "update"
+
+A shared run is frozen: its resources' inputs, the monitor's options, the component outputs and the
+exports are read-only mappings and lists (equal to plain dicts and lists, ``copy.deepcopy`` gives a
+plain, writable copy), so a test that mutates one fails at once instead of changing what later tests
+read. Use ``offline``/``offline_update`` instead when the test runs its own program, needs the mocks
+of a run that raised, or checks the engine itself. Under pytest-xdist each worker has its own cache.
+
 - A fresh event loop per test, drained and closed at teardown, so work queued by one test can
   never run against the next test's mocks.
 - ``pulumi.runtime.reset_options()`` at import and teardown: a test that forgets the ``offline``
@@ -21,6 +36,8 @@ import pytest
 from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
+
+from .stack_runs import StackRuns
 
 pulumi.runtime.reset_options()
 
@@ -80,3 +97,8 @@ def offline_update() -> Iterator[Offline]:
 @pytest.fixture(scope="session")
 def dev_config() -> dict[str, str]:
     return load_stack_config("dev")
+
+
+@pytest.fixture(scope="session")
+def stack_runs() -> StackRuns:
+    return StackRuns()

@@ -4,6 +4,18 @@ Spark 3.5 supports Java 8, 11 and 17 (its documentation's "Downloading" section)
 Java 17 runtime, 21.x and later ship Java 21 and 25, which Spark 3.5 does not support. Starting a
 JVM costs seconds, so every data-product test shares this session; one core and one shuffle
 partition keep the small generated data fast on a shared machine.
+
+The JVM's own CPU was most of the data products' cost (about 110 CPU seconds for a few thousand
+rows): the C2 compiler optimising code that runs a handful of times, and Janino compiling generated
+Java for every query stage. So the driver JVM compiles with C1 only (``-XX:TieredStopAtLevel=1``),
+collects with the serial collector, and Spark evaluates expressions interpreted
+(``spark.sql.codegen.wholeStage=false``, ``spark.sql.codegen.factoryMode=NO_CODEGEN``, the switch
+Spark's own test suites use to run every expression on its interpreted path). Neither changes a
+result: the interpreted and generated paths are tested by Spark to agree, and the JIT level only
+changes speed. About half the JVM CPU goes.
+
+Under pytest-xdist every test of this folder is in the ``spark`` group (``pytest_collection_modifyitems``
+below), so one worker starts the one JVM and runs them all while the other workers run the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +30,14 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from cloudscale.dataproducts.sample_data import SampleData, generate, write_raw_layout
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the data-product tests on one xdist worker, so one JVM serves them all."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +55,9 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

@@ -13,16 +13,16 @@ from tests.stacks.support import config_with
 VAULT = "azure-native:keyvault:Vault"
 
 
-def _vaults(offline, values):
-    run = offline.run(lambda: build_platform(load_config()), config=values)
+def _vaults(stack_runs, values):
+    run = stack_runs.run(values)
     vaults = run.of_type(VAULT)
     # The management zone's, the landing zone's, and Azure ML's own vault all follow one policy.
     assert len(vaults) == 3
     return run, vaults
 
 
-def test_dev_creates_vaults_without_purge_protection_so_they_can_be_purged(offline_update, dev_config):
-    run, vaults = _vaults(offline_update, dev_config)
+def test_dev_creates_vaults_without_purge_protection_so_they_can_be_purged(stack_runs, dev_config):
+    run, vaults = _vaults(stack_runs, dev_config)
     for vault in vaults:
         properties = vault.inputs["properties"]
         # Azure refuses false; the only way to create a vault without purge protection is to leave it out.
@@ -37,15 +37,15 @@ def test_dev_creates_vaults_without_purge_protection_so_they_can_be_purged(offli
 
 
 @pytest.mark.parametrize("environment", ["tst", "prd"])
-def test_tst_and_prd_keep_purge_protection_by_default(offline_update, dev_config, environment):
-    run, vaults = _vaults(offline_update, config_with(dev_config, environment=environment))
+def test_tst_and_prd_keep_purge_protection_by_default(stack_runs, dev_config, environment):
+    run, vaults = _vaults(stack_runs, config_with(dev_config, environment=environment))
     assert [v.inputs["properties"]["enablePurgeProtection"] for v in vaults] == [True, True, True]
     reported = findings(run.resources, protects_state=True, locked=set())
     assert [f for f in reported if f.rule == "purge-protection"] == []
 
 
-def test_dev_may_choose_purge_protection(offline_update, dev_config):
-    _, vaults = _vaults(offline_update, config_with(dev_config, softDelete={"purgeProtection": True}))
+def test_dev_may_choose_purge_protection(stack_runs, dev_config):
+    _, vaults = _vaults(stack_runs, config_with(dev_config, softDelete={"purgeProtection": True}))
     assert [v.inputs["properties"]["enablePurgeProtection"] for v in vaults] == [True, True, True]
 
 
@@ -61,9 +61,9 @@ def test_purge_protection_off_is_refused_outside_dev(offline, dev_config, enviro
     assert offline.mocks is not None and offline.mocks.resources == []
 
 
-def test_recover_deleted_recreates_vaults_in_recover_mode(offline, dev_config):
+def test_recover_deleted_recreates_vaults_in_recover_mode(stack_runs, mode, dev_config):
     values = config_with(dev_config, environment="tst", softDelete={"recoverDeleted": True})
-    run = offline.run(lambda: build_platform(load_config()), config=values)
+    run = stack_runs.run(values, mode)
     vaults = run.of_type(VAULT)
     assert [v.inputs["properties"]["createMode"] for v in vaults] == ["recover"] * 3
     # Switching back to "default" after the recovery must not touch the vault.

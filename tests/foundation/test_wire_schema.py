@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 from pulumi import _types as pulumi_types
 
-from cloudscale.stacks import build_platform, load_config, parse_config
+from cloudscale.stacks import parse_config
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+
+from ..stack_runs import StackRuns
 
 ARGS_NAME = re.compile(r"'(\w+Args)'")
 FORWARD_REF = re.compile(r"ForwardRef\('(\w+)'\)")
@@ -151,20 +153,19 @@ def _problems(typ: str, name: str, inputs: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _recorded(stack: str) -> list[Any]:
+def _recorded(stack_runs: StackRuns, stack: str) -> list[Any]:
     from cloudscale.cli.plan import management_stack_outputs
-    from cloudscale.stacks.offline.engine import run_offline
     from cloudscale.stacks.offline.stack_files import load_stack_config
 
     values = load_stack_config(stack)
     outputs = management_stack_outputs(parse_config(values), PROJECT_ROOT)
-    run = run_offline(lambda: build_platform(load_config()), config=values, stack_outputs=outputs)
+    run = stack_runs.run(values, stack_outputs=outputs)
     return [r for r in run.resources if r.custom and r.typ.startswith("azure-native:") and r.typ not in FREE_FORM]
 
 
 @pytest.mark.parametrize("stack", ["dev", "mgmt", "sales", "byohub"])
-def test_every_recorded_input_is_known_to_the_sdk(stack):
-    resources = _recorded(stack)
+def test_every_recorded_input_is_known_to_the_sdk(stack_runs, stack):
+    resources = _recorded(stack_runs, stack)
     ENUM_CHECKS.clear()
     problems = [p for r in resources for p in _problems(r.typ, r.name, r.inputs)]
     assert problems == []

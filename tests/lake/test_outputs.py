@@ -69,10 +69,9 @@ def test_real_clients_give_up_on_an_unreachable_endpoint_in_seconds_not_minutes(
     assert LakeSettings().client_kwargs["connection_timeout"] == CONNECTION_TIMEOUT_SECONDS <= 30
 
 
-def test_zone_outputs_carry_the_identities_that_lake_acls_name(offline_update, dev_config):
-    from cloudscale.stacks import build_platform, load_config
+def test_zone_outputs_carry_the_identities_that_lake_acls_name(stack_runs, dev_config):
 
-    run = offline_update.run(lambda: build_platform(load_config()), config=dev_config)
+    run = stack_runs.run(dev_config)
     zone = run.exports["landingZones"]["sales"]
     granted = {r.inputs["principalId"] for r in run.of_type("azure-native:authorization:RoleAssignment")}
     # The same identities the control plane grants roles to, so ACLs and roles name one principal.

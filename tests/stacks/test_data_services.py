@@ -393,8 +393,8 @@ def test_data_services_raise_no_high_security_finding(offline, dev_config):
     }
 
 
-def test_dev_stack_deploys_the_three_services_in_the_sales_zone(offline, dev_config):
-    run = offline.run(lambda: build_platform(load_config()), config=dev_config)
+def test_dev_stack_deploys_the_three_services_in_the_sales_zone(stack_runs, mode, dev_config):
+    run = stack_runs.run(dev_config, mode)
     assert run.one("azure-native:sql:Database", "sales-erp-database").inputs["databaseName"] == "erp"
     account = run.one("azure-native:cosmosdb:DatabaseAccount", "sales-customer-service-account")
     assert account.inputs["accountName"].startswith("cosno-adatum-dev-sales-care-")
@@ -403,7 +403,7 @@ def test_dev_stack_deploys_the_three_services_in_the_sales_zone(offline, dev_con
     linked = {r.inputs["linkedServiceName"] for r in run.of_type("azure-native:datafactory:LinkedService")}
     assert ERP_LINKED_SERVICE in linked
     assert "sales-synapse-ls-customer-service" in {r.name for r in run.resources}
-    if not offline.preview:
+    if mode != "preview":
         sales = run.exports["landingZones"]["sales"]
         assert sales["sqlServerFqdn"].endswith(".database.windows.net")
         assert sales["cosmosEndpoint"].startswith("https://cosno-adatum-dev-sales-")

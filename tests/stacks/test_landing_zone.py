@@ -11,11 +11,12 @@ import pytest
 from cloudscale.components.core import BuiltInRole, platform_zones
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
-from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.findings import findings
 from cloudscale.stacks.offline.mocks import SUBSCRIPTION_ID, TENANT_ID
 from cloudscale.stacks.offline.ordering import ordering_findings
 
+from ..stack_runs import StackRuns
 from .support import config_with, sales_zone
 
 PEERING = "azure-native:network:VirtualNetworkPeering"
@@ -42,7 +43,7 @@ def _urn(run: OfflineRun, name: str) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # The dev stack: management zone and the sales landing zone with every service on. It costs seconds,
-# so each mode runs once and the tests below read the same run.
+# so each mode runs once per session (``stack_runs``) and the tests below read the same run.
 
 
 @dataclass
@@ -51,28 +52,15 @@ class DevRun:
     preview: bool
 
 
-@pytest.fixture(scope="module")
-def dev_runs() -> dict[str, DevRun]:
-    """The module's dev runs by mode, so that ``dev`` and ``dev_update`` share one run per mode."""
-    return {}
-
-
-def _dev_run(runs: dict[str, DevRun], config: dict[str, str], mode: str) -> DevRun:
-    if mode not in runs:
-        preview = mode == "preview"
-        runs[mode] = DevRun(run_offline(_program, config=config, preview=preview), preview)
-    return runs[mode]
-
-
 @pytest.fixture(scope="module", params=["update", "preview"])
-def dev(request: pytest.FixtureRequest, dev_runs: dict[str, DevRun], dev_config: dict[str, str]) -> DevRun:
-    return _dev_run(dev_runs, dev_config, request.param)
+def dev(request: pytest.FixtureRequest, stack_runs: StackRuns, dev_config: dict[str, str]) -> DevRun:
+    return DevRun(stack_runs.run(dev_config, request.param), request.param == "preview")
 
 
 @pytest.fixture(scope="module")
-def dev_update(dev_runs: dict[str, DevRun], dev_config: dict[str, str]) -> DevRun:
+def dev_update(stack_runs: StackRuns, dev_config: dict[str, str]) -> DevRun:
     """The dev stack in update mode, for tests that read values a preview does not know yet (ids, addresses)."""
-    return _dev_run(dev_runs, dev_config, "update")
+    return DevRun(stack_runs.run(dev_config), False)
 
 
 def test_dev_stack_spoke_has_the_planned_subnets(dev):
@@ -482,8 +470,8 @@ def _mesh_config(dev_config: dict[str, str]) -> dict[str, str]:
     return config_with(dev_config, landingZones=zones)
 
 
-def test_three_zones_are_meshed(offline, dev_config):
-    run = offline.run(_program, config=_mesh_config(dev_config))
+def test_three_zones_are_meshed(stack_runs, mode, dev_config):
+    run = stack_runs.run(_mesh_config(dev_config), mode)
     peerings = _by_name(run, PEERING)
     mesh = {name for name in peerings if "mgmt" not in name}
     hub = {name for name in peerings if "mgmt" in name}
@@ -495,15 +483,15 @@ def test_three_zones_are_meshed(offline, dev_config):
         peering = peerings[f"{a}-to-{b}-peering"]
         assert peering["virtualNetworkName"] == f"vnet-adatum-dev-{a}"
         assert peering["virtualNetworkPeeringName"] == f"peer-adatum-dev-{a}-to-{b}"
-        if not offline.preview:
+        if mode != "preview":
             assert peering["remoteVirtualNetwork"] == {"id": run.mocks.ids[(VNET, f"{b}-network-vnet")]}
     # Zones without integration or Synapse get neither.
     assert run.of_type("azure-native:datafactory:Factory") == []
     assert run.of_type("azure-native:synapse:Workspace") == []
 
 
-def test_peerings_on_one_vnet_are_written_one_at_a_time(offline, dev_config):
-    run = offline.run(_program, config=_mesh_config(dev_config))
+def test_peerings_on_one_vnet_are_written_one_at_a_time(stack_runs, mode, dev_config):
+    run = stack_runs.run(_mesh_config(dev_config), mode)
     chains = [[f"{zone}-to-{remote}" for remote in ("mgmt", *MESH) if remote != zone] for zone in MESH]
     chains.append([f"mgmt-to-{zone}" for zone in MESH])
     for chain in chains:
@@ -512,8 +500,8 @@ def test_peerings_on_one_vnet_are_written_one_at_a_time(offline, dev_config):
             assert _urn(run, f"{before}-peering") in dependencies, (before, after)
 
 
-def test_every_peering_of_a_mesh_waits_for_both_vnets(offline, dev_config):
-    run = offline.run(_program, config=_mesh_config(dev_config))
+def test_every_peering_of_a_mesh_waits_for_both_vnets(stack_runs, mode, dev_config):
+    run = stack_runs.run(_mesh_config(dev_config), mode)
     assert ordering_findings(run) == []
     for a, b in permutations(MESH, 2):
         dependencies = run.monitor.options[_urn(run, f"{a}-to-{b}-peering")].dependencies

@@ -90,8 +90,8 @@ def _options(run, name: str):
 # Own firewall: the dev stack's management zone
 
 
-def test_dev_zone_splits_into_functional_resource_groups(offline, dev_config):
-    run = offline.run(_program, config=_dmlz(dev_config))
+def test_dev_zone_splits_into_functional_resource_groups(stack_runs, mode, dev_config):
+    run = stack_runs.run(_dmlz(dev_config), mode)
     groups = {g.inputs["resourceGroupName"] for g in run.of_type("azure-native:resources:ResourceGroup")}
     assert groups == {f"rg-adatum-dev-mgmt-{p}" for p in ("network", "dns", "governance", "shared", "monitoring")}
     # The sales zone is configured, but a management stack deploys none of it.
@@ -99,8 +99,8 @@ def test_dev_zone_splits_into_functional_resource_groups(offline, dev_config):
     assert [r for r in run.resources if r.custom] == _management(run)
 
 
-def test_dev_zone_runs_its_own_firewall_with_the_configured_tier(offline, dev_config):
-    run = offline.run(_program, config=_dmlz(dev_config))
+def test_dev_zone_runs_its_own_firewall_with_the_configured_tier(stack_runs, mode, dev_config):
+    run = stack_runs.run(_dmlz(dev_config), mode)
     firewall = run.one("azure-native:network:AzureFirewall").inputs
     assert firewall["sku"] == {"name": "AZFW_VNet", "tier": "Standard"}
     assert firewall["zones"] == ["1", "2", "3"]
@@ -116,27 +116,27 @@ def test_dev_zone_runs_its_own_firewall_with_the_configured_tier(offline, dev_co
     assert subnets["snet-adatum-dev-mgmt-services"]["addressPrefix"] == "10.0.1.0/24"
 
 
-def test_dev_firewall_lets_out_only_the_platforms_address_spaces(offline, dev_config):
-    run = offline.run(_program, config=_dmlz(dev_config))
+def test_dev_firewall_lets_out_only_the_platforms_address_spaces(stack_runs, mode, dev_config):
+    run = stack_runs.run(_dmlz(dev_config), mode)
     group = run.one("azure-native:network:FirewallPolicyRuleCollectionGroup").inputs
     sources = {tuple(rule["sourceAddresses"]) for c in group["ruleCollections"] for rule in c["rules"]}
     assert sources == {("10.0.0.0/16", "10.1.0.0/16")}
 
 
-def test_dev_zone_hosts_every_platform_dns_zone_linked_to_its_vnet(offline, dev_config):
-    run = offline.run(_program, config=_dmlz(dev_config))
+def test_dev_zone_hosts_every_platform_dns_zone_linked_to_its_vnet(stack_runs, mode, dev_config):
+    run = stack_runs.run(_dmlz(dev_config), mode)
     zones = {z.inputs["privateZoneName"] for z in run.of_type("azure-native:privatedns:PrivateZone")}
     assert zones == WESTEUROPE_ZONES
     links = run.of_type("azure-native:privatedns:VirtualNetworkLink")
     assert len(links) == len(zones)
     assert {link.inputs["virtualNetworkLinkName"] for link in links} == {"vnet-adatum-dev-mgmt"}
-    if not offline.preview:
+    if mode != "preview":
         vnet_id = run.mocks.ids[("azure-native:network:VirtualNetwork", "mgmt-network-vnet")]
         assert all(link.inputs["virtualNetwork"] == {"id": vnet_id} for link in links)
 
 
-def test_dev_services_subnet_routes_everything_to_the_firewalls_private_ip(offline_update, dev_config):
-    run = offline_update.run(_program, config=_dmlz(dev_config))
+def test_dev_services_subnet_routes_everything_to_the_firewalls_private_ip(stack_runs, dev_config):
+    run = stack_runs.run(_dmlz(dev_config))
     route = run.one("azure-native:network:RouteTable", "mgmt-network-rt").inputs["routes"][0]
     assert route == {
         "name": "default-to-firewall",
@@ -148,9 +148,9 @@ def test_dev_services_subnet_routes_everything_to_the_firewalls_private_ip(offli
     assert firewall_urn in _options(run, "mgmt-network-rt").dependencies
 
 
-def test_dev_hub_vnet_resolves_through_the_firewalls_dns_proxy_like_the_spokes(offline_update, dev_config):
+def test_dev_hub_vnet_resolves_through_the_firewalls_dns_proxy_like_the_spokes(stack_runs, dev_config):
     # In update mode the firewall's computed IP passed _as_planned, or the run would have failed.
-    run = offline_update.run(lambda: build_platform(load_config()), config=dev_config)
+    run = stack_runs.run(dev_config)
     firewall_ip = run.exports["firewallPrivateIp"]
     assert firewall_ip == "10.0.0.4"
     hub = run.one("azure-native:network:VirtualNetwork", "mgmt-network-vnet").inputs
@@ -161,8 +161,8 @@ def test_dev_hub_vnet_resolves_through_the_firewalls_dns_proxy_like_the_spokes(o
     assert run.one("azure-native:network:FirewallPolicy").inputs["dnsSettings"] == {"enableProxy": True}
 
 
-def test_dev_hub_vnet_names_the_firewalls_dns_proxy_in_a_preview_too(offline, dev_config):
-    run = offline.run(_program, config=_dmlz(dev_config))
+def test_dev_hub_vnet_names_the_firewalls_dns_proxy_in_a_preview_too(stack_runs, mode, dev_config):
+    run = stack_runs.run(_dmlz(dev_config), mode)
     assert run.one("azure-native:network:VirtualNetwork").inputs["dhcpOptions"] == {"dnsServers": ["10.0.0.4"]}
 
 
@@ -172,8 +172,8 @@ def test_a_firewall_ip_other_than_the_planned_one_stops_its_consumers():
         management_zone._as_planned("10.0.0.5", "10.0.0.4")
 
 
-def test_dev_private_endpoints_sit_in_the_services_subnet_and_register_in_the_zones(offline_update, dev_config):
-    run = offline_update.run(_program, config=_dmlz(dev_config))
+def test_dev_private_endpoints_sit_in_the_services_subnet_and_register_in_the_zones(stack_runs, dev_config):
+    run = stack_runs.run(_dmlz(dev_config))
     subnet_id = run.mocks.ids[("azure-native:network:Subnet", "mgmt-network-snet-services")]
     endpoints = [e for e in run.of_type("azure-native:network:PrivateEndpoint") if e.name.startswith("mgmt-")]
     groups = {e["privateLinkServiceConnections"][0]["groupIds"][0] for e in (x.inputs for x in endpoints)}
@@ -193,8 +193,8 @@ def test_dev_private_endpoints_sit_in_the_services_subnet_and_register_in_the_zo
     assert zone_ids["privatelink.monitor.azure.com"] in registered
 
 
-def test_every_resource_that_supports_diagnostics_sends_them_to_the_zones_workspace(offline_update, dev_config):
-    run = offline_update.run(_program, config=_dmlz(dev_config))
+def test_every_resource_that_supports_diagnostics_sends_them_to_the_zones_workspace(stack_runs, dev_config):
+    run = stack_runs.run(_dmlz(dev_config))
     workspace_id = run.mocks.ids[("azure-native:operationalinsights:Workspace", "mgmt-monitoring-workspace")]
     settings = [s for s in run.of_type("azure-native:monitor:DiagnosticSetting") if s.name.startswith("mgmt-")]
     targets = {s.inputs["resourceUri"].split("/providers/")[1].split("/")[1] for s in settings}
@@ -211,8 +211,8 @@ def test_every_resource_that_supports_diagnostics_sends_them_to_the_zones_worksp
     assert {s.inputs["workspaceId"] for s in settings} == {workspace_id}
 
 
-def test_purview_reads_scan_credentials_from_the_governance_vault(offline_update, dev_config):
-    run = offline_update.run(_program, config=_dmlz(dev_config))
+def test_purview_reads_scan_credentials_from_the_governance_vault(stack_runs, dev_config):
+    run = stack_runs.run(_dmlz(dev_config))
     vault_id = run.mocks.ids[("azure-native:keyvault:Vault", "mgmt-vault-vault")]
     purview_principal = run.exports["purviewPrincipalId"]
     on_vault = [
@@ -223,8 +223,8 @@ def test_purview_reads_scan_credentials_from_the_governance_vault(offline_update
     ]
 
 
-def test_automation_identity_lives_in_the_shared_group_and_may_push_images(offline_update, dev_config):
-    run = offline_update.run(_program, config=_dmlz(dev_config))
+def test_automation_identity_lives_in_the_shared_group_and_may_push_images(stack_runs, dev_config):
+    run = stack_runs.run(_dmlz(dev_config))
     identity = run.one("azure-native:managedidentity:UserAssignedIdentity", "mgmt-automation")
     assert identity.inputs["resourceGroupName"] == "rg-adatum-dev-mgmt-shared"
     registry_id = run.mocks.ids[("azure-native:containerregistry:Registry", "mgmt-registry-registry")]
@@ -234,8 +234,8 @@ def test_automation_identity_lives_in_the_shared_group_and_may_push_images(offli
     assert [a["roleDefinitionId"].rsplit("/", 1)[-1] for a in on_registry] == [BuiltInRole.ACR_PUSH.value]
 
 
-def test_dev_contract_is_exported_with_the_firewall_as_everyones_dns(offline_update, dev_config):
-    run = offline_update.run(_program, config=dev_config)
+def test_dev_contract_is_exported_with_the_firewall_as_everyones_dns(stack_runs, dev_config):
+    run = stack_runs.run(dev_config)
     exports = run.exports
     assert set(exports) >= CONTRACT_KEYS
     assert exports["firewallPrivateIp"] == "10.0.0.4"
@@ -266,8 +266,8 @@ def test_dev_contract_is_exported_with_the_firewall_as_everyones_dns(offline_upd
     )
 
 
-def test_dev_stack_deploys_the_management_zone_next_to_its_landing_zones(offline, dev_config):
-    run = offline.run(_program, config=dev_config)
+def test_dev_stack_deploys_the_management_zone_next_to_its_landing_zones(stack_runs, mode, dev_config):
+    run = stack_runs.run(dev_config, mode)
     assert set(run.export_keys) >= CONTRACT_KEYS | {"landingZones"}
     assert set(run.export_keys) >= {ZoneContract.output_key(f.name) for f in ZoneContract.output_fields()}
     assert run.one("azure-native:network:AzureFirewall").inputs["sku"] == {"name": "AZFW_VNet", "tier": "Standard"}
@@ -279,8 +279,8 @@ def test_dev_stack_deploys_the_management_zone_next_to_its_landing_zones(offline
 # Bring your own hub
 
 
-def test_existing_hub_creates_no_firewall_no_public_ip_and_no_dns_zones(offline, dev_config):
-    run = offline.run(_program, config=_existing_hub_config(dev_config))
+def test_existing_hub_creates_no_firewall_no_public_ip_and_no_dns_zones(stack_runs, mode, dev_config):
+    run = stack_runs.run(_existing_hub_config(dev_config), mode)
     for typ in FIREWALL_TYPES + DNS_TYPES:
         assert run.of_type(typ) == [], typ
     subnets = [s.inputs["subnetName"] for s in run.of_type("azure-native:network:Subnet")]
@@ -289,8 +289,8 @@ def test_existing_hub_creates_no_firewall_no_public_ip_and_no_dns_zones(offline,
     assert "rg-adatum-dev-mgmt-dns" not in groups
 
 
-def test_existing_hub_provides_dns_and_egress(offline, dev_config):
-    run = offline.run(_program, config=_existing_hub_config(dev_config))
+def test_existing_hub_provides_dns_and_egress(stack_runs, mode, dev_config):
+    run = stack_runs.run(_existing_hub_config(dev_config), mode)
     vnet = run.one("azure-native:network:VirtualNetwork").inputs
     assert vnet["dhcpOptions"] == {"dnsServers": HUB_DNS}
     route = run.one("azure-native:network:RouteTable").inputs["routes"][0]
@@ -300,8 +300,8 @@ def test_existing_hub_provides_dns_and_egress(offline, dev_config):
     assert peering["remoteVirtualNetwork"] == {"id": HUB_VNET_ID}
 
 
-def test_existing_hub_zones_receive_the_zones_private_endpoints(offline, dev_config):
-    run = offline.run(_program, config=_existing_hub_config(dev_config))
+def test_existing_hub_zones_receive_the_zones_private_endpoints(stack_runs, mode, dev_config):
+    run = stack_runs.run(_existing_hub_config(dev_config), mode)
     registered = {
         c["privateDnsZoneId"]
         for g in run.of_type("azure-native:network:PrivateDnsZoneGroup")
@@ -312,8 +312,8 @@ def test_existing_hub_zones_receive_the_zones_private_endpoints(offline, dev_con
     assert HUB_ZONE_IDS["privatelink.purview.azure.com"] in registered
 
 
-def test_existing_hub_contract_passes_the_hubs_values_on(offline_update, dev_config):
-    run = offline_update.run(_program, config=_existing_hub_config(dev_config))
+def test_existing_hub_contract_passes_the_hubs_values_on(stack_runs, dev_config):
+    run = stack_runs.run(_existing_hub_config(dev_config))
     assert run.exports["firewallPrivateIp"] == HUB_FIREWALL_IP
     assert run.exports["dnsServers"] == HUB_DNS
     assert run.exports["privateDnsZoneIds"] == HUB_ZONE_IDS
@@ -332,8 +332,8 @@ def test_existing_hub_needs_its_vnet_id_because_every_platform_vnet_peers_with_i
     assert offline.mocks.resources == []
 
 
-def test_existing_hub_services_subnet_admits_the_platform_and_the_hub_only(offline, dev_config):
-    run = offline.run(_program, config=_existing_hub_config(dev_config))
+def test_existing_hub_services_subnet_admits_the_platform_and_the_hub_only(stack_runs, mode, dev_config):
+    run = stack_runs.run(_existing_hub_config(dev_config), mode)
     rules = {r["name"]: r for r in run.one("azure-native:network:NetworkSecurityGroup").inputs["securityRules"]}
     assert rules["allow-clients-to-endpoints"]["sourceAddressPrefixes"] == [
         "10.0.0.0/16",
@@ -353,8 +353,8 @@ def test_existing_hub_missing_a_zone_is_rejected_naming_the_key(dev_config):
 # The management role alone
 
 
-def test_management_role_deploys_the_zone_and_no_landing_zone(offline):
-    run = offline.run(_program, config=load_stack_config("mgmt"))
+def test_management_role_deploys_the_zone_and_no_landing_zone(stack_runs, mode):
+    run = stack_runs.run(load_stack_config("mgmt"), mode)
     assert set(run.export_keys) == CONTRACT_KEYS | {"role", "environment", "location"}
     custom = [r for r in run.resources if r.custom]
     assert custom == _management(run)
@@ -376,8 +376,8 @@ def test_management_role_deploys_the_zone_and_no_landing_zone(offline):
     assert len(run.of_type("azure-native:authorization:ManagementLockByScope")) == len(locked_services)
 
 
-def test_management_role_exports_resolve_in_update_mode(offline_update):
-    run = offline_update.run(_program, config=load_stack_config("mgmt"))
+def test_management_role_exports_resolve_in_update_mode(stack_runs):
+    run = stack_runs.run(load_stack_config("mgmt"))
     assert set(run.exports) == CONTRACT_KEYS | {"role", "environment", "location"}
     assert run.exports["role"] == "management"
     assert run.exports["firewallPrivateIp"] == "10.0.0.4"

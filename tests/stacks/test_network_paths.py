@@ -8,15 +8,15 @@ check reads what the program declared: VNets, the route tables of their subnets,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
 import pytest
 
 from cloudscale.stacks import build_platform, load_config, parse_config
-from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
+from ..stack_runs import StackRuns
 from .test_landing_zone import MANAGEMENT_STACK, _contract_outputs
 
 VNET = "azure-native:network:VirtualNetwork"
@@ -32,8 +32,8 @@ def _program():
 
 
 @pytest.fixture(scope="module")
-def byohub() -> Iterator[OfflineRun]:
-    yield run_offline(_program, config=load_stack_config("byohub"), stack="byohub")
+def byohub(stack_runs: StackRuns) -> OfflineRun:
+    return stack_runs.run(load_stack_config("byohub"), stack="byohub")
 
 
 def _one_hop_problems(run: OfflineRun, external: dict[str, list[str]]) -> list[str]:
@@ -119,8 +119,8 @@ def test_byohub_nsgs_admit_the_hub_ranges(byohub):
     assert allow["sourceAddressPrefixes"] == ["10.0.0.0/16", "10.1.0.0/16", HUB_SPACE]
 
 
-def test_own_firewall_every_vnet_reaches_the_firewall_in_one_hop(dev_config):
-    run = run_offline(_program, config=dev_config)
+def test_own_firewall_every_vnet_reaches_the_firewall_in_one_hop(stack_runs, dev_config):
+    run = stack_runs.run(dev_config)
     assert run.exports["firewallPrivateIp"] == "10.0.0.4"
     assert _one_hop_problems(run, {}) == []
     # Azure ML clusters run in the workspace's managed VNet, so the compute subnet opens nothing for them.
@@ -128,10 +128,10 @@ def test_own_firewall_every_vnet_reaches_the_firewall_in_one_hop(dev_config):
     assert "AzureMachineLearning" not in str(nsgs["sales-network-nsg-compute"])
 
 
-def test_power_platform_registration_is_listed_for_landing_zones_only(dev_config):
-    run = run_offline(_program, config={**dev_config, "cloudscale:role": "management"})
+def test_power_platform_registration_is_listed_for_landing_zones_only(stack_runs, dev_config):
+    run = stack_runs.run({**dev_config, "cloudscale:role": "management"})
     assert "operatorActions" not in run.exports
-    run = run_offline(_program, config=dev_config)
+    run = stack_runs.run(dev_config)
     assert run.exports["operatorActions"] == [
         "Register the Microsoft.PowerPlatform resource provider in the landing zones' subscription before the "
         "first pulumi up (az provider register --namespace Microsoft.PowerPlatform): the powerBiGateway subnet "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,10 @@ from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_fi
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
-from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.ordering import ordering_findings
 
+from ..stack_runs import StackRuns
 from .support import config_with, sales_zone
 
 ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
@@ -39,8 +39,8 @@ def _urn(run: OfflineRun, name: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["update", "preview"])
-def dev(request: pytest.FixtureRequest, dev_config: dict[str, str]) -> Iterator[OfflineRun]:
-    yield run_offline(_program, config=dev_config, preview=request.param == "preview")
+def dev(request: pytest.FixtureRequest, stack_runs: StackRuns, dev_config: dict[str, str]) -> OfflineRun:
+    return stack_runs.run(dev_config, request.param)
 
 
 def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
@@ -184,19 +184,19 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
     ]
 
 
-def test_a_zone_without_pipelines_declares_none(offline_update, dev_config):
+def test_a_zone_without_pipelines_declares_none(stack_runs, dev_config):
     zone = sales_zone(dev_config)
     zone["pipelines"] = []
     zone["orchestration"] = {"enabled": False}
     # Data products deploy their notebooks whatever the ingestion selection; this zone has none.
     zone["dataProducts"] = []
     zone.get("access", {}).pop("dataProducts", None)
-    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
     assert run.of_type("azure-native:datafactory:Pipeline") == []
     assert run.of_type(ARTIFACT) == []
 
 
-def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_update, dev_config, tmp_path):
+def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(stack_runs, dev_config, tmp_path):
     team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "finance_ingestion")
     for path in (team / "dataset").iterdir():
         document = json.loads(path.read_text())
@@ -214,7 +214,7 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(offline_u
     pipeline.unlink()
     zone = sales_zone(dev_config)
     zone["pipelineFolders"] = [{"path": str(team)}]
-    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
     names = {r.inputs["pipelineName"] for r in run.of_type("azure-native:datafactory:Pipeline")}
     assert "pl_finance_ingestion" in names
     master = run.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
@@ -283,14 +283,14 @@ def _grants_of(run: OfflineRun, principal: str) -> set[str]:
     return {r.name for r in run.of_type(ASSIGNMENT) if r.name.endswith(principal)}
 
 
-def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(offline_update, dev_config):
+def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(stack_runs, dev_config):
     zone = sales_zone(dev_config)
     zone["pipelines"] = []
     zone["orchestration"] = {"enabled": False}
     # Data products ship notebooks, which are definitions too: none here.
     zone["dataProducts"] = []
     zone.get("access", {}).pop("dataProducts", None)
-    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
     assert _grants_of(run, "sales-integration-factory") == {
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory"
     }
@@ -300,13 +300,13 @@ def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(
     assert run.of_type(SYNAPSE_ROLE) == []
 
 
-def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(offline_update, dev_config, tmp_path):
+def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(stack_runs, dev_config, tmp_path):
     team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "erp_copy")
     (team / "access.json").write_text(json.dumps({"reads": [{"lake": "enriched", "container": "crm"}]}))
     zone = sales_zone(dev_config)
     zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "erp_ingestion"]
     zone["pipelineFolders"] = [{"path": str(team)}]
-    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
     factory = _grants_of(run, "sales-integration-factory")
     assert "sales-lake-enriched-crm-storage-blob-data-reader-sales-integration-factory" in factory
     assert not [name for name in factory if name.startswith("sales-lake-enriched-") and "-crm-" not in name]
@@ -378,8 +378,8 @@ def _zone_with_a_product_notebook(dev_config: dict[str, str], tmp_path: Path) ->
     return config_with(dev_config, landingZones=[zone])
 
 
-def test_the_factory_may_run_the_workspace_notebooks_and_nothing_more(offline_update, dev_config, tmp_path):
-    run = offline_update.run(_program, config=_zone_with_a_product_notebook(dev_config, tmp_path))
+def test_the_factory_may_run_the_workspace_notebooks_and_nothing_more(stack_runs, dev_config, tmp_path):
+    run = stack_runs.run(_zone_with_a_product_notebook(dev_config, tmp_path))
     master = run.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
     assert "Build churn-model" in {a["name"] for a in master["activities"]}
     factory_id = run.exports["landingZones"]["sales"]["dataFactoryPrincipalId"]
@@ -415,10 +415,10 @@ def test_the_dev_factory_holds_exactly_the_roles_to_run_the_product_notebooks(de
     assert ordering_findings(dev) == []
 
 
-def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(offline_update, dev_config):
+def test_a_factory_that_runs_no_notebooks_holds_no_synapse_role(stack_runs, dev_config):
     zone = sales_zone(dev_config)
     zone["orchestration"] = {"enabled": False}
-    run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
     assert run.of_type(SYNAPSE_ROLE) == []
 
 

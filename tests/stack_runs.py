@@ -1,0 +1,112 @@
+"""The session's shared, read-only stack runs behind the ``stack_runs`` fixture (see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any, NoReturn
+
+from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+
+
+def _read_only(*_args: Any, **_kwargs: Any) -> NoReturn:
+    raise TypeError("a shared stack run is read-only; copy.deepcopy it to change a copy")
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes; copies of it are plain dicts."""
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def __copy__(self) -> dict[Any, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        return {copy.deepcopy(k, memo): copy.deepcopy(v, memo) for k, v in self.items()}
+
+    def __reduce__(self) -> tuple[type, tuple[dict[Any, Any]]]:
+        return dict, (dict(self),)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        raise TypeError("unhashable type: 'dict'")
+
+
+class FrozenList(list):
+    """A list that refuses changes; copies of it are plain lists."""
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(v, memo) for v in self]
+
+    def __reduce__(self) -> tuple[type, tuple[list[Any]]]:
+        return list, (list(self),)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        raise TypeError("unhashable type: 'list'")
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every dict and list in it (dataclass fields included) made read-only, in place where it can."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList(freeze(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            object.__setattr__(value, f.name, freeze(getattr(value, f.name)))
+    return value
+
+
+def _stack_program() -> Any:
+    return build_platform(load_config())
+
+
+class StackRuns:
+    """The session's shared, read-only runs of the stack program (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str, str, str], OfflineRun] = {}
+
+    def run(
+        self,
+        config: Mapping[str, Any],
+        mode: str = "update",
+        *,
+        stack: str = "dev",
+        stack_outputs: Mapping[str, Any] | None = None,
+    ) -> OfflineRun:
+        if mode not in ("update", "preview"):
+            raise ValueError(f"mode is 'update' or 'preview', not {mode!r}")
+        outputs = dict(stack_outputs or {})
+        key = (json.dumps(dict(config), sort_keys=True), mode, stack, json.dumps(outputs, sort_keys=True))
+        if key not in self._runs:
+            run = run_offline(
+                _stack_program,
+                config=dict(config),
+                preview=mode == "preview",
+                stack=stack,
+                stack_outputs=json.loads(key[3]),
+            )
+            self._runs[key] = self._frozen(run)
+        return self._runs[key]
+
+    @staticmethod
+    def _frozen(run: OfflineRun) -> OfflineRun:
+        run.mocks.resources = freeze(run.mocks.resources)
+        run.mocks.stack_outputs = freeze(run.mocks.stack_outputs)
+        run.mocks.ids = freeze(run.mocks.ids)
+        run.mocks.calls = freeze(run.mocks.calls)
+        run.monitor.options = freeze(run.monitor.options)
+        run.monitor.component_outputs = freeze(run.monitor.component_outputs)
+        run.exports = freeze(run.exports)
+        run.export_keys = freeze(run.export_keys)
+        run.value = freeze(run.value)
+        return run
