@@ -12,7 +12,9 @@ recorded run::
 A shared run is frozen: its resources' inputs, the monitor's options, the component outputs and the
 exports are read-only mappings and lists (equal to plain dicts and lists, ``copy.deepcopy`` gives a
 plain, writable copy), so a test that mutates one fails at once instead of changing what later tests
-read. Use ``offline``/``offline_update`` instead when the test runs its own program, needs the mocks
+read. ``plan_reads_stack_runs`` makes ``cloudscale plan`` (and ``lake init --dry-run``) in a test
+read its stack runs from the same cache; use it only in tests that patch nothing the program reads.
+Use ``offline``/``offline_update`` instead when the test runs its own program, needs the mocks
 of a run that raised, or checks the engine itself. Under pytest-xdist each worker has its own cache.
 
 - A fresh event loop per test, drained and closed at teardown, so work queued by one test can
@@ -102,3 +104,15 @@ def dev_config() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def stack_runs() -> StackRuns:
     return StackRuns()
+
+
+@pytest.fixture
+def plan_reads_stack_runs(stack_runs: StackRuns, monkeypatch: pytest.MonkeyPatch) -> StackRuns:
+    """``cloudscale plan`` and ``cloudscale lake`` read their program runs from ``stack_runs``."""
+    from cloudscale.cli import plan
+    from cloudscale.stacks.offline import engine
+
+    shared = stack_runs.serving(plan._program, engine.run_offline)
+    monkeypatch.setattr(plan, "run_offline", shared)
+    monkeypatch.setattr(engine, "run_offline", shared)
+    return stack_runs

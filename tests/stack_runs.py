@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any, NoReturn
 
@@ -70,10 +70,10 @@ def _stack_program() -> Any:
 
 
 class StackRuns:
-    """The session's shared, read-only runs of the stack program (see the module docstring)."""
+    """The session's shared, read-only runs of a stack program (see tests/conftest.py)."""
 
     def __init__(self) -> None:
-        self._runs: dict[tuple[str, str, str, str], OfflineRun] = {}
+        self._runs: dict[tuple[str, ...], OfflineRun] = {}
 
     def run(
         self,
@@ -82,21 +82,59 @@ class StackRuns:
         *,
         stack: str = "dev",
         stack_outputs: Mapping[str, Any] | None = None,
+        program: Callable[[], Any] = _stack_program,
+        **engine_options: Any,
     ) -> OfflineRun:
+        """The run of ``program`` (the stack program unless given) with these inputs, made once."""
         if mode not in ("update", "preview"):
             raise ValueError(f"mode is 'update' or 'preview', not {mode!r}")
-        outputs = dict(stack_outputs or {})
-        key = (json.dumps(dict(config), sort_keys=True), mode, stack, json.dumps(outputs, sort_keys=True))
+        key = (
+            f"{program.__module__}.{program.__qualname__}",
+            json.dumps(dict(config), sort_keys=True),
+            mode,
+            stack,
+            json.dumps(dict(stack_outputs or {}), sort_keys=True),
+            json.dumps(engine_options, sort_keys=True),
+        )
         if key not in self._runs:
             run = run_offline(
-                _stack_program,
+                program,
                 config=dict(config),
                 preview=mode == "preview",
                 stack=stack,
-                stack_outputs=json.loads(key[3]),
+                stack_outputs=json.loads(key[4]),
+                **engine_options,
             )
             self._runs[key] = self._frozen(run)
         return self._runs[key]
+
+    def serving(self, program: Callable[[], Any], real: Callable[..., OfflineRun]) -> Callable[..., OfflineRun]:
+        """A stand-in for ``run_offline`` that serves runs of ``program`` from this cache and passes
+        anything else (another program, positional options) to ``real``."""
+
+        def run_offline_shared(
+            given: Callable[[], Any],
+            *args: Any,
+            config: Mapping[str, Any],
+            preview: bool = False,
+            stack: str = "dev",
+            stack_outputs: Mapping[str, Any] | None = None,
+            **engine_options: Any,
+        ) -> OfflineRun:
+            if given is not program or args:
+                return real(
+                    given,
+                    *args,
+                    config=config,
+                    preview=preview,
+                    stack=stack,
+                    stack_outputs=stack_outputs,
+                    **engine_options,
+                )
+            mode = "preview" if preview else "update"
+            return self.run(config, mode, stack=stack, stack_outputs=stack_outputs, program=program, **engine_options)
+
+        return run_offline_shared
 
     @staticmethod
     def _frozen(run: OfflineRun) -> OfflineRun:

@@ -14,7 +14,7 @@ from cloudscale.stacks.offline.ordering import ORDERING_RULES
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 
-def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(tmp_path, capsys):
+def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(plan_reads_stack_runs, tmp_path, capsys):
     report = tmp_path / "plan.md"
     assert main(["plan", "--stack", "dev", "--report", str(report)]) == 0
     out = capsys.readouterr().out
@@ -26,7 +26,7 @@ def test_plan_prints_the_tree_counts_and_writes_a_mermaid_report(tmp_path, capsy
     assert "```mermaid" in text and "flowchart LR" in text and 'subgraph mgmt["' in text
 
 
-def test_plan_json_is_machine_readable_and_counts_add_up(capsys):
+def test_plan_json_is_machine_readable_and_counts_add_up(plan_reads_stack_runs, capsys):
     assert main(["plan", "--json", "--report", ""]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["mode"] == "update"
@@ -35,7 +35,7 @@ def test_plan_json_is_machine_readable_and_counts_add_up(capsys):
     assert plan["outputs"]["logAnalyticsWorkspaceId"].startswith("/subscriptions/")
 
 
-def test_plan_runs_in_preview_mode(capsys):
+def test_plan_runs_in_preview_mode(plan_reads_stack_runs, capsys):
     assert main(["plan", "--preview", "--json", "--report", ""]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["mode"] == "preview"
@@ -68,7 +68,7 @@ def test_unknown_stack_exits_non_zero_and_lists_stacks(capsys):
     assert "stacks here: " in capsys.readouterr().err
 
 
-def test_plan_of_the_dev_stack_shows_both_zones_their_peering_and_data_paths(tmp_path, capsys):
+def test_plan_of_the_dev_stack_shows_both_zones_their_peering_and_data_paths(plan_reads_stack_runs, tmp_path, capsys):
     report = tmp_path / "plan.md"
     assert main(["plan", "--report", str(report)]) == 0
     out = capsys.readouterr().out
@@ -86,7 +86,7 @@ def test_plan_of_the_dev_stack_shows_both_zones_their_peering_and_data_paths(tmp
     assert "sales_integration -->|dfs| sales_lake_raw" in diagram
 
 
-def test_plan_of_a_landing_stack_plans_its_management_stack_for_the_contract(capsys):
+def test_plan_of_a_landing_stack_plans_its_management_stack_for_the_contract(plan_reads_stack_runs, capsys):
     assert main(["plan", "--stack", "sales", "--json", "--report", ""]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["role"] == "landing"
@@ -115,7 +115,7 @@ BUNDLED_STACKS = sorted(path.name.split(".")[1] for path in PROJECT_ROOT.glob("P
 
 
 @pytest.mark.parametrize("stack", BUNDLED_STACKS)
-def test_plan_finds_no_ordering_problem_in_the_bundled_stacks(stack, capsys):
+def test_plan_finds_no_ordering_problem_in_the_bundled_stacks(plan_reads_stack_runs, stack, capsys):
     assert main(["plan", "--stack", stack, "--json", "--report", ""]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert [f for f in plan["findings"] if f["rule"] in ORDERING_RULES] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 
 import pulumi
@@ -109,3 +110,20 @@ def test_pulumi_yaml_declares_every_config_key_with_a_type_and_description():
     for key, declaration in schema.items():
         assert declaration.get("type") in {"string", "boolean", "integer", "array", "object"}, key
         assert declaration.get("description"), key
+
+
+def test_a_shared_stack_run_refuses_changes_and_copies_are_plain(stack_runs, dev_config):
+    run = stack_runs.run({**dev_config, "cloudscale:role": "management"})
+    assert stack_runs.run({**dev_config, "cloudscale:role": "management"}) is run
+    resource = run.resources[0]
+    with pytest.raises(TypeError, match="read-only"):
+        resource.inputs["location"] = "northeurope"
+    with pytest.raises(TypeError, match="read-only"):
+        run.resources.append(resource)
+    with pytest.raises(TypeError, match="read-only"):
+        run.exports.update(extra=1)
+    with pytest.raises(TypeError, match="read-only"):
+        next(iter(run.monitor.options.values())).dependencies.append("urn")
+    inputs = copy.deepcopy(resource.inputs)
+    inputs["location"] = "northeurope"
+    assert type(inputs) is dict and inputs != resource.inputs

@@ -122,7 +122,9 @@ def test_a_folder_without_definitions_is_refused(tmp_path, capsys):
     assert "no definition folders" in capsys.readouterr().err
 
 
-def test_plan_lists_each_zones_pipelines_triggers_and_schedules_and_draws_the_flow(tmp_path, capsys):
+def test_plan_lists_each_zones_pipelines_triggers_and_schedules_and_draws_the_flow(
+    plan_reads_stack_runs, tmp_path, capsys
+):
     report = tmp_path / "plan.md"
     assert main(["plan", "--stack", "dev", "--report", str(report)]) == 0
     out = capsys.readouterr().out

@@ -49,7 +49,7 @@ def test_dry_run_prints_every_folder_and_entry_and_calls_nothing(fake_dfs, tmp_p
     assert "Dry run: nothing was sent to Azure." in out
 
 
-def test_dry_run_without_outputs_plans_the_dev_stack_offline(monkeypatch, capsys):
+def test_dry_run_without_outputs_plans_the_dev_stack_offline(plan_reads_stack_runs, monkeypatch, capsys):
     monkeypatch.setattr(lake_outputs.shutil, "which", lambda _name: None)
     status, out, _ = _run(capsys, "lake", "init", "--stack", "dev", "--dry-run")
     assert status == 0
