@@ -17,6 +17,11 @@ read its stack runs from the same cache; use it only in tests that patch nothing
 Use ``offline``/``offline_update`` instead when the test runs its own program, needs the mocks
 of a run that raised, or checks the engine itself. Under pytest-xdist each worker has its own cache.
 
+Parallel workers: ``-n auto`` (pyproject addopts) runs one pytest-xdist worker per core. Tests go
+to workers one by one, except that every test under tests/dataproducts goes to the same worker, so
+only one Spark JVM starts (``pytest_xdist_make_scheduler`` below; xdist's own ``xdist_group`` marker
+does not reach its scheduler under pytest 9). ``-n 0`` runs in one process.
+
 - A fresh event loop per test, drained and closed at teardown, so work queued by one test can
   never run against the next test's mocks.
 - ``pulumi.runtime.reset_options()`` at import and teardown: a test that forgets the ``offline``
@@ -42,6 +47,22 @@ from cloudscale.stacks.offline.stack_files import load_stack_config
 from .stack_runs import StackRuns
 
 pulumi.runtime.reset_options()
+
+SPARK_TESTS = "tests/dataproducts/"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With the default ``--dist load``: each test is its own unit, the Spark tests are one unit."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneSparkWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SPARK_TESTS if nodeid.startswith(SPARK_TESTS) else nodeid
+
+    return OneSparkWorker(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ Spark's own test suites use to run every expression on its interpreted path). Ne
 result: the interpreted and generated paths are tested by Spark to agree, and the JIT level only
 changes speed. About half the JVM CPU goes.
 
-Under pytest-xdist every test of this folder is in the ``spark`` group (``pytest_collection_modifyitems``
-below), so one worker starts the one JVM and runs them all while the other workers run the rest.
+Under pytest-xdist every test of this folder goes to one worker (``pytest_xdist_make_scheduler`` in
+tests/conftest.py), so one JVM starts and the other workers run the rest meanwhile.
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ from cloudscale.dataproducts.sample_data import SampleData, generate, write_raw_
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the data-product tests on one xdist worker, so one JVM serves them all, and run them first:
-    they are the longest group, so the other workers take the rest while it runs."""
+    """Run the data-product tests first: on parallel workers they are the longest unit (one worker,
+    one JVM, see ``pytest_xdist_make_scheduler`` in tests/conftest.py), so the other workers take the
+    rest while it runs."""
     here = Path(__file__).parent
     on_spark = [item for item in items if here in item.path.parents]
-    for item in on_spark:
-        item.add_marker(pytest.mark.xdist_group("spark"))
     items[:] = on_spark + [item for item in items if here not in item.path.parents]
 
 
