@@ -6,6 +6,7 @@ import pytest
 
 from cloudscale.components.baseline import SoftDeletePolicy
 from cloudscale.components.core import BuiltInRole
+from cloudscale.components.core.tags import platform_tags
 from cloudscale.components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from cloudscale.stacks.offline.findings import findings
 from cloudscale.stacks.offline.mocks import RecordedResource
@@ -18,7 +19,7 @@ VAULT_URI = "https://kv-adatum-prd-sales.vault.azure.net/"
 
 
 def _key(lock: bool = False) -> EncryptionKey:
-    baseline = service_baseline(environment="prd", tags={"Zone": "sales"}, lock=lock)
+    baseline = service_baseline(environment="prd", tags=platform_tags("prd", "sales"), lock=lock)
     baseline.soft_delete = SoftDeletePolicy(purge_protection=True)
     return EncryptionKey(
         "sales-cmk", EncryptionKeyArgs(baseline=baseline, vault_name="kv-adatum-prd-sales", vault_uri=VAULT_URI)

@@ -9,6 +9,7 @@ import pytest
 from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from cloudscale.components.core import BuiltInRole, Namer
+from cloudscale.components.core.tags import platform_tags
 from cloudscale.components.purview import Purview, PurviewArgs
 from cloudscale.components.synapse_private_link_hub import SynapsePrivateLinkHub, SynapsePrivateLinkHubArgs
 from cloudscale.stacks.offline.findings import findings
@@ -28,6 +29,7 @@ def _baseline(*, location: str = "westeurope", lock: bool = False) -> ServiceBas
     return service_baseline(
         environment="tst",
         zone="mgmt",
+        tags=platform_tags("tst", "mgmt"),
         resource_group_name="rg-governance",
         location=location,
         endpoint_subnet_id=SUBNET_ID,

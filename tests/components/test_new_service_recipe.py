@@ -148,10 +148,11 @@ def test_a_namespace_without_diagnostics_is_reported(offline_update):
 
 
 def test_an_unprotected_namespace_is_reported_where_state_must_be_protected(offline):
-    # The baseline asks for no lock, so the stateful namespace is not protected.
+    # The baseline asks for no lock, so the stateful namespace is neither protected nor locked.
     run = offline.run(lambda: EventHubNamespace("telemetry", EventHubNamespaceArgs(baseline=_baseline())))
-    assert [(f.severity, f.rule) for f in _plan(run, offline.preview, protects_state=True).findings] == [
-        ("medium", "protect")
+    assert sorted((f.severity, f.rule) for f in _plan(run, offline.preview, protects_state=True).findings) == [
+        ("medium", "delete-lock"),
+        ("medium", "protect"),
     ]
 
 

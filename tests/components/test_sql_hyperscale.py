@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from cloudscale.components.core.tags import platform_tags
 from cloudscale.components.sql_hyperscale import SqlHyperscale, SqlHyperscaleArgs
 from cloudscale.stacks.offline.findings import findings
 
@@ -28,7 +29,7 @@ def _erp(*, lock: bool = False, **overrides) -> SqlHyperscale:
     return SqlHyperscale(
         "erp",
         SqlHyperscaleArgs(
-            baseline=service_baseline(environment="tst", tags={"Zone": "sales"}, lock=lock),
+            baseline=service_baseline(environment="tst", tags=platform_tags("tst", "sales"), lock=lock),
             tenant_id="tenant-id",
             admin_group_name="adatum-erp-dba",
             admin_group_object_id=ADMIN_GROUP_ID,
