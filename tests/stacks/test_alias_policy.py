@@ -8,7 +8,6 @@ import pulumi
 import pytest
 from pulumi_azure_native import cosmosdb, resources
 
-from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.aliases import is_api_version_alias
 from cloudscale.stacks.offline.engine import OfflineRun, run_offline
 from tests.stacks.support import config_with
@@ -82,10 +81,6 @@ def test_the_engine_adds_no_policy_of_its_own():
     assert len(aliases) > 20 and all(a.startswith("azure-native:resources/v") for a in aliases)
 
 
-def _plan(values: dict[str, str], preview: bool) -> OfflineRun:
-    return run_offline(lambda: build_platform(load_config()), config=values, preview=preview)
-
-
 def _registrations(run: OfflineRun) -> tuple[list[str], list[str]]:
     urns = sorted(run.monitor.options)
     inputs = sorted(
@@ -95,10 +90,9 @@ def _registrations(run: OfflineRun) -> tuple[list[str], list[str]]:
     return urns, inputs
 
 
-@pytest.mark.parametrize("preview", [False, True], ids=["update", "preview"])
-def test_the_policy_changes_no_urn_and_no_input(dev_config, preview):
-    kept = _plan(config_with(dev_config, keepProviderAliases=True), preview)
-    dropped = _plan(dict(dev_config), preview)
+def test_the_policy_changes_no_urn_and_no_input(dev_config, stack_runs, mode):
+    kept = stack_runs.run(config_with(dev_config, keepProviderAliases=True), mode)
+    dropped = stack_runs.run(dev_config, mode)
     assert _registrations(dropped) == _registrations(kept)
     azure = [o for o in kept.monitor.options.values() if o.typ.startswith("azure-native:")]
     assert sum(len(o.aliases) for o in azure) > 10 * len(azure)

@@ -9,16 +9,21 @@ import pytest
 
 from cloudscale.components import DataLake, DataLakeArgs
 from cloudscale.components.baseline import interface
+from cloudscale.stacks.offline.stack_files import load_stack_config
 from cloudscale.stacks.offline.urn_pins import read_pins, vanished, write_pins
 from tests.components.support import service_baseline
-from tests.stacks.urn_pins import PINNED_STACKS, pin_file, run_stack
+from tests.stacks.urn_pins import PINNED_STACKS, pin_file
 
 REPIN = "python -m tests.stacks.urn_pins --write"
 
 
+def _run(stack_runs, stack: str, mode: str = "update"):
+    return stack_runs.run(load_stack_config(stack), mode, stack=stack)
+
+
 @pytest.mark.parametrize("stack", PINNED_STACKS)
-def test_no_pinned_urn_of_a_bundled_stack_disappears(stack):
-    registrations = run_stack(stack).monitor.options
+def test_no_pinned_urn_of_a_bundled_stack_disappears(stack, stack_runs):
+    registrations = _run(stack_runs, stack).monitor.options
     lost = vanished(read_pins(pin_file(stack)), registrations)
     assert not lost, (
         f"these resources of the {stack} stack would be deleted and recreated on the next `pulumi up`: "
@@ -28,14 +33,14 @@ def test_no_pinned_urn_of_a_bundled_stack_disappears(stack):
 
 
 @pytest.mark.parametrize("stack", PINNED_STACKS)
-def test_the_pins_list_everything_the_stack_declares(stack):
-    new = sorted(set(run_stack(stack).monitor.options) - set(read_pins(pin_file(stack))))
+def test_the_pins_list_everything_the_stack_declares(stack, stack_runs):
+    new = sorted(set(_run(stack_runs, stack).monitor.options) - set(read_pins(pin_file(stack))))
     assert not new, f"the {stack} stack declares resources that are not pinned yet: run `{REPIN}`. New: {new}"
 
 
 @pytest.mark.parametrize("stack", PINNED_STACKS)
-def test_preview_declares_the_same_urns_as_update(stack):
-    assert set(run_stack(stack, preview=True).monitor.options) == set(run_stack(stack).monitor.options)
+def test_preview_declares_the_same_urns_as_update(stack, stack_runs):
+    assert set(_run(stack_runs, stack, "preview").monitor.options) == set(_run(stack_runs, stack).monitor.options)
 
 
 OLD_TOKEN = "cloudscale:storage:DataLake"
