@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi.dynamic
 from azure.core.exceptions import AzureError, ResourceNotFoundError
-from azure.identity import DefaultAzureCredential
-from azure.mgmt.datafactory import DataFactoryManagementClient
 
 from cloudscale.components.baseline.type_facts import declare_type
-from cloudscale.components.core.credentials import closing_credential
+from cloudscale.components.core.credentials import closing_credential, default_credential
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+    from azure.mgmt.datafactory import DataFactoryManagementClient
 
 __all__ = ["DataFactoryTrigger", "DataFactoryTriggerArgs", "DataFactoryTriggerError", "TriggerProvider", "settings"]
 
@@ -44,7 +43,7 @@ class DataFactoryTriggerError(RuntimeError):
 
 @dataclass
 class ManagementSettings:
-    credential_factory: Callable[[], TokenCredential] = DefaultAzureCredential
+    credential_factory: Callable[[], TokenCredential] = default_credential
     base_url: str | None = None
     """None means public Azure's ARM endpoint."""
     client_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -57,6 +56,10 @@ settings = ManagementSettings()
 
 @contextmanager
 def _client(subscription_id: str) -> Iterator[DataFactoryManagementClient]:
+    # Imported here, by the provider, when it calls the service: about 0.5 s that a program which only
+    # declares resources does not pay.
+    from azure.mgmt.datafactory import DataFactoryManagementClient
+
     kwargs = {"polling_interval": settings.poll_interval_seconds, **settings.client_kwargs}
     with (
         closing_credential(settings.credential_factory) as credential,

@@ -19,16 +19,17 @@ import io
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
 from azure.core.exceptions import ResourceNotFoundError
-from azure.synapse.artifacts import ArtifactsClient
-from azure.synapse.artifacts.models import Dataset, Trigger
 
 from cloudscale.components import synapse_dataplane as dataplane
 from cloudscale.components.baseline.type_facts import declare_type
+
+if TYPE_CHECKING:
+    from azure.synapse.artifacts import ArtifactsClient
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -75,6 +76,8 @@ def _label(props: dict[str, Any]) -> str:
 
 
 def _body(props: dict[str, Any]) -> Any:
+    from azure.synapse.artifacts.models import Dataset, Trigger
+
     properties = {k: v for k, v in dataplane._json_numbers(props["properties"]).items() if k not in _READ_ONLY}
     # Datasets and triggers take only typed models (the SDK wraps them in the resource envelope);
     # the base models' additional_properties are serialised as-is, so the service still receives

@@ -24,22 +24,20 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi.dynamic
 from azure.core.exceptions import AzureError, ResourceNotFoundError
-from azure.identity import DefaultAzureCredential
-from azure.synapse.artifacts import ArtifactsClient
-from azure.synapse.artifacts.models import LinkedService
-from azure.synapse.managedprivateendpoints.v2020_12_01 import VnetClient
-from azure.synapse.managedprivateendpoints.v2020_12_01.models import (
-    ManagedPrivateEndpoint,
-    ManagedPrivateEndpointProperties,
-)
 
 from cloudscale.components.baseline.type_facts import declare_type
-from cloudscale.components.core.credentials import closing_credential
+from cloudscale.components.core.credentials import closing_credential, default_credential
 
+# The data-plane SDKs are imported where a provider calls the service, not here: a program that only
+# declares resources (every `pulumi preview`, `cloudscale plan`) would otherwise load them for nothing.
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
     from azure.core.pipeline import PipelineResponse
     from azure.core.polling import LROPoller
+    from azure.synapse.artifacts import ArtifactsClient
+    from azure.synapse.artifacts.models import LinkedService
+    from azure.synapse.managedprivateendpoints.v2020_12_01 import VnetClient
+    from azure.synapse.managedprivateendpoints.v2020_12_01.models import ManagedPrivateEndpoint
 
 __all__ = [
     "DataPlaneSettings",
@@ -70,7 +68,7 @@ class DataPlaneSettings:
     ``Retry-After: 0``, which azure-core ignores in favour of the SDK default of 30 seconds.
     """
 
-    credential_factory: Callable[[], TokenCredential] = DefaultAzureCredential
+    credential_factory: Callable[[], TokenCredential] = default_credential
     client_kwargs: dict[str, Any] = field(default_factory=dict)
     poll_interval_seconds: float = 5.0
     timeout_seconds: float = 900.0
@@ -81,6 +79,8 @@ settings = DataPlaneSettings()
 
 @contextmanager
 def _vnet_client(endpoint: str) -> Iterator[VnetClient]:
+    from azure.synapse.managedprivateendpoints.v2020_12_01 import VnetClient
+
     with (
         closing_credential(settings.credential_factory) as credential,
         VnetClient(credential, endpoint, **settings.client_kwargs) as client,
@@ -90,6 +90,8 @@ def _vnet_client(endpoint: str) -> Iterator[VnetClient]:
 
 @contextmanager
 def _artifacts_client(endpoint: str) -> Iterator[ArtifactsClient]:
+    from azure.synapse.artifacts import ArtifactsClient
+
     kwargs = {"polling_interval": settings.poll_interval_seconds, **settings.client_kwargs}
     with (
         closing_credential(settings.credential_factory) as credential,
@@ -245,6 +247,8 @@ class ManagedPrivateEndpointProvider(pulumi.dynamic.ResourceProvider):
             _wait_for_deletion(client, workspace, name)
 
     def _put(self, props: dict[str, Any], action: str) -> dict[str, Any]:
+        from azure.synapse.managedprivateendpoints.v2020_12_01.models import ManagedPrivateEndpointProperties
+
         workspace, name = props["workspace_name"], props["endpoint_name"]
         properties = ManagedPrivateEndpointProperties(
             private_link_resource_id=props["private_link_resource_id"],
@@ -288,6 +292,8 @@ def _verbatim_linked_service(properties: dict[str, Any]) -> LinkedService:
     # tenantId, resourceGroup of a managed-identity CosmosDb linked service), and a plain dict is
     # re-parsed as an untyped base LinkedService that keeps almost nothing. additional_properties of
     # the base model is serialised as-is, so the service receives exactly the JSON we were given.
+    from azure.synapse.artifacts.models import LinkedService
+
     return LinkedService(additional_properties=_json_numbers(copy.deepcopy(properties)))
 
 

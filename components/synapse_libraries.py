@@ -19,15 +19,17 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
 from azure.core.exceptions import ResourceNotFoundError
-from azure.synapse.artifacts import ArtifactsClient
 
 from cloudscale.components import synapse_dataplane as dataplane
 from cloudscale.components.baseline.type_facts import declare_type
+
+if TYPE_CHECKING:
+    from azure.synapse.artifacts import ArtifactsClient
 
 __all__ = [
     "PACKAGE_CONTAINER",

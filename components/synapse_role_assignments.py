@@ -18,16 +18,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
 from azure.core.exceptions import ResourceNotFoundError
-from azure.synapse.accesscontrol import AccessControlClient
 
 from cloudscale.components import synapse_dataplane as dataplane
 from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.credentials import closing_credential
+
+if TYPE_CHECKING:
+    from azure.synapse.accesscontrol import AccessControlClient
 
 __all__ = [
     "SYNAPSE_ROLES",
@@ -82,6 +84,8 @@ def assignment_id(workspace: str, role_name: str, principal_id: str, scope: str)
 
 @contextmanager
 def _access_control_client(endpoint: str) -> Iterator[AccessControlClient]:
+    from azure.synapse.accesscontrol import AccessControlClient
+
     settings = dataplane.settings
     with (
         closing_credential(settings.credential_factory) as credential,

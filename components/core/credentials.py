@@ -10,6 +10,14 @@ if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
 
 
+def default_credential() -> TokenCredential:
+    """``DefaultAzureCredential``, imported when a provider first needs it: the program that only
+    declares resources (every ``pulumi preview`` and ``cloudscale plan``) never loads azure-identity."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential()
+
+
 @contextmanager
 def closing_credential(factory: Callable[[], TokenCredential]) -> Iterator[TokenCredential]:
     """A credential from ``factory``, closed on exit when it can be.

@@ -356,7 +356,9 @@ def test_pe_diff_ignores_equivalent_fqdns_and_the_provider_blob(old_fqdns: Any, 
 def test_fake_lists_endpoints_the_way_the_sdk_expects(fake: FakeSynapse, tls_files: tuple[Path, Path]) -> None:
     sd.ManagedPrivateEndpointProvider().create(pe_inputs(fake.url))
 
-    with sd.VnetClient(StaticTokenCredential(TOKEN), fake.url, connection_verify=str(tls_files[0])) as client:
+    from azure.synapse.managedprivateendpoints.v2020_12_01 import VnetClient
+
+    with VnetClient(StaticTokenCredential(TOKEN), fake.url, connection_verify=str(tls_files[0])) as client:
         listed = list(client.managed_private_endpoints.list(sd.MANAGED_VNET_NAME))
 
     assert [(pe.name, pe.properties.group_id) for pe in listed] == [(PE_NAME, "dfs")]
