@@ -200,12 +200,18 @@ def _summarise(outcomes: list[FolderOutcome]) -> int:
     return 0
 
 
-def _seed_zone(args: argparse.Namespace, zone: LandingZoneConfig, outputs: ZoneOutputs, root: Path) -> None:
+def _local_files(zone: LandingZoneConfig, root: Path) -> list[SeedFile]:
+    """The zone's files under ``root``; top-level folders that are not its integrations are reported."""
     files, ignored = local_files(root, zone)
     for name in ignored:
         print(
             f"  skipped   {name}: not one of zone {zone.name}'s dataIntegrations ({', '.join(zone.data_integrations)})"
         )
+    return files
+
+
+def _seed_zone(args: argparse.Namespace, zone: LandingZoneConfig, outputs: ZoneOutputs, root: Path) -> None:
+    files = _local_files(zone, root)
     started = time.perf_counter()
     with connections() as reach:
         outcome = seed_raw(args.stack, outputs, files, reach, BarProgress(), parallel=args.parallel)
@@ -222,7 +228,7 @@ def _seed_zone(args: argparse.Namespace, zone: LandingZoneConfig, outputs: ZoneO
 
 
 def _describe_seed(zone: LandingZoneConfig, outputs: ZoneOutputs, root: Path) -> None:
-    files, ignored = local_files(root, zone)
+    files = _local_files(zone, root)
     lake = outputs.lakes["raw"].account_name
     by_folder: dict[str, list[SeedFile]] = {}
     for file in files:
@@ -230,8 +236,6 @@ def _describe_seed(zone: LandingZoneConfig, outputs: ZoneOutputs, root: Path) ->
     for folder, entries in sorted(by_folder.items()):
         size = sum(f.size for f in entries)
         print(f"  {folder:<42} {len(entries):>5} files {size / 1024:>10.1f} KiB  -> {lake}")
-    for name in ignored:
-        print(f"  skipped   {name}: not one of zone {zone.name}'s dataIntegrations")
     total = sum(f.size for f in files)
     print(f"  {len(files)} files, {total / 1024 / 1024:.1f} MiB to raw ({lake}).")
 

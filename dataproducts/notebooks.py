@@ -108,8 +108,8 @@ def _customer_service_cells(product: str, module: str, read: str, write: str) ->
             "code",
             f"from cloudscale.dataproducts import lake, quality, {module}\n\n"
             f'orders = {{k: v for k, v in {module}.INPUTS.items() if k != "interactions"}}\n'
-            f"inputs = lake.read_raw(spark, raw_root, orders, keys=quality.keys({module}.EXPECTATIONS))\n"
-            'inputs["interactions"] = (\n'
+            + _read_raw("inputs", module, "orders")
+            + 'inputs["interactions"] = (\n'
             "    spark.read.parquet(interactions_path)\n"
             "    if interactions_path\n"
             "    else lake.read_cosmos_analytical(spark, cosmos_linked_service, interactions_container)\n"
@@ -172,9 +172,8 @@ def _customer_360_cells(product: str, module: str, read: str, write: str) -> lis
         (
             "code",
             'if stage == "features":\n'
-            f"    keys = quality.keys({module}.EXPECTATIONS)\n"
-            f"    inputs = lake.read_raw(spark, raw_root, {module}.FEATURE_INPUTS, keys=keys)\n"
-            f"    outputs = {module}.build_features(inputs)\n"
+            + _read_raw("    inputs", module, f"{module}.FEATURE_INPUTS")
+            + f"    outputs = {module}.build_features(inputs)\n"
             "    # The training job reads the features with pyarrow: plain parquet, not Delta.\n"
             '    written = lake.write_tables({"profiles": outputs["profiles"]}, output_root, fmt=output_format)\n'
             '    features = {"renewal_features": outputs["renewal_features"]}\n'
@@ -202,10 +201,15 @@ _CELLS: dict[str, Callable[[str, str, str, str], list[tuple[str, str]]]] = {
 }
 
 
+def _read_raw(target: str, module: str, paths: str) -> str:
+    """The notebook line that reads ``paths`` from raw, keeping each keyed input's latest window."""
+    return f"{target} = lake.read_raw(spark, raw_root, {paths}, keys=quality.keys({module}.EXPECTATIONS))\n"
+
+
 def _cells(product: str) -> list[tuple[str, str]]:
     """(kind, source) cells of one notebook; kind is markdown, parameters or code."""
     module = PRODUCT_MODULES[product]
-    read = f"inputs = lake.read_raw(spark, raw_root, {module}.INPUTS, keys=quality.keys({module}.EXPECTATIONS))\n"
+    read = _read_raw("inputs", module, f"{module}.INPUTS")
     write = "written = lake.write_tables(outputs, output_root, fmt=output_format)\nprint(written)\n"
     return _CELLS[product](product, module, read, write)
 

@@ -69,9 +69,8 @@ def answered_urns(registrations: Mapping[str, Registration]) -> dict[str, set[st
         registration = registrations[urn]
         names = {urn, *registration.aliases}
         if registration.parent in registrations:
-            _, _, chain, name = split_urn(urn)
+            stack, project, chain, name = split_urn(urn)
             typ = chain.rsplit("$", 1)[-1]
-            stack, project, _, _ = split_urn(urn)
             for old_parent in resolve(registration.parent) - {registration.parent}:
                 names.add(make_urn(stack, project, old_parent, typ, name))
         answered[urn] = names
@@ -82,10 +81,13 @@ def answered_urns(registrations: Mapping[str, Registration]) -> dict[str, set[st
     return answered
 
 
+def _covered(registrations: Mapping[str, Registration]) -> set[str]:
+    return set().union(*answered_urns(registrations).values()) if registrations else set()
+
+
 def vanished(pinned: Iterable[str], registrations: Mapping[str, Registration]) -> list[str]:
     """Pinned URNs that no declared resource answers to: each would be deleted and recreated."""
-    covered = set().union(*answered_urns(registrations).values()) if registrations else set()
-    return sorted(set(pinned) - covered)
+    return sorted(set(pinned) - _covered(registrations))
 
 
 def read_pins(path: Path) -> list[str]:
@@ -98,7 +100,7 @@ def write_pins(path: Path, pinned: Iterable[str], registrations: Mapping[str, Re
     Keeping them is what makes a rename permanent: the alias stays checked for as long as the pins
     list the old name, so removing it later fails like any other rename.
     """
-    answered = set().union(*answered_urns(registrations).values()) if registrations else set()
+    answered = _covered(registrations)
     kept = {urn for urn in pinned if urn in answered and urn not in registrations}
     lines = sorted(set(registrations) | kept)
     header = "# URNs of this stack in Pulumi state. Regenerate: python -m tests.stacks.urn_pins --write\n"
