@@ -20,9 +20,10 @@ from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
 
-# Each zone's compositions by (index, folder base), for as long as the zone's config lives: the config
-# check, the grants, the deployment and the plan's data flow read one composition instead of loading
-# and composing the definitions again each. Keyed by identity: configs are compared by value elsewhere.
+# Each zone's compositions by (index, working directory, against which relative pipelineFolders
+# resolve), for as long as the zone's config lives: the config check, the grants, the deployment and
+# the plan's data flow read one composition instead of loading and composing the definitions again
+# each. Keyed by identity: configs are compared by value elsewhere.
 _COMPOSED: dict[int, dict[tuple[int, str], ZonePipelines]] = {}
 
 # Containers every lake of a zone has besides the configured ones (landing_zone.py creates them).
@@ -37,7 +38,7 @@ def _schedule(schedule: PipelineSchedule | None) -> Schedule | None:
     return Schedule(schedule.frequency, schedule.interval, start, schedule.time_zone)
 
 
-def zone_choices(key: str, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[SetChoice]:
+def zone_choices(key: str, zone: LandingZoneConfig) -> list[SetChoice]:
     choices = [
         bundled_choice(s.name, f"{key}.pipelines[{i}]", schedule=_schedule(s.schedule), settings=s.settings)
         for i, s in enumerate(zone.pipelines)
@@ -45,7 +46,8 @@ def zone_choices(key: str, zone: LandingZoneConfig, base_dir: Path | None = None
     for i, folder in enumerate(zone.pipeline_folders):
         path = Path(folder.path)
         if not path.is_absolute():
-            path = (base_dir or Path.cwd()) / path
+            # Relative to the project directory, where `pulumi up` (and `cloudscale plan`) run the program.
+            path = Path.cwd() / path
         choices.append(
             SetChoice(
                 name=path.name,
@@ -69,16 +71,16 @@ def zone_platform_of(zone: LandingZoneConfig) -> Platform:
     )
 
 
-def zone_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> ZonePipelines:
-    """The zone's definition sets and master pipeline, composed once per zone, index and folder base.
+def zone_pipelines(index: int, zone: LandingZoneConfig) -> ZonePipelines:
+    """The zone's definition sets and master pipeline, composed once per zone, index and working directory.
 
     Callers only read the result; the index only names config keys in its problems.
     """
-    cache_key = (index, str(base_dir or Path.cwd()))
+    cache_key = (index, str(Path.cwd()))
     cache = _compositions_of(zone)
     composed = cache.get(cache_key)
     if composed is None:
-        composed = cache[cache_key] = _compose(index, zone, base_dir)
+        composed = cache[cache_key] = _compose(index, zone)
     return composed
 
 
@@ -97,7 +99,7 @@ def _compositions_of(zone: LandingZoneConfig) -> dict[tuple[int, str], ZonePipel
     return _COMPOSED[zone_id]
 
 
-def _compose(index: int, zone: LandingZoneConfig, base_dir: Path | None) -> ZonePipelines:
+def _compose(index: int, zone: LandingZoneConfig) -> ZonePipelines:
     key = f"landingZones[{index}]"
     services = zone.services
     master_target = None
@@ -106,7 +108,7 @@ def _compose(index: int, zone: LandingZoneConfig, base_dir: Path | None) -> Zone
             "dataFactory" if services.data_factory.enabled else "synapse" if services.synapse.enabled else None
         )
     return compose_zone(
-        zone_choices(key, zone, base_dir),
+        zone_choices(key, zone),
         products=zone.data_products if services.synapse.enabled else [],
         master_target=master_target,
         master_schedule=_schedule(zone.orchestration.schedule),
@@ -138,7 +140,7 @@ def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
     return None
 
 
-def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None = None) -> list[ConfigProblem]:
+def check_pipelines(index: int, zone: LandingZoneConfig) -> list[ConfigProblem]:
     key = f"landingZones[{index}]"
     problems = _check_selection(key, zone)
     if problems:
@@ -147,7 +149,7 @@ def check_pipelines(index: int, zone: LandingZoneConfig, base_dir: Path | None =
         zone.services.data_factory.enabled or zone.services.synapse.enabled
     ):
         return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
-    composed = zone_pipelines(index, zone, base_dir)
+    composed = zone_pipelines(index, zone)
     found = composed.problems + validate(composed.sets, zone_platform_of(zone))
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
