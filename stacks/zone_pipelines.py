@@ -70,7 +70,7 @@ def zone_data_products(config: PlatformConfig) -> dict[str, list[dict[str, Any]]
     """Each deployed zone's data products: whether and how its master runs them, what each publishes."""
     found: dict[str, list[dict[str, Any]]] = {}
     for zone in config.deployed_zones():
-        composed = zone_pipelines(config.landing_zones.index(zone), zone)
+        composed = deployed_pipelines(zone)
         orchestrated = any(s.name == MASTER_SET for s in composed.sets)
         entries = []
         for product in zone.data_products:
@@ -94,7 +94,7 @@ def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, st
     """Each deployed zone's data flow, from its definitions (what ``cloudscale plan`` draws)."""
     flows: dict[str, list[tuple[str, str, str]]] = {}
     for zone in config.deployed_zones():
-        composed = zone_pipelines(config.landing_zones.index(zone), zone)
+        composed = deployed_pipelines(zone)
         edges = data_flow(composed.sets, composed.products)
         if edges:
             flows[zone.name] = [(e.source, e.destination, e.label) for e in edges]

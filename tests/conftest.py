@@ -26,6 +26,7 @@ does not reach its scheduler under pytest 9). ``-n 0`` runs in one process.
   never run against the next test's mocks.
 - ``pulumi.runtime.reset_options()`` at import and teardown: a test that forgets the ``offline``
   fixture fails loudly instead of passing with unresolved outputs.
+- Config validation starts afresh in each test (the loader keeps validated configs per process).
 - ``offline`` installs mocks with a strict monitor (duplicate URNs rejected, options recorded) and
   runs a program to completion; program-level tests take ``mode`` and run in update and preview.
 """
@@ -40,6 +41,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from cloudscale.stacks.config.loader import forget_parsed_configs
 from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
@@ -77,6 +79,14 @@ def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.close()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config_validation() -> Iterator[None]:
+    """A test that patches what the config checks read (naming rules, facts) gets its config checked."""
+    forget_parsed_configs()
+    yield
+    forget_parsed_configs()
 
 
 @dataclass

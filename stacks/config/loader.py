@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -26,6 +27,11 @@ _HINTS = {
     "extra_forbidden": "not a cloudscale setting; check the spelling against Pulumi.yaml",
     "uuid_parsing": "expected an Entra object id (a GUID)",
 }
+
+# Validated configs by working directory and settings, the most recent few.
+_PARSED: dict[tuple[str, tuple[tuple[str, str], ...]], PlatformConfig] = {}
+_PARSED_KEPT = 4
+_SEQUENCE_ERRORS = frozenset({"too_short", "too_long", "tuple_type"})
 
 
 def config_keys() -> list[str]:
@@ -52,17 +58,46 @@ def _decode(key: str, raw: str) -> Any:
 
 
 def parse_config(values: Mapping[str, str]) -> PlatformConfig:
-    """Validate CLI-shaped config (``cloudscale:<key>`` -> string) into the typed model."""
-    raw: dict[str, Any] = {}
+    """Validate CLI-shaped config (``cloudscale:<key>`` -> string) into the typed model.
+
+    Once per process for the same settings: ``cloudscale plan`` validates a stack's config for its own
+    error report and the program it runs validates it again through ``load_config()``; the second gets
+    the first's model. The model is immutable, so sharing it is safe. Refused config is not kept.
+    """
+    settings = _settings(values)
+    # Relative pipelineFolders resolve against the working directory, so it is part of the input.
+    key = (str(Path.cwd()), tuple(sorted(settings.items())))
+    config = _PARSED.get(key)
+    if config is None:
+        config = _validate(settings)
+        _PARSED[key] = config
+        while len(_PARSED) > _PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+    return config
+
+
+def forget_parsed_configs() -> None:
+    """Validate again from now on: for a process that changes what the checks read (naming rules, facts)."""
+    _PARSED.clear()
+
+
+def _settings(values: Mapping[str, str]) -> dict[str, str]:
+    """The values that make up the config, by cloudscale key, as typed."""
+    settings: dict[str, str] = {}
     prefix = f"{NAMESPACE}:"
     for qualified, value in values.items():
         if qualified.startswith(prefix):
             key = qualified[len(prefix) :]
             if value == "" and key in _OPTIONAL_STRING_KEYS:
                 continue  # Pulumi.yaml declares these with an empty default meaning "not set"
-            raw[key] = _decode(key, value)
-    if "location" not in raw and "azure-native:location" in values:
-        raw["location"] = values["azure-native:location"]
+            settings[key] = value
+    if "location" not in settings and "azure-native:location" in values:
+        settings["location"] = values["azure-native:location"]
+    return settings
+
+
+def _validate(settings: Mapping[str, str]) -> PlatformConfig:
+    raw = {key: _decode(key, value) for key, value in settings.items()}
     unknown = sorted(set(raw) - set(config_keys()))
     if unknown:
         raise ConfigError([ConfigProblem(k, _HINTS["extra_forbidden"]) for k in unknown])
@@ -79,6 +114,9 @@ def parse_config(values: Mapping[str, str]) -> PlatformConfig:
 def _problem(detail: Mapping[str, Any]) -> ConfigProblem:
     key = _key_path(tuple(p for p in detail["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
     message = str(detail["msg"]).removeprefix("Value error, ")
+    if detail["type"] in _SEQUENCE_ERRORS:
+        # The model holds JSON arrays as tuples (immutable); the person wrote a list.
+        message = message.replace("Tuple should", "List should").replace("valid tuple", "valid list")
     hint = _HINTS.get(detail["type"], "")
     if detail["type"] == "string_pattern_mismatch":
         hint = f"got {detail.get('input')!r}"

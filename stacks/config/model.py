@@ -7,19 +7,36 @@ Field-level rules live here; rules that span several fields live in ``checks.py`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from ipaddress import IPv4Address, IPv4Network
-from typing import Annotated, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, PrivateAttr
 from pydantic.alias_generators import to_camel
 
 from cloudscale.components.core import azure_facts
 from cloudscale.stacks.config.errors import ConfigError, ConfigProblem
 
+if TYPE_CHECKING:
+    from cloudscale.pipelines.compose import ZonePipelines
+
 
 class Model(BaseModel):
+    # Frozen all the way down (tuples, read-only mappings): one validated config is shared by everyone
+    # who parses the same values in a process (loader.py), so nobody may change it under the others.
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+# A JSON object, read-only once validated; dumped as a plain dict.
+FrozenMap = Annotated[Mapping[_Key, _Value], AfterValidator(MappingProxyType), PlainSerializer(dict)]
+
+
+def _empty_map() -> Mapping[Any, Any]:
+    return MappingProxyType({})
 
 
 def _known_region(value: str) -> str:
@@ -58,7 +75,7 @@ class FirewallConfig(Model):
     idps_mode: Literal["Off", "Alert", "Deny"] = "Deny"
     # Target FQDNs of an application rule: a host name, or "*." and a domain (Azure Firewall FQDN filtering,
     # learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules); anything else fails the policy's deployment.
-    additional_allowed_fqdns: list[Fqdn] = Field(default_factory=list)
+    additional_allowed_fqdns: tuple[Fqdn, ...] = Field(default_factory=tuple)
 
 
 StackName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")]
@@ -81,11 +98,11 @@ class ExistingHubConfig(Model):
     """
 
     firewall_private_ip: IPv4Address
-    dns_servers: list[IPv4Address] = Field(min_length=1, max_length=20)
+    dns_servers: tuple[IPv4Address, ...] = Field(min_length=1, max_length=20)
     # Taken from the management stack's contract in the landing role, so only required there.
-    private_dns_zone_ids: dict[str, str] = Field(default_factory=dict)
+    private_dns_zone_ids: FrozenMap[str, str] = Field(default_factory=_empty_map)
     hub_vnet_id: VnetId
-    address_space: list[IPv4Network] = Field(min_length=1)
+    address_space: tuple[IPv4Network, ...] = Field(min_length=1)
 
 
 class ManagementNetworkConfig(Model):
@@ -94,7 +111,7 @@ class ManagementNetworkConfig(Model):
     services_subnet: IPv4Network = IPv4Network("10.0.1.0/24")
     # Ranges outside the platform (on-premises, jump hosts) whose clients use the management zone's
     # private endpoints (Purview portal, Synapse Studio hub, registry); nothing else gets in.
-    client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
+    client_address_prefixes: tuple[IPv4Network, ...] = Field(default_factory=tuple)
 
 
 class ManagementConfig(Model):
@@ -111,7 +128,7 @@ class SecurityContactsConfig(Model):
     """Who receives Microsoft Defender for SQL's threat alerts (Microsoft Learn, "Configure Advanced
     Threat Protection for Azure SQL Database": e-mail addresses and the subscription's admins)."""
 
-    emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+    emails: tuple[EmailStr, ...] = Field(default_factory=tuple, max_length=20)
     email_admins: bool = True
 
 
@@ -164,7 +181,7 @@ class CosmosConfig(Model):
     consistency: Literal["Session", "BoundedStaleness", "Strong", "ConsistentPrefix", "Eventual"] = "Session"
     zone_redundant: bool = False
     autoscale_max_throughput: int = Field(1000, ge=1000, multiple_of=1000)
-    containers: list[CosmosContainerConfig] = Field(default_factory=list)
+    containers: tuple[CosmosContainerConfig, ...] = Field(default_factory=tuple)
 
 
 class MachineLearningConfig(Model):
@@ -174,7 +191,7 @@ class MachineLearningConfig(Model):
     cluster_vm_size: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
     cluster_max_nodes: int = Field(4, ge=1, le=100)
     # Only enforced with AllowOnlyApprovedOutbound; a leading "*." allows every subdomain.
-    allowed_outbound_fqdns: list[Fqdn] = Field(default_factory=lambda: ["pypi.org", "files.pythonhosted.org"])
+    allowed_outbound_fqdns: tuple[Fqdn, ...] = Field(default_factory=lambda: ("pypi.org", "files.pythonhosted.org"))
 
 
 class ServicesConfig(Model):
@@ -195,7 +212,7 @@ class LakeConfig(Model):
     redundancy: LakeRedundancy = "Standard_ZRS"
     # Per lake purpose, in place of ``redundancy``: production keeps raw and enriched-curated data, which
     # cannot be rebuilt from anywhere else, geo-zone-redundant (Standard_GZRS).
-    redundancy_by_lake: dict[LakePurpose, LakeRedundancy] = Field(default_factory=dict)
+    redundancy_by_lake: FrozenMap[LakePurpose, LakeRedundancy] = Field(default_factory=_empty_map)
     cool_after_days: int = Field(90, ge=1)
     # Zone-redundant accounts (ZRS, GZRS) have no Archive tier; their blobs move to Cold instead.
     archive_after_days: int = Field(365, ge=1)
@@ -208,8 +225,8 @@ class LakeConfig(Model):
 class TeamAccess(Model):
     """Entra ID security groups (object ids) that read or write one team's folders in the lake."""
 
-    read: list[UUID] = Field(default_factory=list)
-    write: list[UUID] = Field(default_factory=list)
+    read: tuple[UUID, ...] = Field(default_factory=tuple)
+    write: tuple[UUID, ...] = Field(default_factory=tuple)
 
 
 class LakeAccessConfig(Model):
@@ -219,8 +236,8 @@ class LakeAccessConfig(Model):
     (their curated folders on the workspace lake).
     """
 
-    integrations: dict[str, TeamAccess] = Field(default_factory=dict)
-    data_products: dict[str, TeamAccess] = Field(default_factory=dict)
+    integrations: FrozenMap[str, TeamAccess] = Field(default_factory=_empty_map)
+    data_products: FrozenMap[str, TeamAccess] = Field(default_factory=_empty_map)
 
 
 class SoftDeleteConfig(Model):
@@ -265,7 +282,7 @@ class PipelineSelection(Model):
     name: PipelineName
     schedule: PipelineSchedule | None = None
     # Values for the set's {{ settings.<key> }} placeholders, e.g. crmServiceUri.
-    settings: dict[str, str] = Field(default_factory=dict)
+    settings: FrozenMap[str, str] = Field(default_factory=_empty_map)
 
 
 class PipelineFolder(Model):
@@ -275,7 +292,7 @@ class PipelineFolder(Model):
     # Where it runs; by default Synapse when it holds notebooks or SQL scripts, the factory otherwise.
     target: Literal["dataFactory", "synapse"] | None = None
     schedule: PipelineSchedule | None = None
-    settings: dict[str, str] = Field(default_factory=dict)
+    settings: FrozenMap[str, str] = Field(default_factory=_empty_map)
 
 
 class OrchestrationConfig(Model):
@@ -289,9 +306,9 @@ class LandingZoneConfig(Model):
     name: ShortName
     address_space: IPv4Network
     # Optional explicit subnets by role; anything not given is carved from the address space.
-    subnets: dict[str, IPv4Network] = Field(default_factory=dict)
-    data_integrations: list[ContainerName] = Field(default_factory=list)
-    data_products: list[ContainerName] = Field(default_factory=list)
+    subnets: FrozenMap[str, IPv4Network] = Field(default_factory=_empty_map)
+    data_integrations: tuple[ContainerName, ...] = Field(default_factory=tuple)
+    data_products: tuple[ContainerName, ...] = Field(default_factory=tuple)
     lake: LakeConfig = Field(default_factory=LakeConfig)
     services: ServicesConfig = Field(default_factory=ServicesConfig)
     # The zone's own landing stack (<org>/<project>/<stack>); the other zones' landing stacks read its
@@ -299,18 +316,21 @@ class LandingZoneConfig(Model):
     stack: StackName | None = None
     # Ranges outside the platform (on-premises, the enterprise hub) whose clients reach this zone's
     # private endpoints; the platform's own VNets are always allowed.
-    client_address_prefixes: list[IPv4Network] = Field(default_factory=list)
+    client_address_prefixes: tuple[IPv4Network, ...] = Field(default_factory=tuple)
     access: LakeAccessConfig = Field(default_factory=LakeAccessConfig)
-    pipelines: list[PipelineSelection] = Field(default_factory=list)
-    pipeline_folders: list[PipelineFolder] = Field(default_factory=list)
+    pipelines: tuple[PipelineSelection, ...] = Field(default_factory=tuple)
+    pipeline_folders: tuple[PipelineFolder, ...] = Field(default_factory=tuple)
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
+    # The definition sets and master pipeline the config check composed for this zone
+    # (stacks/config/pipeline_checks.py); the deployment and the plan read them from here.
+    _pipelines: ZonePipelines | None = PrivateAttr(default=None)
 
 
 class PlatformConfig(Model):
     prefix: ShortName
     environment: Literal["dev", "tst", "prd"] = "dev"
     location: Region
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: FrozenMap[str, str] = Field(default_factory=_empty_map)
     role: Literal["all", "management", "landing"] = "all"
     management_stack: StackName | None = None
     landing_zone: str | None = None
@@ -322,7 +342,7 @@ class PlatformConfig(Model):
     # Required outside dev (checks.py): a threat alert nobody reads protects nothing.
     security_contacts: SecurityContactsConfig | None = None
     management: ManagementConfig = Field(default_factory=ManagementConfig)
-    landing_zones: list[LandingZoneConfig] = Field(default_factory=list)
+    landing_zones: tuple[LandingZoneConfig, ...] = Field(default_factory=tuple)
     # Keep azure-native's API-version aliases (stacks/aliases.py says why they are dropped by default).
     keep_provider_aliases: bool = False
 

@@ -8,7 +8,6 @@ the config key and, for definitions, the file and JSON path.
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
@@ -19,12 +18,6 @@ from cloudscale.pipelines.platform import Platform, zone_platform
 from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
-
-# Each zone's compositions by (index, working directory, against which relative pipelineFolders
-# resolve), for as long as the zone's config lives: the config check, the grants, the deployment and
-# the plan's data flow read one composition instead of loading and composing the definitions again
-# each. Keyed by identity: configs are compared by value elsewhere.
-_COMPOSED: dict[int, dict[tuple[int, str], ZonePipelines]] = {}
 
 # Containers every lake of a zone has besides the configured ones (landing_zone.py creates them).
 SHARED_CONTAINER = "data"
@@ -72,31 +65,20 @@ def zone_platform_of(zone: LandingZoneConfig) -> Platform:
 
 
 def zone_pipelines(index: int, zone: LandingZoneConfig) -> ZonePipelines:
-    """The zone's definition sets and master pipeline, composed once per zone, index and working directory.
+    """The zone's definition sets and master pipeline, composed once per zone.
 
-    Callers only read the result; the index only names config keys in its problems.
+    The config check composes them (the index names config keys in its problems) and the validated zone
+    carries them to the deployment and the plan, which only read them; a zone that never went through
+    the check is composed on first use.
     """
-    cache_key = (index, str(Path.cwd()))
-    cache = _compositions_of(zone)
-    composed = cache.get(cache_key)
-    if composed is None:
-        composed = cache[cache_key] = _compose(index, zone)
-    return composed
+    if zone._pipelines is None:
+        zone._pipelines = _compose(index, zone)
+    return zone._pipelines
 
 
 def deployed_pipelines(zone: LandingZoneConfig) -> ZonePipelines:
     """The zone's composition for deploying, whichever index the config check composed it under."""
-    base = str(Path.cwd())
-    composed = next((c for (_, b), c in _compositions_of(zone).items() if b == base), None)
-    return composed if composed is not None else zone_pipelines(0, zone)
-
-
-def _compositions_of(zone: LandingZoneConfig) -> dict[tuple[int, str], ZonePipelines]:
-    zone_id = id(zone)
-    if zone_id not in _COMPOSED:
-        _COMPOSED[zone_id] = {}
-        weakref.finalize(zone, _COMPOSED.pop, zone_id, None)
-    return _COMPOSED[zone_id]
+    return zone_pipelines(0, zone)
 
 
 def _compose(index: int, zone: LandingZoneConfig) -> ZonePipelines:
