@@ -14,6 +14,7 @@ zone's workspace; in a workspace, natively.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,7 @@ def compose_zone(
         if not is_set_folder(choice.folder):
             problems.append(DefinitionProblem(str(choice.folder), "$", f"{choice.key}: not a definition folder"))
             continue
-        definitions, found = load_set(choice.folder, target=choice.target, name=choice.name)
+        definitions, found = _load(choice.folder, choice.target, choice.name)
         sets.append(definitions)
         problems += found
         chosen[definitions.name] = choice
@@ -151,7 +152,7 @@ def compose_zone(
     for product in products:
         folder = root / product_set_name(product)
         if product_set_name(product) not in chosen and is_set_folder(folder):
-            definitions, found = load_set(folder, target="synapse")
+            definitions, found = _load(folder, "synapse", None)
             sets.append(definitions)
             problems += found
     result = ZonePipelines(sets, chosen, problems)
@@ -173,6 +174,26 @@ def compose_zone(
     sets.append(master)
     result.choices[MASTER_SET] = SetChoice(MASTER_SET, Path(), "orchestration", master_target, master_schedule)
     return result
+
+
+def _load(folder: Path, target: Target | None, name: str | None) -> tuple[DefinitionSet, list[DefinitionProblem]]:
+    """A set's definitions; a bundled set is read once per process and shared by every zone that selects it.
+
+    Bundled sets are package data, fixed for the life of the process; a user's folder is read each time.
+    Composed sets are read-only: the master pipeline inlines copies, placeholders resolve into copies.
+    """
+    if folder.parent == bundled_root():
+        definitions, problems = _load_bundled(folder, target, name)
+        return definitions, list(problems)
+    return load_set(folder, target=target, name=name)
+
+
+@functools.cache
+def _load_bundled(
+    folder: Path, target: Target | None, name: str | None
+) -> tuple[DefinitionSet, tuple[DefinitionProblem, ...]]:
+    definitions, problems = load_set(folder, target=target, name=name)
+    return definitions, tuple(problems)
 
 
 def _product_pipelines(sets: Sequence[DefinitionSet], products: Sequence[str]) -> dict[str, Artifact]:

@@ -19,12 +19,16 @@ reads to see what the set may touch.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+
+from cloudscale.pipelines.json_paths import walk
 
 Target = Literal["dataFactory", "synapse"]
 TARGETS: tuple[Target, ...] = ("dataFactory", "synapse")
@@ -69,6 +73,11 @@ class Artifact:
     @property
     def type(self) -> str:
         return str(self.properties.get("type", ""))
+
+    @cached_property
+    def texts(self) -> tuple[tuple[str, str], ...]:
+        """(JSON path, text) of every string under ``$.properties``: walked once, read by every check."""
+        return tuple((path, value) for path, value in walk(self.properties, "$.properties") if isinstance(value, str))
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,13 @@ def bundled_root() -> Path:
 
 
 def bundled_set_names() -> list[str]:
-    return sorted(child.name for child in bundled_root().iterdir() if is_set_folder(child))
+    return list(_bundled_set_names())
+
+
+@functools.cache
+def _bundled_set_names() -> tuple[str, ...]:
+    # Package data, fixed for the life of the process; every zone's config check asks.
+    return tuple(sorted(child.name for child in bundled_root().iterdir() if is_set_folder(child)))
 
 
 def discover(folder: Path) -> list[Path]:

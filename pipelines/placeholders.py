@@ -9,10 +9,12 @@ schedule.interval }}"`` becomes the number 24 rather than the text "24".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pulumi
+
+from cloudscale.pipelines.json_paths import walk
 
 # `${{inputs.x}}` is Azure ML's binding syntax inside a command job's command line (the job body a
 # Web activity submits), resolved by Azure ML at run time, not a platform placeholder.
@@ -51,23 +53,16 @@ def is_known_key(key: str) -> bool:
     return key in PLATFORM_KEYS or key in SCHEDULE_KEYS or (key.startswith(SETTINGS_PREFIX) and len(key) > 9)
 
 
-def walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
-    """Every scalar in a JSON document with its JSON path, e.g. ``$.properties.activities[0].name``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from walk(item, f"{path}.{key}" if re.fullmatch(r"[A-Za-z_$][\w$]*", key) else f"{path}['{key}']")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk(item, f"{path}[{index}]")
-    else:
-        yield path, value
-
-
 def keys_in(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
     """(JSON path, placeholder key) for every placeholder in a document."""
-    for where, scalar in walk(value, path):
-        if isinstance(scalar, str):
-            for match in PLACEHOLDER.finditer(scalar):
+    return keys_in_texts((where, scalar) for where, scalar in walk(value, path) if isinstance(scalar, str))
+
+
+def keys_in_texts(texts: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """(JSON path, placeholder key) for every placeholder in (JSON path, text) pairs, e.g. ``Artifact.texts``."""
+    for where, text in texts:
+        if "{{" in text:
+            for match in PLACEHOLDER.finditer(text):
                 yield where, match[1]
 
 

@@ -7,6 +7,8 @@ dataset) and, for notebooks, from a factory into the zone's Synapse workspace.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from typing import Any
 
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
-from cloudscale.pipelines.placeholders import is_known_key, keys_in, walk
+from cloudscale.pipelines.placeholders import is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
     RECURRENCE_FREQUENCIES,
@@ -39,11 +41,11 @@ PARAMETER_TYPES = frozenset({"array", "bool", "float", "int", "object", "secures
 _FUNCTION = re.compile(r"\b(pipeline|dataset|linkedService|trigger)\(\)")
 
 
-def _expressions(document: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(JSON path, text) of every string the service evaluates as an expression."""
-    for where, scalar in walk(document, path):
-        if isinstance(scalar, str) and ((scalar.startswith("@") and not scalar.startswith("@@")) or "@{" in scalar):
-            yield where, scalar
+def _expressions(artifact: Artifact) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every string of the definition the service evaluates as an expression."""
+    for where, text in artifact.texts:
+        if (text.startswith("@") and not text.startswith("@@")) or "@{" in text:
+            yield where, text
 
 
 _CLOSERS = {"(": ")", "[": "]"}
@@ -146,18 +148,18 @@ class Validator:
     # -- every artifact ----------------------------------------------------------------------------
 
     def _placeholders(self, artifact: Artifact) -> None:
-        for path, key in keys_in(artifact.properties, "$.properties"):
+        for path, key in keys_in_texts(artifact.texts):
             if not is_known_key(key):
                 self._problem(artifact, path, f"unknown placeholder {{{{ {key} }}}}; see the README for the list")
 
     def _expression_syntax(self, artifact: Artifact) -> None:
-        for path, text in _expressions(artifact.properties, "$.properties"):
+        for path, text in _expressions(artifact):
             problem = expression_syntax_problem(text)
             if problem is not None:
                 self._problem(artifact, path, f"expression does not parse: {problem}")
 
     def _forbid_functions(self, artifact: Artifact, allowed: frozenset[str]) -> None:
-        for path, text in _expressions(artifact.properties, "$.properties"):
+        for path, text in _expressions(artifact):
             for match in _FUNCTION.finditer(text):
                 if match[1] not in allowed:
                     hint = {
@@ -221,7 +223,7 @@ class Validator:
         if "connectVia" in properties:
             self._reference(artifact, scope, "$.properties.connectVia", properties["connectVia"], "integrationRuntime")
         declared = properties.get("parameters") or {}
-        for path, text in _expressions(properties, "$.properties"):
+        for path, text in _expressions(artifact):
             for match in _LINKED_SERVICE_PARAMETER.finditer(text):
                 if match[1] not in declared:
                     self._problem(artifact, path, f"@linkedService().{match[1]} is not a declared parameter")
@@ -235,7 +237,7 @@ class Validator:
             artifact, scope, "$.properties.linkedServiceName", properties.get("linkedServiceName"), "linkedService"
         )
         declared = properties.get("parameters") or {}
-        for path, text in _expressions(properties, "$.properties"):
+        for path, text in _expressions(artifact):
             for match in _DATASET_PARAMETER.finditer(text):
                 if match[1] not in declared:
                     self._problem(artifact, path, f"@dataset().{match[1]} is not a declared parameter")
@@ -286,7 +288,7 @@ class Validator:
                     artifact, f"{path}.parameters", entry.get("parameters"), declared, f"pipeline {pipeline.name!r}"
                 )
         outputs = TRIGGER_OUTPUTS[kind]
-        for path, text in _expressions(properties, "$.properties"):
+        for path, text in _expressions(artifact):
             for match in _TRIGGER_PROPERTY.finditer(text):
                 if match[1] not in outputs:
                     self._problem(
@@ -305,7 +307,7 @@ class Validator:
         parameters = properties.get("parameters") or {}
         variables = properties.get("variables") or {}
         names = {a.get("name") for _, a in _all_activities(activities, "$.properties.activities")}
-        for path, text in _expressions(properties, "$.properties"):
+        for path, text in _expressions(artifact):
             for match in _PIPELINE_PARAMETER.finditer(text):
                 name = match[1] or match[2]
                 if name not in parameters:
@@ -499,6 +501,33 @@ def _cycle(activities: list[Mapping[str, Any]]) -> list[str]:
     return []
 
 
+# Problems by what was validated (_content_key): zones that deploy the same definitions on the same
+# platform, the bundled sets and the master pipeline composed from them, are validated once per process.
+_VALIDATED: dict[str, tuple[DefinitionProblem, ...]] = {}
+_VALIDATED_KEPT = 256
+
+
 def validate(sets: Sequence[DefinitionSet], platform: Platform | None = None) -> list[DefinitionProblem]:
     """Every problem of the sets as one zone would deploy them together."""
-    return Validator(sets, platform or zone_platform()).run()
+    platform = platform or zone_platform()
+    key = _content_key(sets, platform)
+    if key not in _VALIDATED:
+        _VALIDATED[key] = tuple(Validator(sets, platform).run())
+        while len(_VALIDATED) > _VALIDATED_KEPT:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+    return list(_VALIDATED[key])
+
+
+def _content_key(sets: Sequence[DefinitionSet], platform: Platform) -> str:
+    """A digest of everything the validator reads: each set's name and target, each definition, the platform."""
+    content = [
+        [
+            definitions.name,
+            definitions.target,
+            [[a.kind, a.name, a.file, a.set_name, a.properties] for a in definitions],
+        ]
+        for definitions in sets
+    ]
+    # default=repr: a definition holding something JSON cannot encode is still told apart from others.
+    text = json.dumps([content, repr(platform)], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -13,7 +13,7 @@ from pathlib import Path
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import bundled_set_names
-from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in
+from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in_texts
 from cloudscale.pipelines.platform import Platform, zone_platform
 from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
@@ -162,7 +162,7 @@ def _check_placeholders(key: str, zone: LandingZoneConfig, composed: ZonePipelin
     for definitions in composed.sets:
         choice = composed.choices.get(definitions.name)
         for artifact in definitions:
-            for path, placeholder in keys_in(artifact.properties, "$.properties"):
+            for path, placeholder in keys_in_texts(artifact.texts):
                 if service := _missing_service(zone, placeholder):
                     owner = choice.key if choice else f"{key}.pipelines"
                     problems.append(

@@ -15,6 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from cloudscale.cli.main import main
+from cloudscale.pipelines import validate
 from cloudscale.stacks.config import ConfigError, loader, parse_config, pipeline_checks
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
 from cloudscale.stacks.zone_pipelines import zone_data_flows, zone_data_products
@@ -133,3 +134,10 @@ def test_a_list_too_short_is_reported_as_a_list(dev_config):
         parse_config(config_with(dev_config, management={"firewall": {"enabled": False}, "existingHub": hub}))
     assert "management.existingHub.dnsServers: List should have at least 1 item" in str(refused.value)
     assert "Tuple" not in str(refused.value)
+
+
+def test_zones_configured_alike_are_validated_once(dev_config, monkeypatch):
+    monkeypatch.setattr(validate, "_VALIDATED", {})
+    runs = _counted(monkeypatch, validate.Validator, "run")
+    parse_config(_zones(dev_config, 3))
+    assert len(runs) == 1
