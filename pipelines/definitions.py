@@ -204,6 +204,7 @@ def _read(path: Path, kind: str, shown: str, set_name: str) -> tuple[Artifact | 
     return Artifact(kind, name, properties, shown, set_name), None
 
 
+@functools.cache
 def bundled_root() -> Path:
     """The folder of the package that ships the bundled scenario sets as package data."""
     return Path(str(resources.files("cloudscale.pipelines")))
