@@ -72,13 +72,11 @@ def scenario_config(name: str, work: Path) -> tuple[dict[str, str], str, dict[st
 
 
 def _program() -> Any:
-    """What __main__.py does."""
-    import pulumi
+    """What __main__.py runs, with the settle step of the engine it runs under."""
+    from cloudscale.stacks import load_config, run_platform
+    from cloudscale.stacks.offline.engine import drain_registrations
 
-    from cloudscale.stacks import build_platform, load_config
-
-    for key, value in build_platform(load_config()).items():
-        pulumi.export(key, value)
+    return run_platform(load_config(), settle=drain_registrations)
 
 
 def _run_offline(program: Any, **kwargs: Any) -> Any:

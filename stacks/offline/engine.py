@@ -10,12 +10,13 @@ import asyncio
 import inspect
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, rpc
+from pulumi.runtime.stack import wait_for_rpcs
 
 from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
@@ -147,11 +148,7 @@ def run_program(
     """
     run = OfflineRun(mock, monitor)
 
-    @pulumi.runtime.test
-    def _program() -> Any:
-        if config is not None:
-            pulumi.runtime.set_all_config(config_values(config))
-        value = program()
+    def finish(value: Any) -> Any:
         if isinstance(value, Mapping):
             # Keys are known even when values are not (preview), and a plan should list them.
             run.export_keys = list(value)
@@ -161,8 +158,28 @@ def run_program(
         run.value = value
         return None
 
+    async def finish_when_done(value: Awaitable[Any]) -> Any:
+        return finish(await value)
+
+    @pulumi.runtime.test
+    def _program() -> Any:
+        if config is not None:
+            pulumi.runtime.set_all_config(config_values(config))
+        value = program()
+        # An asynchronous program (what ``pulumi.run`` takes) runs as a task of the engine's loop.
+        return finish_when_done(value) if inspect.iscoroutine(value) else finish(value)
+
     _program()
     return run
+
+
+async def drain_registrations() -> None:
+    """The program's settle step under this engine, which answers each registration at once: wait
+    for every registration declared so far, so a stack's pending state never exceeds one zone's."""
+    # A registration joins the SDK's list of outstanding calls when its task first runs: one turn of
+    # the loop starts every task declared so far.
+    await asyncio.sleep(0)
+    await wait_for_rpcs(await_all_outstanding_tasks=False)
 
 
 def run_offline(
