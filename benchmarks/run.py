@@ -81,10 +81,10 @@ def _program(steps: list[int]) -> Any:
     from pulumi.runtime import settings
 
     from cloudscale.stacks import load_config, run_platform
-    from cloudscale.stacks.offline.engine import drain_registrations
+    from cloudscale.stacks.program import wait_for_registrations
 
     async def settle() -> None:
-        await drain_registrations()
+        await wait_for_registrations()
         steps.append(len(_plain(settings.get_monitor().mocks.resources)))
 
     return run_platform(load_config(), settle=settle)
@@ -132,7 +132,7 @@ def run_floor(name: str, work: Path) -> dict[str, Any]:
     """The same azure-native modules imported, the same plain resources registered, nothing else."""
     import pulumi
 
-    from cloudscale.stacks.offline.engine import drain_registrations
+    from cloudscale.stacks.program import wait_for_registrations
 
     loading = time.perf_counter()
     with (work / f"{name}.pickle").open("rb") as source:
@@ -149,7 +149,7 @@ def run_floor(name: str, work: Path) -> dict[str, Any]:
             for index in range(start, end):
                 typ, resource_name, inputs = plain[index]
                 pulumi.CustomResource(typ, f"{resource_name}-{index}", dict(inputs))
-            await drain_registrations()
+            await wait_for_registrations()
             start = end
 
     started, cpu = time.perf_counter(), time.process_time()

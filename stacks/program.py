@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import pulumi
+from pulumi.runtime.stack import wait_for_rpcs
 from pulumi_azure_native import authorization
 
 from cloudscale.stacks.aliases import apply_alias_policy
@@ -28,8 +29,8 @@ from cloudscale.stacks.landing_zone import deploy_landing_zones
 from cloudscale.stacks.management_zone import deploy_management_zone
 from cloudscale.stacks.operator_actions import operator_actions
 
-# What the program awaits between steps: ``yield_to_engine`` under the Pulumi CLI; the offline
-# engine, which answers every registration at once, waits for them all (stacks/offline/engine.py).
+# What the program awaits between steps: ``settle_for_engine`` under the Pulumi CLI; the offline
+# engine answers every registration at once, so ``cloudscale plan`` waits for them all.
 Settle = Callable[[], Awaitable[None]]
 # Young-generation allocations between collections. The default (700) makes the collector run
 # every few registrations, and each run of the older generations walks every live Output, future and
@@ -83,13 +84,26 @@ def build_platform(config: PlatformConfig) -> dict[str, Any]:
             return finished.value
 
 
-async def yield_to_engine() -> None:
-    """Let every registration declared so far take its next step (under the CLI the engine answers a
-    registration when Azure has finished, so the program must not wait for the answers)."""
+async def wait_for_registrations() -> None:
+    """Wait until the engine has answered every registration declared so far."""
+    # A registration joins the SDK's list of outstanding calls when its task first runs: one turn of
+    # the loop starts every task declared so far.
     await asyncio.sleep(0)
+    await wait_for_rpcs(await_all_outstanding_tasks=False)
 
 
-async def run_platform(config: PlatformConfig, settle: Settle = yield_to_engine) -> dict[str, Any]:
+async def settle_for_engine() -> None:
+    """Between zones under the Pulumi CLI. In a preview the engine answers a registration as soon as
+    it has diffed it, so the program waits for the answers and holds one zone's pending state at a
+    time. In an update it answers when Azure has finished, so the program must not wait: it lets the
+    registrations declared so far take their next step, and the engine starts on them."""
+    if pulumi.runtime.is_dry_run():
+        await wait_for_registrations()
+    else:
+        await asyncio.sleep(0)
+
+
+async def run_platform(config: PlatformConfig, settle: Settle = settle_for_engine) -> dict[str, Any]:
     """The program as ``pulumi up`` runs it: the platform declared zone by zone, settling in between."""
     # Everything imported by now (the azure-native SDK's thousands of classes and functions) lives as
     # long as the program: out of the collector's generations, no collection walks it again.

@@ -16,7 +16,6 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, rpc
-from pulumi.runtime.stack import wait_for_rpcs
 
 from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
@@ -171,15 +170,6 @@ def run_program(
 
     _program()
     return run
-
-
-async def drain_registrations() -> None:
-    """The program's settle step under this engine, which answers each registration at once: wait
-    for every registration declared so far, so a stack's pending state never exceeds one zone's."""
-    # A registration joins the SDK's list of outstanding calls when its task first runs: one turn of
-    # the loop starts every task declared so far.
-    await asyncio.sleep(0)
-    await wait_for_rpcs(await_all_outstanding_tasks=False)
 
 
 def run_offline(

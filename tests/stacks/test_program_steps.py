@@ -17,8 +17,9 @@ import pytest
 from pulumi.runtime import settings
 
 from cloudscale.stacks import build_platform, load_config, run_platform
-from cloudscale.stacks.offline.engine import OfflineRun, drain_registrations
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from cloudscale.stacks.program import settle_for_engine, wait_for_registrations
 
 from ..conftest import Offline
 
@@ -61,7 +62,7 @@ def test_entry_point_and_drained_run_register_what_build_platform_does(
     offline: Offline, dev_config: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     declared_at_once = offline.run(lambda: build_platform(load_config()), dev_config)
-    drained = offline.run(lambda: run_platform(load_config(), settle=drain_registrations), dev_config)
+    drained = offline.run(lambda: run_platform(load_config(), settle=wait_for_registrations), dev_config)
     captured: list[Callable[[], Any]] = []
     monkeypatch.setattr(pulumi, "run", captured.append)
     entry = offline.run(lambda: _entry_point(captured), dev_config)
@@ -81,7 +82,7 @@ def test_draining_settle_registers_each_zone_before_the_next_is_declared(
     seen: list[tuple[set[str], int]] = []
 
     async def drain_and_look() -> None:
-        await drain_registrations()
+        await wait_for_registrations()
         monitor = settings.get_monitor()
         vnets = {o.name for o in monitor.options.values() if o.typ == VNET}
         peerings = sum(1 for o in monitor.options.values() if o.typ == PEERING)
@@ -95,3 +96,26 @@ def test_draining_settle_registers_each_zone_before_the_next_is_declared(
     # After the sales zone: its VNet and its two peerings with the hub are registered too.
     assert len(zone_vnets) == 2 and hub_vnets < zone_vnets
     assert zone_peerings == 2
+
+
+def test_cli_settle_waits_for_the_engine_in_a_preview_only(
+    offline: Offline, mode: str, dev_config: dict[str, str]
+) -> None:
+    """Under the CLI an update's registrations are answered when Azure has finished: never wait there."""
+    registered_after_management: list[int] = []
+
+    async def settle_and_look() -> None:
+        await settle_for_engine()
+        if not registered_after_management:
+            registered_after_management.append(len(settings.get_monitor().options))
+
+    run = offline.run(lambda: run_platform(load_config(), settle=settle_and_look), dev_config)
+
+    # The management zone's resources, less its side of each peering (declared with the landing zone).
+    names = [o.urn.split("::")[-1] for o in run.monitor.options.values()]
+    management = [name for name in names if name.startswith("mgmt-") and "-to-" not in name]
+    assert len(management) > 100
+    if mode == "preview":
+        assert registered_after_management[0] >= len(management)
+    else:
+        assert registered_after_management[0] < len(management)
