@@ -1,8 +1,12 @@
-"""Pulumi entry point: validate config, declare the stack's zones, export the zone contract."""
+"""Pulumi entry point: validate config, declare the stack's zones, export the zone contract.
+
+``pulumi.run`` awaits the program after this module has run and exports the mapping it returns; the
+program is asynchronous so that it can hand each zone's registrations to the engine as it goes
+(stacks/program.py).
+"""
 
 import pulumi
 
-from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks import load_config, run_platform
 
-for key, value in build_platform(load_config()).items():
-    pulumi.export(key, value)
+pulumi.run(lambda: run_platform(load_config()))

@@ -71,14 +71,23 @@ def scenario_config(name: str, work: Path) -> tuple[dict[str, str], str, dict[st
     return load_stack_config("dev"), "dev", {}
 
 
-def _program() -> Any:
-    """What __main__.py does."""
-    import pulumi
+def _plain(resources: list[Any]) -> list[Any]:
+    return [r for r in resources if r.custom and r.typ.startswith("azure-native:")]
 
-    from cloudscale.stacks import build_platform, load_config
 
-    for key, value in build_platform(load_config()).items():
-        pulumi.export(key, value)
+def _program(steps: list[int]) -> Any:
+    """What __main__.py runs, with the settle step of the engine it runs under; ``steps`` receives the
+    number of plain resources registered at each settle, so the floor can settle at the same points."""
+    from pulumi.runtime import settings
+
+    from cloudscale.stacks import load_config, run_platform
+    from cloudscale.stacks.program import wait_for_registrations
+
+    async def settle() -> None:
+        await wait_for_registrations()
+        steps.append(len(_plain(settings.get_monitor().mocks.resources)))
+
+    return run_platform(load_config(), settle=settle)
 
 
 def _run_offline(program: Any, **kwargs: Any) -> Any:
@@ -100,12 +109,15 @@ def run_scenario(name: str, work: Path) -> dict[str, Any]:
         _run_offline(lambda: load_config() and None, config=config)
         return {"seconds": time.perf_counter() - started, "program_cpu": time.process_time() - cpu, "resources": 0}
     config, stack, outputs = scenario_config(name, work)
+    steps: list[int] = []
     started, cpu = time.perf_counter(), time.process_time()
-    run = _run_offline(_program, config=config, preview=name == "dev-preview", stack=stack, stack_outputs=outputs)
+    run = _run_offline(
+        lambda: _program(steps), config=config, preview=name == "dev-preview", stack=stack, stack_outputs=outputs
+    )
     seconds, program_cpu = time.perf_counter() - started, time.process_time() - cpu
-    plain = [(r.typ, r.name, r.inputs) for r in run.resources if r.custom and r.typ.startswith("azure-native:")]
+    plain = [(r.typ, r.name, r.inputs) for r in _plain(run.resources)]
     with (work / f"{name}.pickle").open("wb") as out:
-        pickle.dump(plain, out)
+        pickle.dump((plain, steps), out)
     return {
         "seconds": seconds,
         "program_cpu": program_cpu,
@@ -120,16 +132,25 @@ def run_floor(name: str, work: Path) -> dict[str, Any]:
     """The same azure-native modules imported, the same plain resources registered, nothing else."""
     import pulumi
 
+    from cloudscale.stacks.program import wait_for_registrations
+
     loading = time.perf_counter()
     with (work / f"{name}.pickle").open("rb") as source:
-        plain = pickle.load(source)
+        plain, steps = pickle.load(source)
     overhead = time.perf_counter() - loading
     for module in sorted({typ.split(":")[1] for typ, _, _ in plain}):
         importlib.import_module(f"pulumi_azure_native.{module}")
 
-    def program() -> None:
-        for index, (typ, resource_name, inputs) in enumerate(plain):
-            pulumi.CustomResource(typ, f"{resource_name}-{index}", dict(inputs))
+    async def program() -> None:
+        # Settled where the program settled (after each zone), so the floor holds no more pending
+        # registrations at a time than the program does.
+        start = 0
+        for end in [*steps, len(plain)]:
+            for index in range(start, end):
+                typ, resource_name, inputs = plain[index]
+                pulumi.CustomResource(typ, f"{resource_name}-{index}", dict(inputs))
+            await wait_for_registrations()
+            start = end
 
     started, cpu = time.perf_counter(), time.process_time()
     _run_offline(program, config={}, preview=name == "dev-preview")
@@ -158,7 +179,9 @@ def memory_by_file(name: str, work: Path) -> None:
     tracemalloc.start()
     config, stack, outputs = scenario_config(name, work)
     before = tracemalloc.take_snapshot()
-    run = _run_offline(_program, config=config, preview=name == "dev-preview", stack=stack, stack_outputs=outputs)
+    run = _run_offline(
+        lambda: _program([]), config=config, preview=name == "dev-preview", stack=stack, stack_outputs=outputs
+    )
     after = tracemalloc.take_snapshot()
     count = len(run.resources)
     stats = after.compare_to(before, "filename")

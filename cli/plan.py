@@ -14,12 +14,13 @@ from cloudscale.stacks.config import ConfigError, PlatformConfig, load_config, p
 from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.report import build_plan, render_json, render_markdown, render_text
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
-from cloudscale.stacks.program import build_platform
+from cloudscale.stacks.program import run_platform, wait_for_registrations
 from cloudscale.stacks.zone_pipelines import zone_data_flows, zone_data_products
 
 
 def _program() -> Any:
-    return build_platform(load_config())
+    """The program as ``pulumi up`` runs it, zone by zone; this engine answers at once, so it drains."""
+    return run_platform(load_config(), settle=wait_for_registrations)
 
 
 def _project_dir(explicit: Path | None) -> Path:

@@ -28,7 +28,7 @@ management VNet, which takes one peering write at a time).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any
@@ -124,8 +124,12 @@ class _Spoke:
         return self.scope.zone
 
 
-def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict[str, Any]:
-    """Declare the stack's landing zones and their peerings; return each zone's outputs by name."""
+def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> Generator[str, None, dict[str, Any]]:
+    """Declare the stack's landing zones and their peerings; return each zone's outputs by name.
+
+    A generator: it yields each zone's name once the zone is declared, so the program can let the
+    engine take the zone's registrations before the next zone (stacks/program.py says why).
+    """
     writes = _VnetWrites()
     hub = contract.hub_vnet_writes
     if hub is not None:
@@ -142,6 +146,7 @@ def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> dict
         zone_outputs, spoke = _deploy_zone(config, zone, contract, writes, tenant)
         outputs[zone.name] = zone_outputs
         spokes.append(spoke)
+        yield zone.name
     if config.role == "landing":
         outputs[spokes[0].zone][MESH_PEERINGS] = _peer_with_deployed_zones(config, spokes[0], writes)
     else:

@@ -1,19 +1,42 @@
-"""The whole program: which zones a stack deploys, chosen by ``cloudscale:role``."""
+"""The whole program: which zones a stack deploys, chosen by ``cloudscale:role``.
+
+The program declares the platform in steps: the management zone, then each landing zone, then the
+peering mesh. ``build_platform`` runs the steps back to back, for tests and for programs that add
+their own resources around the platform. ``run_platform`` is what ``pulumi up`` runs (through
+``pulumi.run`` in ``__main__.py``): after each step it hands control back to the event loop, so the
+registrations already declared are serialised and sent while the next zone is declared. A program
+that declares everything before yielding once holds every registration's pending state at the same
+time (about 40 KiB per resource in the Python SDK), and the engine sits idle until the last zone is
+declared; with 50 landing zones that is over a gigabyte and most of a minute.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import pulumi
+from pulumi.runtime.stack import wait_for_rpcs
 from pulumi_azure_native import authorization
 
 from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.config import PlatformConfig
+from cloudscale.stacks.config.network_plan import MANAGEMENT_ZONE
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.landing_zone import deploy_landing_zones
 from cloudscale.stacks.management_zone import deploy_management_zone
 from cloudscale.stacks.operator_actions import operator_actions
+
+# What the program awaits between steps: ``settle_for_engine`` under the Pulumi CLI; the offline
+# engine answers every registration at once, so ``cloudscale plan`` waits for them all.
+Settle = Callable[[], Awaitable[None]]
+# Young-generation allocations between collections. The default (700) makes the collector run
+# every few registrations, and each run of the older generations walks every live Output, future and
+# task of the resources declared so far: a third of the program's CPU on a large stack. Resources
+# live until the program ends, so collecting them earlier frees nothing.
+YOUNG_GENERATION_THRESHOLD = 50_000
 
 
 def with_name_seed(config: PlatformConfig) -> PlatformConfig:
@@ -30,11 +53,9 @@ def with_name_seed(config: PlatformConfig) -> PlatformConfig:
     return config.model_copy(update={"name_seed": subscription_id})
 
 
-def build_platform(config: PlatformConfig) -> dict[str, Any]:
-    """Declare every resource of the configured role and return the stack outputs."""
-    # Everything imported by now (the azure-native SDK's thousands of classes and functions) lives as
-    # long as the program: out of the collector's generations, no full collection walks it again.
-    gc.freeze()
+def declare_platform(config: PlatformConfig) -> Generator[str, None, dict[str, Any]]:
+    """Declare every resource of the configured role, yielding the name of each zone once it is
+    declared (``management``, then each landing zone); return the stack outputs."""
     apply_alias_policy(keep_provider_aliases=config.keep_provider_aliases)
     config = with_name_seed(config)
     outputs: dict[str, Any] = {"role": config.role, "environment": config.environment, "location": config.location}
@@ -44,9 +65,54 @@ def build_platform(config: PlatformConfig) -> dict[str, Any]:
     else:
         contract = deploy_management_zone(config)
         outputs.update(contract.to_outputs())
+        yield MANAGEMENT_ZONE
     if config.role != "management":
-        outputs["landingZones"] = deploy_landing_zones(config, contract)
+        outputs["landingZones"] = yield from deploy_landing_zones(config, contract)
     actions = operator_actions(config)
     if actions:
         outputs["operatorActions"] = actions
     return outputs
+
+
+def build_platform(config: PlatformConfig) -> dict[str, Any]:
+    """Declare every resource of the configured role at once and return the stack outputs."""
+    steps = declare_platform(config)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+
+
+async def wait_for_registrations() -> None:
+    """Wait until the engine has answered every registration declared so far."""
+    # A registration joins the SDK's list of outstanding calls when its task first runs: one turn of
+    # the loop starts every task declared so far.
+    await asyncio.sleep(0)
+    await wait_for_rpcs(await_all_outstanding_tasks=False)
+
+
+async def settle_for_engine() -> None:
+    """Between zones under the Pulumi CLI. In a preview the engine answers a registration as soon as
+    it has diffed it, so the program waits for the answers and holds one zone's pending state at a
+    time. In an update it answers when Azure has finished, so the program must not wait: it lets the
+    registrations declared so far take their next step, and the engine starts on them."""
+    if pulumi.runtime.is_dry_run():
+        await wait_for_registrations()
+    else:
+        await asyncio.sleep(0)
+
+
+async def run_platform(config: PlatformConfig, settle: Settle = settle_for_engine) -> dict[str, Any]:
+    """The program as ``pulumi up`` runs it: the platform declared zone by zone, settling in between."""
+    # Everything imported by now (the azure-native SDK's thousands of classes and functions) lives as
+    # long as the program: out of the collector's generations, no collection walks it again.
+    gc.freeze()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
+    steps = declare_platform(config)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+        await settle()

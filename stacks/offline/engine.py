@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,11 +147,7 @@ def run_program(
     """
     run = OfflineRun(mock, monitor)
 
-    @pulumi.runtime.test
-    def _program() -> Any:
-        if config is not None:
-            pulumi.runtime.set_all_config(config_values(config))
-        value = program()
+    def finish(value: Any) -> Any:
         if isinstance(value, Mapping):
             # Keys are known even when values are not (preview), and a plan should list them.
             run.export_keys = list(value)
@@ -160,6 +156,17 @@ def run_program(
             return pulumi.Output.from_input(value).apply(lambda v: setattr(run, "value", v))
         run.value = value
         return None
+
+    async def finish_when_done(value: Awaitable[Any]) -> Any:
+        return finish(await value)
+
+    @pulumi.runtime.test
+    def _program() -> Any:
+        if config is not None:
+            pulumi.runtime.set_all_config(config_values(config))
+        value = program()
+        # An asynchronous program (what ``pulumi.run`` takes) runs as a task of the engine's loop.
+        return finish_when_done(value) if inspect.iscoroutine(value) else finish(value)
 
     _program()
     return run
