@@ -16,12 +16,12 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime import mocks
 from pulumi.runtime.settings import get_monitor
-from pulumi.runtime.stack import wait_for_rpcs
 
-from cloudscale.stacks import build_platform, load_config
+from cloudscale.stacks import load_config, run_platform
 from cloudscale.stacks.offline import engine
 from cloudscale.stacks.offline.inline import InlineExecutor, state_struct
 from cloudscale.stacks.offline.stack_files import load_stack_config
+from cloudscale.stacks.program import wait_for_registrations
 
 
 class ThreadedMonitor(engine.StrictMonitor):
@@ -37,7 +37,8 @@ class ThreadedMonitor(engine.StrictMonitor):
 
 
 def _stack_program() -> Any:
-    return build_platform(load_config())
+    """The program as ``cloudscale plan`` runs it: zone by zone, waiting for the answers in between."""
+    return run_platform(load_config(), settle=wait_for_registrations)
 
 
 def wire_recording(base: type[engine.StrictMonitor]) -> type[engine.StrictMonitor]:
@@ -131,16 +132,16 @@ def test_an_asynchronous_program_settles_between_its_steps(offline):
     answered_in: set[int] = set()
     seen: dict[str, Any] = {}
 
-    async def program() -> dict[str, Any]:
+    async def program() -> pulumi.Output[str]:
         first = pulumi.CustomResource("test:index:Zone", "first", {"label": "a"})
         await asyncio.sleep(0)
-        await wait_for_rpcs(await_all_outstanding_tasks=False)
+        await wait_for_registrations()
         seen["first answered"] = any(urn.endswith("::first") for urn in get_monitor().resources)
         second = pulumi.CustomResource(
             "test:index:Zone", "second", {"after": first.id}, pulumi.ResourceOptions(depends_on=[first])
         )
         seen["first id"] = await first.id.future()
-        return {"second": second.urn}
+        return second.urn
 
     original = engine.AzureMocks.new_resource
 
@@ -159,7 +160,7 @@ def test_an_asynchronous_program_settles_between_its_steps(offline):
     second = next(o for o in run.monitor.options.values() if o.name == "second")
     first_urn = next(o.urn for o in run.monitor.options.values() if o.name == "first")
     assert first_urn in second.dependencies
-    assert run.value == {"second": second.urn}
+    assert run.value == second.urn
     if not offline.preview:
         assert run.one("test:index:Zone", "second").inputs == {"after": "test:index:Zone::first"}
 
