@@ -23,7 +23,8 @@ only one Spark JVM starts (``pytest_xdist_make_scheduler`` below; xdist's own ``
 does not reach its scheduler under pytest 9). ``-n 0`` runs in one process.
 
 - A fresh event loop per test, drained and closed at teardown, so work queued by one test can
-  never run against the next test's mocks.
+  never run against the next test's mocks. Its default executor runs the engine's calls inline, in
+  the loop's thread, as ``run_offline`` does.
 - ``pulumi.runtime.reset_options()`` at import and teardown: a test that forgets the ``offline``
   fixture fails loudly instead of passing with unresolved outputs.
 - Config validation starts afresh in each test (the loader keeps validated configs per process).
@@ -43,6 +44,7 @@ import pytest
 
 from cloudscale.stacks.config.loader import forget_parsed_configs
 from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
+from cloudscale.stacks.offline.inline import use_inline_executor
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
@@ -70,6 +72,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
+    # The engine's calls run in the loop's thread, as they do under run_offline (stacks/offline/inline.py).
+    use_inline_executor(loop)
     asyncio.set_event_loop(loop)
     yield loop
     pending = asyncio.all_tasks(loop)

@@ -16,8 +16,11 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, rpc
+from pulumi.runtime.proto import provider_pb2, resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from cloudscale.stacks.aliases import apply_alias_policy
+from cloudscale.stacks.offline.inline import state_struct, use_inline_executor
 from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
 from cloudscale.stacks.offline.urn_pins import alias_to_urn, make_urn
 
@@ -58,7 +61,8 @@ class StrictMonitor(mocks.MockMonitor):
         # prefixes the stack's, so its URNs are not the ones a real state holds, and URN pins need those.
         return make_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def record_options(self, request: Any) -> str:
+        """The URN of the resource ``request`` registers, with its options recorded."""
         urn = sys.intern(self.make_urn(request.parent, request.type, request.name))
         if urn in self.resources or urn in self.options:
             raise ValueError(f"duplicate resource URN {urn}")
@@ -79,7 +83,61 @@ class StrictMonitor(mocks.MockMonitor):
             },
             error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
         )
-        return super().RegisterResource(request)
+        return urn
+
+    # RegisterResource, ReadResource and Invoke are MockMonitor's, step for step, except that the
+    # mock's answer is serialised by ``state_struct`` instead of ``_sync_await(serialize_properties)``:
+    # the engine runs these calls inside the event loop (inline.py), which they must not pump.
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.record_options(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        # Deserialising a resource reference needs an event loop in this thread (as MockMonitor does).
+        _ensure_event_loop()
+        resource_args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=mocks._resolve_callbacks(request.transforms),  # MockMonitor's own lookup
+        )
+        id_, state = self.mocks.new_resource(resource_args)
+        obj_proto = state_struct(state)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        _ensure_event_loop()
+        resource_args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.properties),
+            provider=request.provider,
+            resource_id=request.id,
+        )
+        id_, state = self.mocks.new_resource(resource_args)
+        props_proto = state_struct(state)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props_proto)
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        _ensure_event_loop()
+        args = rpc.deserialize_properties(request.args)
+        if request.tok == "pulumi:pulumi:getResource":
+            registered = self.resources.get(args["urn"])
+            if registered is None:
+                raise Exception(f"unknown resource {args['urn']}")  # MockMonitor's error
+            return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": state_struct(registered._asdict())})
+        answer = self.mocks.call(mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        failures = None
+        if not isinstance(answer, dict):
+            answer, reported = answer
+            failures = [provider_pb2.CheckFailure(property=prop, reason=reason) for prop, reason in reported]
+        return resource_pb2.ResourceInvokeResponse(failures=failures, **{"return": state_struct(answer)})
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
@@ -186,6 +244,7 @@ def run_offline(
     what ``pulumi up`` costs.
     """
     loop = asyncio.new_event_loop()
+    use_inline_executor(loop)
     asyncio.set_event_loop(loop)
     try:
         mock, monitor = install_mocks(preview=preview, stack=stack, stack_outputs=stack_outputs, alias_policy=False)
