@@ -35,6 +35,8 @@ does not reach its scheduler under pytest 9). ``-n 0`` runs in one process.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,11 +50,29 @@ from cloudscale.stacks.offline.inline import use_inline_executor
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
-from .stack_runs import StackRuns
+from .stack_runs import SessionShelf, StackRuns
 
 pulumi.runtime.reset_options()
 
+# A stack run allocates millions of short-lived objects (futures, outputs, protobuf messages); at
+# Python's default thresholds the cyclic collector runs every 700 allocations and walks the young
+# objects again and again, about a third of a run's CPU. Rarer young collections find the same
+# garbage (the harness's own loop teardown leaves the cycles, not the collector's timing).
+gc.set_threshold(50_000, 20, 10)
+
 SPARK_TESTS = "tests/dataproducts/"
+
+# The longest single tests (each a whole-stack variant the others do not share, or a fresh
+# interpreter or pip build), started right after the Spark unit: a long test that starts last
+# leaves the other worker idle at the end of the run.
+LONGEST_FIRST = (
+    "tests/stacks/test_alias_policy.py::test_the_policy_changes_no_urn_and_no_input",
+    "tests/corpus/test_corpus.py::test_a_yaml_syntax_error_is_one_line_from_the_installed_command",
+    "tests/policy/test_pack.py::test_importing_the_rules_neither_starts_the_pack_nor_loads_the_policy_sdk",
+    "tests/foundation/test_import_cost.py::test_planning_the_dev_stack_loads_no_data_plane_sdk",
+    "tests/foundation/test_packaging.py::test_the_installed_wheel_imports_beside_a_consumers_own_components",
+    "tests/foundation/test_install_path.py::test_pip_resolves_requirements_txt_to_the_project",
+)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -69,20 +89,76 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return OneSparkWorker(config, log)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark tests first (tests/dataproducts/conftest.py), then the longest single tests, then
+    the rest in their order: every worker collects the same order, and xdist hands out units in it."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.nodeid.startswith(SPARK_TESTS):
+            return 0
+        return 1 if item.nodeid.startswith(LONGEST_FIRST) else 2
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
+
+
+# ``build_platform`` freezes the collector's generations at each run (stacks/program.py: right for
+# a process that runs one program). In a test worker that runs hundreds, each freeze also pins the
+# garbage of the runs before it (their futures and tasks among it) for good. After this many tasks
+# made on the tests' loops (a dev stack run makes about 6,500 and leaves some 150,000 objects
+# behind), the harness lets the pinned objects go, collects, and freezes what is left. The count
+# of tasks is the trigger because it is free; ``gc.get_freeze_count()`` walks every frozen object.
+TASKS_BETWEEN_RELEASES = 60_000
+_tasks_since_release = [0]
+
+
+def _release_pinned_garbage(tasks_made: int) -> None:
+    _tasks_since_release[0] += tasks_made
+    if _tasks_since_release[0] > TASKS_BETWEEN_RELEASES:
+        _tasks_since_release[0] = 0
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported by collection (pulumi, the azure-native SDK, pyspark) lives as long as the
+    worker: move it out of the collector's generations so no full collection walks it again."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    # The loop records the tasks made on it: ``asyncio.all_tasks(loop)`` walks every task still
+    # alive in the process, which in a worker that ran many programs is tens of thousands.
+    made_here: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+    made = [0]
+
+    def recorded_task(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **options)
+        made_here.add(task)
+        made[0] += 1
+        return task
+
     loop = asyncio.new_event_loop()
     # The engine's calls run in the loop's thread, as they do under run_offline (stacks/offline/inline.py).
     use_inline_executor(loop)
+    loop.set_task_factory(recorded_task)
     asyncio.set_event_loop(loop)
     yield loop
-    pending = asyncio.all_tasks(loop)
+    if loop.get_task_factory() is recorded_task:
+        pending = {task for task in made_here if not task.done()}
+    else:  # something installed its own factory: ask asyncio
+        pending = asyncio.all_tasks(loop)
     for task in pending:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.close()
     asyncio.set_event_loop(None)
+    _release_pinned_garbage(made[0])
 
 
 @pytest.fixture(autouse=True)
@@ -137,8 +213,17 @@ def dev_config() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack_runs() -> StackRuns:
-    return StackRuns()
+def session_shelf(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> SessionShelf:
+    """Values made once per session and shared by every pytest-xdist worker (tests/stack_runs.py)."""
+    if worker_id == "master":
+        return SessionShelf(None)
+    # Every worker's base temp lives in one folder of this session (pytest-xdist's documented pattern).
+    return SessionShelf(tmp_path_factory.getbasetemp().parent / "session-shelf")
+
+
+@pytest.fixture(scope="session")
+def stack_runs(session_shelf: SessionShelf) -> StackRuns:
+    return StackRuns(session_shelf)
 
 
 @pytest.fixture

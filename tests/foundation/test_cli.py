@@ -150,7 +150,7 @@ DEV_ACCEPTED = {
 }
 
 
-def test_plan_shows_every_deliberate_exception_with_its_reason_in_text_and_json(capsys):
+def test_plan_shows_every_deliberate_exception_with_its_reason_in_text_and_json(plan_reads_stack_runs, capsys):
     assert main(["plan", "--stack", "dev", "--strict", "--json", "--report", ""]) == 0
     reported = json.loads(capsys.readouterr().out)["findings"]
     assert {f["severity"] for f in reported} == {"accepted"}

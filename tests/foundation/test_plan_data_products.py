@@ -30,7 +30,7 @@ DEV_PRODUCTS = [
 ]
 
 
-def test_plan_text_and_report_list_each_zone_products_and_their_tables(tmp_path, capsys):
+def test_plan_text_and_report_list_each_zone_products_and_their_tables(plan_reads_stack_runs, tmp_path, capsys):
     report = tmp_path / "plan.md"
     assert main(["plan", "--stack", "dev", "--report", str(report)]) == 0
     out = capsys.readouterr().out
@@ -47,7 +47,7 @@ def test_plan_text_and_report_list_each_zone_products_and_their_tables(tmp_path,
     ) in markdown
 
 
-def test_plan_json_lists_the_data_products_per_zone(capsys):
+def test_plan_json_lists_the_data_products_per_zone(plan_reads_stack_runs, capsys):
     assert main(["plan", "--stack", "dev", "--json", "--report", ""]) == 0
     assert json.loads(capsys.readouterr().out)["dataProducts"] == {"sales": DEV_PRODUCTS}
 

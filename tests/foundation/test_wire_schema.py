@@ -20,9 +20,6 @@ from typing import Any
 import pytest
 from pulumi import _types as pulumi_types
 
-from cloudscale.stacks import parse_config
-from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
-
 from ..stack_runs import StackRuns
 
 ARGS_NAME = re.compile(r"'(\w+Args)'")
@@ -154,12 +151,7 @@ def _problems(typ: str, name: str, inputs: dict[str, Any]) -> list[str]:
 
 
 def _recorded(stack_runs: StackRuns, stack: str) -> list[Any]:
-    from cloudscale.cli.plan import management_stack_outputs
-    from cloudscale.stacks.offline.stack_files import load_stack_config
-
-    values = load_stack_config(stack)
-    outputs = management_stack_outputs(parse_config(values), PROJECT_ROOT)
-    run = stack_runs.run(values, stack_outputs=outputs)
+    run = stack_runs.planned(stack)
     return [r for r in run.resources if r.custom and r.typ.startswith("azure-native:") and r.typ not in FREE_FORM]
 
 

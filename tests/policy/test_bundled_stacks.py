@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from cloudscale.cli.plan import _program, management_stack_outputs
-from cloudscale.policy import declared
+from cloudscale.cli.plan import _program
 from cloudscale.stacks.config import parse_config
-from cloudscale.stacks.offline.engine import OfflineRun, run_offline
+from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.findings import Finding, run_findings, subjects
 from cloudscale.stacks.offline.report import build_plan, render_text
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
+
+from ..stack_runs import SessionShelf, StackRuns
 
 STACKS = sorted(path.name.split(".")[1] for path in PROJECT_ROOT.glob("Pulumi.*.yaml"))
 
@@ -31,12 +32,11 @@ class Planned:
 
 
 @pytest.fixture(scope="module", params=STACKS)
-def planned(request: pytest.FixtureRequest) -> Iterator[Planned]:
+def planned(request: pytest.FixtureRequest, stack_runs: StackRuns) -> Iterator[Planned]:
     stack = request.param
-    values = load_stack_config(stack)
-    config = parse_config(values)
-    outputs = management_stack_outputs(config, PROJECT_ROOT)
-    run = run_offline(_program, config=values, stack=stack, stack_outputs=outputs)
+    config = parse_config(load_stack_config(stack))
+    # The plan's own run, shared with the other tests that read it (``cloudscale plan``, wire schema).
+    run = stack_runs.planned(stack)
     found = run_findings(run, protects_state=config.protects_state, required_tags=config.tags)
     plan = build_plan(
         run,
@@ -83,29 +83,30 @@ print(json.dumps({t: [f.diagnosable, f.stateful, sorted(f.private_link_groups)]
 """
 
 
-@pytest.fixture(scope="module")
-def static() -> dict[str, list]:
-    """The facts as the pack has them: the component library imported in a fresh interpreter."""
+def _declared_in_a_fresh_interpreter() -> dict[str, list]:
     result = subprocess.run([sys.executable, "-c", _DECLARED], capture_output=True, text=True, check=True, timeout=300)
     return json.loads(result.stdout)
 
 
-def test_the_pack_knows_without_running_a_program_what_secure_teaches_the_plan(planned, static):
+@pytest.fixture(scope="session")
+def static(session_shelf: SessionShelf) -> dict[str, list]:
+    """The facts as the pack has them: the component library imported in a fresh interpreter (once
+    per session, whichever worker asks first)."""
+    return session_shelf.get("declared facts in a fresh interpreter", _declared_in_a_fresh_interpreter)
+
+
+def test_the_pack_knows_without_running_a_program_what_secure_teaches_the_plan(planned, static, stack_runs):
     # The pack runs no program: every fact secure() adds in a run must already be declared at import.
-    registry = declared()
-    learned = {
-        token: [facts.diagnosable, facts.stateful, sorted(facts.private_link_groups)]
-        for token in {r.typ for r in planned.run.resources}
-        if (facts := registry.get(token)) is not None and facts.reviewed
-    }
-    assert {t: v for t, v in learned.items() if static.get(t) != v} == {}
+    # The registry as the run left it, in whichever worker made the run.
+    learned = stack_runs.taught(planned.run)
+    assert learned and {t: v for t, v in learned.items() if static.get(t) != v} == {}
 
 
-def test_dev_has_zero_violations_in_preview_too():
+def test_dev_has_zero_violations_in_preview_too(stack_runs):
     # Preview: no ARM ids, so endpoints and diagnostic settings are matched to their targets by dependency.
     values = load_stack_config("dev")
     config = parse_config(values)
-    run = run_offline(_program, config=values, preview=True, stack="dev")
+    run = stack_runs.run(values, "preview", program=_program)
     found = run_findings(run, protects_state=config.protects_state, required_tags=config.tags)
     assert [f for f in found if f.severity != "accepted"] == []
     accepted = [f for f in found if f.severity == "accepted"]

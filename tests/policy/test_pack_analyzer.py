@@ -20,8 +20,9 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from cloudscale.cli.plan import _program
 from cloudscale.policy.pack import policies
-from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.stack_files import load_stack_config
+
+from ..stack_runs import StackRuns
 
 MANDATORY = 1  # proto EnforcementLevel.MANDATORY
 
@@ -44,8 +45,8 @@ def _struct(values: dict) -> struct_pb2.Struct:
 
 
 @pytest.fixture(scope="module")
-def dev_resources() -> Iterator[list[proto.AnalyzerResource]]:
-    run = run_offline(_program, config=load_stack_config("dev"), stack="dev")
+def dev_resources(stack_runs: StackRuns) -> Iterator[list[proto.AnalyzerResource]]:
+    run = stack_runs.run(load_stack_config("dev"), program=_program)
     options = {(o.typ, o.name): o for o in run.monitor.options.values()}
     resources = []
     for recorded in run.resources:
