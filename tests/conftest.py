@@ -108,7 +108,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # made on the tests' loops (a dev stack run makes about 6,500 and leaves some 150,000 objects
 # behind), the harness lets the pinned objects go, collects, and freezes what is left. The count
 # of tasks is the trigger because it is free; ``gc.get_freeze_count()`` walks every frozen object.
-TASKS_BETWEEN_RELEASES = 60_000
+TASKS_BETWEEN_RELEASES = 200_000
 _tasks_since_release = [0]
 
 

@@ -135,8 +135,8 @@ def test_a_malformed_security_contact_address_names_its_key(dev_config):
     assert raised.value.keys == ["securityContacts.emails[1]"]
 
 
-def test_the_dev_stack_sends_threat_alerts_to_its_contacts_and_keeps_audit_90_days(offline, dev_config):
-    run = offline.run(lambda: build_platform(load_config()), config=dev_config)
+def test_the_dev_stack_sends_threat_alerts_to_its_contacts_and_keeps_audit_90_days(stack_runs, mode, dev_config):
+    run = stack_runs.run(dev_config, mode)
     alerts = run.one("azure-native:sql:ServerSecurityAlertPolicy").inputs
     assert alerts["emailAddresses"] == ["secops@adatum.example"]
     assert alerts["emailAccountAdmins"] is True
