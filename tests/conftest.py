@@ -56,8 +56,9 @@ pulumi.runtime.reset_options()
 
 # A stack run allocates millions of short-lived objects (futures, outputs, protobuf messages); at
 # Python's default thresholds the cyclic collector runs every 700 allocations and walks the young
-# objects again and again, about a third of a run's CPU. Rarer young collections find the same
-# garbage (the harness's own loop teardown leaves the cycles, not the collector's timing).
+# objects again and again, about a third of a run's CPU. The program raises its young threshold
+# when it starts (stacks/program.py); the harness sets the policy for the whole worker, so a test
+# that runs a piece of the program, and the tests' own code between runs, are collected alike.
 gc.set_threshold(50_000, 20, 10)
 
 SPARK_TESTS = "tests/dataproducts/"
@@ -102,7 +103,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: the order within each rank is kept
 
 
-# ``build_platform`` freezes the collector's generations at each run (stacks/program.py: right for
+# The program freezes the collector's generations at each run (stacks/program.py: right for
 # a process that runs one program). In a test worker that runs hundreds, each freeze also pins the
 # garbage of the runs before it (their futures and tasks among it) for good. After this many tasks
 # made on the tests' loops (a dev stack run makes about 6,500 and leaves some 150,000 objects
