@@ -28,7 +28,7 @@ management VNet, which takes one peering write at a time).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Any
@@ -150,7 +150,7 @@ def deploy_landing_zones(config: PlatformConfig, contract: ZoneContract) -> Gene
     if config.role == "landing":
         outputs[spokes[0].zone][MESH_PEERINGS] = _peer_with_deployed_zones(config, spokes[0], writes)
     else:
-        _peer_mesh(spokes, writes)
+        yield from _peer_mesh(spokes, writes)
         for spoke in spokes:
             outputs[spoke.zone][MESH_PEERINGS] = [other.zone for other in spokes if other.zone != spoke.zone]
     return outputs
@@ -578,11 +578,14 @@ def _peer(local: _Spoke, remote_zone: str, remote_vnet_id: pulumi.Input[str], wr
     writes.record(local.zone, peering)
 
 
-def _peer_mesh(spokes: Sequence[_Spoke], writes: _VnetWrites) -> None:
+def _peer_mesh(spokes: Sequence[_Spoke], writes: _VnetWrites) -> Iterator[str]:
+    """Every zone's peerings towards every other zone, yielding each zone's name once its side is declared
+    (N-1 peerings per zone: the mesh is the one part of a stack that grows with the square of its zones)."""
     for local in spokes:
         for remote in spokes:
             if remote.zone != local.zone:
                 _peer(local, remote.zone, remote.vnet_id, writes)
+        yield local.zone
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The whole program: which zones a stack deploys, chosen by ``cloudscale:role``.
 
-The program declares the platform in steps: the management zone, then each landing zone, then the
-peering mesh. ``build_platform`` runs the steps back to back, for tests and for programs that add
+The program declares the platform in steps: the management zone, then each landing zone, then each
+zone's side of the peering mesh. ``build_platform`` runs the steps back to back, for tests and for programs that add
 their own resources around the platform. ``run_platform`` is what ``pulumi up`` runs (through
 ``pulumi.run`` in ``__main__.py``): after each step it hands control back to the event loop, so the
 registrations already declared are serialised and sent while the next zone is declared. A program
@@ -54,8 +54,9 @@ def with_name_seed(config: PlatformConfig) -> PlatformConfig:
 
 
 def declare_platform(config: PlatformConfig) -> Generator[str, None, dict[str, Any]]:
-    """Declare every resource of the configured role, yielding the name of each zone once it is
-    declared (``management``, then each landing zone); return the stack outputs."""
+    """Declare every resource of the configured role in steps, yielding the zone each step declared
+    (the management zone, each landing zone, then each zone's side of the peering mesh); return the
+    stack outputs."""
     apply_alias_policy(keep_provider_aliases=config.keep_provider_aliases)
     config = with_name_seed(config)
     outputs: dict[str, Any] = {"role": config.role, "environment": config.environment, "location": config.location}

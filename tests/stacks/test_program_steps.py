@@ -91,7 +91,9 @@ def test_draining_settle_registers_each_zone_before_the_next_is_declared(
     offline.run(lambda: run_platform(load_config(), settle=drain_and_look), dev_config)
 
     # After the management zone: its hub VNet is registered, the sales zone is not declared yet.
-    (hub_vnets, hub_peerings), (zone_vnets, zone_peerings) = seen
+    (hub_vnets, hub_peerings), (zone_vnets, zone_peerings), *mesh = seen
+    # Then one step per zone for its side of the mesh (none with one landing zone).
+    assert mesh == [(zone_vnets, zone_peerings)]
     assert len(hub_vnets) == 1 and hub_peerings == 0
     # After the sales zone: its VNet and its two peerings with the hub are registered too.
     assert len(zone_vnets) == 2 and hub_vnets < zone_vnets
@@ -119,3 +121,23 @@ def test_cli_settle_waits_for_the_engine_in_a_preview_only(
         assert registered_after_management[0] >= len(management)
     else:
         assert registered_after_management[0] < len(management)
+
+
+def test_each_zone_side_of_the_mesh_is_its_own_step(offline: Offline, dev_config: dict[str, str]) -> None:
+    """The mesh grows with the square of the zones; a plan holds one zone's side of it at a time."""
+    template = json.loads(dev_config["cloudscale:landingZones"])[0]
+    zones = [
+        {**template, "name": name, "addressSpace": space}
+        for name, space in (("east", "10.1.0.0/16"), ("west", "10.2.0.0/16"))
+    ]
+    peerings_after_step: list[int] = []
+
+    async def wait_and_count() -> None:
+        await wait_for_registrations()
+        peerings_after_step.append(sum(1 for o in settings.get_monitor().options.values() if o.typ == PEERING))
+
+    config = {**dev_config, "cloudscale:landingZones": json.dumps(zones)}
+    offline.run(lambda: run_platform(load_config(), settle=wait_and_count), config)
+
+    # Management zone, east and west with their hub peerings (2 each), then east's and west's side of the mesh.
+    assert peerings_after_step == [0, 2, 4, 5, 6]
