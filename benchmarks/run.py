@@ -20,6 +20,7 @@ import copy
 import importlib
 import inspect
 import json
+import os
 import pickle
 import resource
 import subprocess
@@ -287,9 +288,10 @@ def main(argv: list[str]) -> int:
 def notes(rows: list[dict[str, Any]]) -> list[str]:
     machine = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return [
-        f"Measured on {time.strftime('%Y-%m-%d')}, {machine} cores shared with other work, one run each.",
-        "CPU and wall: the whole process, imports included (the machine is shared, so CPU time is the "
-        "comparable figure and x floor compares CPU); ms per resource: the program's CPU per registered "
+        f"Measured on {time.strftime('%Y-%m-%d')}, {machine} cores, load average {os.getloadavg()[0]:.1f} at the "
+        "end, one run each.",
+        "CPU and wall: the whole process, imports included (CPU time is the comparable figure and x floor "
+        "compares CPU); ms per resource: the program's CPU per registered "
         "resource; KiB per resource: peak above the empty program, per resource.",
     ]
 
