@@ -91,6 +91,12 @@ async def wait_for_registrations() -> None:
     # the loop starts every task declared so far.
     await asyncio.sleep(0)
     await wait_for_rpcs(await_all_outstanding_tasks=False)
+    # What is left once the engine has answered is the stack's state, which lives until the program
+    # ends: with the youngest garbage collected, out of the collector's generations it goes, so later
+    # collections do not walk it again (10% of a 15-zone plan's CPU; the rest of the garbage it pins
+    # costs about 8 to 10 KiB per resource).
+    gc.collect(0)
+    gc.freeze()
 
 
 async def settle_for_engine() -> None:
