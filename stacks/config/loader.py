@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,9 +29,6 @@ _HINTS = {
     "uuid_parsing": "expected an Entra object id (a GUID)",
 }
 
-# Validated configs by working directory and settings, the most recent few.
-_PARSED: dict[tuple[str, tuple[tuple[str, str], ...]], PlatformConfig] = {}
-_PARSED_KEPT = 4
 _SEQUENCE_ERRORS = frozenset({"too_short", "too_long", "tuple_type"})
 
 
@@ -64,21 +62,19 @@ def parse_config(values: Mapping[str, str]) -> PlatformConfig:
     error report and the program it runs validates it again through ``load_config()``; the second gets
     the first's model. The model is immutable, so sharing it is safe. Refused config is not kept.
     """
-    settings = _settings(values)
     # Relative pipelineFolders resolve against the working directory, so it is part of the input.
-    key = (str(Path.cwd()), tuple(sorted(settings.items())))
-    config = _PARSED.get(key)
-    if config is None:
-        config = _validate(settings)
-        _PARSED[key] = config
-        while len(_PARSED) > _PARSED_KEPT:
-            _PARSED.pop(next(iter(_PARSED)))
-    return config
+    return _validated(str(Path.cwd()), tuple(sorted(_settings(values).items())))
 
 
 def forget_parsed_configs() -> None:
     """Validate again from now on: for a process that changes what the checks read (naming rules, facts)."""
-    _PARSED.clear()
+    _validated.cache_clear()
+
+
+# The most recent few; a refused config raises, and an exception is never cached.
+@functools.lru_cache(maxsize=4)
+def _validated(working_directory: str, settings: tuple[tuple[str, str], ...]) -> PlatformConfig:
+    return _validate(dict(settings))
 
 
 def _settings(values: Mapping[str, str]) -> dict[str, str]:
