@@ -78,11 +78,18 @@ def declare_platform(config: PlatformConfig) -> Generator[str, None, dict[str, A
 def build_platform(config: PlatformConfig) -> dict[str, Any]:
     """Declare every resource of the configured role at once and return the stack outputs."""
     steps = declare_platform(config)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as finished:
-            return finished.value
+    while (outputs := _next_step(steps)) is None:
+        pass
+    return outputs
+
+
+def _next_step(steps: Generator[str, None, dict[str, Any]]) -> dict[str, Any] | None:
+    """Declare the next step; the stack outputs once there is none left."""
+    try:
+        next(steps)
+    except StopIteration as finished:
+        return finished.value
+    return None
 
 
 async def wait_for_registrations() -> None:
@@ -117,9 +124,6 @@ async def run_platform(config: PlatformConfig, settle: Settle = settle_for_engin
     gc.freeze()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
     steps = declare_platform(config)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as finished:
-            return finished.value
+    while (outputs := _next_step(steps)) is None:
         await settle()
+    return outputs
