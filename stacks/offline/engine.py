@@ -104,9 +104,7 @@ class StrictMonitor(mocks.MockMonitor):
             custom=request.custom or False,
             transforms=mocks._resolve_callbacks(request.transforms),  # MockMonitor's own lookup
         )
-        id_, state = self.mocks.new_resource(resource_args)
-        obj_proto = state_struct(state)
-        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        id_, obj_proto = self._create(urn, resource_args)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -118,11 +116,15 @@ class StrictMonitor(mocks.MockMonitor):
             provider=request.provider,
             resource_id=request.id,
         )
-        id_, state = self.mocks.new_resource(resource_args)
-        props_proto = state_struct(state)
         urn = self.make_urn(request.parent, request.type, request.name)
-        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        _, props_proto = self._create(urn, resource_args)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=props_proto)
+
+    def _create(self, urn: str, resource_args: mocks.MockResourceArgs) -> tuple[str, Any]:
+        """The mock's id and state for a resource, recorded under its URN; the state as the wire carries it."""
+        id_, state = self.mocks.new_resource(resource_args)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return id_, state_struct(state)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         _ensure_event_loop()
