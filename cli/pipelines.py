@@ -9,10 +9,13 @@ that has a notebook. Exit status 2 and one line per problem (file, JSON path, me
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from cloudscale.dataproducts.contracts.model import CONTRACT_FILE, contract_from_json
 from cloudscale.pipelines import run_paths
+from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import SetChoice, bundled_choice, compose_zone, product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import DefinitionProblem, bundled_root, bundled_set_names, discover
@@ -27,6 +30,18 @@ def _shown(problem: DefinitionProblem, folders: dict[str, Path]) -> str:
     folder = folders.get(set_name)
     file = str(folder.parent / problem.file) if folder is not None else problem.file
     return f"{file}: {problem.path}: {problem.message}"
+
+
+def _publishes(folder: Path) -> bool:
+    """A notebook set is a data product unless its contract says it writes no workspace table (a set that
+    conforms a source or links a store runs in the master as a step of its own)."""
+    if not (folder / CONTRACT_FILE).is_file():
+        return True
+    try:
+        contract, _ = contract_from_json(json.loads((folder / CONTRACT_FILE).read_text(encoding="utf-8")), folder.name)
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return any(table.layer == "workspace" for table in contract.writes)
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -45,7 +60,9 @@ def validate_command(args: argparse.Namespace) -> int:
     products = list(KNOWN_PRODUCTS) + [
         folder.name.replace("_", "-")
         for folder in user_folders
-        if folder.name not in product_sets and (folder / "notebook" / f"nb_{folder.name}.json").is_file()
+        if folder.name not in product_sets
+        and (folder / "notebook" / f"nb_{folder.name}.json").is_file()
+        and _publishes(folder)
     ]
     folders: dict[str, Path] = {}
     choices: list[SetChoice] = []
@@ -57,7 +74,7 @@ def validate_command(args: argparse.Namespace) -> int:
         choices.append(SetChoice(folder.name, folder, str(folder), target=args.target))
         folders[folder.name] = folder
     composed = compose_zone(choices, products=products, master_target="dataFactory", master_schedule=None)
-    problems = composed.problems + validate(composed.sets)
+    problems = composed.problems + validate(composed.sets) + check_chain(composed.sets)
     problems += lake_access(composed.sets)[1]
     if problems:
         for problem in problems:

@@ -31,40 +31,27 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from cloudscale.dataproducts.quality import DataQualityError, Expectation, check_all
+from cloudscale.dataproducts.contracts.products import CUSTOMER_360, inputs, outputs
+from cloudscale.dataproducts.quality import DataQualityError, Expectation, check_all, expectations
 
-FEATURE_INPUTS: dict[str, str] = {
-    "residents": "leasing/residents",
-    "contacts": "crm/contacts",
-    "leases": "leasing/leases",
-    "work_orders": "leasing/work_orders",
-    "surveys": "leasing/surveys",
-}
+CONTRACT = CUSTOMER_360
+FEATURE_INPUTS = inputs(CONTRACT)
 INPUTS = FEATURE_INPUTS
-OUTPUTS: tuple[str, ...] = ("profiles", "renewal_features", "renewal_predictions")
+OUTPUTS = tuple(outputs(CONTRACT))
+FEATURES = outputs(CONTRACT)["renewal_features"]
+MODEL = outputs(CONTRACT)["renewal"]
 
-EXPECTATIONS: dict[str, Expectation] = {
-    "residents": Expectation(
-        required=("FirstName", "LastName", "Email", "Created_date"),
-        key=("cid", "Created_date"),
-        max_null_rate={"cid": 0.0, "Email": 0.05},
-    ),
-    "contacts": Expectation(required=("FirstName", "LastName", "Email", "ContactType"), key=("ContactId",)),
-    "leases": Expectation(
-        required=("cid", "pid", "uid", "Type", "StartDate", "EndDate", "LeaseTerm", "MoveOutDate"),
-        key=("lid",),
-        max_null_rate={"cid": 0.0, "Type": 0.0, "LeaseTerm": 0.0},
-    ),
-    "work_orders": Expectation(required=("cid", "pid", "uid", "workorder_type"), key=("wid",), allow_empty=True),
-    "surveys": Expectation(
-        required=("Email", "pid", "surveytype", "question", "answer"), key=("sid",), allow_empty=True
-    ),
-}
+EXPECTATIONS = expectations(
+    CONTRACT,
+    max_null_rate={"residents": {"cid": 0.0, "Email": 0.05}, "leases": {"cid": 0.0, "Type": 0.0, "LeaseTerm": 0.0}},
+    allow_empty=("work_orders", "surveys"),
+)
 
 LABEL = "isRenewed"
 # Feature columns the model may use: the lease's initial term and every work-order and move-in
@@ -254,9 +241,26 @@ def renewal_predictions(scored: DataFrame) -> DataFrame:
     )
 
 
-def build_features(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str, DataFrame]:
+    """The inputs as the business date knew them: leases not yet started, move-outs, repairs and
+    surveys after it have not happened."""
+    if as_of is None:
+        return dict(inputs)
+    day = F.lit(as_of)
+    leases = inputs["leases"].where(F.col("StartDate") <= day)
+    leases = leases.withColumn("MoveOutDate", F.when(F.col("MoveOutDate") <= day, F.col("MoveOutDate")))
+    return {
+        **inputs,
+        "residents": inputs["residents"].where(F.to_date("Created_date") <= day),
+        "leases": leases,
+        "work_orders": inputs["work_orders"].where(F.col("ServiceRequestDate") <= day),
+        "surveys": inputs["surveys"].where(F.col("surveydate") <= day),
+    }
+
+
+def build_features(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
     """Stage ``features``: check the inputs, unify the profiles, build the renewal features."""
-    checked = check_inputs(inputs)
+    checked = as_of_date(check_inputs(inputs), as_of)
     profiles = unify_profiles(checked["residents"], checked["contacts"])
     return {
         "profiles": profiles,

@@ -34,29 +34,20 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from cloudscale.dataproducts.quality import Expectation, check_all
+from cloudscale.dataproducts.contracts.products import CUSTOMER_DIMENSION, inputs, outputs
+from cloudscale.dataproducts.quality import check_all, expectations
 
-INPUTS: dict[str, str] = {
-    "customers": "crm/customers",
-    "addresses": "crm/addresses",
-    "sales_headers": "erp/sales_headers",
-    "sales_lines": "erp/sales_lines",
-}
-OUTPUTS: tuple[str, ...] = ("Customer", "CustomerAffinity")
+CONTRACT = CUSTOMER_DIMENSION
+INPUTS = inputs(CONTRACT)
+OUTPUTS = tuple(outputs(CONTRACT))
 MANIFEST = "default.manifest.cdm.json"
 PARTITION_REGEX = ".+\\.parquet$"
 PARQUET_TRAIT = "is.partition.format.parquet"
+CDM_FOLDER = "cdm"
+# The CRM's label for a billing address (Dataverse customeraddress addresstypecode 1).
+BILLING = "Bill To"
 
-EXPECTATIONS: dict[str, Expectation] = {
-    "customers": Expectation(
-        required=("Name", "Website", "Segment", "Industry", "CreatedDate"),
-        key=("CustomerId",),
-        max_null_rate={"Name": 0.0, "CreatedDate": 0.0},
-    ),
-    "addresses": Expectation(required=("CustomerId", "Type", "City", "Region", "Country"), key=("AddressId",)),
-    "sales_headers": Expectation(required=("CustomerId", "OrderDate", "Status"), key=("OrderId",)),
-    "sales_lines": Expectation(required=("ProductCategory", "Amount"), key=("OrderId", "LineNo")),
-}
+EXPECTATIONS = expectations(CONTRACT, max_null_rate={"customers": {"Name": 0.0, "CreatedDate": 0.0}})
 
 # Spark types to CDM data formats, as the Customer 360 accelerator's CDM writer maps them.
 CDM_DATA_FORMATS: dict[type[T.DataType], str] = {
@@ -128,7 +119,7 @@ def customer(
     base = customers.join(
         survivor_map.where(F.col("CustomerId") == F.col("SurvivorId")).select("CustomerId"), "CustomerId"
     )
-    billing = addresses.where(F.col("Type") == "Billing").select("CustomerId", "City", "Region", "Country")
+    billing = addresses.where(F.col("Type") == BILLING).select("CustomerId", "City", "Region", "Country")
     last_order = (
         sales_headers.where(F.col("Status") != "Cancelled")
         .join(survivor_map, "CustomerId")

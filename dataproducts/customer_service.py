@@ -14,28 +14,19 @@ exposes as columns; they are dropped here. A case's satisfaction (``csat``, 1-5)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cloudscale.dataproducts.quality import Expectation, check_all
+from cloudscale.dataproducts.contracts.products import CUSTOMER_SERVICE, inputs, outputs
+from cloudscale.dataproducts.quality import check_all, expectations
 
-INPUTS: dict[str, str] = {
-    "interactions": "service/interactions",
-    "sales_headers": "erp/sales_headers",
-    "sales_lines": "erp/sales_lines",
-}
-OUTPUTS: tuple[str, ...] = ("service_by_order", "service_to_revenue")
+CONTRACT = CUSTOMER_SERVICE
+INPUTS = inputs(CONTRACT)
+OUTPUTS = tuple(outputs(CONTRACT))
 
-EXPECTATIONS: dict[str, Expectation] = {
-    "interactions": Expectation(
-        required=("customerId", "orderId", "channel", "category", "openedAt", "closedAt", "status", "csat"),
-        key=("id",),
-        max_null_rate={"customerId": 0.0, "openedAt": 0.0},
-    ),
-    "sales_headers": Expectation(required=("CustomerId", "OrderDate", "Status"), key=("OrderId",)),
-    "sales_lines": Expectation(required=("Amount",), key=("OrderId", "LineNo")),
-}
+EXPECTATIONS = expectations(CONTRACT, max_null_rate={"interactions": {"customerId": 0.0, "openedAt": 0.0}})
 
 CSAT_SCALE = 20  # 1-5 answers to a 0-100 score
 
@@ -121,11 +112,16 @@ def service_to_revenue(case_rows: DataFrame, orders: DataFrame) -> DataFrame:
     )
 
 
-def build(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
-    """Check the inputs, then compute every output of the product."""
+def build(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
+    """Check the inputs, then compute every output of the product as of the business date: cases opened
+    and orders placed after it have not happened yet."""
     checked = check_inputs(inputs)
-    case_rows = cases(checked["interactions"])
-    orders = order_revenue(checked["sales_headers"], checked["sales_lines"])
+    interactions, headers = checked["interactions"], checked["sales_headers"]
+    if as_of is not None:
+        interactions = interactions.where(F.to_date("openedAt") <= F.lit(as_of))
+        headers = headers.where(F.to_date("OrderDate") <= F.lit(as_of))
+    case_rows = cases(interactions)
+    orders = order_revenue(headers, checked["sales_lines"])
     return {
         "service_by_order": service_by_order(case_rows, orders),
         "service_to_revenue": service_to_revenue(case_rows, orders),

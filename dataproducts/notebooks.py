@@ -1,13 +1,10 @@
-"""The data-product notebooks as Synapse notebook JSON (Synapse Studio's git layout).
+"""The Synapse notebooks of the bundled sets, as Synapse notebook JSON (Synapse Studio's git layout).
 
-Each notebook is a thin I/O shell: a parameters cell (platform values are ``{{ key }}`` placeholders
-the pipeline deployment resolves from the zone's component outputs), then cells that read the lake,
-call the product's pure functions (which check their inputs first) and write the curated tables.
-``write_notebooks`` regenerates ``pipelines/<product>/notebook/nb_<product>.json``; a test keeps the
-files and this module identical.
-
-Raw tables live in the raw lake as ``abfss://<integration>@<raw account>/<entity>``, the layout the
-ingestion pipelines write; each product writes to its own container of the workspace lake.
+Each notebook is a thin I/O shell: a parameters cell (the lakes' roots, with platform values as
+``{{ key }}`` placeholders the deployment resolves from the zone's outputs, and the window the master
+pipeline runs for), then cells that read the tables its set's contract names, call the pure functions
+of ``cloudscale.dataproducts`` and publish what the contract says it writes. ``write_notebooks``
+regenerates ``pipelines/<set>/notebook/nb_<name>.json``; a test keeps the files and this module identical.
 """
 
 from __future__ import annotations
@@ -19,134 +16,151 @@ from typing import Any
 
 from cloudscale.dataproducts import PRODUCT_MODULES
 
-RAW_ROOT = "abfss://{integration}@{{ lake.raw.account }}.dfs.core.windows.net"
 SPARK_POOL = "{{ synapse.sparkPool }}"
 COSMOS_LINKED_SERVICE = "ls_cosmos_customer_service"
+CONFORM_SETS = {"crm_conform": "crm", "erp_conform": "erp", "leasing_conform": "leasing", "m365_conform": "m365"}
+LINK_SET = "customer_service_link"
+
+PARAMETERS = (
+    "# Parameters: the pipeline sets them; platform values are resolved when the notebook is deployed.\n"
+    'raw_root = "abfss://{container}@{{ lake.raw.account }}.dfs.core.windows.net"\n'
+    'enriched_root = "abfss://{container}@{{ lake.enriched.account }}.dfs.core.windows.net"\n'
+    'workspace_root = "abfss://{container}@{{ lake.workspace.account }}.dfs.core.windows.net"\n'
+    "# The window the master pipeline runs for (ISO 8601, UTC); the business date is the day it ends in.\n"
+    'window_start = ""\n'
+    'window_end = ""\n'
+    "# A business date (ISO) instead of the window's, for a run by hand.\n"
+    'as_of = ""\n'
+)
+_INTEGRATION = "from cloudscale.dataproducts.contracts import integration"
+_ROOTS = "roots = lake.Roots(raw=raw_root, enriched=enriched_root, workspace=workspace_root)\n"
+_BUSINESS_DATE = "run_date = lake.business_date(window_end, as_of)\n"
 
 
-def product_root(product: str) -> str:
-    return f"abfss://{product}@{{{{ lake.workspace.account }}}}.dfs.core.windows.net"
+def _header(imports: str) -> str:
+    return f"{imports}\n\n{_ROOTS}{_BUSINESS_DATE}"
 
 
-def _parameters(product: str, extra: str = "") -> str:
-    return (
-        "# Parameters: the pipeline sets them; platform values are resolved when the notebook is deployed.\n"
-        f'raw_root = "{RAW_ROOT}"\n'
-        f'output_root = "{product_root(product)}"\n'
-        "# Curated tables are Delta on the Synapse Spark 3.5 runtime; any Spark format name works here.\n"
-        'output_format = "delta"\n'
-        "# The business date (ISO); empty means the master pipeline's window end, or else today.\n"
-        'as_of = ""\n'
-        'window_end = ""\n' + extra
+def _conform_cells(set_name: str, source: str) -> list[tuple[str, str]]:
+    raw = {"crm": "CRM_RAW", "erp": "ERP_RAW", "leasing": "LEASING_RAW", "m365": "M365_RAW"}[source]
+    extra = "# The organisation's base language: the Choice labels the conformed tables carry.\nlanguage = 1033\n"
+    call = (
+        f"conform.conform_{source}(raw, language=int(language))"
+        if source == "crm"
+        else f"conform.conform_{source}(raw)"
+    )
+    return [
+        (
+            "markdown",
+            f"# Conform {source}\n\nEvery window of raw/{source} up to the run's window, turned into the enriched"
+            " tables its contract declares: business names, types, the latest version of each key.",
+        ),
+        ("parameters", PARAMETERS + (extra if source == "crm" else "")),
+        (
+            "code",
+            _header(f"from cloudscale.dataproducts import conform, lake\n{_INTEGRATION}")
+            + f"raw = {{t.id: lake.read_windows(spark, roots, t, until=window_end) for t in integration.{raw}}}\n",
+        ),
+        ("code", f"tables = {call}\n"),
+        (
+            "code",
+            f'print(lake.publish(spark, roots, integration.{set_name.upper()}, tables, "nb_{set_name}"))\n',
+        ),
+    ]
+
+
+def _link_cells() -> list[tuple[str, str]]:
+    return [
+        (
+            "markdown",
+            "# Customer-service link\n\nThe customer-service container's analytical store, read with `cosmos.olap`"
+            " through the workspace's Cosmos DB linked service (managed identity, no keys, no load on the"
+            " operational store), snapshotted as the enriched table its contract declares.",
+        ),
+        (
+            "parameters",
+            PARAMETERS + "# The Cosmos DB analytical store: the workspace's linked service.\n"
+            f'linked_service = "{COSMOS_LINKED_SERVICE}"\n',
+        ),
+        (
+            "code",
+            _header(f"from cloudscale.dataproducts import cosmos, lake\n{_INTEGRATION}")
+            + 'store = lake.read_cosmos_analytical(spark, linked_service, "interactions")\n',
+        ),
+        ("code", "snapshot = cosmos.snapshot(store, integration.INTERACTIONS, window_end)\n"),
+        (
+            "code",
+            "tables = {integration.INTERACTIONS.id: snapshot}\n"
+            f'print(lake.publish(spark, roots, integration.CUSTOMER_SERVICE_LINK, tables, "nb_{LINK_SET}"))\n',
+        ),
+    ]
+
+
+def _product_cells(title: str, text: str, build: str, module: str, extra: str = "") -> list[tuple[str, str]]:
+    return [
+        ("markdown", f"# {title}\n\n{text}"),
+        ("parameters", PARAMETERS + extra),
+        (
+            "code",
+            _header(f"from cloudscale.dataproducts import lake, {module}")
+            + f"inputs = lake.read_inputs(spark, roots, {module}.INPUTS)\n",
+        ),
+        ("code", f"outputs = {build}\n"),
+        ("code", f'print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n'),
+    ]
+
+
+def _sales_analytics_cells(module: str) -> list[tuple[str, str]]:
+    return _product_cells(
+        "Sales analytics",
+        "CRM customers joined with ERP sales: revenue by customer, territory and month; open orders; payment status.",
+        f"{module}.build(inputs, as_of=run_date)",
+        module,
     )
 
 
-_RUN_DATE = (
-    "from datetime import date, datetime, timezone\n\n"
-    "business_date = as_of or window_end[:10]\n"
-    "run_date = date.fromisoformat(business_date) if business_date else datetime.now(timezone.utc).date()\n"
-)
+def _relationship_mesh_cells(module: str) -> list[tuple[str, str]]:
+    cells = _product_cells(
+        "Relationship mesh",
+        "Seller-account relationship scores from Microsoft 365 mail and meetings, the prospecting checklist and"
+        " the calendar.",
+        f"{module}.build(inputs, as_of=run_date, tiers=[t.strip() for t in checklist_tiers.split(',') if t.strip()])",
+        module,
+        '# Account tiers the prospecting checklist covers.\nchecklist_tiers = "Tier 1,Tier 2,Tier 3"\n',
+    )
+    return cells
 
 
-def _sales_analytics_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
-    return [
-        (
-            "markdown",
-            "# Sales analytics\n\nCRM customers joined with ERP sales: revenue by customer, territory and month;"
-            " open orders; payment status.",
-        ),
-        ("parameters", _parameters(product)),
-        ("code", f"from cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
-        ("code", f"outputs = {module}.build(inputs)\n"),
-        ("code", write),
-    ]
+def _customer_service_cells(module: str) -> list[tuple[str, str]]:
+    return _product_cells(
+        "Customer service to revenue",
+        "The customer-service cases (the Cosmos DB container's snapshot the link publishes) joined with ERP orders.",
+        f"{module}.build(inputs, as_of=run_date)",
+        module,
+    )
 
 
-def _relationship_mesh_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
-    return [
-        (
-            "markdown",
-            "# Relationship mesh\n\nSeller-account relationship scores from Microsoft 365 mail and meetings,"
-            " the prospecting checklist and the calendar.",
-        ),
-        (
-            "parameters",
-            _parameters(
-                product,
-                '# Account tiers the prospecting checklist covers.\nchecklist_tiers = "Tier 1,Tier 2,Tier 3"\n',
-            ),
-        ),
-        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
-        (
-            "code",
-            'tiers = [t.strip() for t in checklist_tiers.split(",") if t.strip()]\n'
-            f"outputs = {module}.build(inputs, as_of=run_date, tiers=tiers)\n",
-        ),
-        ("code", write),
-    ]
+def _customer_dimension_cells(module: str) -> list[tuple[str, str]]:
+    cells = _product_cells(
+        "Enhanced customer dimension",
+        "The unified customer with churn score and affinities, written as a Common Data Model folder (manifest,"
+        " entity documents, parquet partitions) for serverless SQL.",
+        f"{module}.build(inputs, as_of=run_date)",
+        module,
+    )
+    cells[-1] = (
+        "code",
+        f'written = lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}")\n'
+        f'cdm_root = lake.join(roots.workspace.format(container="customer-dimension"), {module}.CDM_FOLDER)\n'
+        f"for path, text in {module}.cdm_documents(outputs).items():\n"
+        "    lake.write_text(spark, lake.join(cdm_root, path), text)\n"
+        "    written.append(lake.join(cdm_root, path))\n"
+        "print(written)\n",
+    )
+    return cells
 
 
-def _customer_service_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
-    return [
-        (
-            "markdown",
-            "# Customer service to revenue\n\nThe customer-service Cosmos DB container, read from its analytical"
-            " store (Synapse Link, no ETL), joined with ERP orders.",
-        ),
-        (
-            "parameters",
-            _parameters(
-                product,
-                "# The Cosmos DB analytical store: the workspace's linked service and the container.\n"
-                f'cosmos_linked_service = "{COSMOS_LINKED_SERVICE}"\n'
-                'interactions_container = "interactions"\n'
-                "# Empty reads the analytical store; a path reads a snapshot of the container instead.\n"
-                'interactions_path = ""\n',
-            ),
-        ),
-        (
-            "code",
-            f"from cloudscale.dataproducts import lake, quality, {module}\n\n"
-            f'orders = {{k: v for k, v in {module}.INPUTS.items() if k != "interactions"}}\n'
-            + _read_raw("inputs", module, "orders")
-            + 'inputs["interactions"] = (\n'
-            "    spark.read.parquet(interactions_path)\n"
-            "    if interactions_path\n"
-            "    else lake.read_cosmos_analytical(spark, cosmos_linked_service, interactions_container)\n"
-            ")\n",
-        ),
-        ("code", f"outputs = {module}.build(inputs)\n"),
-        ("code", write),
-    ]
-
-
-def _customer_dimension_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
-    return [
-        (
-            "markdown",
-            "# Enhanced customer dimension\n\nThe unified customer with churn score and affinities, written as a"
-            " Common Data Model folder (manifest, entity documents, parquet partitions) for serverless SQL.",
-        ),
-        (
-            "parameters",
-            _parameters(product, '# The CDM folder inside the product container.\ncdm_folder = "cdm"\n'),
-        ),
-        ("code", f"{_RUN_DATE}\nfrom cloudscale.dataproducts import lake, quality, {module}\n\n{read}"),
-        ("code", f"outputs = {module}.build(inputs, as_of=run_date)\n"),
-        (
-            "code",
-            "# CDM partitions are plain parquet whatever output_format says (see customer_dimension).\n"
-            "cdm_root = lake.join(output_root, cdm_folder)\n"
-            'written = lake.write_tables(outputs, cdm_root, fmt="parquet")\n'
-            f"for path, text in {module}.cdm_documents(outputs).items():\n"
-            "    lake.write_text(spark, lake.join(cdm_root, path), text)\n"
-            "    written.append(lake.join(cdm_root, path))\n"
-            "print(written)\n",
-        ),
-    ]
-
-
-def _customer_360_cells(product: str, module: str, read: str, write: str) -> list[tuple[str, str]]:
+def _customer_360_cells(module: str) -> list[tuple[str, str]]:
     return [
         (
             "markdown",
@@ -155,44 +169,33 @@ def _customer_360_cells(product: str, module: str, read: str, write: str) -> lis
         ),
         (
             "parameters",
-            _parameters(
-                product,
-                '# "features" before the Azure ML training job, "score" after it.\n'
-                'stage = "features"\n'
-                '# Where the training job writes model.json (its output "model").\n'
-                'model_folder = "models/renewal"\n',
-            ),
+            PARAMETERS + '# "features" before the Azure ML training job, "score" after it.\nstage = "features"\n',
         ),
         (
             "code",
-            f"from cloudscale.dataproducts import lake, quality, {module}\n\n"
-            'if stage not in ("features", "score"):\n'
+            _header(f"from cloudscale.dataproducts import lake, {module}") + 'if stage not in ("features", "score"):\n'
             '    raise ValueError(f"stage must be features or score, not {stage!r}")\n',
         ),
         (
             "code",
             'if stage == "features":\n'
-            + _read_raw("    inputs", module, f"{module}.FEATURE_INPUTS")
-            + f"    outputs = {module}.build_features(inputs)\n"
-            "    # The training job reads the features with pyarrow: plain parquet, not Delta.\n"
-            '    written = lake.write_tables({"profiles": outputs["profiles"]}, output_root, fmt=output_format)\n'
-            '    features = {"renewal_features": outputs["renewal_features"]}\n'
-            '    written += lake.write_tables(features, output_root, fmt="parquet")\n'
-            "    print(written)\n",
+            f"    inputs = lake.read_inputs(spark, roots, {module}.INPUTS)\n"
+            f"    outputs = {module}.build_features(inputs, as_of=run_date)\n"
+            f'    print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n',
         ),
         (
             "code",
             'if stage == "score":\n'
-            '    features = spark.read.parquet(lake.join(output_root, "renewal_features"))\n'
-            '    model_json = lake.read_text(spark, lake.join(output_root, model_folder, "model.json"))\n'
-            f"    model = {module}.load_model(model_json)\n"
+            f"    features = lake.read_table(spark, roots, {module}.FEATURES)\n"
+            f'    model_file = lake.join(roots.location({module}.MODEL), "model.json")\n'
+            f"    model = {module}.load_model(lake.read_text(spark, model_file))\n"
             f"    outputs = {module}.build_predictions(features, model)\n"
-            "    print(lake.write_tables(outputs, output_root, fmt=output_format))\n",
+            f'    print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n',
         ),
     ]
 
 
-_CELLS: dict[str, Callable[[str, str, str, str], list[tuple[str, str]]]] = {
+_PRODUCT_CELLS: dict[str, Callable[[str], list[tuple[str, str]]]] = {
     "sales-analytics": _sales_analytics_cells,
     "relationship-mesh": _relationship_mesh_cells,
     "customer-service": _customer_service_cells,
@@ -201,17 +204,21 @@ _CELLS: dict[str, Callable[[str, str, str, str], list[tuple[str, str]]]] = {
 }
 
 
-def _read_raw(target: str, module: str, paths: str) -> str:
-    """The notebook line that reads ``paths`` from raw, keeping each keyed input's latest window."""
-    return f"{target} = lake.read_raw(spark, raw_root, {paths}, keys=quality.keys({module}.EXPECTATIONS))\n"
+def notebook_sets() -> dict[str, str]:
+    """Set name -> the notebook it holds, for every bundled notebook."""
+    found = {name: f"nb_{name}" for name in CONFORM_SETS}
+    found[LINK_SET] = f"nb_{LINK_SET}"
+    found.update({module: f"nb_{module}" for module in PRODUCT_MODULES.values()})
+    return found
 
 
-def _cells(product: str) -> list[tuple[str, str]]:
-    """(kind, source) cells of one notebook; kind is markdown, parameters or code."""
-    module = PRODUCT_MODULES[product]
-    read = _read_raw("inputs", module, f"{module}.INPUTS")
-    write = "written = lake.write_tables(outputs, output_root, fmt=output_format)\nprint(written)\n"
-    return _CELLS[product](product, module, read, write)
+def _cells(set_name: str) -> list[tuple[str, str]]:
+    if set_name in CONFORM_SETS:
+        return _conform_cells(set_name, CONFORM_SETS[set_name])
+    if set_name == LINK_SET:
+        return _link_cells()
+    product = next(p for p, m in PRODUCT_MODULES.items() if m == set_name)
+    return _PRODUCT_CELLS[product](set_name)
 
 
 def _source(text: str) -> list[str]:
@@ -219,11 +226,10 @@ def _source(text: str) -> list[str]:
     return lines or [""]
 
 
-def build_notebook(product: str) -> dict[str, Any]:
-    """The Synapse notebook document ``nb_<module>`` of one data product."""
-    module = PRODUCT_MODULES[product]
+def build_notebook(set_name: str) -> dict[str, Any]:
+    """The Synapse notebook document of one bundled set (``nb_<set>``)."""
     cells = []
-    for kind, text in _cells(product):
+    for kind, text in _cells(set_name):
         if kind == "markdown":
             cells.append({"cell_type": "markdown", "metadata": {}, "source": _source(text)})
         else:
@@ -238,10 +244,12 @@ def build_notebook(product: str) -> dict[str, Any]:
                 }
             )
     return {
-        "name": f"nb_{module}",
+        "name": f"nb_{set_name}",
         "properties": {
-            "description": f"Data product {product}: reads the lake, checks its inputs, writes the curated tables.",
-            "folder": {"name": "cloudscale/dataproducts"},
+            "description": f"{set_name}: reads the tables its contract names, writes the tables it declares.",
+            "folder": {
+                "name": "cloudscale/dataproducts" if set_name in PRODUCT_MODULES.values() else "cloudscale/integration"
+            },
             "nbformat": 4,
             "nbformat_minor": 2,
             "bigDataPool": {"referenceName": SPARK_POOL, "type": "BigDataPoolReference"},
@@ -251,10 +259,7 @@ def build_notebook(product: str) -> dict[str, Any]:
                 "executorMemory": "28g",
                 "executorCores": 4,
                 "numExecutors": 2,
-                "conf": {
-                    "spark.dynamicAllocation.enabled": "false",
-                    "spark.sql.session.timeZone": "UTC",
-                },
+                "conf": {"spark.dynamicAllocation.enabled": "false", "spark.sql.session.timeZone": "UTC"},
             },
             "metadata": {
                 "saveOutput": True,
@@ -267,9 +272,8 @@ def build_notebook(product: str) -> dict[str, Any]:
     }
 
 
-def notebook_path(root: str | Path, product: str) -> Path:
-    module = PRODUCT_MODULES[product]
-    return Path(root, module, "notebook", f"nb_{module}.json")
+def notebook_path(root: str | Path, set_name: str) -> Path:
+    return Path(root, set_name, "notebook", f"nb_{set_name}.json")
 
 
 def render(document: dict[str, Any]) -> str:
@@ -277,11 +281,11 @@ def render(document: dict[str, Any]) -> str:
 
 
 def write_notebooks(pipelines_root: str | Path) -> list[Path]:
-    """Write every product's notebook under ``pipelines_root``; returns the files."""
+    """Write every bundled notebook under ``pipelines_root``; returns the files."""
     written = []
-    for product in PRODUCT_MODULES:
-        path = notebook_path(pipelines_root, product)
+    for set_name in notebook_sets():
+        path = notebook_path(pipelines_root, set_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(build_notebook(product)), encoding="utf-8")
+        path.write_text(render(build_notebook(set_name)), encoding="utf-8")
         written.append(path)
     return written

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+if TYPE_CHECKING:
+    from cloudscale.dataproducts.contracts.model import SetContract, Table
 
 
 class DataQualityError(ValueError):
@@ -75,6 +79,33 @@ def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
     return df
 
 
+def expectations(
+    contract: SetContract,
+    *,
+    max_null_rate: Mapping[str, Mapping[str, float]] | None = None,
+    allow_empty: Iterable[str] = (),
+) -> dict[str, Expectation]:
+    """Each input's expectation: the columns the contract says the product reads, the key its writer
+    declares, and the product's own quality rules (null rates, inputs that may be empty)."""
+    from cloudscale.dataproducts.contracts import catalog
+
+    empty = set(allow_empty)
+    rates = max_null_rate or {}
+    found = {}
+    for read in contract.reads:
+        name = read.table.rsplit("/", 1)[-1]
+        found[name] = Expectation(
+            required=tuple(read.columns),
+            key=catalog.table(read.table).key,
+            max_null_rate=dict(rates.get(name, {})),
+            allow_empty=name in empty,
+        )
+    unknown = (set(rates) | empty) - set(found)
+    if unknown:
+        raise ValueError(f"{contract.set}: quality rules for input(s) it does not read: {', '.join(sorted(unknown))}")
+    return found
+
+
 def keys(expectations: Mapping[str, Expectation]) -> dict[str, tuple[str, ...]]:
     """The key of every input that declares one: what the raw reader keeps the latest row of."""
     return {name: tuple(expectation.key) for name, expectation in expectations.items() if expectation.key}
@@ -86,3 +117,25 @@ def check_all(inputs: Mapping[str, DataFrame], expectations: Mapping[str, Expect
     if missing:
         raise DataQualityError(f"missing input(s) {', '.join(missing)}")
     return {name: check(inputs[name], name, expectation) for name, expectation in expectations.items()}
+
+
+def check_published(df: DataFrame, table: Table) -> int:
+    """What a product may publish: one row per declared key, and no empty value where the contract
+    forbids one. A table that breaks either is refused before anything is written, so a fact joined to
+    a dimension can never be counted twice through it. One pass over the data; returns its row count."""
+    required = [c.name for c in table.columns if not c.nullable]
+    aggregates = [F.count(F.lit(1)).alias("__rows")]
+    if table.key:
+        aggregates.append(F.count_distinct(F.struct(*[F.col(f"`{k}`") for k in table.key])).alias("__keys"))
+    aggregates += [F.sum(F.col(f"`{c}`").isNull().cast("int")).alias(c) for c in required]
+    counts = df.agg(*aggregates).first()
+    rows = int(counts["__rows"]) if counts else 0
+    if table.key and counts and counts["__keys"] != rows:
+        require_unique(df, table.id, table.key)
+    for column in required:
+        if counts and counts[column]:
+            raise DataQualityError(
+                f"{table.id}: column {column} is empty in {counts[column]} of {rows} rows, "
+                "where its contract requires a value"
+            )
+    return rows

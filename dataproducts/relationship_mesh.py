@@ -31,33 +31,22 @@ from datetime import date
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from cloudscale.dataproducts.quality import Expectation, check_all
+from cloudscale.dataproducts.contracts.products import RELATIONSHIP_MESH, inputs, outputs
+from cloudscale.dataproducts.quality import check_all, expectations
 
-INPUTS: dict[str, str] = {
-    "customers": "crm/customers",
-    "contacts": "crm/contacts",
-    "messages": "m365/messages",
-    "events": "m365/events",
-}
-OUTPUTS: tuple[str, ...] = ("interactions", "interactionsdata", "impactscores", "prospectingchecklist", "calendardata")
+CONTRACT = RELATIONSHIP_MESH
+INPUTS = inputs(CONTRACT)
+OUTPUTS = tuple(outputs(CONTRACT))
 
-EXPECTATIONS: dict[str, Expectation] = {
-    "customers": Expectation(required=("Name", "Tier", "PrimaryContactId"), key=("CustomerId",)),
-    "contacts": Expectation(
-        required=("CustomerId", "Email", "Title", "ContactType"), key=("ContactId",), max_null_rate={"Email": 0.0}
-    ),
-    "messages": Expectation(
-        required=("Subject", "SentDateTime", "Sender", "ToRecipients", "CcRecipients", "BccRecipients"),
-        key=("Id",),
-        max_null_rate={"SentDateTime": 0.0, "Sender": 0.0},
-    ),
-    "events": Expectation(
-        required=("Subject", "Start", "End", "Location", "Organizer", "Attendees"),
-        key=("Id",),
-        max_null_rate={"Start": 0.0, "End": 0.0},
-        allow_empty=True,
-    ),
-}
+EXPECTATIONS = expectations(
+    CONTRACT,
+    max_null_rate={
+        "contacts": {"Email": 0.0},
+        "messages": {"SentDateTime": 0.0, "Sender": 0.0},
+        "events": {"Start": 0.0, "End": 0.0},
+    },
+    allow_empty=("events",),
+)
 
 SELLER_TITLES: tuple[str, ...] = ("Director", "Managing Director", "Senior Director", "Vice President")
 EMAIL_MINUTES = 30

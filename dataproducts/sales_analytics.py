@@ -8,39 +8,34 @@ valid on the order date, so a reassigned customer's revenue splits between its t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from cloudscale.dataproducts.quality import Expectation, check_all
+from cloudscale.dataproducts.contracts.products import SALES_ANALYTICS, inputs, outputs
+from cloudscale.dataproducts.quality import check_all, expectations
 
-INPUTS: dict[str, str] = {
-    "customers": "crm/customers",
-    "territory_assignments": "crm/territory_assignments",
-    "sales_headers": "erp/sales_headers",
-    "sales_lines": "erp/sales_lines",
-    "payments": "erp/payments",
-}
-OUTPUTS: tuple[str, ...] = ("sales_summary", "order_status")
+CONTRACT = SALES_ANALYTICS
+INPUTS = inputs(CONTRACT)
+OUTPUTS = tuple(outputs(CONTRACT))
 
-EXPECTATIONS: dict[str, Expectation] = {
-    "customers": Expectation(required=("Name", "Segment"), key=("CustomerId",), max_null_rate={"Name": 0.0}),
-    "territory_assignments": Expectation(
-        required=("CustomerId", "TerritoryId", "ValidFrom", "ValidTo"), key=("AssignmentId",)
-    ),
-    "sales_headers": Expectation(
-        required=("CustomerId", "OrderDate", "Status"),
-        key=("OrderId",),
-        max_null_rate={"CustomerId": 0.0, "OrderDate": 0.0},
-    ),
-    "sales_lines": Expectation(required=("Amount",), key=("OrderId", "LineNo"), max_null_rate={"Amount": 0.0}),
-    "payments": Expectation(required=("OrderId", "Amount"), key=("PaymentId",), allow_empty=True),
-}
+EXPECTATIONS = expectations(
+    CONTRACT,
+    max_null_rate={
+        "customers": {"Name": 0.0},
+        "sales_headers": {"CustomerId": 0.0, "OrderDate": 0.0},
+        "sales_lines": {"Amount": 0.0},
+    },
+    allow_empty=("payments",),
+)
 
 CANCELLED = "Cancelled"
 OPEN = "Open"
 
 
-def check_inputs(inputs: dict[str, DataFrame]) -> dict[str, DataFrame]:
+def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
     return check_all(inputs, EXPECTATIONS)
 
 
@@ -76,7 +71,7 @@ def territory_on_order_date(orders: DataFrame, territory_assignments: DataFrame)
     """Attach the territory valid on each order's date (``ValidTo`` is exclusive; null = current)."""
     assignments = territory_assignments.select(
         F.col("CustomerId").alias("AssignedCustomerId"),
-        "TerritoryId",
+        "Territory",
         F.to_date("ValidFrom").alias("ValidFrom"),
         F.to_date("ValidTo").alias("ValidTo"),
     )
@@ -94,7 +89,7 @@ def sales_summary(customers: DataFrame, territory_assignments: DataFrame, orders
         "Month", F.date_format("OrderDate", "yyyy-MM")
     )
     live = F.col("Status") != CANCELLED
-    summary = placed.groupBy("CustomerId", "TerritoryId", "Month").agg(
+    summary = placed.groupBy("CustomerId", "Territory", "Month").agg(
         F.round(F.sum(F.when(live, F.col("OrderAmount")).otherwise(0.0)), 2).alias("Revenue"),
         F.count(F.when(live, True)).alias("Orders"),
         F.count(F.when(F.col("IsOpen"), True)).alias("OpenOrders"),
@@ -110,7 +105,7 @@ def sales_summary(customers: DataFrame, territory_assignments: DataFrame, orders
         "CustomerId",
         "CustomerName",
         "Segment",
-        "TerritoryId",
+        "Territory",
         "Month",
         "Revenue",
         "Orders",
@@ -122,10 +117,15 @@ def sales_summary(customers: DataFrame, territory_assignments: DataFrame, orders
     )
 
 
-def build(inputs: dict[str, DataFrame]) -> dict[str, DataFrame]:
-    """Check the inputs, then compute every output of the product."""
+def build(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
+    """Check the inputs, then compute every output of the product as of the business date: orders and
+    payments after it have not happened yet."""
     checked = check_inputs(inputs)
-    orders = order_status(checked["sales_headers"], checked["sales_lines"], checked["payments"])
+    headers, payments = checked["sales_headers"], checked["payments"]
+    if as_of is not None:
+        headers = headers.where(F.to_date("OrderDate") <= F.lit(as_of))
+        payments = payments.where(F.to_date("PaymentDate") <= F.lit(as_of))
+    orders = order_status(headers, checked["sales_lines"], payments)
     return {
         "sales_summary": sales_summary(checked["customers"], checked["territory_assignments"], orders),
         "order_status": orders,

@@ -1,20 +1,23 @@
-"""Deterministic sample data in the source shapes of every scenario, with planted facts.
+"""Deterministic sample data with planted facts: the business truth every source is rendered from.
 
-``generate(size, seed=...)`` returns the rows of each raw table keyed by its raw-lake path
-(``<integration>/<entity>``), the layout the ingestion pipelines write; ``write_raw_layout`` writes
-them as ``root/<integration>/<entity>/part-00000.parquet`` (the only function that needs pyarrow,
-imported there so the package stays dependency-free on the Spark pool).
+``generate(size, seed=...)`` returns the rows of each conformed table, keyed by its contract id
+(``enriched/crm/customers``, ...; :mod:`cloudscale.dataproducts.contracts.integration`), in exactly the
+columns and types the contract declares. :mod:`cloudscale.dataproducts.source_data` renders the same rows
+as each source system holds them (Dataverse with its logical names, GUIDs and Choice codes, the ERP's
+tables, the property system's CSV text, Graph Data Connect rows, Cosmos DB documents), so the conforming
+steps are proven by turning those renderings back into these rows, and ``cloudscale flow run`` plays the
+whole chain from them.
 
-The same seed and size always give the same rows. The generator plants facts that the tests and a
-person exploring a freshly seeded lake can check; :class:`PlantedFacts` documents each one.
+The same seed and size always give the same rows. The generator plants facts that the tests, the flow's
+serving views and a person exploring a seeded lake can check; :class:`PlantedFacts` documents each one.
 """
 
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
@@ -24,29 +27,51 @@ SIZES: dict[str, int] = {"small": 30, "medium": 300}
 
 DEFAULT_AS_OF = date(2026, 6, 30)
 
-RAW_TABLES: tuple[str, ...] = (
-    "crm/customers",
-    "crm/addresses",
-    "crm/contacts",
-    "crm/territory_assignments",
-    "crm/contact_history",
-    "erp/sales_headers",
-    "erp/sales_lines",
-    "erp/shipments",
-    "erp/payments",
-    "service/interactions",
-    "m365/messages",
-    "m365/events",
-    "leasing/residents",
-    "leasing/leases",
-    "leasing/work_orders",
-    "leasing/surveys",
+CUSTOMERS = "enriched/crm/customers"
+ADDRESSES = "enriched/crm/addresses"
+CONTACTS = "enriched/crm/contacts"
+TERRITORY_ASSIGNMENTS = "enriched/crm/territory_assignments"
+ACTIVITIES = "enriched/crm/activities"
+SALES_HEADERS = "enriched/erp/sales_headers"
+SALES_LINES = "enriched/erp/sales_lines"
+SHIPMENTS = "enriched/erp/shipments"
+PAYMENTS = "enriched/erp/payments"
+INTERACTIONS = "enriched/data/customer_service/interactions"
+MESSAGES = "enriched/m365/messages"
+EVENTS = "enriched/m365/events"
+RESIDENTS = "enriched/leasing/residents"
+LEASES = "enriched/leasing/leases"
+WORK_ORDERS = "enriched/leasing/work_orders"
+SURVEYS = "enriched/leasing/surveys"
+TABLES: tuple[str, ...] = (
+    CUSTOMERS,
+    ADDRESSES,
+    CONTACTS,
+    TERRITORY_ASSIGNMENTS,
+    ACTIVITIES,
+    SALES_HEADERS,
+    SALES_LINES,
+    SHIPMENTS,
+    PAYMENTS,
+    INTERACTIONS,
+    MESSAGES,
+    EVENTS,
+    RESIDENTS,
+    LEASES,
+    WORK_ORDERS,
+    SURVEYS,
 )
 
 SELLER_TITLES = ("Vice President", "Managing Director", "Director", "Senior Director")
 EXTERNAL_TITLES = ("CEO", "CTO", "CIO", "CFO", "VP", "Director", "Enterprise Architect", "Associate")
 INDUSTRIES = ("Retail", "Manufacturing", "Finance", "Healthcare", "Energy", "Public Sector")
+SEGMENTS = ("Enterprise", "Mid-market", "SMB")
+TIERS = ("Tier 1", "Tier 2", "Tier 3")
+ADDRESS_TYPES = ("Bill To", "Ship To")
+TERRITORIES = ("North", "South", "East", "West")
+ORDER_STATUSES = ("Open", "Invoiced", "Cancelled")
 CATEGORIES = ("Hardware", "Software", "Services", "Training", "Support")
+ACTIVITY_TYPES = ("phonecall", "email", "appointment", "task")
 WORK_ORDER_TYPES = ("Air Conditioning", "Dishwasher", "Pest Control", "Stove or Oven", "Washer", "Plumbing")
 MOVE_IN_QUESTIONS = ("Overall Satisfaction", "Ease of process", "Staff Communication")
 RENEWAL_QUESTIONS = ("Overall Satisfaction", "Management Communication", "Condition of Property")
@@ -56,13 +81,20 @@ COMPANY_WORDS = ("Contoso", "Fabrikam", "Northwind", "Tailspin", "Litware", "Adv
 COMPANY_SUFFIXES = ("Ltd", "Group", "Inc", "Partners", "Systems", "Holdings")
 TENANT_ID = "8a3c2f4e-0000-4000-8000-00000000c0de"
 OWN_DOMAIN = "cloudscale-sales.example"
+_IDS = uuid.UUID("5d6c0e1f-7a2b-4c3d-9e8f-0a1b2c3d4e5f")
+
+
+def record_id(kind: str, key: object) -> str:
+    """A stable GUID for a record the source system identifies by GUID (Dataverse rows)."""
+    return str(uuid.uuid5(_IDS, f"{kind}:{key}"))
 
 
 @dataclass(frozen=True)
 class PlantedFacts:
     """Facts the generator plants, so tests assert on known outcomes rather than re-deriving them.
 
-    - ``as_of``: the reference date of the data set; the products take it as "today".
+    - ``as_of``: the reference date of the data set; nothing in it happens later except
+      ``future_event_id``.
     - ``duplicate_person_email``: one person who is both a resident (``leasing/residents``, cid
       ``duplicate_person_resident_id``, typed in mixed case) and a CRM contact
       (``crm/contacts``, ``duplicate_person_contact_id``, with surrounding blanks); Customer 360 must
@@ -79,7 +111,7 @@ class PlantedFacts:
     - ``likely_renewer_resident_id`` / ``likely_leaver_resident_id``: two current residents planted at
       the extremes of the renewal signal (satisfied with no repairs vs unhappy with many repairs).
     - ``reassigned_customer_id``: a customer whose territory changes on ``reassignment_date``; its
-      revenue splits between ``old_territory_id`` and ``new_territory_id``.
+      revenue splits between ``old_territory`` and ``new_territory``.
     - ``partially_paid_order_id``: an invoiced order paid in part only.
     - ``cancelled_order_id``: a cancelled order, which counts as no revenue.
     - ``service_heavy_customer_id``: the customer with the most service interactions
@@ -101,8 +133,8 @@ class PlantedFacts:
     likely_leaver_resident_id: str
     reassigned_customer_id: str
     reassignment_date: date
-    old_territory_id: str
-    new_territory_id: str
+    old_territory: str
+    new_territory: str
     partially_paid_order_id: str
     cancelled_order_id: str
     service_heavy_customer_id: str
@@ -111,7 +143,7 @@ class PlantedFacts:
 
 @dataclass
 class SampleData:
-    """Rows per raw table (keyed by ``<integration>/<entity>``) and the facts planted in them."""
+    """Rows per conformed table (keyed by its contract id) and the facts planted in them."""
 
     tables: dict[str, list[Row]]
     facts: PlantedFacts
@@ -130,25 +162,10 @@ def resolve_size(size: str | int) -> int:
 
 
 def generate(size: str | int = "small", seed: int = 7, as_of: date = DEFAULT_AS_OF) -> SampleData:
-    """Every scenario's raw tables for ``size`` customers, reproducible from ``seed``."""
+    """Every scenario's conformed tables for ``size`` customers, reproducible from ``seed``."""
     customers = resolve_size(size)
     builder = _Builder(random.Random(seed), customers, as_of)
     return SampleData(tables=builder.build(), facts=builder.facts(), seed=seed, size=customers)
-
-
-def write_raw_layout(data: SampleData, root: str | Path) -> list[Path]:
-    """Write each table as ``root/<integration>/<entity>/part-00000.parquet``; returns the files."""
-    import pyarrow as pa  # only the writer needs pyarrow; the Spark wheel never calls it
-    import pyarrow.parquet as pq
-
-    written: list[Path] = []
-    for table_path, rows in data.tables.items():
-        folder = Path(root, *table_path.split("/"))
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "part-00000.parquet"
-        pq.write_table(pa.Table.from_pylist(rows), target)
-        written.append(target)
-    return written
 
 
 def _ts(day: date, hour: int = 9, minute: int = 0) -> datetime:
@@ -164,7 +181,7 @@ class _Builder:
         self.rng = rng
         self.n = customers
         self.as_of = as_of
-        self.tables: dict[str, list[Row]] = {name: [] for name in RAW_TABLES}
+        self.tables: dict[str, list[Row]] = {name: [] for name in TABLES}
         self.planted: dict[str, Any] = {}
 
     def build(self) -> dict[str, list[Row]]:
@@ -178,14 +195,20 @@ class _Builder:
     def facts(self) -> PlantedFacts:
         return PlantedFacts(as_of=self.as_of, **self.planted)
 
-    # -- CRM: customers (accounts), addresses, contacts (external and sellers), territories, history
+    def _modified(self, created: datetime | date) -> datetime:
+        """When a record last changed: after it was created, on or before ``as_of``."""
+        start = created if isinstance(created, datetime) else _ts(created)
+        span = max(1, (_ts(self.as_of, 18) - start).days)
+        return start + timedelta(days=self.rng.randrange(0, span), minutes=self.rng.randrange(0, 600))
+
+    # -- CRM: customers (accounts), addresses, contacts (external and sellers), territories, activities
     def _crm(self) -> None:
         self._sellers()
         self._customers()
         self._plant_duplicate_customer()
         contacts = self._addresses_and_contacts()
         self._territories()
-        self._contact_history(contacts)
+        self._activities(contacts)
 
     def _sellers(self) -> None:
         rng = self.rng
@@ -202,11 +225,20 @@ class _Builder:
                 "Phone": f"+1-555-01{index:02d}",
                 "Title": SELLER_TITLES[index % len(SELLER_TITLES)],
                 "ContactType": "Employee",
+                "IsActive": True,
             }
             self.sellers.append(seller)
         # One employee outside the relationship-mesh titles: their e-mails must not count.
         self.sellers.append(
-            {**self.sellers[0], "ContactId": "E9999", "Title": "Associate", "Email": f"intern@{OWN_DOMAIN}"}
+            {
+                **self.sellers[0],
+                "ContactId": "E9999",
+                "FirstName": "Ira",
+                "LastName": "Intern",
+                "Name": "Ira Intern",
+                "Title": "Associate",
+                "Email": f"intern@{OWN_DOMAIN}",
+            }
         )
 
     def _customers(self) -> None:
@@ -219,16 +251,19 @@ class _Builder:
             word = COMPANY_WORDS[index % len(COMPANY_WORDS)]
             name = f"{word} {COMPANY_SUFFIXES[(index // len(COMPANY_WORDS)) % len(COMPANY_SUFFIXES)]} {index + 1}"
             domain = f"{word.lower()}{index + 1}.example"
+            created = _ts(created_base + timedelta(days=rng.randrange(0, 900)), rng.randrange(8, 18))
             customer = {
                 "CustomerId": customer_id,
+                "CrmAccountId": record_id("account", customer_id),
                 "Name": name,
                 "Website": f"https://{domain}",
-                "Segment": rng.choice(("Enterprise", "Mid-market", "SMB")),
+                "Segment": rng.choice(SEGMENTS),
                 "Industry": rng.choice(INDUSTRIES),
-                "Tier": f"Tier {index % 3 + 1}",
+                "Tier": TIERS[index % 3],
                 "PrimaryContactId": self.sellers[index % (len(self.sellers) - 1)]["ContactId"],
-                "CreatedDate": created_base + timedelta(days=rng.randrange(0, 900)),
-                "ModifiedOn": _ts(self.as_of - timedelta(days=rng.randrange(1, 200))),
+                "IsActive": True,
+                "CreatedDate": created,
+                "ModifiedOn": self._modified(created),
             }
             self.customers.append(customer)
             contacts = []
@@ -236,7 +271,7 @@ class _Builder:
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 contacts.append(
                     {
-                        "ContactId": f"K{index + 1:04d}{number}",
+                        "ContactId": record_id("contact", f"{customer_id}-{number}"),
                         "CustomerId": customer_id,
                         "FirstName": first,
                         "LastName": last,
@@ -245,6 +280,7 @@ class _Builder:
                         "Phone": f"+1-555-{index:03d}{number}",
                         "Title": title,
                         "ContactType": "Contact",
+                        "IsActive": True,
                     }
                 )
             self.external_contacts[customer_id] = contacts
@@ -254,27 +290,31 @@ class _Builder:
         # written website; the earlier record is the survivor.
         original = self.customers[1]
         duplicate_id = f"C{self.n + 1:04d}"
+        created = original["CreatedDate"] + timedelta(days=400)
         duplicate = {
             **original,
             "CustomerId": duplicate_id,
+            "CrmAccountId": record_id("account", duplicate_id),
             "Name": original["Name"].upper() + ".",
             "Website": original["Website"].replace("https://", "http://WWW.").upper() + "/",
-            "CreatedDate": original["CreatedDate"] + timedelta(days=400),
+            "CreatedDate": created,
+            "ModifiedOn": self._modified(created),
         }
         self.customers.append(duplicate)
         self.external_contacts[duplicate_id] = []
         self.planted["duplicate_customer_ids"] = (original["CustomerId"], duplicate_id)
-        self.tables["crm/customers"] = self.customers
+        self.tables[CUSTOMERS] = self.customers
 
     def _addresses_and_contacts(self) -> list[Row]:
         rng = self.rng
         for customer in self.customers:
-            for kind in ("Billing", "Shipping"):
-                self.tables["crm/addresses"].append(
+            for number, kind in enumerate(ADDRESS_TYPES, start=1):
+                self.tables[ADDRESSES].append(
                     {
-                        "AddressId": f"A{customer['CustomerId'][1:]}{kind[0]}",
+                        "AddressId": record_id("customeraddress", f"{customer['CustomerId']}-{number}"),
                         "CustomerId": customer["CustomerId"],
                         "Type": kind,
+                        "AddressNumber": number,
                         "Line1": f"{rng.randrange(1, 999)} {rng.choice(LAST_NAMES)} Street",
                         "City": rng.choice(("Seattle", "Austin", "Boston", "Denver", "Chicago")),
                         "Region": rng.choice(("WA", "TX", "MA", "CO", "IL")),
@@ -283,34 +323,33 @@ class _Builder:
                     }
                 )
         contacts = [contact for group in self.external_contacts.values() for contact in group]
-        self.tables["crm/contacts"] = [*self.sellers, *contacts]
+        self.tables[CONTACTS] = [*self.sellers, *contacts]
         return contacts
 
     def _territories(self) -> None:
-        territories = [f"T{number:02d}" for number in range(1, 5)]
         history_start = self.as_of - timedelta(days=5 * 365)
+        assignments = self.tables[TERRITORY_ASSIGNMENTS]
         for index, customer in enumerate(self.customers):
-            self.tables["crm/territory_assignments"].append(
+            assignments.append(
                 {
-                    "AssignmentId": f"TA{index + 1:04d}",
+                    "AssignmentId": record_id("cs_territoryassignment", index),
                     "CustomerId": customer["CustomerId"],
-                    "TerritoryId": territories[index % len(territories)],
-                    "SalesRepId": customer["PrimaryContactId"],
+                    "Territory": TERRITORIES[index % len(TERRITORIES)],
                     "ValidFrom": history_start,
                     "ValidTo": None,
                 }
             )
         # One customer moves territory half way through the order history.
-        reassigned = self.tables["crm/territory_assignments"][2]
+        reassigned = assignments[2]
         reassignment = self.as_of - timedelta(days=365)
-        old_territory = reassigned["TerritoryId"]
-        new_territory = territories[(territories.index(old_territory) + 1) % len(territories)]
+        old_territory = reassigned["Territory"]
+        new_territory = TERRITORIES[(TERRITORIES.index(old_territory) + 1) % len(TERRITORIES)]
         reassigned["ValidTo"] = reassignment
-        self.tables["crm/territory_assignments"].append(
+        assignments.append(
             {
                 **reassigned,
-                "AssignmentId": "TA9999",
-                "TerritoryId": new_territory,
+                "AssignmentId": record_id("cs_territoryassignment", "reassigned"),
+                "Territory": new_territory,
                 "ValidFrom": reassignment,
                 "ValidTo": None,
             }
@@ -318,21 +357,23 @@ class _Builder:
         self.planted.update(
             reassigned_customer_id=reassigned["CustomerId"],
             reassignment_date=reassignment,
-            old_territory_id=old_territory,
-            new_territory_id=new_territory,
+            old_territory=old_territory,
+            new_territory=new_territory,
         )
 
-    def _contact_history(self, contacts: list[Row]) -> None:
+    def _activities(self, contacts: list[Row]) -> None:
         rng = self.rng
         for number, contact in enumerate(contacts):
             for visit in range(rng.randrange(0, 3)):
-                self.tables["crm/contact_history"].append(
+                about_contact = rng.random() < 0.7
+                self.tables[ACTIVITIES].append(
                     {
-                        "HistoryId": f"H{number:05d}{visit}",
-                        "ContactId": contact["ContactId"],
-                        "Date": self.as_of - timedelta(days=rng.randrange(1, 700)),
-                        "Channel": rng.choice(("Phone", "Email", "Visit", "Webinar")),
-                        "Outcome": rng.choice(("Interested", "Follow-up", "No answer", "Closed")),
+                        "ActivityId": record_id("activitypointer", f"{number}-{visit}"),
+                        "CustomerId": contact["CustomerId"],
+                        "ContactId": contact["ContactId"] if about_contact else None,
+                        "ActivityType": rng.choice(ACTIVITY_TYPES),
+                        "Subject": rng.choice(("Quarterly review", "Renewal call", "Demo", "Follow-up")),
+                        "ActivityDate": self.as_of - timedelta(days=rng.randrange(1, 700)),
                     }
                 )
 
@@ -346,7 +387,7 @@ class _Builder:
             last_day = 720 if index % 7 == 6 else 10
             for _ in range(rng.randrange(3, 9)):
                 order_number += 1
-                order_id = f"O{order_number:06d}"
+                order_id = f"SO{order_number:06d}"
                 order_date = self.as_of - timedelta(days=rng.randrange(last_day, 730 + last_day))
                 # Customers prefer one category, so affinities are visible.
                 favourite = index % len(CATEGORIES)
@@ -370,7 +411,7 @@ class _Builder:
                     )
                 total = round(sum(line["Amount"] for line in lines), 2)
                 status = "Open" if order_date > self.as_of - timedelta(days=20) else "Invoiced"
-                self.tables["erp/sales_headers"].append(
+                self.tables[SALES_HEADERS].append(
                     {
                         "OrderId": order_id,
                         "CustomerId": customer["CustomerId"],
@@ -379,25 +420,27 @@ class _Builder:
                         "Total": total,
                     }
                 )
-                self.tables["erp/sales_lines"].extend(lines)
+                self.tables[SALES_LINES].extend(lines)
                 if status == "Invoiced":
-                    self._ship_and_pay(order_number, order_id, order_date, customer, total)
+                    self._ship_and_pay(order_number, order_id, order_date, total)
         self._plant_order_states()
 
-    def _ship_and_pay(self, order_number: int, order_id: str, order_date: date, customer: Row, total: float) -> None:
+    def _ship_and_pay(self, order_number: int, order_id: str, order_date: date, total: float) -> None:
         rng = self.rng
-        self.tables["erp/shipments"].append(
+        shipped = order_date + timedelta(days=rng.randrange(1, 6))
+        self.tables[SHIPMENTS].append(
             {
-                "ShipmentId": f"S{order_number:06d}",
+                "ShipmentId": str(order_number),
                 "OrderId": order_id,
-                "ShipDate": order_date + timedelta(days=rng.randrange(1, 6)),
+                "ShipDate": shipped,
+                # Most deliveries are confirmed a few days later; a recent one may still be under way.
+                "DeliveredDate": shipped + timedelta(days=rng.randrange(1, 8)) if rng.random() < 0.95 else None,
                 "Carrier": rng.choice(("Contoso Freight", "Fabrikam Logistics")),
-                "Address": f"{customer['Name']}, Shipping",
             }
         )
-        self.tables["erp/payments"].append(
+        self.tables[PAYMENTS].append(
             {
-                "PaymentId": f"Y{order_number:06d}",
+                "PaymentId": str(order_number),
                 "OrderId": order_id,
                 "PaymentDate": order_date + timedelta(days=rng.randrange(10, 40)),
                 "Method": rng.choice(("Wire", "Card", "ACH")),
@@ -406,13 +449,13 @@ class _Builder:
         )
 
     def _plant_order_states(self) -> None:
-        headers = self.tables["erp/sales_headers"]
+        headers = self.tables[SALES_HEADERS]
         invoiced = [header for header in headers if header["Status"] == "Invoiced"]
         cancelled, partial = invoiced[0], invoiced[1]
         cancelled["Status"] = "Cancelled"
-        self.tables["erp/payments"] = [p for p in self.tables["erp/payments"] if p["OrderId"] != cancelled["OrderId"]]
-        self.tables["erp/shipments"] = [s for s in self.tables["erp/shipments"] if s["OrderId"] != cancelled["OrderId"]]
-        for payment in self.tables["erp/payments"]:
+        self.tables[PAYMENTS] = [p for p in self.tables[PAYMENTS] if p["OrderId"] != cancelled["OrderId"]]
+        self.tables[SHIPMENTS] = [s for s in self.tables[SHIPMENTS] if s["OrderId"] != cancelled["OrderId"]]
+        for payment in self.tables[PAYMENTS]:
             if payment["OrderId"] == partial["OrderId"]:
                 payment["Amount"] = round(partial["Total"] / 2, 2)
         self.planted.update(cancelled_order_id=cancelled["OrderId"], partially_paid_order_id=partial["OrderId"])
@@ -426,6 +469,7 @@ class _Builder:
         rng = self.rng
         heavy = self.customers[3]["CustomerId"]
         number = 0
+        snapshot = _ts(self.as_of, 23, 0).replace(tzinfo=None)
         for customer in self.customers:
             orders = self.orders_by_customer.get(customer["CustomerId"], [])
             count = 12 if customer["CustomerId"] == heavy else rng.randrange(0, 5)
@@ -434,7 +478,7 @@ class _Builder:
                 opened = _ts(self.as_of - timedelta(days=rng.randrange(1, 365)), rng.randrange(8, 18))
                 closed = opened + timedelta(hours=rng.randrange(1, 96)) if rng.random() < 0.85 else None
                 order = rng.choice(orders) if orders and rng.random() < 0.7 else None
-                self.tables["service/interactions"].append(
+                self.tables[INTERACTIONS].append(
                     {
                         "id": f"case-{number:06d}",
                         "customerId": customer["CustomerId"],
@@ -449,20 +493,22 @@ class _Builder:
                         "_rid": f"rid{number:08d}",
                         "_etag": f'"{number:08x}-0000"',
                         "_ts": int(opened.replace(tzinfo=UTC).timestamp()),
+                        "_snapshot_time": snapshot,
                     }
                 )
         self.planted.update(service_heavy_customer_id=heavy, service_heavy_interactions=12)
 
     # -- Microsoft 365 through Graph Data Connect: BasicDataSet_v0.Message_v0 and Event_v0 rows
-    def _envelope(self, user: str, row: int) -> Row:
-        return {"puser": user, "ptenant": TENANT_ID, "datarow": row, "userrow": row, "pagerow": 0}
+    def _envelope(self, user: str) -> Row:
+        return {"puser": user, "ptenant": TENANT_ID}
 
     def _message(self, sender: Row, recipients: list[Row], sent: datetime, subject: str) -> Row:
-        number = len(self.tables["m365/messages"]) + 1
+        number = len(self.tables[MESSAGES]) + 1
         message = {
             "Id": f"AAMk-msg-{number:06d}",
             "ConversationId": f"AAQk-conv-{number:06d}",
             "Subject": subject,
+            "CreatedDateTime": sent - timedelta(minutes=5),
             "SentDateTime": sent,
             "ReceivedDateTime": sent + timedelta(seconds=30),
             "Sender": _recipient(sender["Name"], sender["Email"]),
@@ -471,20 +517,23 @@ class _Builder:
             "CcRecipients": [_recipient(r["Name"], r["Email"]) for r in recipients[1:]],
             # Senders often blind-copy themselves; the copy is a recipient but never an interaction.
             "BccRecipients": [_recipient(sender["Name"], sender["Email"])] if number % 4 == 0 else [],
-            "UniqueBody": {"ContentType": "text", "Content": "..."},
             "IsRead": True,
-            **self._envelope(sender["Email"], number),
+            "IsDraft": False,
+            **self._envelope(sender["Email"]),
         }
-        self.tables["m365/messages"].append(message)
+        self.tables[MESSAGES].append(message)
         return message
 
-    def _event(self, organizer: Row, attendees: list[Row], start: datetime, minutes: int, location: str) -> Row:
-        number = len(self.tables["m365/events"]) + 1
+    def _event(
+        self, organizer: Row, attendees: list[Row], start: datetime, minutes: int, location: str, online: bool
+    ) -> Row:
+        number = len(self.tables[EVENTS]) + 1
         end = start + timedelta(minutes=minutes)
         event = {
             "Id": f"AAMk-evt-{number:06d}",
             "iCalUId": f"040000008200E000-{number:06d}",
             "Subject": f"Account review {number}",
+            "CreatedDateTime": min(start - timedelta(days=7), _ts(self.as_of, 8)),
             "Start": {"DateTime": start.isoformat(), "TimeZone": "UTC"},
             "End": {"DateTime": end.isoformat(), "TimeZone": "UTC"},
             "Location": {"DisplayName": location},
@@ -497,19 +546,27 @@ class _Builder:
                 }
                 for a in [organizer, *attendees]
             ],
-            "IsCancelled": False,
             "IsAllDay": False,
+            "IsCancelled": False,
+            "IsOnlineMeeting": online,
+            "OnlineMeetingUrl": f"https://teams.microsoft.com/l/meetup-join/{number:06d}" if online else None,
             "ShowAs": "busy",
-            "Recurrence": "weekly" if number % 11 == 0 else "none",
-            **self._envelope(organizer["Email"], number),
+            "Type": "occurrence" if number % 11 == 0 else "singleInstance",
+            **self._envelope(organizer["Email"]),
         }
-        self.tables["m365/events"].append(event)
+        self.tables[EVENTS].append(event)
         return event
 
     def _m365(self) -> None:
         rng = self.rng
         sellers = {seller["ContactId"]: seller for seller in self.sellers}
-        locations = ("Microsoft Teams Meeting", "Customer HQ, Room 4", "Zoom call", "Our office", "Conference bridge")
+        locations = (
+            ("Microsoft Teams Meeting", True),
+            ("Customer HQ, Room 4", False),
+            ("Zoom call", True),
+            ("Our office", False),
+            ("Conference bridge", True),
+        )
         for customer in self.customers[: self.n]:
             contacts = self.external_contacts[customer["CustomerId"]]
             seller = sellers[customer["PrimaryContactId"]]
@@ -522,7 +579,8 @@ class _Builder:
                 self._message(contact, [seller], sent, "Question about the invoice")
             for _ in range(rng.randrange(0, 3)):
                 start = _ts(self.as_of - timedelta(days=rng.randrange(1, 3 * 365)), rng.randrange(8, 17))
-                self._event(seller, [rng.choice(contacts)], start, rng.choice((30, 45, 60)), rng.choice(locations))
+                location, online = rng.choice(locations)
+                self._event(seller, [rng.choice(contacts)], start, rng.choice((30, 45, 60)), location, online)
         # The strongest relationship: the top account's primary caller meets its CEO in person, often,
         # this year (recency factor 1.0), for two hours each time.
         top = self.customers[0]
@@ -530,7 +588,7 @@ class _Builder:
         ceo = self.external_contacts[top["CustomerId"]][0]
         for week in range(1, 13):
             start = _ts(self.as_of - timedelta(days=7 * week), 10)
-            self._event(top_seller, [ceo], start, 120, "Customer HQ, Board room")
+            self._event(top_seller, [ceo], start, 120, "Customer HQ, Board room", False)
         # A reply is not a new interaction, whatever its length or recency.
         other = self.customers[4]
         reply = self._message(
@@ -546,6 +604,7 @@ class _Builder:
             _ts(self.as_of + timedelta(days=30), 14),
             600,
             "Customer HQ",
+            False,
         )
         # The intern's mail to a customer never counts (title outside the seller titles).
         self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
@@ -568,7 +627,7 @@ class _Builder:
     def _residents(self) -> list[tuple[Row, float]]:
         """The property system's residents, each with the satisfaction that drives their renewal."""
         rng = self.rng
-        residents = self.tables["leasing/residents"]
+        residents = self.tables[RESIDENTS]
         count = 8 * self.n
         plans: list[tuple[Row, float]] = []
         for index in range(count):
@@ -595,7 +654,7 @@ class _Builder:
         return plans
 
     def _plant_duplicate_person(self) -> None:
-        residents = self.tables["leasing/residents"]
+        residents = self.tables[RESIDENTS]
         # The duplicate person: a CRM contact with the same e-mail, blanks and case aside, and an
         # older record of the same resident in the property system.
         duplicate = residents[2]
@@ -605,7 +664,7 @@ class _Builder:
             {**duplicate, "FirstName": "Maria", "Created_date": duplicate["Created_date"] - timedelta(days=900)}
         )
         contact = {
-            "ContactId": "K9000",
+            "ContactId": record_id("contact", "duplicate-person"),
             "CustomerId": self.customers[5]["CustomerId"],
             "FirstName": "Mia",
             "LastName": duplicate["LastName"],
@@ -614,8 +673,9 @@ class _Builder:
             "Phone": duplicate["Telephone"],
             "Title": "Associate",
             "ContactType": "Contact",
+            "IsActive": True,
         }
-        self.tables["crm/contacts"].append(contact)
+        self.tables[CONTACTS].append(contact)
         self.planted.update(
             duplicate_person_email="mia.keller@mail.example",
             duplicate_person_resident_id=duplicate["cid"],
@@ -635,7 +695,7 @@ class _Builder:
         renews = satisfaction * 1.6 - repairs * 0.25 + rng.gauss(0, 0.25) > 0.45
         self.lease_number += 1
         end = start + timedelta(days=30 * term)
-        self.tables["leasing/leases"].append(
+        self.tables[LEASES].append(
             {
                 "lid": f"L{self.lease_number:06d}",
                 "cid": resident["cid"],
@@ -651,7 +711,7 @@ class _Builder:
                 "MoveOutDate": None,
             }
         )
-        leases = [self.tables["leasing/leases"][-1]]
+        leases = [self.tables[LEASES][-1]]
         if renews and not current:
             self.lease_number += 1
             renewal_term = rng.choice((12, 24))
@@ -665,7 +725,7 @@ class _Builder:
                 "LeaseTerm": float(renewal_term),
                 "SignedDate": end - timedelta(days=45),
             }
-            self.tables["leasing/leases"].append(renewal)
+            self.tables[LEASES].append(renewal)
             leases.append(renewal)
         if not current:
             last = leases[-1]
@@ -683,7 +743,7 @@ class _Builder:
             self.work_number += 1
             requested = start + timedelta(days=rng.randrange(1, 30 * term))
             kind = WORK_ORDER_TYPES[0] if rng.random() < 0.5 else rng.choice(WORK_ORDER_TYPES)
-            self.tables["leasing/work_orders"].append(
+            self.tables[WORK_ORDERS].append(
                 {
                     "wid": f"W{self.work_number:06d}",
                     "cid": resident["cid"],
@@ -700,7 +760,7 @@ class _Builder:
         for question in MOVE_IN_QUESTIONS:
             self.survey_number += 1
             answer = max(0, min(5, round(satisfaction * 5 + rng.gauss(0, 0.6))))
-            self.tables["leasing/surveys"].append(
+            self.tables[SURVEYS].append(
                 {
                     "sid": f"Q{self.survey_number:07d}",
                     # Surveys carry the e-mail as typed by the resident.
@@ -715,7 +775,7 @@ class _Builder:
         if len(leases) > 1:
             for question in RENEWAL_QUESTIONS:
                 self.survey_number += 1
-                self.tables["leasing/surveys"].append(
+                self.tables[SURVEYS].append(
                     {
                         "sid": f"Q{self.survey_number:07d}",
                         "Email": resident["Email"],

@@ -1,14 +1,17 @@
-"""What the bundled pipelines write into the lake, per integration.
+"""What the bundled pipelines write into the lake, per integration: read from their contracts.
 
-This is the one place the lake learns the pipelines' entities. It is a constant until the bundled
-pipeline definitions can be read for it; replace ``BUNDLED_PIPELINE_ENTITIES`` by a read of those
-definitions and nothing else has to change.
+Ingestion (Data Factory) lands each source's tables in ``raw/<integration>/<table>/``; the conforming
+steps and the customer-service link (Synapse) write ``enriched/<integration>/<table>/``
+(``cloudscale.dataproducts.contracts``). A flow that is not one of a zone's integrations, like the
+customer-service link, writes under the shared ``data`` container.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from cloudscale.dataproducts.contracts.integration import INTEGRATION_SETS, SHARED_CONTAINER
 
 Writer = Literal["dataFactory", "synapse"]
 Layer = Literal["raw", "enriched"]
@@ -24,17 +27,18 @@ class PipelineOutput:
     writer: Writer
 
 
-CRM_ENTITIES = ("customers", "addresses", "contacts", "territory_assignments", "contact_history")
-ERP_ENTITIES = ("sales_headers", "sales_lines", "shipments", "payments")
-LEASING_ENTITIES = ("residents", "leases", "work_orders", "surveys")
-CUSTOMER_SERVICE = "customer_service"
+def _outputs() -> tuple[PipelineOutput, ...]:
+    found = []
+    for contract in INTEGRATION_SETS:
+        for table in contract.writes:
+            if table.layer not in ("raw", "enriched"):
+                continue
+            integration, entity = (
+                table.path.split("/", 1) if table.container == SHARED_CONTAINER else (table.container, table.path)
+            )
+            writer: Writer = "dataFactory" if table.layer == "raw" else "synapse"
+            found.append(PipelineOutput(table.layer, integration, entity, writer))  # type: ignore[arg-type]
+    return tuple(found)
 
-# Ingestion (Data Factory) lands CRM and ERP entities in raw and integrates them into enriched; the
-# customer-service link (Synapse reading the Cosmos DB analytical store) writes enriched only.
-BUNDLED_PIPELINE_ENTITIES: tuple[PipelineOutput, ...] = (
-    *(PipelineOutput(layer, "crm", entity, "dataFactory") for layer in ("raw", "enriched") for entity in CRM_ENTITIES),
-    *(PipelineOutput(layer, "erp", entity, "dataFactory") for layer in ("raw", "enriched") for entity in ERP_ENTITIES),
-    # Leasing ingestion copies the property system's extracts to raw only; Customer 360 reads them there.
-    *(PipelineOutput("raw", "leasing", entity, "dataFactory") for entity in LEASING_ENTITIES),
-    PipelineOutput("enriched", CUSTOMER_SERVICE, "interactions", "synapse"),
-)
+
+BUNDLED_PIPELINE_ENTITIES: tuple[PipelineOutput, ...] = _outputs()

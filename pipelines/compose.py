@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cloudscale.dataproducts.contracts import serving
+from cloudscale.dataproducts.contracts.integration import CONFORMS
+from cloudscale.dataproducts.contracts.model import SetContract
 from cloudscale.pipelines.definitions import (
     Artifact,
     DefinitionProblem,
@@ -29,10 +32,21 @@ from cloudscale.pipelines.definitions import (
     is_set_folder,
     load_set,
 )
-from cloudscale.pipelines.inline import inline_activities, inline_variables, product_pipeline_of
-from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
+from cloudscale.pipelines.inline import (
+    final_steps,
+    inline_activities,
+    inline_variables,
+    product_pipeline_of,
+    window_parameters,
+)
+from cloudscale.pipelines.platform import (
+    INTEGRATION_RUNTIME,
+    SERVERLESS_LINKED_SERVICE,
+    SYNAPSE_ARTIFACTS_LINKED_SERVICE,
+)
 
 MASTER_SET = "master"
+SERVING_SET = serving.SERVING_SET
 MASTER_PIPELINE = "pl_master"
 MASTER_TRIGGER = "tr_master"
 WINDOW_PARAMETERS = ("windowStart", "windowEnd")
@@ -98,6 +112,8 @@ class ZonePipelines:
     products: list[str] = field(default_factory=list)
     inlined: dict[str, str] = field(default_factory=dict)
     """Product -> the product pipeline the master runs inline (instead of the product's one notebook)."""
+    steps: list[str] = field(default_factory=list)
+    """The notebook sets the master runs besides the products (conforming, links), by set name."""
 
     def values_for(self, set_name: str) -> dict[str, Any]:
         choice = self.choices.get(set_name)
@@ -135,8 +151,13 @@ def compose_zone(
     master_target: Target | None,
     master_schedule: Schedule | None,
     product_root: Path | None = None,
+    synapse: bool = True,
 ) -> ZonePipelines:
-    """Load what a zone deploys and compose its master pipeline (``master_target`` None: no master)."""
+    """Load what a zone deploys and compose its master pipeline (``master_target`` None: no master).
+
+    A selected ingestion set brings the bundled set that conforms what it lands (``crm_ingestion``:
+    ``crm_conform``) where the zone has a Synapse workspace to run it; a data product brings its set.
+    """
     sets: list[DefinitionSet] = []
     problems: list[DefinitionProblem] = []
     chosen: dict[str, SetChoice] = {}
@@ -149,9 +170,10 @@ def compose_zone(
         problems += found
         chosen[definitions.name] = choice
     root = product_root or bundled_root()
-    for product in products:
-        folder = root / product_set_name(product)
-        if product_set_name(product) not in chosen and is_set_folder(folder):
+    companions = [CONFORMS[name] for name in chosen if name in CONFORMS] if synapse else []
+    for name in [*companions, *(product_set_name(p) for p in products)]:
+        folder = root / name
+        if name not in chosen and name not in {s.name for s in sets} and is_set_folder(folder):
             definitions, found = _load(folder, "synapse", None)
             sets.append(definitions)
             problems += found
@@ -166,11 +188,31 @@ def compose_zone(
         if s.target == master_target and s.name in chosen and not s.of_kind("trigger") and s.of_kind("pipeline")
     ]
     result.orchestrated = [s.name for s in orchestrated]
-    if not result.orchestrated and not result.products:
+    product_sets = {product_set_name(p) for p in result.products}
+    result.steps = [
+        s.name
+        for s in sets
+        if s.target == "synapse"
+        and s.name not in product_sets
+        and s.contract is not None
+        and f"nb_{s.name}" in s.of_kind("notebook")
+        and not s.of_kind("trigger")
+    ]
+    if not result.orchestrated and not result.products and not result.steps:
         return result
     pipelines = _product_pipelines(sets, result.products)
     result.inlined = {product: pipeline.name for product, pipeline in pipelines.items()}
-    master = master_set(master_target, orchestrated, result.products, master_schedule, pipelines)
+    serving = synapse and SERVING_SET in chosen
+    master = master_set(
+        master_target,
+        orchestrated,
+        result.products,
+        master_schedule,
+        pipelines,
+        steps=[s for s in sets if s.name in result.steps],
+        contracts={s.name: s.contract for s in sets if s.contract is not None},
+        serving=serving,
+    )
     sets.append(master)
     result.choices[MASTER_SET] = SetChoice(MASTER_SET, Path(), "orchestration", master_target, master_schedule)
     return result
@@ -207,25 +249,72 @@ def _product_pipelines(sets: Sequence[DefinitionSet], products: Sequence[str]) -
     return found
 
 
+class _Writers:
+    """Which master step writes each table, from the sets' contracts: a step waits for the writers of
+    what it reads, so each product runs as soon as its own inputs are conformed."""
+
+    def __init__(self, contracts: Mapping[str, SetContract]) -> None:
+        self.contracts = contracts
+        self.by_table: dict[str, list[str]] = {}
+
+    def add(self, set_name: str, finals: Sequence[str]) -> None:
+        contract = self.contracts.get(set_name)
+        for table in contract.writes if contract else ():
+            self.by_table.setdefault(table.id, []).extend(finals)
+
+    def before(self, set_name: str, fallback: Sequence[str]) -> list[str]:
+        """The steps a set's first steps wait for; without a contract, every ingestion step."""
+        contract = self.contracts.get(set_name)
+        if contract is None:
+            return list(fallback)
+        found: list[str] = []
+        for read in contract.reads:
+            for step in self.by_table.get(read.table, []):
+                if step not in found:
+                    found.append(step)
+        return found
+
+
 def master_set(
     target: Target,
     ingestion: Sequence[DefinitionSet],
     products: Sequence[str],
     schedule: Schedule | None,
     product_pipelines: Mapping[str, Artifact] | None = None,
+    *,
+    steps: Sequence[DefinitionSet] = (),
+    contracts: Mapping[str, SetContract] | None = None,
+    serving: bool = False,
 ) -> DefinitionSet:
+    """The zone's master pipeline: ingestion, then each notebook step (conforming, links, products) once
+    the steps writing what it reads succeeded, then the serving views of each product that published."""
     master = DefinitionSet(MASTER_SET, target)
     inlined = product_pipelines or {}
-    activities, ingested = _ingestion_activities(ingestion)
+    writers = _Writers(contracts or {})
+    activities, ingested = _ingestion_activities(ingestion, writers)
+    for definitions in _in_contract_order(steps, contracts or {}):
+        step = f"Run {definitions.name}"
+        activities += _notebook_activities(
+            target, step, f"nb_{definitions.name}", writers.before(definitions.name, ingested)
+        )
+        writers.add(definitions.name, [step])
     variables: dict[str, Any] = {}
+    finals: dict[str, list[str]] = {}
     for product in products:
+        after = writers.before(product_set_name(product), ingested)
         if product in inlined:
-            activities += inline_activities(target, product, inlined[product], ingested)
+            added = inline_activities(target, product, inlined[product], after)
             variables.update(inline_variables(product, inlined[product]))
+            finals[product] = final_steps(added)
         else:
-            activities += _product_activities(target, [product], ingested)
+            added = _notebook_activities(target, f"Build {product}", notebook_of(product), after)
+            finals[product] = [f"Build {product}"]
+        activities += added
+        writers.add(product_set_name(product), finals[product])
+    if serving and products:
+        activities += serving_activities(products, finals, contracts or {})
     pipeline_properties = {
-        "description": "Runs the zone's ingestion, then its data products, for one window.",
+        "description": "Runs the zone's ingestion, conforming, data products and serving views, for one window.",
         "activities": activities,
         "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
         **({"variables": variables} if variables else {}),
@@ -242,18 +331,46 @@ def master_set(
             MASTER_SET,
         )
     )
-    if target == "dataFactory" and products:
+    if target == "dataFactory" and (products or steps):
         master.add(_synapse_artifacts_linked_service())
+    if serving and products:
+        master.add(_serverless_linked_service())
     if schedule is not None:
         master.add(_master_trigger(schedule))
     return master
 
 
-def _ingestion_activities(ingestion: Sequence[DefinitionSet]) -> tuple[list[dict[str, Any]], list[str]]:
+def _in_contract_order(steps: Sequence[DefinitionSet], contracts: Mapping[str, SetContract]) -> list[DefinitionSet]:
+    """Notebook steps ordered so that a step comes after the steps writing what it reads."""
+    written = {t.id: s.name for s in steps if s.contract for t in s.contract.writes}
+    ordered: list[DefinitionSet] = []
+    seen: set[str] = set()
+    by_name = {s.name: s for s in steps}
+
+    def visit(definitions: DefinitionSet, trail: tuple[str, ...]) -> None:
+        if definitions.name in seen or definitions.name in trail:
+            return
+        contract = contracts.get(definitions.name)
+        for read in contract.reads if contract else ():
+            writer = written.get(read.table)
+            if writer and writer != definitions.name:
+                visit(by_name[writer], (*trail, definitions.name))
+        seen.add(definitions.name)
+        ordered.append(definitions)
+
+    for definitions in steps:
+        visit(definitions, ())
+    return ordered
+
+
+def _ingestion_activities(
+    ingestion: Sequence[DefinitionSet], writers: _Writers
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Each set's entry pipelines with the window, and their failure paths; also the steps' names."""
     activities: list[dict[str, Any]] = []
     ingested: list[str] = []
     for definitions in ingestion:
+        steps = []
         for pipeline in entry_pipelines(definitions):
             declared = pipeline.properties.get("parameters") or {}
             step = f"Ingest {pipeline.name}"
@@ -276,44 +393,111 @@ def _ingestion_activities(ingestion: Sequence[DefinitionSet]) -> tuple[list[dict
                 }
             )
             activities.append(_fail(step, f"{definitions.name} ingestion failed", "INGESTION_FAILED"))
-            ingested.append(step)
+            steps.append(step)
+        ingested += steps
+        writers.add(definitions.name, steps)
     return activities, ingested
 
 
-def _product_activities(target: Target, products: Sequence[str], ingested: Sequence[str]) -> list[dict[str, Any]]:
-    """One notebook run per data product once every ingestion step succeeded, and its failure path."""
-    activities: list[dict[str, Any]] = []
-    for product in products:
-        step = f"Build {product}"
-        activity: dict[str, Any] = {
-            "name": step,
-            "type": "SynapseNotebook",
-            "dependsOn": [{"activity": name, "dependencyConditions": ["Succeeded"]} for name in ingested],
-            "policy": PRODUCT_POLICY,
-            "userProperties": [],
-            "typeProperties": {
-                "notebook": {"referenceName": notebook_of(product), "type": "NotebookReference"},
-                "parameters": {
-                    "window_end": {
-                        "value": {"value": "@pipeline().parameters.windowEnd", "type": "Expression"},
-                        "type": "string",
-                    }
-                },
-                "sparkPool": {"referenceName": "{{ synapse.sparkPool }}", "type": "BigDataPoolReference"},
-            },
+def _notebook_activities(target: Target, step: str, notebook: str, after: Sequence[str]) -> list[dict[str, Any]]:
+    """One notebook run for the window once ``after`` succeeded, and its failure path."""
+    activity: dict[str, Any] = {
+        "name": step,
+        "type": "SynapseNotebook",
+        "dependsOn": [{"activity": name, "dependencyConditions": ["Succeeded"]} for name in after],
+        "policy": PRODUCT_POLICY,
+        "userProperties": [],
+        "typeProperties": {
+            "notebook": {"referenceName": notebook, "type": "NotebookReference"},
+            "parameters": window_parameters(),
+            "sparkPool": {"referenceName": "{{ synapse.sparkPool }}", "type": "BigDataPoolReference"},
+        },
+    }
+    if target == "dataFactory":
+        activity["linkedServiceName"] = {
+            "referenceName": SYNAPSE_ARTIFACTS_LINKED_SERVICE,
+            "type": "LinkedServiceReference",
         }
-        if target == "dataFactory":
-            activity["linkedServiceName"] = {
-                "referenceName": SYNAPSE_ARTIFACTS_LINKED_SERVICE,
-                "type": "LinkedServiceReference",
-            }
-        else:
-            # Only a Synapse pipeline can keep a snapshot of the notebook's output; the Data Factory
-            # SynapseNotebook activity has no such property (azure-native datafactory.SynapseNotebookActivity).
-            activity["typeProperties"]["snapshot"] = True
-        activities.append(activity)
-        activities.append(_fail(step, f"data product {product} failed", "DATA_PRODUCT_FAILED"))
+    else:
+        # Only a Synapse pipeline can keep a snapshot of the notebook's output; the Data Factory
+        # SynapseNotebook activity has no such property (azure-native datafactory.SynapseNotebookActivity).
+        activity["typeProperties"]["snapshot"] = True
+    what = f"data product {step.removeprefix('Build ')}" if step.startswith("Build ") else step.removeprefix("Run ")
+    code = "DATA_PRODUCT_FAILED" if step.startswith("Build ") else "STEP_FAILED"
+    return [activity, _fail(step, f"{what} failed", code)]
+
+
+def serving_activities(
+    products: Sequence[str], finals: Mapping[str, Sequence[str]], contracts: Mapping[str, SetContract]
+) -> list[dict[str, Any]]:
+    """The serving database, then each product's views once that product published.
+
+    The views are recreated with every window, after the product wrote its tables: a serverless view
+    over a Delta folder needs the folder's log to exist when it is created.
+    """
+    database = "Prepare serving database"
+    source = "Prepare serving data source"
+    activities = [
+        _script(database, [serving.tsql_database()], "master", []),
+        _fail(database, "could not create the serving database", "SERVING_FAILED"),
+        _script(source, [serving.tsql_data_source()], serving.DATABASE, [database]),
+        _fail(source, "could not create the serving data source", "SERVING_FAILED"),
+    ]
+    for product in products:
+        reads = contracts.get(SERVING_SET) or serving.SERVING
+        statements = serving.tsql_product(serving.views([product], contracts, reads))
+        if not statements:
+            continue
+        step = f"Serve {product}"
+        activities.append(_script(step, statements, serving.DATABASE, [source, *finals.get(product, [])]))
+        activities.append(_fail(step, f"views of {product} failed", "SERVING_FAILED"))
     return activities
+
+
+def _script(step: str, statements: Sequence[str], database: str, after: Sequence[str]) -> dict[str, Any]:
+    return {
+        "name": step,
+        "type": "Script",
+        "dependsOn": [{"activity": name, "dependencyConditions": ["Succeeded"]} for name in after],
+        "policy": {
+            "timeout": "0.00:10:00",
+            "retry": 2,
+            "retryIntervalInSeconds": 60,
+            "secureOutput": False,
+            "secureInput": False,
+        },
+        "userProperties": [],
+        "linkedServiceName": {
+            "referenceName": SERVERLESS_LINKED_SERVICE,
+            "type": "LinkedServiceReference",
+            "parameters": {"database": database},
+        },
+        "typeProperties": {
+            "scripts": [{"type": "NonQuery", "text": text} for text in statements],
+            "scriptBlockExecutionTimeout": "00:10:00",
+        },
+    }
+
+
+def _serverless_linked_service() -> Artifact:
+    return Artifact(
+        "linkedService",
+        SERVERLESS_LINKED_SERVICE,
+        {
+            "description": "The workspace's serverless SQL endpoint, where the serving views live; signed in as the"
+            " service's managed identity",
+            "annotations": ["cloudscale"],
+            "type": "AzureSqlDW",
+            "parameters": {"database": {"type": "String", "defaultValue": serving.DATABASE}},
+            "typeProperties": {
+                "connectionString": "Integrated Security=False;Encrypt=True;Connection Timeout=30;"
+                "Data Source={{ synapse.serverless }};Initial Catalog=@{linkedService().database}"
+            },
+            "connectVia": {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"},
+        },
+        f"{MASTER_SET}/linkedService/{SERVERLESS_LINKED_SERVICE}.json",
+        MASTER_SET,
+    )
 
 
 def _synapse_artifacts_linked_service() -> Artifact:
@@ -368,7 +552,7 @@ def _master_trigger(schedule: Schedule) -> Artifact:
 
 def _fail(step: str, what: str, code: str) -> dict[str, Any]:
     return {
-        "name": f"Fail {step.split(' ', 1)[1]}",
+        "name": f"Fail {step[:1].lower()}{step[1:]}",
         "type": "Fail",
         "dependsOn": [{"activity": step, "dependencyConditions": ["Failed"]}],
         "userProperties": [],

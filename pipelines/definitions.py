@@ -15,6 +15,10 @@ do not need this)::
 
 The set's service identity is granted exactly these containers, so the file is what a reviewer
 reads to see what the set may touch.
+
+A set may hold ``contract.json`` instead (``cloudscale.dataproducts.contracts``): the tables it reads
+and writes with their columns, types and keys. Its lake tables grant their containers like
+``access.json`` entries, and the validator checks the zone's chain of them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from cloudscale.dataproducts.contracts.model import CONTRACT_FILE, SetContract, contract_from_json
 from cloudscale.pipelines.json_paths import walk
 
 Target = Literal["dataFactory", "synapse"]
@@ -101,6 +106,7 @@ class DefinitionSet:
     folder: Path | None = None
     artifacts: dict[str, dict[str, Artifact]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     declared_access: list[DeclaredAccess] = field(default_factory=list)
+    contract: SetContract | None = None
 
     def of_kind(self, kind: str) -> dict[str, Artifact]:
         return self.artifacts[kind]
@@ -147,7 +153,51 @@ def load_set(
         declared, found = _read_access(folder / ACCESS_FILE, f"{definitions.name}/{ACCESS_FILE}")
         definitions.declared_access = declared
         problems += found
+    if (folder / CONTRACT_FILE).is_file():
+        shown = f"{definitions.name}/{CONTRACT_FILE}"
+        contract, found = _read_contract(folder / CONTRACT_FILE, shown, definitions.name)
+        definitions.contract = contract
+        problems += found
+        # A notebook's code reaches the lakes itself, so its set's identity is granted what the contract
+        # names; other sets' access follows from their activities (a copy's datasets), and the serving
+        # views read through the serverless endpoint as the workspace, which writes those tables.
+        if contract is not None and definitions.of_kind("notebook"):
+            definitions.declared_access += contract_access(contract, shown)
     return definitions, problems
+
+
+def _read_contract(path: Path, shown: str, set_name: str) -> tuple[SetContract | None, list[DefinitionProblem]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        return None, [
+            DefinitionProblem(shown, "$", f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}")
+        ]
+    except UnicodeDecodeError as error:
+        return None, [DefinitionProblem(shown, "$", f"not UTF-8 text: {error.reason}")]
+    contract, found = contract_from_json(document, set_name)
+    return contract, [DefinitionProblem(shown, p.path, p.message) for p in found]
+
+
+def contract_access(contract: SetContract, shown: str) -> list[DeclaredAccess]:
+    """The lake containers a contract's tables live in, read or written by the set's identity."""
+    access = [
+        DeclaredAccess(catalog_lake(read.table), read.table.split("/")[1], False, shown, f"$.reads[{i}]")
+        for i, read in enumerate(contract.reads)
+        if catalog_lake(read.table)
+    ]
+    access += [
+        DeclaredAccess(table.layer, table.container, True, shown, f"$.writes[{i}]")
+        for i, table in enumerate(contract.writes)
+        if table.in_lake
+    ]
+    return access
+
+
+def catalog_lake(table_id: str) -> str:
+    """The lake a table id names, or empty for a source system's table."""
+    layer = table_id.split("/", 1)[0]
+    return layer if layer in LAKES and table_id.count("/") >= 2 else ""
 
 
 def _read_access(path: Path, shown: str) -> tuple[list[DeclaredAccess], list[DefinitionProblem]]:

@@ -36,7 +36,26 @@ MAX_ACTIVITY_NAME = 55
 _ACTIVITY = re.compile(r"activity\(\s*'([^']+)'\s*\)")
 _VARIABLE = re.compile(r"variables\(\s*'([^']+)'\s*\)")
 _VARIABLE_ACTIVITIES = frozenset({"SetVariable", "AppendVariable"})
-WINDOW_END_PARAMETER = {"value": {"value": "@pipeline().parameters.windowEnd", "type": "Expression"}, "type": "string"}
+
+
+def window_parameters() -> dict[str, Any]:
+    """What the master hands every notebook: the window it runs for."""
+    return {
+        name: {"value": {"value": f"@pipeline().parameters.{parameter}", "type": "Expression"}, "type": "string"}
+        for name, parameter in (("window_start", "windowStart"), ("window_end", "windowEnd"))
+    }
+
+
+def final_steps(activities: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The activities that end a pipeline's success path: not a ``Fail``, and no other activity waits
+    for their success (what the steps after an inlined pipeline wait for)."""
+    awaited = {
+        str(d.get("activity"))
+        for a in activities
+        for d in a.get("dependsOn") or []
+        if "Succeeded" in (d.get("dependencyConditions") or [])
+    }
+    return [str(a["name"]) for a in activities if a.get("type") != "Fail" and a["name"] not in awaited]
 
 
 def product_pipeline_of(set_name: str) -> str:
@@ -99,7 +118,8 @@ def _inline(
         name = type_properties.get("variableName")
         type_properties["variableName"] = variables.get(name, name)
     if activity.get("type") == "SynapseNotebook":
-        type_properties.setdefault("parameters", {}).setdefault("window_end", copy.deepcopy(WINDOW_END_PARAMETER))
+        for name, value in window_parameters().items():
+            type_properties.setdefault("parameters", {}).setdefault(name, value)
         if target == "dataFactory":
             type_properties.pop("snapshot", None)
             activity["linkedServiceName"] = {

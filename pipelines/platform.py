@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cloudscale.components.data_factory import INTEGRATION_RUNTIME, KEY_VAULT_LINKED_SERVICE, lake_linked_service_name
+
+__all__ = ["INTEGRATION_RUNTIME"]
 from cloudscale.pipelines.definitions import Target
 
 LAKE_KEYS = ("raw", "enriched", "workspace")
@@ -15,6 +17,8 @@ ERP_LINKED_SERVICE = "ls_sql_erp"
 COSMOS_LINKED_SERVICE = "ls_cosmos_customer_service"
 # The linked service a factory runs Synapse notebooks through; the master pipeline declares it.
 SYNAPSE_ARTIFACTS_LINKED_SERVICE = "ls_synapse_workspace"
+# The linked service the master's serving steps reach the serverless SQL endpoint through.
+SERVERLESS_LINKED_SERVICE = "ls_serverless_sql"
 
 # Activity types both services run (Data Factory / Synapse pipeline activity reference).
 COMMON_ACTIVITIES = frozenset(

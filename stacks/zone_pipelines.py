@@ -25,7 +25,7 @@ from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
 from cloudscale.dataproducts import PRODUCT_MODULES, PUBLISHES
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
-from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of, product_set_name
+from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
@@ -37,9 +37,6 @@ from cloudscale.stacks.config.pipeline_checks import deployed_pipelines, zone_pi
 from cloudscale.stacks.zone_scope import ZoneScope
 
 RUN_AFTER_CHANGE = "run-after-change"
-# The path each data product publishes its serving table under (a Delta table), which the logical
-# data warehouse exposes as one view per product.
-CURATED_FOLDER = "curated"
 
 
 def pipeline_grants(
@@ -99,10 +96,6 @@ def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, st
         if edges:
             flows[zone.name] = [(e.source, e.destination, e.label) for e in edges]
     return flows
-
-
-def curated_views(products: list[str]) -> list[dict[str, str]]:
-    return [{"view": product_set_name(p), "path": f"{p}/{CURATED_FOLDER}/{product_set_name(p)}/"} for p in products]
 
 
 def platform_values(
@@ -394,7 +387,6 @@ def _deploy_to_synapse(
                 f"{definitions.name}-{artifact.name}", linked_service_name=artifact.name, properties=properties
             )
         run_after_change = RUN_AFTER_CHANGE in (artifact.properties.get("annotations") or [])
-        declared = artifact.properties.get("parameters") or {}
         if kind in ("pipeline", "trigger"):
             entry: dict[str, Any] = {"service": "synapse", "kind": kind, "name": artifact.name, "set": definitions.name}
             if kind == "trigger":
@@ -410,7 +402,6 @@ def _deploy_to_synapse(
                 artifact_name=artifact.name,
                 properties=properties,
                 run_after_change=kind == "pipeline" and run_after_change,
-                run_parameters={"products": curated_views(products)} if "products" in declared else None,
             ),
             opts=workspace.data_plane_opts(after=earlier),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import bundled_set_names
@@ -94,6 +95,7 @@ def _compose(index: int, zone: LandingZoneConfig) -> ZonePipelines:
         products=zone.data_products if services.synapse.enabled else [],
         master_target=master_target,
         master_schedule=_schedule(zone.orchestration.schedule),
+        synapse=services.synapse.enabled,
     )
 
 
@@ -132,7 +134,7 @@ def check_pipelines(index: int, zone: LandingZoneConfig) -> list[ConfigProblem]:
     ):
         return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
     composed = zone_pipelines(index, zone)
-    found = composed.problems + validate(composed.sets, zone_platform_of(zone))
+    found = composed.problems + validate(composed.sets, zone_platform_of(zone)) + check_chain(composed.sets)
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
     problems += _check_lake_access(key, zone, composed)

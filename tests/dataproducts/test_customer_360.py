@@ -17,8 +17,8 @@ from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def features_stage(raw):
-    built = customer_360.build_features(inputs_of(raw, customer_360.FEATURE_INPUTS))
+def features_stage(enriched):
+    built = customer_360.build_features(inputs_of(enriched, customer_360.FEATURE_INPUTS))
     return {name: df.cache() for name, df in built.items()}
 
 
@@ -52,13 +52,13 @@ def test_the_planted_duplicate_person_merges_into_one_profile(features_stage, sa
     assert row["Sources"] == ["CRM", "PropertySystem"]
     # The newer of the two property-system records wins.
     assert row["FirstName"] == facts.duplicate_person_first_name
-    people = {r["cid"] for r in sample.tables["leasing/residents"]}
-    contacts = [c for c in sample.tables["crm/contacts"] if c["ContactType"] == "Contact"]
+    people = {r["cid"] for r in sample.tables["enriched/leasing/residents"]}
+    contacts = [c for c in sample.tables["enriched/crm/contacts"] if c["ContactType"] == "Contact"]
     assert profiles.count() == len(people) + len(contacts) - 1
 
 
 def test_lease_features_count_renewals_and_flag_early_move_outs(features_stage, sample):
-    leases = sample.tables["leasing/leases"]
+    leases = sample.tables["enriched/leasing/leases"]
     features = {(r["cid"], r["uid"]): r for r in features_stage["renewal_features"].collect()}
     for lease in leases:
         row = features[(lease["cid"], lease["uid"])]
@@ -124,8 +124,8 @@ def test_the_lowest_tenancy_score_is_the_customer_score(spark):
     assert (row["RenewalPrediction"], row["RenewalPredictionScore"]) == ("N", 20.0)
 
 
-def test_leases_without_a_term_fail_with_the_null_rate(raw):
-    inputs = inputs_of(raw, customer_360.FEATURE_INPUTS)
+def test_leases_without_a_term_fail_with_the_null_rate(enriched):
+    inputs = inputs_of(enriched, customer_360.FEATURE_INPUTS)
     inputs["leases"] = inputs["leases"].withColumn("LeaseTerm", F.lit(None).cast("double"))
     with pytest.raises(DataQualityError, match=r"leases: column LeaseTerm is 100\.0% null, above the 0\.0% allowed"):
         customer_360.build_features(inputs)

@@ -18,21 +18,21 @@ from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def outputs(raw, sample):
-    built = customer_dimension.build(inputs_of(raw, customer_dimension.INPUTS), as_of=sample.facts.as_of)
+def outputs(enriched, sample):
+    built = customer_dimension.build(inputs_of(enriched, customer_dimension.INPUTS), as_of=sample.facts.as_of)
     return {name: df.cache() for name, df in built.items()}
 
 
 def test_the_planted_duplicate_company_merges_into_the_earliest_record(outputs, sample):
     survivor, duplicate = sample.facts.duplicate_customer_ids
     customers = outputs["Customer"]
-    assert customers.count() == len(sample.tables["crm/customers"]) - 1
+    assert customers.count() == len(sample.tables["enriched/crm/customers"]) - 1
     assert customers.where(F.col("CustomerId") == duplicate).count() == 0
     row = customers.where(F.col("CustomerId") == survivor).first()
     assert row["SourceCustomerIds"] == f"{survivor},{duplicate}"
     orders = [
         h
-        for h in sample.tables["erp/sales_headers"]
+        for h in sample.tables["enriched/erp/sales_headers"]
         if h["CustomerId"] in (survivor, duplicate) and h["Status"] != "Cancelled"
     ]
     assert row["Orders"] == len(orders)
@@ -95,8 +95,8 @@ def test_the_cdm_manifest_lists_every_entity_with_its_partition_pattern(outputs,
     assert problems == []
 
 
-def test_a_customer_without_a_name_fails_before_anything_is_written(raw):
-    inputs = inputs_of(raw, customer_dimension.INPUTS)
+def test_a_customer_without_a_name_fails_before_anything_is_written(enriched):
+    inputs = inputs_of(enriched, customer_dimension.INPUTS)
     inputs["customers"] = inputs["customers"].withColumn(
         "Name", F.when(F.col("CustomerId") == "C0001", F.lit(None)).otherwise(F.col("Name"))
     )

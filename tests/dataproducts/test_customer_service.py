@@ -14,8 +14,10 @@ from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def outputs(raw):
-    return {name: df.cache() for name, df in customer_service.build(inputs_of(raw, customer_service.INPUTS)).items()}
+def outputs(enriched):
+    return {
+        name: df.cache() for name, df in customer_service.build(inputs_of(enriched, customer_service.INPUTS)).items()
+    }
 
 
 def test_the_service_heavy_customer_has_its_interactions_and_revenue(outputs, sample):
@@ -28,7 +30,9 @@ def test_the_service_heavy_customer_has_its_interactions_and_revenue(outputs, sa
 
 
 def test_interactions_are_counted_per_order_and_satisfaction_is_on_a_100_scale(outputs, sample):
-    expected = Counter(d["orderId"] for d in sample.tables["service/interactions"] if d["orderId"])
+    expected = Counter(
+        d["orderId"] for d in sample.tables["enriched/data/customer_service/interactions"] if d["orderId"]
+    )
     rows = outputs["service_by_order"].where("Interactions > 0").collect()
     assert {r["OrderId"]: r["Interactions"] for r in rows} == dict(expected)
     assert all(r["CsatScore"] is None or 20 <= r["CsatScore"] <= 100 for r in rows)
@@ -41,8 +45,8 @@ def test_cosmos_system_properties_are_not_published(outputs):
         assert not [c for c in df.columns if c.startswith("_")]
 
 
-def test_a_document_id_seen_twice_fails_with_a_clear_message(raw):
-    inputs = inputs_of(raw, customer_service.INPUTS)
+def test_a_document_id_seen_twice_fails_with_a_clear_message(enriched):
+    inputs = inputs_of(enriched, customer_service.INPUTS)
     inputs["interactions"] = inputs["interactions"].unionByName(inputs["interactions"].limit(2))
     with pytest.raises(
         DataQualityError, match=r"interactions: key \(id\) is not unique: 2 duplicated value\(s\), e\.g\. id='case-"
@@ -50,8 +54,8 @@ def test_a_document_id_seen_twice_fails_with_a_clear_message(raw):
         customer_service.build(inputs)
 
 
-def test_a_missing_column_is_named(raw):
-    inputs = inputs_of(raw, customer_service.INPUTS)
+def test_a_missing_column_is_named(enriched):
+    inputs = inputs_of(enriched, customer_service.INPUTS)
     inputs["interactions"] = inputs["interactions"].drop("customerId")
     with pytest.raises(DataQualityError, match=r"interactions: missing required column\(s\) customerId; it has "):
         customer_service.build(inputs)

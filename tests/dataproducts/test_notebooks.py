@@ -1,39 +1,49 @@
-"""The notebook files: generated from the module, importing only what exists, and running end to end."""
+"""The bundled notebooks and contracts: generated from the modules, importing only what exists, reading and
+publishing through their contracts."""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from cloudscale.dataproducts import PRODUCT_MODULES, notebooks
-from cloudscale.dataproducts.azureml import train_renewal
+from cloudscale.dataproducts import lake, notebooks
+from cloudscale.dataproducts.contracts import catalog
+from cloudscale.dataproducts.quality import DataQualityError
+from cloudscale.flow.notebook import code_cells, execute
 
 REPO = Path(__file__).resolve().parents[2]
-PLATFORM_KEYS = {"lake.raw.account", "lake.workspace.account", "synapse.sparkPool"}
+PLATFORM_KEYS = {"lake.raw.account", "lake.enriched.account", "lake.workspace.account", "synapse.sparkPool"}
+SETS = list(notebooks.notebook_sets())
 
 
-def _code_cells(document):
-    return [c for c in document["properties"]["cells"] if c["cell_type"] == "code"]
-
-
-@pytest.mark.parametrize("product", list(PRODUCT_MODULES))
-def test_the_notebook_file_is_what_the_module_generates(product):
-    path = notebooks.notebook_path(REPO / "pipelines", product)
-    assert path.read_text(encoding="utf-8") == notebooks.render(notebooks.build_notebook(product)), (
+@pytest.mark.parametrize("set_name", SETS)
+def test_the_notebook_file_is_what_the_module_generates(set_name):
+    path = notebooks.notebook_path(REPO / "pipelines", set_name)
+    assert path.read_text(encoding="utf-8") == notebooks.render(notebooks.build_notebook(set_name)), (
         "regenerate with cloudscale.dataproducts.notebooks.write_notebooks('pipelines')"
     )
-    assert json.loads(path.read_text())["name"] == f"nb_{PRODUCT_MODULES[product]}"
 
 
-@pytest.mark.parametrize("product", list(PRODUCT_MODULES))
-def test_code_cells_import_only_dataproducts_functions_that_exist(product):
-    document = json.loads(notebooks.notebook_path(REPO / "pipelines", product).read_text())
-    cells = _code_cells(document)
+def test_the_contract_files_are_what_the_declarations_generate():
+    stale = [
+        relative
+        for relative, text in catalog.generated_files().items()
+        if not (REPO / "pipelines" / relative).is_file()
+        or (REPO / "pipelines" / relative).read_text(encoding="utf-8") != text
+    ]
+    assert not stale, "regenerate with cloudscale.dataproducts.contracts.catalog.write_generated('pipelines')"
+
+
+@pytest.mark.parametrize("set_name", SETS)
+def test_code_cells_import_only_dataproducts_functions_that_exist(set_name):
+    document = json.loads(notebooks.notebook_path(REPO / "pipelines", set_name).read_text())
+    cells = code_cells(document["properties"])
     assert cells[0]["metadata"] == {"tags": ["parameters"]}
     imported: dict[str, object] = {}
     used = 0
@@ -41,125 +51,59 @@ def test_code_cells_import_only_dataproducts_functions_that_exist(product):
         tree = ast.parse("".join(cell["source"]))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                raise AssertionError(f"plain import in {product}: {ast.unparse(node)}")
+                raise AssertionError(f"plain import in {set_name}: {ast.unparse(node)}")
             if isinstance(node, ast.ImportFrom):
                 if node.module in sys.stdlib_module_names:
                     continue
-                assert node.module == "cloudscale.dataproducts", ast.unparse(node)
+                assert node.module in ("cloudscale.dataproducts", "cloudscale.dataproducts.contracts"), ast.unparse(
+                    node
+                )
                 for alias in node.names:
-                    imported[alias.name] = importlib.import_module(f"cloudscale.dataproducts.{alias.name}")
+                    imported[alias.name] = importlib.import_module(f"{node.module}.{alias.name}")
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in imported:
                 assert hasattr(imported[node.value.id], node.attr), f"{node.value.id}.{node.attr} does not exist"
                 used += 1
-    assert PRODUCT_MODULES[product] in imported and used >= 3
+    assert used >= 3
 
 
-@pytest.mark.parametrize("product", list(PRODUCT_MODULES))
-def test_platform_values_are_placeholders_the_deployment_resolves(product):
-    text = notebooks.notebook_path(REPO / "pipelines", product).read_text()
-    import re
-
+@pytest.mark.parametrize("set_name", SETS)
+def test_platform_values_are_placeholders_the_deployment_resolves(set_name):
+    text = notebooks.notebook_path(REPO / "pipelines", set_name).read_text()
     keys = set(re.findall(r"\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}", text))
     assert keys and keys <= PLATFORM_KEYS
-    assert "abfss://" + product + "@{{ lake.workspace.account }}" in text
 
 
-def _run(document, spark, overrides):
-    """Run a notebook as Synapse does: the parameters cell, then the pipeline's values, then the rest."""
-    scope = {"spark": spark, "__name__": "__notebook__"}
-    cells = _code_cells(document)
-    exec("".join(cells[0]["source"]), scope)
-    scope.update(overrides)
-    for cell in cells[1:]:
-        exec(compile("".join(cell["source"]), document["name"], "exec"), scope)
-    return scope
+def test_the_notebook_publishes_its_contract_and_a_bad_input_fails_it_with_the_quality_message(
+    spark, enriched, tmp_path
+):
+    from pyspark.sql import functions as F
 
-
-def _listing(folder):
-    # Hadoop's local file system writes a hidden .crc checksum beside each file; ABFS does not.
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-
-
-def test_every_notebook_runs_end_to_end_on_the_raw_layout(spark, raw_root, sample, tmp_path):
-    base = {
-        "raw_root": f"{raw_root}/{{integration}}",
-        "output_format": "parquet",
-        "as_of": sample.facts.as_of.isoformat(),
+    roots = lake.Roots(enriched=f"{tmp_path}/enriched/{{container}}", workspace=f"{tmp_path}/work/{{container}}")
+    for table_id, df in enriched.items():
+        if catalog.table(table_id).container in ("crm", "erp"):
+            lake.write_table(spark, df, roots, table_id, "setup")
+    cells = code_cells(notebooks.build_notebook("sales_analytics")["properties"])
+    parameters = {
+        "enriched_root": roots.enriched,
+        "workspace_root": roots.workspace,
+        "window_end": "2026-07-01T00:00:00Z",
     }
-    outputs = {}
-    for product in PRODUCT_MODULES:
-        document = notebooks.build_notebook(product)
-        overrides = {**base, "output_root": str(tmp_path / product)}
-        if product == "customer-service":
-            overrides["interactions_path"] = str(raw_root / "service" / "interactions")
-        if product == "customer-360":
-            _run(document, spark, {**overrides, "stage": "features"})
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-                patch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
-                train_renewal.main(
-                    [
-                        "--features",
-                        str(tmp_path / product / "renewal_features"),
-                        "--model-output",
-                        str(tmp_path / product / "models/renewal"),
-                    ]
-                )
-            overrides["stage"] = "score"
-        _run(document, spark, overrides)
-        outputs[product] = _listing(tmp_path / product)
+    execute("nb_sales_analytics", cells, spark, parameters)
+    published = sorted(p.name for p in (tmp_path / "work" / "sales-analytics" / "curated").iterdir())
+    assert published == ["order_status", "sales_summary"]
 
-    assert outputs["sales-analytics"] == ["order_status", "sales_summary"]
-    assert outputs["relationship-mesh"] == sorted(
-        ["calendardata", "impactscores", "interactions", "interactionsdata", "prospectingchecklist"]
+    # A writer that drops a declared column is refused before anything is written ...
+    lines = lake.read_table(spark, roots, "enriched/erp/sales_lines").drop("Amount")
+    with pytest.raises(DataQualityError, match=r"enriched/erp/sales_lines lacks declared column\(s\) Amount"):
+        lake.write_table(spark, lines, roots, "enriched/erp/sales_lines", "a broken conform step")
+    # ... and an input that breaks the product's own rule fails the notebook, naming input and rule.
+    headers = lake.read_table(spark, roots, "enriched/erp/sales_headers")
+    broken = headers.withColumn(
+        "CustomerId", F.when(F.col("OrderId") == "SO000003", None).otherwise(F.col("CustomerId"))
     )
-    assert outputs["customer-service"] == ["service_by_order", "service_to_revenue"]
-    assert outputs["customer-360"] == ["models", "profiles", "renewal_features", "renewal_predictions"]
-    assert outputs["customer-dimension"] == ["cdm"]
-    cdm = _listing(tmp_path / "customer-dimension" / "cdm")
-    assert cdm == [
-        "Customer",
-        "Customer.cdm.json",
-        "CustomerAffinity",
-        "CustomerAffinity.cdm.json",
-        "default.manifest.cdm.json",
-    ]
-    predictions = spark.read.parquet(str(tmp_path / "customer-360" / "renewal_predictions"))
-    assert predictions.count() > 0 and set(predictions.columns) == {
-        "CustomerId",
-        "RenewalPrediction",
-        "RenewalPredictionScore",
-    }
-
-
-def test_a_bad_raw_table_fails_the_notebook_with_the_quality_message(spark, raw_root, sample, tmp_path):
-    broken = tmp_path / "raw"
-    for folder in raw_root.glob("*/*"):
-        target = broken / folder.relative_to(raw_root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(folder)
-    (broken / "erp" / "sales_lines").unlink()
-    spark.read.parquet(str(raw_root / "erp" / "sales_lines")).drop("Amount").write.parquet(
-        str(broken / "erp" / "sales_lines")
-    )
-    document = notebooks.build_notebook("sales-analytics")
-    overrides = {
-        "raw_root": f"{broken}/{{integration}}",
-        "output_root": str(tmp_path / "out"),
-        "output_format": "parquet",
-    }
-    from cloudscale.dataproducts.quality import DataQualityError
-
-    with pytest.raises(DataQualityError, match=r"sales_lines: missing required column\(s\) Amount"):
-        _run(document, spark, overrides)
-    assert not (tmp_path / "out").exists()
-
-
-@pytest.mark.parametrize("product", list(PRODUCT_MODULES))
-def test_the_published_list_matches_the_product_outputs(product):
-    from cloudscale.dataproducts import PUBLISHES
-
-    module = importlib.import_module(f"cloudscale.dataproducts.{PRODUCT_MODULES[product]}")
-    published = [name.removeprefix("cdm/") for name in PUBLISHES[product] if not name.endswith(".json")]
-    assert published == list(module.OUTPUTS)
+    lake.write_table(spark, broken, roots, "enriched/erp/sales_headers", "setup")
+    with pytest.raises(
+        DataQualityError, match=r"sales_headers: column CustomerId is \d+\.\d% null, above the 0\.0% allowed"
+    ):
+        execute("nb_sales_analytics", cells, spark, parameters)

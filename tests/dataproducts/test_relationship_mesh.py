@@ -14,8 +14,8 @@ from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def outputs(raw, sample):
-    built = relationship_mesh.build(inputs_of(raw, relationship_mesh.INPUTS), as_of=sample.facts.as_of)
+def outputs(enriched, sample):
+    built = relationship_mesh.build(inputs_of(enriched, relationship_mesh.INPUTS), as_of=sample.facts.as_of)
     return {name: df.cache() for name, df in built.items()}
 
 
@@ -39,10 +39,10 @@ def test_a_future_meeting_is_excluded(outputs, sample):
     assert latest <= sample.facts.as_of
 
 
-def test_only_seller_titles_count(outputs, raw):
+def test_only_seller_titles_count(outputs, enriched):
     sellers = {
         r["ContactId"]
-        for r in raw["crm/contacts"].where("ContactType = 'Employee'").collect()
+        for r in enriched["enriched/crm/contacts"].where("ContactType = 'Employee'").collect()
         if r["Title"] in relationship_mesh.SELLER_TITLES
     }
     counted = {r["SellerId"] for r in outputs["interactions"].select("SellerId").distinct().collect()}
@@ -87,8 +87,8 @@ def test_the_calendar_covers_the_window_with_one_row_per_day(outputs, sample):
     assert row["WeekdayOfMonth"] == 22
 
 
-def test_a_contact_without_email_fails_with_the_null_rate(raw):
-    inputs = inputs_of(raw, relationship_mesh.INPUTS)
+def test_a_contact_without_email_fails_with_the_null_rate(enriched):
+    inputs = inputs_of(enriched, relationship_mesh.INPUTS)
     inputs["contacts"] = inputs["contacts"].withColumn(
         "Email", F.when(F.col("ContactType") == "Contact", F.lit(None)).otherwise(F.col("Email"))
     )

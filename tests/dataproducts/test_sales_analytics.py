@@ -14,15 +14,15 @@ from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def outputs(raw):
-    return {name: df.cache() for name, df in sales_analytics.build(inputs_of(raw, sales_analytics.INPUTS)).items()}
+def outputs(enriched):
+    return {name: df.cache() for name, df in sales_analytics.build(inputs_of(enriched, sales_analytics.INPUTS)).items()}
 
 
 def test_revenue_per_customer_is_the_sum_of_lines_of_orders_not_cancelled(outputs, sample):
-    status = {h["OrderId"]: h["Status"] for h in sample.tables["erp/sales_headers"]}
-    customer = {h["OrderId"]: h["CustomerId"] for h in sample.tables["erp/sales_headers"]}
+    status = {h["OrderId"]: h["Status"] for h in sample.tables["enriched/erp/sales_headers"]}
+    customer = {h["OrderId"]: h["CustomerId"] for h in sample.tables["enriched/erp/sales_headers"]}
     expected: dict[str, float] = defaultdict(float)
-    for line in sample.tables["erp/sales_lines"]:
+    for line in sample.tables["enriched/erp/sales_lines"]:
         if status[line["OrderId"]] != "Cancelled":
             expected[customer[line["OrderId"]]] += line["Amount"]
     rows = outputs["sales_summary"].groupBy("CustomerId").agg(F.sum("Revenue").alias("Revenue")).collect()
@@ -50,21 +50,21 @@ def test_a_reassigned_customer_revenue_splits_at_the_reassignment_date(outputs, 
     facts = sample.facts
     rows = outputs["sales_summary"].where(F.col("CustomerId") == facts.reassigned_customer_id).collect()
     cutoff = facts.reassignment_date.strftime("%Y-%m")
-    territories = {(row["TerritoryId"], row["Month"] >= cutoff) for row in rows if row["Month"] != cutoff}
-    assert territories <= {(facts.old_territory_id, False), (facts.new_territory_id, True)}
-    assert {t for t, _ in territories} == {facts.old_territory_id, facts.new_territory_id}
-    assert outputs["sales_summary"].where(F.col("TerritoryId").isNull()).count() == 0
+    territories = {(row["Territory"], row["Month"] >= cutoff) for row in rows if row["Month"] != cutoff}
+    assert territories <= {(facts.old_territory, False), (facts.new_territory, True)}
+    assert {t for t, _ in territories} == {facts.old_territory, facts.new_territory}
+    assert outputs["sales_summary"].where(F.col("Territory").isNull()).count() == 0
 
 
 def test_open_orders_are_counted_with_their_value(outputs, sample):
-    open_orders = [h for h in sample.tables["erp/sales_headers"] if h["Status"] == "Open"]
+    open_orders = [h for h in sample.tables["enriched/erp/sales_headers"] if h["Status"] == "Open"]
     total = outputs["sales_summary"].agg(F.sum("OpenOrders"), F.sum("OpenOrderValue")).first()
     assert total[0] == len(open_orders) > 0
     assert total[1] == pytest.approx(sum(h["Total"] for h in open_orders), abs=0.05)
 
 
-def test_a_duplicated_order_id_fails_with_a_message_naming_the_input_and_key(raw):
-    inputs = inputs_of(raw, sales_analytics.INPUTS)
+def test_a_duplicated_order_id_fails_with_a_message_naming_the_input_and_key(enriched):
+    inputs = inputs_of(enriched, sales_analytics.INPUTS)
     headers = inputs["sales_headers"]
     inputs["sales_headers"] = headers.unionByName(headers.limit(1))
     with pytest.raises(DataQualityError, match=r"sales_headers: key \(OrderId\) is not unique: 1 duplicated value"):

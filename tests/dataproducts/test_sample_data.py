@@ -1,4 +1,5 @@
-"""The sample-data generator: deterministic, sized by argument, every source shape, planted facts."""
+"""The sample data: deterministic, sized by argument, in the conformed contracts' shapes, rendered as each
+source system holds it, with its planted facts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from datetime import datetime
 import pyarrow.parquet as pq
 import pytest
 
-from cloudscale.dataproducts.sample_data import RAW_TABLES, SIZES, generate, write_raw_layout
+from cloudscale.dataproducts.contracts import arrow, catalog
+from cloudscale.dataproducts.contracts.integration import INGESTED
+from cloudscale.dataproducts.sample_data import SIZES, TABLES, generate
+from cloudscale.dataproducts.source_data import render, write_raw_layout
 
 
 def test_the_same_seed_gives_the_same_rows_and_another_seed_does_not():
@@ -17,42 +21,60 @@ def test_the_same_seed_gives_the_same_rows_and_another_seed_does_not():
 
 def test_size_is_a_name_or_a_customer_count():
     assert generate("medium").size == SIZES["medium"] > SIZES["small"]
-    assert len(generate(12).tables["leasing/residents"]) == 12 * 8 + 1
+    assert len(generate(12).tables["enriched/leasing/residents"]) == 12 * 8 + 1
     with pytest.raises(ValueError, match="size must be one of"):
         generate("huge")
 
 
-def test_every_scenario_source_is_emitted_in_its_raw_layout(tmp_path):
+def test_every_table_has_exactly_its_contract_columns_and_types():
     data = generate("small")
-    assert tuple(data.tables) == RAW_TABLES
-    files = write_raw_layout(data, tmp_path)
+    assert tuple(data.tables) == TABLES
+    for table_id, rows in data.tables.items():
+        assert rows, table_id
+        assert arrow.to_arrow(catalog.table(table_id), rows).num_rows == len(rows)
+
+
+def test_every_source_table_is_rendered_in_its_source_contract():
+    sources = render(generate("small"))
+    for table in catalog.source_tables():
+        rows = sources.tables[table.id]
+        assert rows, table.id
+        arrow.to_arrow(table, rows)
+    labels = sources.tables["dataverse/stringmap"]
+    assert {r["langid"] for r in labels} == {1033, 1031}
+    assert {f.extract for f in sources.files} == {"residents", "leases", "workorders", "surveys"}
+
+
+def test_the_raw_layout_is_one_window_folder_per_ingested_table(tmp_path):
+    files = write_raw_layout(generate("small"), tmp_path, datetime(2026, 7, 1, 2, 0))
     assert sorted(p.relative_to(tmp_path).as_posix() for p in files) == sorted(
-        f"{t}/part-00000.parquet" for t in RAW_TABLES
+        f"{raw.container}/{raw.path}/2026/07/01/0200/part-00000.{'json' if raw.format == 'json' else 'parquet'}"
+        for _, raw in INGESTED
     )
-    for table, rows in data.tables.items():
-        assert rows and pq.read_table(tmp_path / table / "part-00000.parquet").num_rows == len(rows)
+    account = tmp_path / "crm" / "account" / "2026" / "07" / "01" / "0200" / "part-00000.parquet"
+    assert pq.read_table(account).column_names == [c.name for c in catalog.table("raw/crm/account").columns]
 
 
 def test_the_graph_data_connect_shapes_carry_their_envelope_and_nested_addresses():
     data = generate("small")
-    message = data.tables["m365/messages"][0]
-    assert {"puser", "ptenant", "datarow", "userrow", "pagerow"} <= message.keys()
+    message = data.tables["enriched/m365/messages"][0]
+    assert {"puser", "ptenant"} <= message.keys()
     assert message["Sender"]["EmailAddress"]["Address"]
-    event = data.tables["m365/events"][0]
+    event = data.tables["enriched/m365/events"][0]
     assert datetime.fromisoformat(event["Start"]["DateTime"]) < datetime.fromisoformat(event["End"]["DateTime"])
-    assert {"_rid", "_etag", "_ts"} <= data.tables["service/interactions"][0].keys()
+    assert {"_rid", "_etag", "_ts"} <= data.tables["enriched/data/customer_service/interactions"][0].keys()
 
 
 def test_the_planted_facts_are_in_the_data():
     data = generate("small")
     facts = data.facts
-    messages = {m["Id"]: m for m in data.tables["m365/messages"]}
-    events = {e["Id"]: e for e in data.tables["m365/events"]}
+    messages = {m["Id"]: m for m in data.tables["enriched/m365/messages"]}
+    events = {e["Id"]: e for e in data.tables["enriched/m365/events"]}
     assert messages[facts.reply_message_id]["Subject"].lower().startswith("re:")
     assert datetime.fromisoformat(events[facts.future_event_id]["Start"]["DateTime"]).date() > facts.as_of
-    emails = [r["Email"].strip().lower() for r in data.tables["leasing/residents"]] + [
-        c["Email"].strip().lower() for c in data.tables["crm/contacts"]
+    emails = [r["Email"].strip().lower() for r in data.tables["enriched/leasing/residents"]] + [
+        c["Email"].strip().lower() for c in data.tables["enriched/crm/contacts"]
     ]
     assert emails.count(facts.duplicate_person_email) == 3  # two resident records and one contact
-    ids = {c["CustomerId"] for c in data.tables["crm/customers"]}
+    ids = {c["CustomerId"] for c in data.tables["enriched/crm/customers"]}
     assert set(facts.duplicate_customer_ids) <= ids

@@ -1,0 +1,124 @@
+"""``cloudscale flow run --stack dev``: the dev zone's master pipeline played end to end on local Spark, from
+source-shaped extracts to the serving views, checked through the views as Power BI would read them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from cloudscale.cli.main import main
+from cloudscale.dataproducts.sample_data import generate
+
+
+@pytest.fixture(scope="module")
+def flow(spark, tmp_path_factory):
+    """Two runs of the same first-load window into one folder, as a retried window would be."""
+    out = tmp_path_factory.mktemp("flow")
+    first = main(["flow", "run", "--stack", "dev", "--out", str(out), "--json"])
+    report = json.loads((out / "flow-report.json").read_text())
+    snapshot = _views(out)
+    second = main(["flow", "run", "--stack", "dev", "--out", str(out), "--json"])
+    return {"exit": (first, second), "report": report, "first": snapshot, "second": _views(out), "out": out}
+
+
+def _views(out):
+    connection = duckdb.connect(str(out / "serving.duckdb"), read_only=True)
+    try:
+        names = connection.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'VIEW'"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": sorted(connection.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall(), key=repr)
+            for schema, name in names
+        }
+    finally:
+        connection.close()
+
+
+def _query(flow, sql):
+    connection = duckdb.connect(str(flow["out"] / "serving.duckdb"), read_only=True)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return generate("small").facts
+
+
+def test_the_master_pipeline_succeeds_and_every_view_has_rows(flow):
+    assert flow["exit"] == (0, 0), flow["report"]["run"]["errors"]
+    assert flow["report"]["status"] == "Succeeded"
+    views = flow["report"]["views"]
+    assert {
+        "sales_analytics.sales_summary",
+        "relationship_mesh.impactscores",
+        "customer_360.renewal_predictions",
+        "customer_dimension.Customer",
+        "customer_service.service_to_revenue",
+    } <= set(views)
+    assert all(rows > 0 for rows in views.values()), views
+
+
+def test_a_cancelled_order_brings_no_revenue(flow, facts):
+    data = generate("small")
+    status = {h["OrderId"]: h["Status"] for h in data.tables["enriched/erp/sales_headers"]}
+    customer = {h["OrderId"]: h["CustomerId"] for h in data.tables["enriched/erp/sales_headers"]}
+    expected: dict[str, float] = defaultdict(float)
+    for line in data.tables["enriched/erp/sales_lines"]:
+        if status[line["OrderId"]] != "Cancelled":
+            expected[customer[line["OrderId"]]] += line["Amount"]
+    revenue = dict(_query(flow, "SELECT CustomerId, sum(Revenue) FROM sales_analytics.sales_summary GROUP BY 1"))
+    assert revenue.keys() == expected.keys()
+    assert all(abs(revenue[c] - expected[c]) < 0.05 for c in expected)
+    cancelled = _query(
+        flow,
+        f"SELECT PaymentStatus, Outstanding FROM sales_analytics.order_status WHERE OrderId = '{facts.cancelled_order_id}'",
+    )
+    assert cancelled == [("Cancelled", 0.0)]
+
+
+def test_the_duplicate_customer_is_merged_into_its_earliest_record(flow, facts):
+    survivor, duplicate = facts.duplicate_customer_ids
+    rows = _query(flow, "SELECT CustomerId, SourceCustomerIds FROM customer_dimension.Customer")
+    merged = dict(rows)
+    assert merged[survivor] == f"{survivor},{duplicate}" and duplicate not in merged
+
+
+def test_the_planted_relationship_ranks_first(flow, facts):
+    top = _query(
+        flow,
+        "SELECT SellerId, AccountId, ImpactScore FROM relationship_mesh.impactscores ORDER BY ImpactScore DESC LIMIT 1",
+    )
+    assert top == [(facts.top_seller_id, facts.top_account_id, 100.0)]
+
+
+def test_the_known_leaver_is_predicted_not_to_renew(flow, facts):
+    rows = _query(
+        flow,
+        "SELECT p.RenewalPrediction FROM customer_360.renewal_predictions p JOIN customer_360.profiles f "
+        f"USING (CustomerId) WHERE f.ResidentIds LIKE '%\"{facts.likely_leaver_resident_id}\"%'",
+    )
+    assert rows == [("N",)]
+
+
+def test_running_the_same_window_again_leaves_the_views_as_one_run_left_them(flow):
+    assert flow["first"] == flow["second"]
+    assert flow["first"], "no views were created"
+
+
+def test_the_report_draws_the_lineage_from_sources_to_serving(flow):
+    edges = {(e["from"].split("/")[0], e["to"].split("/")[0]) for e in flow["report"]["lineage"]}
+    assert {
+        ("dataverse", "raw"),
+        ("erp", "raw"),
+        ("raw", "enriched"),
+        ("enriched", "workspace"),
+        ("workspace", "serving"),
+    } <= edges
+    assert (flow["out"] / "flow-report.md").read_text().count("```mermaid") == 1
