@@ -116,13 +116,16 @@ def test_prd_firewall_is_premium_with_intrusion_prevention(prd):
     assert firewall["sku"]["tier"] == "Premium"
 
 
-def test_prd_keeps_raw_and_enriched_data_geo_zone_redundant(prd):
+def test_prd_keeps_raw_enriched_and_published_data_geo_zone_redundant(prd):
+    # The workspace lake holds the published products: a regional outage must not lose what the
+    # serving views read (Microsoft Learn, "Azure Storage
+    # redundancy": GZRS keeps zone copies in the primary region and a copy in the secondary region).
     accounts = prd.by_name(ACCOUNT)
     skus = {lake: accounts[f"sales-lake-{lake}-account"]["sku"]["name"] for lake in LAKES}
     assert skus == {
         "raw": "Standard_GZRS",
         "enriched": "Standard_GZRS",
-        "workspace": "Standard_ZRS",
+        "workspace": "Standard_GZRS",
         "external": "Standard_ZRS",
     }
     # Zone-redundant accounts have no Archive tier: their old blobs go to Cold.
