@@ -239,12 +239,22 @@ def test_prd_every_encrypted_service_is_created_after_its_identity_may_use_the_k
     assert [options[urn].name for urn in encrypted if not graph.after(urn, grant)] == []
 
 
+def test_prd_asks_to_verify_that_cosmos_reaches_its_key_through_the_vault_firewall(prd_update):
+    # Cosmos DB's customer-managed key page (azure-databases-docs how-to-setup-customer-managed-keys.md)
+    # says trusted services suffice; Key Vault's trusted-services table (azure-security-docs
+    # overview-vnet-service-endpoints.md) does not list Cosmos DB. Only a deployment settles it.
+    (note,) = [a for a in prd_update.run.exports["operatorActions"] if "Cosmos DB" in a]
+    assert "landing zone sales" in note and "first pulumi up" in note and "trusted" in note
+
+
 def test_dev_keeps_platform_managed_keys(dev):
     assert dev.run.of_type(KEY) == []
     assert {a["encryption"]["keySource"] for a in dev.by_name(ACCOUNT).values()} == {"Microsoft.Storage"}
     assert "keyId" not in dev.by_name(SQL_SERVER)["sales-erp-server"]
     assert "encryption" not in dev.by_name(SYNAPSE)["sales-synapse-workspace"]
     assert "keyVaultKeyUri" not in dev.by_name(COSMOS)["sales-customer-service-account"]
+    # Stack outputs are known in an update only.
+    assert dev.preview or not [a for a in dev.run.exports["operatorActions"] if "Cosmos DB" in a]
 
 
 # --------------------------------------------------------------------------------------------------
