@@ -15,14 +15,14 @@ Cosmos DB and SQL TDE document automatic key version updates for versionless key
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import keyvault
 
-from cloudscale.components.baseline import SecureComponent, ServiceBaseline, user_assigned_identity
+from cloudscale.components.baseline import Principal, SecureComponent, ServiceBaseline, user_assigned_identity
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type
 from cloudscale.components.core.roles import BuiltInRole
 
@@ -82,6 +82,10 @@ class CustomerManagedKey:
     identity_id: pulumi.Output[str]
     # The identity's role on the key: a service created before it exists cannot reach the key.
     ready: Sequence[pulumi.Resource]
+    # The key's ARM id, the scope of a service's own grant on it (Synapse's system-assigned identity).
+    key_id: pulumi.Output[str]
+    # Grants on the key to services' own identities go through the key's component.
+    grant_use: Callable[[str, Principal], pulumi.Resource]
 
 
 @dataclass
@@ -128,18 +132,23 @@ class EncryptionKey(SecureComponent):
             location=b.location,
             tags=b.tags,
         )
-        # Scoped to the key, not the vault: the identity can wrap and unwrap with this key and nothing else.
-        grant = self.grant_on(
-            self.key,
-            logical_name=f"{name}-key",
-            role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
-            principal=principal,
-        )
+        grant = self.grant_use(f"{name}-key", principal)
         self.customer_managed_key = CustomerManagedKey(
             key_name=self.key_name,
             vault_uri=pulumi.Output.from_input(args.vault_uri),
             key_uri=self.key.key_uri,
             identity_id=self.identity_resource.id,
             ready=(grant,),
+            key_id=self.key.id,
+            grant_use=self.grant_use,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
+
+    def grant_use(self, logical_name: str, principal: Principal) -> pulumi.Resource:
+        """Wrap and unwrap with this key and nothing else: scoped to the key, not the vault."""
+        return self.grant_on(
+            self.key,
+            logical_name=logical_name,
+            role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
+            principal=principal,
+        )

@@ -18,7 +18,7 @@ from cloudscale.components.core import BuiltInRole
 from cloudscale.components.encryption_key import KEY_SIZE
 from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions
 from cloudscale.stacks.offline.findings import UNKNOWN, declared
-from cloudscale.stacks.offline.ordering import DependencyGraph
+from cloudscale.stacks.offline.ordering import ACTIVATION_FIRST, GRANT_FIRST, DependencyGraph, ordering_findings
 from cloudscale.stacks.offline.report import build_plan
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
@@ -33,6 +33,7 @@ COSMOS = "azure-native:cosmosdb:DatabaseAccount"
 SQL_SERVER = "azure-native:sql:Server"
 SQL_DATABASE = "azure-native:sql:Database"
 SYNAPSE = "azure-native:synapse:Workspace"
+SYNAPSE_KEY = "azure-native:synapse:Key"
 LAKES = ("raw", "enriched", "workspace", "external")
 # What must never be lost with a rename or a destroy, by type: the brief of the platform's data safety.
 DATA_STORES = {
@@ -170,20 +171,32 @@ def test_prd_zone_key_is_rsa_3072_and_rotates_before_it_expires(prd):
     assert prd.preview or key["vaultName"].startswith("kv-adatum-prd-sales")
 
 
-def test_prd_zone_identity_may_use_the_key_and_nothing_else(prd_update):
-    run = prd_update.run
-    key_id = run.mocks.ids[(KEY, "sales-cmk-key")]
+def _key_grants(run: StackRun) -> dict[str, tuple[RegisteredOptions, dict[str, Any]]]:
+    """Role assignments of "Key Vault Crypto Service Encryption User", by logical name."""
     crypto = BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER
     assert crypto.value == "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-    grants = [o for o in prd_update.options(ASSIGNMENT) if crypto.name.lower().replace("_", "-") in o.name]
-    assert len(grants) == 1
-    inputs = prd_update.by_name(ASSIGNMENT)[grants[0].name]
-    assert inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{crypto.value}")
-    # Scoped to the key itself, not the vault, and held by the zone's key identity.
-    assert inputs["scope"] == key_id
+    inputs = run.by_name(ASSIGNMENT)
+    grants = {}
+    for option in run.options(ASSIGNMENT):
+        role = inputs[option.name]["roleDefinitionId"]
+        # The role's id is built from the scope, unknown in a preview; its name is in the logical name.
+        if crypto.name.lower().replace("_", "-") in option.name:
+            assert run.preview or role.endswith(f"/roleDefinitions/{crypto.value}")
+            grants[option.name] = (option, inputs[option.name])
+    return grants
+
+
+def test_prd_only_the_zone_identity_and_synapse_may_use_the_key(prd_update):
+    run = prd_update.run
+    key_id = run.mocks.ids[(KEY, "sales-cmk-key")]
     (identity,) = [o.urn for o in prd_update.options(IDENTITY) if o.name == "sales-cmk-identity"]
-    assert grants[0].property_dependencies["principalId"] == [identity]
-    assert _known(inputs["principalId"])
+    (workspace,) = [o.urn for o in prd_update.options(SYNAPSE)]
+    grants = _key_grants(prd_update)
+    holders = {urn for option, _inputs in grants.values() for urn in option.property_dependencies["principalId"]}
+    assert len(grants) == 2 and holders == {identity, workspace}
+    # Scoped to the key itself, not the vault.
+    assert {inputs["scope"] for _option, inputs in grants.values()} == {key_id}
+    assert all(_known(inputs["principalId"]) for _option, inputs in grants.values())
 
 
 def test_prd_lakes_encrypt_with_the_versionless_zone_key(prd_update):
@@ -203,7 +216,7 @@ def test_prd_lakes_encrypt_with_the_versionless_zone_key(prd_update):
         assert account["identity"] == {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": [identity_id]}
 
 
-def test_prd_cosmos_sql_and_synapse_encrypt_with_the_zone_key(prd_update):
+def test_prd_cosmos_and_sql_encrypt_with_the_zone_key_through_its_identity(prd_update):
     run = prd_update.run
     identity_id = run.mocks.ids[(IDENTITY, "sales-cmk-identity")]
     key_uri = f"https://{prd_update.by_name(KEY)['sales-cmk-key']['vaultName']}.vault.azure.net/keys/cmk-adatum-prd-sales-data"
@@ -215,28 +228,55 @@ def test_prd_cosmos_sql_and_synapse_encrypt_with_the_zone_key(prd_update):
     assert server["keyId"] == key_uri
     assert server["primaryUserAssignedIdentityId"] == identity_id
     assert server["identity"] == {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": [identity_id]}
+
+
+def test_prd_synapse_reaches_its_key_as_its_own_identity_and_is_activated(prd_update):
+    # Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces" (workspaces-encryption.md): "A
+    # User-assigned Managed Identity cannot be configured to access customer-managed key when Azure Key
+    # Vault is behind a firewall"; the workspace's system-assigned identity is granted on the key, then
+    # the workspace is activated (``Microsoft.Synapse/workspaces/keys`` with ``isActiveCMK``).
+    key_uri = f"https://{prd_update.by_name(KEY)['sales-cmk-key']['vaultName']}.vault.azure.net/keys/cmk-adatum-prd-sales-data"
     workspace = prd_update.by_name(SYNAPSE)["sales-synapse-workspace"]
+    assert workspace["identity"] == {"type": "SystemAssigned"}
     assert workspace["encryption"] == {
         "cmk": {
             "key": {"name": "cmk-adatum-prd-sales-data", "keyVaultUrl": key_uri},
-            "kekIdentity": {"userAssignedIdentity": identity_id, "useSystemAssignedIdentity": False},
+            "kekIdentity": {"useSystemAssignedIdentity": True},
         }
     }
-    assert workspace["identity"]["type"] == "SystemAssigned,UserAssigned"
+    (activation,) = prd_update.by_name(SYNAPSE_KEY).values()
+    assert activation["isActiveCMK"] is True
+    assert (activation["keyName"], activation["keyVaultUrl"]) == ("cmk-adatum-prd-sales-data", key_uri)
+    assert activation["workspaceName"] == workspace["workspaceName"]
 
 
-def test_prd_every_encrypted_service_is_created_after_its_identity_may_use_the_key(prd):
+def test_prd_synapse_is_activated_after_its_grant_and_used_after_its_activation(prd):
     options = prd.run.monitor.options
     graph = DependencyGraph(options)
-    crypto = BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER.name.lower().replace("_", "-")
-    (grant,) = [urn for urn, o in options.items() if o.typ == ASSIGNMENT and crypto in o.name]
-    encrypted = [
-        urn
-        for urn, o in options.items()
-        if (o.typ == ACCOUNT and o.name.startswith("sales-lake-")) or o.typ in (COSMOS, SQL_SERVER, SYNAPSE)
-    ]
-    assert len(encrypted) == 7
-    assert [options[urn].name for urn in encrypted if not graph.after(urn, grant)] == []
+    (workspace,) = [o.urn for o in prd.options(SYNAPSE)]
+    (activation,) = [o.urn for o in prd.options(SYNAPSE_KEY)]
+    workspace_name = options[workspace].name
+    (grant,) = [option for name, (option, _inputs) in _key_grants(prd).items() if name.endswith(workspace_name)]
+    assert graph.after(activation, grant.urn)
+    # The Spark pool and every data-plane call wait for the activation.
+    pool = next(o.urn for o in options.values() if o.typ == "azure-native:synapse:BigDataPool")
+    data_plane = [o.urn for o in options.values() if o.typ.startswith("pulumi-python:dynamic/synapse:")]
+    assert data_plane
+    assert [urn for urn in (pool, *data_plane) if not graph.after(urn, activation)] == []
+
+
+def test_the_ordering_check_knows_a_pending_workspace_refuses_writes(prd_update):
+    run = copy.deepcopy(prd_update.run)  # the shared run is read-only
+    options = run.monitor.options
+    (activation,) = [o.urn for o in options.values() if o.typ == SYNAPSE_KEY]
+    for option in options.values():
+        option.dependencies = [urn for urn in option.dependencies if urn != activation]
+    found = {f.resource: f.severity for f in ordering_findings(run) if f.rule == ACTIVATION_FIRST}
+    assert found["sales-synapse-spark"] == "high"
+    assert "sales-synapse-mpe-lake-raw" in found
+    # And the activation itself must wait for the workspace identity's grant on the key.
+    options[activation].dependencies = []
+    assert any(f.rule == GRANT_FIRST and f.resource == options[activation].name for f in ordering_findings(run))
 
 
 def test_prd_asks_to_verify_that_cosmos_reaches_its_key_through_the_vault_firewall(prd_update):
@@ -252,6 +292,7 @@ def test_dev_keeps_platform_managed_keys(dev):
     assert {a["encryption"]["keySource"] for a in dev.by_name(ACCOUNT).values()} == {"Microsoft.Storage"}
     assert "keyId" not in dev.by_name(SQL_SERVER)["sales-erp-server"]
     assert "encryption" not in dev.by_name(SYNAPSE)["sales-synapse-workspace"]
+    assert dev.run.of_type(SYNAPSE_KEY) == []
     assert "keyVaultKeyUri" not in dev.by_name(COSMOS)["sales-customer-service-account"]
     # Stack outputs are known in an update only.
     assert dev.preview or not [a for a in dev.run.exports["operatorActions"] if "Cosmos DB" in a]
