@@ -15,6 +15,7 @@ Cosmos DB and SQL TDE document automatic key version updates for versionless key
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from pulumi_azure_native import keyvault
 from cloudscale.components.baseline import Principal, SecureComponent, ServiceBaseline, user_assigned_identity
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type
 from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.key_rotation import KeyRotationPolicy, KeyRotationPolicyArgs, expiry_after
 
 # RSA 3072: stronger than the 2048 default, and the largest size every consumer takes. SQL TDE and
 # Synapse accept RSA keys of 2048 and 3072 bits only (Microsoft Learn, "Azure SQL transparent data
@@ -47,6 +49,13 @@ def _rotates(actions: Any) -> bool:
     )
 
 
+def _first_expiry() -> int:
+    """When the first version expires, in seconds since the epoch: ``KEY_EXPIRY`` from now. Read on create
+    only (the key ignores later changes to it), so a plan made a day later does not propose a change."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    return int(expiry_after(now, KEY_EXPIRY).timestamp())
+
+
 def _key_uri(key: Mapping[str, Any]) -> str:
     return f"https://{key.get('vaultName')}.vault.azure.net/keys/{key.get('keyName')}"
 
@@ -59,6 +68,15 @@ declare_type(
             "properties.rotationPolicy.lifetimeActions",
             _rotates,
             "the key has no rotation policy that rotates it",
+        ),
+        # The rotation policy's expiryTime applies to the versions it creates; the first version needs an
+        # expiry of its own (Checkov CKV_AZURE_40; Azure Policy "Key Vault keys should have an expiration
+        # date", 152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0).
+        SecurityRule(
+            "key-expiry",
+            "properties.attributes.expires",
+            lambda v: isinstance(v, (int, float)) and v > 0,
+            "the key's first version never expires",
         ),
     ),
     computed_outputs=lambda key: {
@@ -91,10 +109,15 @@ class CustomerManagedKey:
 @dataclass
 class EncryptionKeyArgs:
     baseline: ServiceBaseline
-    # The zone's vault, which must have soft delete and purge protection (checked in the config).
+    # The zone's vault, which must have soft delete and purge protection (checked in the config), and
+    # a Premium SKU for an HSM-backed key.
     vault_name: pulumi.Input[str]
     vault_uri: pulumi.Input[str]
     purpose: str = "data"
+    # RSA-HSM (the key never leaves the vault's HSMs) instead of a software-protected RSA key.
+    hsm: bool = False
+    # What a data-plane call to the vault waits for: its private endpoint and that endpoint's DNS zone group.
+    vault_reachable: Sequence[pulumi.Resource] = ()
 
 
 class EncryptionKey(SecureComponent):
@@ -108,10 +131,12 @@ class EncryptionKey(SecureComponent):
             vault_name=args.vault_name,
             resource_group_name=b.resource_group_name,
             properties={
-                "kty": "RSA",
+                "kty": "RSA-HSM" if args.hsm else "RSA",
                 "key_size": KEY_SIZE,
                 "key_ops": list(KEY_OPERATIONS),
-                "attributes": {"enabled": True, "exportable": False},
+                # The first version expires like every later one (the rotation policy's expiryTime applies
+                # only to versions it creates).
+                "attributes": {"enabled": True, "exportable": False, "expires": _first_expiry()},
                 "rotation_policy": {
                     "attributes": {"expiry_time": KEY_EXPIRY},
                     "lifetime_actions": [
@@ -122,7 +147,22 @@ class EncryptionKey(SecureComponent):
             },
             tags=self.tags,
             # The vault's delete lock covers its keys; ``protect`` keeps Pulumi from deleting this one.
-            opts=self.child_opts(stateful=True),
+            # ARM creates a key only if none exists and never updates one, so what changes later, the
+            # rotation policy and the expiry, is written by ``self.rotation`` instead.
+            opts=self.child_opts(
+                stateful=True, ignore_changes=["properties.rotationPolicy", "properties.attributes.expires"]
+            ),
+        )
+        self.rotation = KeyRotationPolicy(
+            f"{name}-rotation",
+            KeyRotationPolicyArgs(
+                vault_url=args.vault_uri,
+                key_name=self.key.name,
+                expiry_time=KEY_EXPIRY,
+                rotate_after=ROTATE_AFTER,
+                notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.vault_reachable) or None),
         )
         self.identity_resource, principal = user_assigned_identity(
             self,

@@ -146,6 +146,8 @@ DATA_PLANE_CALLS: Mapping[str, DataPlaneCall] = {
     SYNAPSE_ARTIFACT: DataPlaneCall("workspace_name", "Dev"),
     # Synapse RBAC role assignments (components/synapse_role_assignments.py).
     SYNAPSE_ROLE_ASSIGNMENT: DataPlaneCall("workspace_name", "Dev"),
+    # A key's rotation policy and expiry, through the vault's own endpoint (components/key_rotation.py).
+    "pulumi-python:dynamic/keyvault:KeyRotationPolicy": DataPlaneCall("vault_url", "vault"),
 }
 
 

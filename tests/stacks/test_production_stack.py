@@ -8,6 +8,8 @@ plus a CanNotDelete lock on every data store. Each mode (update, preview) runs o
 from __future__ import annotations
 
 import copy
+import datetime
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +22,14 @@ from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions
 from cloudscale.stacks.offline.findings import UNKNOWN, declared
 from cloudscale.stacks.offline.ordering import ACTIVATION_FIRST, GRANT_FIRST, DependencyGraph, ordering_findings
 from cloudscale.stacks.offline.report import build_plan
-from cloudscale.stacks.offline.stack_files import load_stack_config
+from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
 
 from ..stack_runs import StackRuns
 
 ACCOUNT = "azure-native:storage:StorageAccount"
 KEY = "azure-native:keyvault:Key"
+VAULT = "azure-native:keyvault:Vault"
+ROTATION = "pulumi-python:dynamic/keyvault:KeyRotationPolicy"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -156,10 +160,13 @@ def test_prd_retains_longer_than_dev(prd):
 # Customer-managed keys
 
 
-def test_prd_zone_key_is_rsa_3072_and_rotates_before_it_expires(prd):
+def test_prd_zone_key_is_hsm_backed_rsa_3072_and_rotates_before_it_expires(prd):
     (key,) = prd.by_name(KEY).values()
     properties = key["properties"]
-    assert (properties["kty"], properties["keySize"]) == ("RSA", KEY_SIZE) == ("RSA", 3072)
+    # HSM-backed in prd (Checkov CKV_AZURE_112), which takes a Premium vault.
+    assert (properties["kty"], properties["keySize"]) == ("RSA-HSM", KEY_SIZE) == ("RSA-HSM", 3072)
+    vaults = {name: vault["properties"]["sku"]["name"] for name, vault in prd.by_name(VAULT).items()}
+    assert vaults["sales-vault-vault"] == "premium"
     assert properties["keyOps"] == ["wrapKey", "unwrapKey"]
     policy = properties["rotationPolicy"]
     assert policy["attributes"] == {"expiryTime": "P1Y"}
@@ -169,6 +176,31 @@ def test_prd_zone_key_is_rsa_3072_and_rotates_before_it_expires(prd):
     }
     # The zone's vault, by its name output: known once the vault exists.
     assert prd.preview or key["vaultName"].startswith("kv-adatum-prd-sales")
+
+
+def test_prd_key_first_version_expires_and_later_changes_go_through_the_data_plane(prd):
+    # The rotation policy's expiryTime applies to versions it creates; the first version needs its own
+    # expiry (Checkov CKV_AZURE_40). ARM's Keys - Create If Not Exist writes nothing to an existing key
+    # (Microsoft Learn, REST API Key Vault management), so the policy and expiry are left out of the key's
+    # diff and written by the rotation resource through the vault's data plane.
+    (key,) = prd.by_name(KEY).values()
+    expires = key["properties"]["attributes"]["expires"]
+    year = datetime.timedelta(days=365).total_seconds()
+    # A year after the run (the leap day decides 365 or 366 days).
+    assert abs(expires - time.time() - year) < 2 * 86400
+    (option,) = prd.options(KEY)
+    assert set(option.ignore_changes) == {"properties.rotationPolicy", "properties.attributes.expires"}
+    (rotation,) = prd.by_name(ROTATION).values()
+    assert (rotation["expiry_time"], rotation["rotate_after"], rotation["notify_before_expiry"]) == (
+        "P1Y",
+        "P11M",
+        "P30D",
+    )
+    # After the key (it names it) and after the vault's private endpoint and DNS zone group: a data-plane call.
+    graph = DependencyGraph(prd.run.monitor.options)
+    (rotation_urn,) = [o.urn for o in prd.options(ROTATION)]
+    dns = [o.urn for o in prd.options("azure-native:network:PrivateDnsZoneGroup") if o.name.startswith("sales-vault-")]
+    assert dns and all(graph.after(rotation_urn, urn) for urn in [option.urn, *dns])
 
 
 def _key_grants(run: StackRun) -> dict[str, tuple[RegisteredOptions, dict[str, Any]]]:
@@ -360,3 +392,24 @@ def test_the_check_catches_a_data_store_without_its_lock(prd):
 def test_dev_can_be_destroyed(dev):
     assert [o.name for o in dev.run.monitor.options.values() if o.protect] == []
     assert dev.run.of_type(LOCK) == []
+
+
+def test_the_key_lifecycle_is_safe_for_synapse_which_does_not_follow_rotation(prd):
+    # Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces": Synapse "does not automatically
+    # re-encrypt data when new key versions are created". Its data stays wrapped by the version current at
+    # activation, so that version must stay usable for unwrap: rotation only adds versions (no action that
+    # disables or deletes one), Key Vault unwraps with an expired version ("About keys": date-time
+    # controlled operations), the key and its vault cannot be deleted or purged.
+    (key,) = prd.by_name(KEY).values()
+    assert "unwrapKey" in key["properties"]["keyOps"]
+    actions = {a["action"]["type"] for a in key["properties"]["rotationPolicy"]["lifetimeActions"]}
+    assert actions == {"rotate", "notify"}
+    (option,) = prd.options(KEY)
+    assert option.protect
+    (vault,) = [v for name, v in prd.by_name(VAULT).items() if name == "sales-vault-vault"]
+    assert vault["properties"]["enablePurgeProtection"] is True
+    # And the README says which: Synapse is not among the services that follow rotation.
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    rotation = readme.split("- **Rotation.**", 1)[1].split("\n- ", 1)[0]
+    assert "Storage, Cosmos DB and SQL TDE" in rotation and "Synapse does not" in rotation
+    assert "made safe" in rotation
