@@ -236,7 +236,8 @@ class CosmosAccount(SecureComponent):
             role_definition_id=role_definition_id,
             principal_id=principal.principal_id,
             scope=self._data_plane_scope(database),
-            opts=self.child_opts(parent=self.account),
+            # A child of the account, under its lock: the assignment's delete lifts it.
+            opts=self.child_opts(parent=self.account, under=self.account),
         )
 
     def _built_in(self, role_guid: str) -> pulumi.Output[str]:

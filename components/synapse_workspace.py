@@ -338,7 +338,8 @@ class SynapseWorkspace(SecureComponent):
             ]
             or None,
             tags=self.tags,
-            opts=self.child_opts(depends_on=[*self.activated, *self.packages]),
+            # A child of the workspace, under its lock: removing or replacing the pool lifts it.
+            opts=self.child_opts(depends_on=[*self.activated, *self.packages], under=self.workspace),
         )
         self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 
