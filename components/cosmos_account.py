@@ -117,8 +117,9 @@ def key_encryption(key: CustomerManagedKey | None) -> dict[str, object]:
     "Configure customer-managed keys for your Azure Cosmos DB account": continuous backup and
     ``defaultIdentity``); a key URI without a version follows the key's rotation. The account reaches
     the zone's vault, whose public access is off, as a trusted Microsoft service, which that page says
-    suffices (azure-databases-docs articles/cosmos-db/how-to-setup-customer-managed-keys.md) although
-    Key Vault's trusted-services table does not list Cosmos DB (azure-security-docs
+    suffices (MicrosoftDocs azure-databases-docs
+    articles/cosmos-db/how-to-setup-customer-managed-keys.md), although Key Vault's trusted-services
+    table does not list Cosmos DB (MicrosoftDocs azure-security-docs
     articles/key-vault/general/overview-vnet-service-endpoints.md); the stack's operator actions ask
     for that to be verified on the first deployment.
     """

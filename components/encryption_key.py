@@ -153,17 +153,7 @@ class EncryptionKey(SecureComponent):
                 stateful=True, ignore_changes=["properties.rotationPolicy", "properties.attributes.expires"]
             ),
         )
-        self.rotation = KeyRotationPolicy(
-            f"{name}-rotation",
-            KeyRotationPolicyArgs(
-                vault_url=args.vault_uri,
-                key_name=self.key.name,
-                expiry_time=KEY_EXPIRY,
-                rotate_after=ROTATE_AFTER,
-                notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.vault_reachable) or None),
-        )
+        self.rotation = self._keep_lifecycle(name, args)
         self.identity_resource, principal = user_assigned_identity(
             self,
             f"{name}-identity",
@@ -183,6 +173,20 @@ class EncryptionKey(SecureComponent):
             grant_use=self.grant_use,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
+
+    def _keep_lifecycle(self, name: str, args: EncryptionKeyArgs) -> KeyRotationPolicy:
+        """The rotation policy and the current version's expiry, written through the vault's data plane."""
+        return KeyRotationPolicy(
+            f"{name}-rotation",
+            KeyRotationPolicyArgs(
+                vault_url=args.vault_uri,
+                key_name=self.key.name,
+                expiry_time=KEY_EXPIRY,
+                rotate_after=ROTATE_AFTER,
+                notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.vault_reachable) or None),
+        )
 
     def grant_use(self, logical_name: str, principal: Principal) -> pulumi.Resource:
         """Wrap and unwrap with this key and nothing else: scoped to the key, not the vault."""

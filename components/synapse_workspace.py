@@ -255,9 +255,10 @@ class SynapseWorkspace(SecureComponent):
     ) -> list[pulumi.Resource]:
         """Grant the workspace's identity on the key, then activate the workspace with it.
 
-        Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces" (workspaces-encryption.md,
-        "Workspace activation"): the workspace's managed identity needs Get, Wrap Key and Unwrap Key on
-        the key before activation, which "Key Vault Crypto Service Encryption User" gives on an RBAC vault;
+        Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces" (MicrosoftDocs azure-docs
+        articles/synapse-analytics/security/workspaces-encryption.md, "Workspace activation"): the
+        workspace's managed identity needs Get, Wrap Key and Unwrap Key on the key before activation,
+        which "Key Vault Crypto Service Encryption User" gives on an RBAC vault;
         until activation succeeds the workspace stays "Pending" and most of it cannot be used ("you can
         only create a new dedicated SQL pool once activation succeeds"). Activation is the workspace's
         key entry (``Microsoft.Synapse/workspaces/keys``) with ``isActiveCMK`` true, azure-native's

@@ -21,11 +21,12 @@ def _cosmos_key_reach(config: PlatformConfig) -> list[str]:
     """Cosmos DB reaches its customer-managed key through the vault's firewall as a trusted service.
 
     The two Microsoft pages disagree: Cosmos DB's own ("Configure customer-managed keys for your Azure
-    Cosmos DB account", azure-databases-docs articles/cosmos-db/how-to-setup-customer-managed-keys.md)
-    says that a vault with a firewall needs "Allow trusted Microsoft services" and nothing more, which the
-    zone's vault has; Key Vault's trusted-services table ("Network security for Azure Key Vault",
-    azure-security-docs articles/key-vault/general/overview-vnet-service-endpoints.md) does not list Cosmos
-    DB. The platform follows Cosmos DB's page; only a first deployment shows which one holds.
+    Cosmos DB account", MicrosoftDocs azure-databases-docs
+    articles/cosmos-db/how-to-setup-customer-managed-keys.md) says that a vault with a firewall needs
+    "Allow trusted Microsoft services" and nothing more, which the zone's vault has; Key Vault's
+    trusted-services table ("Network security for Azure Key Vault", MicrosoftDocs azure-security-docs
+    articles/key-vault/general/overview-vnet-service-endpoints.md) does not list Cosmos DB. The platform
+    follows Cosmos DB's page; only a first deployment shows which one holds.
     """
     if not config.customer_managed_keys:
         return []

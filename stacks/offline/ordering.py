@@ -166,7 +166,7 @@ IDENTITY_CONSUMERS: Mapping[str, IdentityConsumer] = {
     SYNAPSE_LINKED_SERVICE: IdentityConsumer("workspace_name", ("properties",)),
     SYNAPSE_MANAGED_PRIVATE_ENDPOINT: IdentityConsumer("workspace_name", ("private_link_resource_id",)),
     # Activating a workspace's customer-managed key checks that the workspace's identity can wrap and
-    # unwrap with the key (Microsoft Learn, synapse-analytics/security/workspaces-encryption.md).
+    # unwrap with the key (MicrosoftDocs azure-docs, synapse-analytics/security/workspaces-encryption.md).
     SYNAPSE_KEY_ACTIVATION: IdentityConsumer("workspaceName", ("keyVaultUrl",)),
 }
 
@@ -485,7 +485,8 @@ def _inside(grant: _Resource, targets: set[str], by_urn: Mapping[str, _Resource]
 def _activation_before_use(resources: Sequence[_Resource], graph: DependencyGraph) -> list[Finding]:
     """A workspace created with a customer-managed key stays "Pending" until its key is activated, and
     most of it cannot be used until then (Microsoft Learn, "Encryption for Azure Synapse Analytics
-    workspaces", synapse-analytics/security/workspaces-encryption.md: workspace activation). So every
+    workspaces", MicrosoftDocs azure-docs synapse-analytics/security/workspaces-encryption.md: workspace
+    activation). So every
     write under such a workspace, an ARM child or a data-plane call, waits for the activation."""
     by_urn = {r.urn: r for r in resources}
     activations: dict[str, list[_Resource]] = defaultdict(list)
