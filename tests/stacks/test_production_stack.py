@@ -413,3 +413,13 @@ def test_the_key_lifecycle_is_safe_for_synapse_which_does_not_follow_rotation(pr
     rotation = readme.split("- **Rotation.**", 1)[1].split("\n- ", 1)[0]
     assert "Storage, Cosmos DB and SQL TDE" in rotation and "Synapse does not" in rotation
     assert "made safe" in rotation
+
+
+def test_the_ordering_check_knows_the_key_lifecycle_calls_the_vault_through_its_endpoint(prd_update):
+    # A data-plane call resolves the vault's name to its private endpoint only once the DNS zone group
+    # registered it (Microsoft Learn, Azure Private Endpoint DNS configuration).
+    run = copy.deepcopy(prd_update.run)  # the shared run is read-only
+    (rotation,) = [o for o in run.monitor.options.values() if o.typ == ROTATION]
+    rotation.dependencies = [u for u in rotation.dependencies if "PrivateDnsZoneGroup" not in u]
+    found = [f for f in ordering_findings(run) if f.resource == rotation.name]
+    assert [f.rule for f in found] == ["ordering-dns-before-data-plane"]
