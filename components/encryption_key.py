@@ -1,16 +1,17 @@
 """A landing zone's customer-managed key: a rotating Key Vault key and the identity its services use it with.
 
-The zone's lakes, Cosmos DB account, SQL server (TDE protector) and Synapse workspace encrypt their
-data keys with this one key, each through one user-assigned identity that holds "Key Vault Crypto
-Service Encryption User" on the key alone. A user-assigned identity, not each service's own: it exists
-before the services do, so they are created encrypted (Cosmos DB and a Synapse workspace cannot switch
-to a customer-managed key later without a new account or an activation step; Microsoft Learn,
-"Configure customer-managed keys for your Azure Cosmos DB account" and "Encryption for Azure Synapse
-Analytics workspaces": a workspace whose key identity is user-assigned needs no activation).
+The zone's lakes, Cosmos DB account and SQL server (TDE protector) encrypt their data keys with this one
+key through one user-assigned identity that holds "Key Vault Crypto Service Encryption User" on the key
+alone. A user-assigned identity, not each service's own: it exists before the services do, so they are
+created encrypted (a Cosmos DB account cannot switch to a customer-managed key later without a new
+account; Microsoft Learn, "Configure customer-managed keys for your Azure Cosmos DB account"). The
+Synapse workspace is the exception: behind the vault's firewall it must use its own system-assigned
+identity, granted here through ``grant_use`` once the workspace exists (components/synapse_workspace.py).
 
-Services name the key without a version, so each picks up the version Key Vault's rotation policy
-creates (Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"; storage,
-Cosmos DB and SQL TDE document automatic key version updates for versionless key URIs).
+Storage, Cosmos DB and SQL name the key without a version and pick up each version Key Vault's rotation
+policy creates (Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"; storage,
+Cosmos DB and SQL TDE document automatic key version updates for versionless key URIs). Synapse does not
+re-encrypt with new versions; the lifecycle keeps old versions usable for it (README, "Rotation").
 """
 
 from __future__ import annotations
@@ -100,9 +101,7 @@ class CustomerManagedKey:
     identity_id: pulumi.Output[str]
     # The identity's role on the key: a service created before it exists cannot reach the key.
     ready: Sequence[pulumi.Resource]
-    # The key's ARM id, the scope of a service's own grant on it (Synapse's system-assigned identity).
-    key_id: pulumi.Output[str]
-    # Grants on the key to services' own identities go through the key's component.
+    # Grants on the key to a service's own identity (Synapse's system-assigned one).
     grant_use: Callable[[str, Principal], pulumi.Resource]
 
 
@@ -169,7 +168,6 @@ class EncryptionKey(SecureComponent):
             key_uri=self.key.key_uri,
             identity_id=self.identity_resource.id,
             ready=(grant,),
-            key_id=self.key.id,
             grant_use=self.grant_use,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})

@@ -146,7 +146,7 @@ def workspace_encryption(key: CustomerManagedKey | None) -> dict[str, object]:
     when Azure Key Vault is behind a firewall" (Microsoft Learn, "Encryption for Azure Synapse Analytics
     workspaces", MicrosoftDocs azure-docs articles/synapse-analytics/security/workspaces-encryption.md).
     That identity exists only once the workspace does, so the workspace is created "Pending", granted
-    on the key, then activated (``activate_customer_managed_key``).
+    on the key, then activated (``_activate_customer_managed_key``).
     """
     if key is None:
         return {}
