@@ -39,7 +39,7 @@ class LockOver:
     lifted: bool
 
 
-def _arm_parents(option: RegisteredOptions) -> set[str]:
+def arm_parents(option: RegisteredOptions) -> set[str]:
     """The resources whose names a child carries (``accountName``, ``serverName``, ``vaultName``)."""
     return {
         urn
@@ -59,7 +59,7 @@ def holders(urn: str, options: Mapping[str, RegisteredOptions]) -> set[str]:
         if current in seen or option is None:
             continue
         seen.add(current)
-        todo += _arm_parents(option)
+        todo += arm_parents(option)
         target = EXTENSION_TARGETS.get(option.typ)
         if target is not None:
             todo += option.property_dependencies.get(target, [])

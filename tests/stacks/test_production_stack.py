@@ -20,6 +20,7 @@ from cloudscale.components.core import BuiltInRole
 from cloudscale.components.encryption_key import KEY_SIZE
 from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions
 from cloudscale.stacks.offline.findings import UNKNOWN, declared
+from cloudscale.stacks.offline.locks import arm_parents
 from cloudscale.stacks.offline.ordering import ACTIVATION_FIRST, GRANT_FIRST, DependencyGraph, ordering_findings
 from cloudscale.stacks.offline.report import build_plan
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, load_stack_config
@@ -334,16 +335,6 @@ def test_dev_keeps_platform_managed_keys(dev):
 # Data safety
 
 
-def _arm_parents(option: RegisteredOptions) -> set[str]:
-    """The resources a resource's parent names came from (a container's account, a key's vault)."""
-    return {
-        urn
-        for prop, urns in option.property_dependencies.items()
-        if prop.endswith("Name") and prop != "resourceGroupName"
-        for urn in urns
-    }
-
-
 def _unguarded(run: OfflineRun) -> list[str]:
     """Stateful resources without protect, or without a CanNotDelete lock on them or an ARM ancestor."""
     options = run.monitor.options
@@ -362,7 +353,7 @@ def _unguarded(run: OfflineRun) -> list[str]:
             current = todo.pop()
             if current not in ancestry:
                 ancestry.add(current)
-                todo.extend(_arm_parents(options[current]))
+                todo.extend(arm_parents(options[current]))
         if not ancestry & locked:
             problems.append(f"{option.name}: no delete lock on it or on what holds it")
     return problems
