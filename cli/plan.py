@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import resource
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudscale.stacks.config import ConfigError, PlatformConfig, load_config, parse_config
+from cloudscale.stacks.offline.changes import blocking, changes_json, compare, render_changes
 from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.report import build_plan, render_json, render_markdown, render_text
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT, StackFileError, load_stack_config
@@ -62,8 +64,22 @@ def plan(args: argparse.Namespace) -> int:
         return _plan(args, project_dir)
 
 
+def _previous_plan(path: Path | None) -> dict[str, Any] | None:
+    """The plan ``--against`` names: a ``cloudscale plan --json`` saved earlier."""
+    if path is None:
+        return None
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise StackFileError(f"cannot read a plan from it: {error}", file=str(path)) from None
+    if not isinstance(previous, dict) or not isinstance(previous.get("resources"), list):
+        raise StackFileError("$.resources: missing; save the previous plan with cloudscale plan --json", file=str(path))
+    return previous
+
+
 def _plan(args: argparse.Namespace, project_dir: Path) -> int:
     try:
+        previous = _previous_plan(args.against)
         values = load_stack_config(args.stack, project_dir)
         if args.keep_aliases:
             values["cloudscale:keepProviderAliases"] = "true"
@@ -92,10 +108,16 @@ def _plan(args: argparse.Namespace, project_dir: Path) -> int:
     result.data_products = zone_data_products(config)
     result.seconds = time.perf_counter() - started
     result.peak_memory_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    changes = compare(previous, json.loads(render_json(result))) if previous is not None else None
     if args.json:
-        print(render_json(result))
+        document = json.loads(render_json(result))
+        if changes is not None:
+            document["changes"] = changes_json(changes, against=str(args.against))["changes"]
+        print(json.dumps(document, indent=2, default=str))
     else:
         print(render_text(result, full=args.full))
+        if changes is not None:
+            print("\n" + render_changes(changes, against=str(args.against)))
     if args.report:
         report = Path(args.report)
         report.write_text(render_markdown(result))
@@ -103,7 +125,8 @@ def _plan(args: argparse.Namespace, project_dir: Path) -> int:
             print(f"\nMarkdown report with a Mermaid diagram: {report}")
     if not args.json:
         print(f"Planned in {result.seconds:.1f} s, peak memory {result.peak_memory_mib:.0f} MiB")
-    return 1 if any(f.severity == "high" for f in result.findings) and args.strict else 0
+    failing = any(f.severity == "high" for f in result.findings) or bool(changes and blocking(changes))
+    return 1 if failing and args.strict else 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -126,4 +149,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="plan with cloudscale:keepProviderAliases true: keep azure-native's API-version aliases",
     )
     plan_parser.add_argument("--project-dir", type=Path, default=None, help="directory holding Pulumi.yaml")
+    plan_parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="PREVIOUS",
+        help="a plan's --json saved earlier: list what an update from it would create, update, replace and "
+        "delete, and which deletes a lock or protect refuses (with --strict, those and stateful replacements "
+        "exit 1)",
+    )
     plan_parser.set_defaults(handler=plan)

@@ -115,7 +115,13 @@ def key_encryption(key: CustomerManagedKey | None) -> dict[str, object]:
     An account with continuous backup takes a customer-managed key at creation only through a
     user-assigned identity named as its default identity, ``UserAssignedIdentity=<id>`` (Microsoft Learn,
     "Configure customer-managed keys for your Azure Cosmos DB account": continuous backup and
-    ``defaultIdentity``); a key URI without a version follows the key's rotation.
+    ``defaultIdentity``); a key URI without a version follows the key's rotation. The account reaches
+    the zone's vault, whose public access is off, as a trusted Microsoft service, which that page says
+    suffices (MicrosoftDocs azure-databases-docs
+    articles/cosmos-db/how-to-setup-customer-managed-keys.md), although Key Vault's trusted-services
+    table does not list Cosmos DB (MicrosoftDocs azure-security-docs
+    articles/key-vault/general/overview-vnet-service-endpoints.md); the stack's operator actions ask
+    for that to be verified on the first deployment.
     """
     if key is None:
         return {"identity": identity_block()}
@@ -231,7 +237,8 @@ class CosmosAccount(SecureComponent):
             role_definition_id=role_definition_id,
             principal_id=principal.principal_id,
             scope=self._data_plane_scope(database),
-            opts=self.child_opts(parent=self.account),
+            # A child of the account, under its lock: the assignment's delete lifts it.
+            opts=self.child_opts(parent=self.account, under=self.account),
         )
 
     def _built_in(self, role_guid: str) -> pulumi.Output[str]:

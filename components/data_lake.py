@@ -379,6 +379,6 @@ class DataLake(SecureComponent):
         key = (role, principal.key, label)
         if key not in self._grants:
             self._grants[key] = self.grant_on(
-                resource, logical_name=f"{self._name}-{label}", role=role, principal=principal
+                resource, logical_name=f"{self._name}-{label}", role=role, principal=principal, under=self.account
             )
         return self._grants[key]

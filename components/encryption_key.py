@@ -1,30 +1,33 @@
 """A landing zone's customer-managed key: a rotating Key Vault key and the identity its services use it with.
 
-The zone's lakes, Cosmos DB account, SQL server (TDE protector) and Synapse workspace encrypt their
-data keys with this one key, each through one user-assigned identity that holds "Key Vault Crypto
-Service Encryption User" on the key alone. A user-assigned identity, not each service's own: it exists
-before the services do, so they are created encrypted (Cosmos DB and a Synapse workspace cannot switch
-to a customer-managed key later without a new account or an activation step; Microsoft Learn,
-"Configure customer-managed keys for your Azure Cosmos DB account" and "Encryption for Azure Synapse
-Analytics workspaces": a workspace whose key identity is user-assigned needs no activation).
+The zone's lakes, Cosmos DB account and SQL server (TDE protector) encrypt their data keys with this one
+key through one user-assigned identity that holds "Key Vault Crypto Service Encryption User" on the key
+alone. A user-assigned identity, not each service's own: it exists before the services do, so they are
+created encrypted (a Cosmos DB account cannot switch to a customer-managed key later without a new
+account; Microsoft Learn, "Configure customer-managed keys for your Azure Cosmos DB account"). The
+Synapse workspace is the exception: behind the vault's firewall it must use its own system-assigned
+identity, granted here through ``grant_use`` once the workspace exists (components/synapse_workspace.py).
 
-Services name the key without a version, so each picks up the version Key Vault's rotation policy
-creates (Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"; storage,
-Cosmos DB and SQL TDE document automatic key version updates for versionless key URIs).
+Storage, Cosmos DB and SQL name the key without a version and pick up each version Key Vault's rotation
+policy creates (Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"; storage,
+Cosmos DB and SQL TDE document automatic key version updates for versionless key URIs). Synapse does not
+re-encrypt with new versions; the lifecycle keeps old versions usable for it (README, "Rotation").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import keyvault
 
-from cloudscale.components.baseline import SecureComponent, ServiceBaseline, user_assigned_identity
+from cloudscale.components.baseline import Principal, SecureComponent, ServiceBaseline, user_assigned_identity
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type
 from cloudscale.components.core.roles import BuiltInRole
+from cloudscale.components.key_rotation import KeyRotationPolicy, KeyRotationPolicyArgs, expiry_after
 
 # RSA 3072: stronger than the 2048 default, and the largest size every consumer takes. SQL TDE and
 # Synapse accept RSA keys of 2048 and 3072 bits only (Microsoft Learn, "Azure SQL transparent data
@@ -47,6 +50,13 @@ def _rotates(actions: Any) -> bool:
     )
 
 
+def _first_expiry() -> int:
+    """When the first version expires, in seconds since the epoch: ``KEY_EXPIRY`` from now. Read on create
+    only (the key ignores later changes to it), so a plan made a day later does not propose a change."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    return int(expiry_after(now, KEY_EXPIRY).timestamp())
+
+
 def _key_uri(key: Mapping[str, Any]) -> str:
     return f"https://{key.get('vaultName')}.vault.azure.net/keys/{key.get('keyName')}"
 
@@ -59,6 +69,15 @@ declare_type(
             "properties.rotationPolicy.lifetimeActions",
             _rotates,
             "the key has no rotation policy that rotates it",
+        ),
+        # The rotation policy's expiryTime applies to the versions it creates; the first version needs an
+        # expiry of its own (Checkov CKV_AZURE_40; Azure Policy "Key Vault keys should have an expiration
+        # date", 152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0).
+        SecurityRule(
+            "key-expiry",
+            "properties.attributes.expires",
+            lambda v: isinstance(v, (int, float)) and v > 0,
+            "the key's first version never expires",
         ),
     ),
     computed_outputs=lambda key: {
@@ -82,15 +101,22 @@ class CustomerManagedKey:
     identity_id: pulumi.Output[str]
     # The identity's role on the key: a service created before it exists cannot reach the key.
     ready: Sequence[pulumi.Resource]
+    # Grants on the key to a service's own identity (Synapse's system-assigned one).
+    grant_use: Callable[[str, Principal], pulumi.Resource]
 
 
 @dataclass
 class EncryptionKeyArgs:
     baseline: ServiceBaseline
-    # The zone's vault, which must have soft delete and purge protection (checked in the config).
+    # The zone's vault, which must have soft delete and purge protection (checked in the config), and
+    # a Premium SKU for an HSM-backed key.
     vault_name: pulumi.Input[str]
     vault_uri: pulumi.Input[str]
     purpose: str = "data"
+    # RSA-HSM (the key never leaves the vault's HSMs) instead of a software-protected RSA key.
+    hsm: bool = False
+    # What a data-plane call to the vault waits for: its private endpoint and that endpoint's DNS zone group.
+    vault_reachable: Sequence[pulumi.Resource] = ()
 
 
 class EncryptionKey(SecureComponent):
@@ -104,10 +130,12 @@ class EncryptionKey(SecureComponent):
             vault_name=args.vault_name,
             resource_group_name=b.resource_group_name,
             properties={
-                "kty": "RSA",
+                "kty": "RSA-HSM" if args.hsm else "RSA",
                 "key_size": KEY_SIZE,
                 "key_ops": list(KEY_OPERATIONS),
-                "attributes": {"enabled": True, "exportable": False},
+                # The first version expires like every later one (the rotation policy's expiryTime applies
+                # only to versions it creates).
+                "attributes": {"enabled": True, "exportable": False, "expires": _first_expiry()},
                 "rotation_policy": {
                     "attributes": {"expiry_time": KEY_EXPIRY},
                     "lifetime_actions": [
@@ -118,8 +146,13 @@ class EncryptionKey(SecureComponent):
             },
             tags=self.tags,
             # The vault's delete lock covers its keys; ``protect`` keeps Pulumi from deleting this one.
-            opts=self.child_opts(stateful=True),
+            # ARM creates a key only if none exists and never updates one, so what changes later, the
+            # rotation policy and the expiry, is written by ``self.rotation`` instead.
+            opts=self.child_opts(
+                stateful=True, ignore_changes=["properties.rotationPolicy", "properties.attributes.expires"]
+            ),
         )
+        self.rotation = self._keep_lifecycle(name, args)
         self.identity_resource, principal = user_assigned_identity(
             self,
             f"{name}-identity",
@@ -128,18 +161,36 @@ class EncryptionKey(SecureComponent):
             location=b.location,
             tags=b.tags,
         )
-        # Scoped to the key, not the vault: the identity can wrap and unwrap with this key and nothing else.
-        grant = self.grant_on(
-            self.key,
-            logical_name=f"{name}-key",
-            role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
-            principal=principal,
-        )
+        grant = self.grant_use(f"{name}-key", principal)
         self.customer_managed_key = CustomerManagedKey(
             key_name=self.key_name,
             vault_uri=pulumi.Output.from_input(args.vault_uri),
             key_uri=self.key.key_uri,
             identity_id=self.identity_resource.id,
             ready=(grant,),
+            grant_use=self.grant_use,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
+
+    def _keep_lifecycle(self, name: str, args: EncryptionKeyArgs) -> KeyRotationPolicy:
+        """The rotation policy and the current version's expiry, written through the vault's data plane."""
+        return KeyRotationPolicy(
+            f"{name}-rotation",
+            KeyRotationPolicyArgs(
+                vault_url=args.vault_uri,
+                key_name=self.key.name,
+                expiry_time=KEY_EXPIRY,
+                rotate_after=ROTATE_AFTER,
+                notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.vault_reachable) or None),
+        )
+
+    def grant_use(self, logical_name: str, principal: Principal) -> pulumi.Resource:
+        """Wrap and unwrap with this key and nothing else: scoped to the key, not the vault."""
+        return self.grant_on(
+            self.key,
+            logical_name=logical_name,
+            role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,
+            principal=principal,
+        )

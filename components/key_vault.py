@@ -105,7 +105,7 @@ class KeyVault(SecureComponent):
             opts=self.child_opts(stateful=True, ignore_changes=["properties.createMode"]),
         )
         self.id: pulumi.Output[str] = self.vault.id
-        self.secure(
+        created = self.secure(
             self.vault,
             logical_name=f"{name}-vault",
             purpose=args.purpose,
@@ -114,6 +114,9 @@ class KeyVault(SecureComponent):
             diagnostics=LOGS_AND_METRICS,
             stateful=True,
         )
+        # A data-plane call (a key's rotation policy) reaches the vault only through its endpoint, once
+        # the vault's name resolves to it.
+        self.reachable: list[pulumi.Resource] = [created[kind] for kind in ("pe:vault", "dns:vault") if kind in created]
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
     def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:

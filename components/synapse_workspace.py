@@ -78,6 +78,8 @@ declare_type(
     },
 )
 declare_type(synapse.BigDataPool, diagnosable=True)
+# Reviewed: the activation names the workspace's key; the key's own facts are the zone key's.
+declare_type(synapse.Key)
 declare_type(synapse.WorkspaceSqlAadAdmin)
 
 
@@ -136,23 +138,23 @@ class SynapseWorkspaceArgs:
     customer_managed_key: CustomerManagedKey | None = None
 
 
-def workspace_encryption(key: CustomerManagedKey | None, identity: dict[str, object]) -> dict[str, object]:
-    """The workspace's identity, and its encryption with the zone's key when there is one.
+def workspace_encryption(key: CustomerManagedKey | None) -> dict[str, object]:
+    """The workspace's encryption with the zone's key when there is one.
 
-    The key encryption key is reached as the user-assigned identity, which holds its role before the
-    workspace exists, so the workspace is created active instead of waiting in "Pending" for an
-    activation (Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces": workspace
-    activation; ``kekIdentity.useSystemAssignedIdentity`` false). The workspace keeps its system-assigned
-    identity, which Synapse requires and which its linked services use.
+    The key is reached as the workspace's own system-assigned identity: the zone's vault is behind a
+    firewall, and "a User-assigned Managed Identity cannot be configured to access customer-managed key
+    when Azure Key Vault is behind a firewall" (Microsoft Learn, "Encryption for Azure Synapse Analytics
+    workspaces", MicrosoftDocs azure-docs articles/synapse-analytics/security/workspaces-encryption.md).
+    That identity exists only once the workspace does, so the workspace is created "Pending", granted
+    on the key, then activated (``_activate_customer_managed_key``).
     """
     if key is None:
-        return {"identity": identity}
+        return {}
     return {
-        "identity": {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]},
         "encryption": {
             "cmk": {
                 "key": {"name": key.key_name, "key_vault_url": key.key_uri},
-                "kek_identity": {"user_assigned_identity": key.identity_id, "use_system_assigned_identity": False},
+                "kek_identity": {"use_system_assigned_identity": True},
             }
         },
     }
@@ -204,7 +206,8 @@ class SynapseWorkspace(SecureComponent):
             workspace_name=self.workspace_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            **workspace_encryption(args.customer_managed_key, identity),
+            identity=identity,
+            **workspace_encryption(args.customer_managed_key),
             default_data_lake_storage={
                 "account_url": args.default_lake_dfs_endpoint,
                 "filesystem": args.default_filesystem,
@@ -230,19 +233,49 @@ class SynapseWorkspace(SecureComponent):
             trusted_service_bypass_enabled=False,
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
             tags=self.tags,
-            opts=self.child_opts(
-                stateful=True,
-                depends_on=[*args.after, *(args.customer_managed_key.ready if args.customer_managed_key else ())],
-            ),
+            opts=self.child_opts(stateful=True, depends_on=args.after),
         )
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
+        # What uses the workspace waits for its activation, when it has a customer-managed key.
+        self.activated: list[pulumi.Resource] = (
+            self._activate_customer_managed_key(name, args, args.customer_managed_key)
+            if args.customer_managed_key
+            else []
+        )
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
         self._run_grants: dict[str, list[pulumi.Resource]] = {}
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
         )
+
+    def _activate_customer_managed_key(
+        self, name: str, args: SynapseWorkspaceArgs, key: CustomerManagedKey
+    ) -> list[pulumi.Resource]:
+        """Grant the workspace's identity on the key, then activate the workspace with it.
+
+        Microsoft Learn, "Encryption for Azure Synapse Analytics workspaces" (MicrosoftDocs azure-docs
+        articles/synapse-analytics/security/workspaces-encryption.md, "Workspace activation"): the
+        workspace's managed identity needs Get, Wrap Key and Unwrap Key on the key before activation,
+        which "Key Vault Crypto Service Encryption User" gives on an RBAC vault;
+        until activation succeeds the workspace stays "Pending" and most of it cannot be used ("you can
+        only create a new dedicated SQL pool once activation succeeds"). Activation is the workspace's
+        key entry (``Microsoft.Synapse/workspaces/keys``) with ``isActiveCMK`` true, azure-native's
+        ``synapse.Key``. The vault must have purge protection, which the config requires with
+        customer-managed keys.
+        """
+        grant = key.grant_use(f"{name}-workspace-key", self.principal)
+        activation = synapse.Key(
+            f"{name}-key-activation",
+            key_name=key.key_name,
+            workspace_name=self.workspace.name,
+            resource_group_name=args.baseline.resource_group_name,
+            key_vault_url=key.key_uri,
+            is_active_cmk=True,
+            opts=self.child_opts(depends_on=[grant]),
+        )
+        return [activation]
 
     def _secure_workspace(self, name: str) -> None:
         created = self.secure(
@@ -260,6 +293,7 @@ class SynapseWorkspace(SecureComponent):
             self.workspace,
             created["pe:Dev"],
             created["dns:Dev"],
+            *self.activated,
             *self.access_grants,
         ]
 
@@ -305,7 +339,8 @@ class SynapseWorkspace(SecureComponent):
             ]
             or None,
             tags=self.tags,
-            opts=self.child_opts(depends_on=self.packages),
+            # A child of the workspace, under its lock: removing or replacing the pool lifts it.
+            opts=self.child_opts(depends_on=[*self.activated, *self.packages], under=self.workspace),
         )
         self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 
@@ -320,7 +355,9 @@ class SynapseWorkspace(SecureComponent):
             "sid": group_object_id,
             "tenant_id": args.tenant_id,
         }
-        workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
+        workspace_admin = synapse.WorkspaceAadAdmin(
+            f"{name}-aad-admin", **admin, opts=self.child_opts(depends_on=self.activated)
+        )
         # Both write the workspace's administrator settings, so one waits for the other.
         sql_admin = synapse.WorkspaceSqlAadAdmin(
             f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])

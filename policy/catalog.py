@@ -34,6 +34,8 @@ DESCRIPTIONS = {
     "continuous-backup": "Cosmos DB accounts use continuous backup (point-in-time restore).",
     "exfiltration-protection": "Synapse's managed network blocks outbound traffic to unapproved tenants.",
     "managed-identity": "Data services act under a managed identity, never stored credentials.",
+    "key-rotation": "Customer-managed keys rotate by policy.",
+    "key-expiry": "Every version of a customer-managed key expires, the first one included.",
 }
 
 
@@ -57,20 +59,22 @@ _OWN_RULES = (
         "customer-managed-key",
         "In prd the lakes, Cosmos DB, SQL (TDE protector) and Synapse are encrypted with a customer-managed key.",
         True,
+        resource_rules.customer_managed_key,
+    ),
+    Rule(
+        "customer-managed-key-tde-protector",
+        "In prd a SQL server that names no key itself has a customer-managed TDE protector.",
+        True,
         check_stack=stack_rules.customer_managed_keys,
     ),
+    Rule("hsm-key", "In prd customer-managed keys are HSM-backed.", True, resource_rules.hsm_key),
     Rule(
         "diagnostics",
         "Every resource that supports diagnostic settings sends them to Log Analytics.",
         False,
         check_stack=stack_rules.diagnostic_settings,
     ),
-    Rule(
-        "protect",
-        "Outside dev, resources that hold data are protected.",
-        False,
-        check_stack=stack_rules.protected_state,
-    ),
+    Rule("protect", "Outside dev, resources that hold data are protected.", False, resource_rules.protected),
     Rule(
         "delete-lock",
         "Outside dev, resources that hold data sit under a CanNotDelete lock.",

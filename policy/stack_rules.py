@@ -18,11 +18,8 @@ StackRule = Callable[[Sequence[Subject], StackFacts], list[Violation]]
 
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
 SQL_SERVER = "azure-native:sql:Server"
 ENCRYPTION_PROTECTOR = "azure-native:sql:EncryptionProtector"
-SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 
 
@@ -74,17 +71,6 @@ def diagnostic_settings(subjects: Sequence[Subject], facts: StackFacts) -> list[
         if not any(_points_at(s.value("resourceUri"), "resourceUri", s, subject) for s in settings):
             message = "no diagnostic setting sends it to Log Analytics"
             out.append(facts.judged(subject, "diagnostics", message, "medium"))
-    return out
-
-
-def protected_state(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
-    """Outside dev, a resource that holds data carries ``protect`` (and, from its component, a lock)."""
-    out = []
-    for subject in subjects:
-        type_facts = facts.registry.get(subject.type)
-        if type_facts is None or not type_facts.stateful or subject.protect or not facts.must_protect(subject):
-            continue
-        out.append(facts.judged(subject, "protect", "stateful resource is not protected", "medium"))
     return out
 
 
@@ -147,26 +133,6 @@ def _known(*values: Any) -> bool:
     return not any(is_unknown(value) for value in values)
 
 
-def _storage_key(subject: Subject) -> bool | None:
-    # Only the lakes (ADLS Gen2: hierarchical namespace on) hold the platform's data.
-    if subject.value("isHnsEnabled") is not True:
-        return None
-    source, vault = subject.value("encryption.keySource"), subject.value("encryption.keyVaultProperties")
-    if not _known(source, vault):
-        return None
-    return str(source).lower() == "microsoft.keyvault" and isinstance(vault, dict) and bool(vault.get("keyName"))
-
-
-def _cosmos_key(subject: Subject) -> bool | None:
-    uri = subject.value("keyVaultKeyUri")
-    return bool(uri) if _known(uri) else None
-
-
-def _synapse_key(subject: Subject) -> bool | None:
-    key = subject.value("encryption.cmk.key")
-    return (isinstance(key, dict) and bool(key.get("keyVaultUrl") or key.get("name"))) if _known(key) else None
-
-
 def _sql_key(subject: Subject, protectors: Iterable[Subject]) -> bool | None:
     """The server's TDE protector is a Key Vault key: ``keyId`` on the server, or an EncryptionProtector
     of type AzureKeyVault for it (Microsoft Learn, azure-sql/database/transparent-data-encryption-byok-overview)."""
@@ -183,29 +149,16 @@ def _sql_key(subject: Subject, protectors: Iterable[Subject]) -> bool | None:
     return None if not _known(key_id) else False
 
 
-# How each type says that a customer-managed key encrypts it, on azure-native's inputs.
-_CMK_SHAPES: dict[str, Callable[[Subject], bool | None]] = {
-    STORAGE_ACCOUNT: _storage_key,
-    COSMOS_ACCOUNT: _cosmos_key,
-    SYNAPSE_WORKSPACE: _synapse_key,
-}
-
-
 def customer_managed_keys(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
-    """In prd the lakes, Cosmos DB, the SQL server's TDE protector and Synapse are encrypted with a
-    customer-managed key; other environments may use Microsoft-managed keys."""
+    """In prd a SQL server that names no key itself (``keyId``) has an AzureKeyVault TDE protector: the one
+    customer-managed key check that needs another resource. The lakes, Cosmos DB, Synapse and servers
+    with ``keyId`` are judged one by one (``resource_rules.customer_managed_key``), before they exist."""
     protectors = [s for s in subjects if s.type == ENCRYPTION_PROTECTOR]
     out = []
     for subject in subjects:
-        if facts.environment_of(subject) != PRODUCTION:
+        if subject.type != SQL_SERVER or facts.environment_of(subject) != PRODUCTION or subject.value("keyId"):
             continue
-        if subject.type == SQL_SERVER:
-            encrypted = _sql_key(subject, protectors)
-        elif subject.type in _CMK_SHAPES:
-            encrypted = _CMK_SHAPES[subject.type](subject)
-        else:
-            continue
-        if encrypted is False:
+        if _sql_key(subject, protectors) is False:
             message = "not encrypted with a customer-managed key in prd"
             out.append(facts.judged(subject, "customer-managed-key", message, "high"))
     return out

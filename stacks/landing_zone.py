@@ -287,14 +287,24 @@ def _deploy_data_platform(
 ) -> tuple[KeyVault, CustomerManagedKey | None, dict[str, DataLake], DataFactory | None, SynapseWorkspace | None]:
     """The zone's vault and key, lakes, and its Data Factory and Synapse workspace where enabled."""
     security = baseline("integration", "security")
-    vault = KeyVault(f"{zone.name}-vault", KeyVaultArgs(baseline=security, tenant_id=tenant), opts=scope.opts())
+    # HSM-backed keys need a Premium vault (Microsoft Learn, "About keys": RSA-HSM keys in vaults need the
+    # Premium tier).
+    vault = KeyVault(
+        f"{zone.name}-vault",
+        KeyVaultArgs(baseline=security, tenant_id=tenant, sku="premium" if config.hsm_keys else "standard"),
+        opts=scope.opts(),
+    )
     key = None
     if config.customer_managed_keys:
         # In the zone's vault, whose purge protection the config checks require (checks.py, _check_encryption).
         key = EncryptionKey(
             f"{zone.name}-cmk",
             EncryptionKeyArgs(
-                baseline=security, vault_name=vault.vault.name, vault_uri=vault.vault.properties.vault_uri
+                baseline=security,
+                vault_name=vault.vault.name,
+                vault_uri=vault.vault.properties.vault_uri,
+                hsm=config.hsm_keys,
+                vault_reachable=vault.reachable,
             ),
             opts=scope.opts(),
         ).customer_managed_key

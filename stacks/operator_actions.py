@@ -17,6 +17,30 @@ from cloudscale.stacks.zone_scope import ZoneScope
 POWER_PLATFORM_PROVIDER = "Microsoft.PowerPlatform"
 
 
+def _cosmos_key_reach(config: PlatformConfig) -> list[str]:
+    """Cosmos DB reaches its customer-managed key through the vault's firewall as a trusted service.
+
+    The two Microsoft pages disagree: Cosmos DB's own ("Configure customer-managed keys for your Azure
+    Cosmos DB account", MicrosoftDocs azure-databases-docs
+    articles/cosmos-db/how-to-setup-customer-managed-keys.md) says that a vault with a firewall needs
+    "Allow trusted Microsoft services" and nothing more, which the zone's vault has; Key Vault's
+    trusted-services table ("Network security for Azure Key Vault", MicrosoftDocs azure-security-docs
+    articles/key-vault/general/overview-vnet-service-endpoints.md) does not list Cosmos DB. The platform
+    follows Cosmos DB's page; only a first deployment shows which one holds.
+    """
+    if not config.customer_managed_keys:
+        return []
+    zones = [zone.name for zone in config.deployed_zones() if zone.services.cosmos.enabled]
+    return [
+        f"Verify on the first pulumi up that the Cosmos DB account of landing zone {zone} is created and reads "
+        "its customer-managed key through its vault's firewall (trusted Microsoft services, public access off): "
+        "Cosmos DB's customer-managed key page says this suffices, Key Vault's trusted-services list does not "
+        "name Cosmos DB. If creation fails with a key access error, the vault needs a network path for Cosmos "
+        "DB before the account can exist."
+        for zone in zones
+    ]
+
+
 def operator_actions(config: PlatformConfig) -> list[str]:
     actions: list[str] = []
     zones = config.deployed_zones()
@@ -26,6 +50,7 @@ def operator_actions(config: PlatformConfig) -> list[str]:
             f"the first pulumi up (az provider register --namespace {POWER_PLATFORM_PROVIDER}): the "
             f"{POWER_BI_GATEWAY} subnet is delegated to {POWER_PLATFORM_PROVIDER}/vnetaccesslinks."
         )
+    actions += _cosmos_key_reach(config)
     hub = config.management.existing_hub
     if config.uses_existing_hub and hub is not None:
         vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]

@@ -88,8 +88,10 @@ def grant(
     scope_key: str,
     role: BuiltInRole,
     principal: Principal,
+    hooks: pulumi.ResourceHookBinding | None = None,
 ) -> authorization.RoleAssignment:
-    """One least-privilege assignment. ``scope_key`` must be unique per platform and scope."""
+    """One least-privilege assignment. ``scope_key`` must be unique per platform and scope; ``hooks`` lift
+    a delete lock over the scope while the assignment is deleted (baseline/lock.py)."""
     return authorization.RoleAssignment(
         f"{logical_name}-{role.name.lower().replace('_', '-')}-{principal.key}",
         role_assignment_name=assignment_guid(scope_key, role, principal),
@@ -98,5 +100,5 @@ def grant(
         principal_id=principal.principal_id,
         principal_type=principal.principal_type,
         description=f"cloudscale: {role.name} for {principal.key}",
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, hooks=hooks),
     )

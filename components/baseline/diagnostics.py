@@ -41,6 +41,7 @@ def diagnostic_setting(
     resource_uri: pulumi.Input[str],
     workspace_id: pulumi.Input[str],
     profile: DiagnosticProfile = LOGS_AND_METRICS,
+    hooks: pulumi.ResourceHookBinding | None = None,
 ) -> monitor.DiagnosticSetting:
     logs = [{"category_group": group, "enabled": True} for group in profile.log_category_groups]
     logs += [{"category": category, "enabled": True} for category in profile.log_categories]
@@ -53,5 +54,6 @@ def diagnostic_setting(
         logs=logs or None,
         metrics=metrics or None,
         log_analytics_destination_type="Dedicated" if profile.dedicated_tables else None,
-        opts=pulumi.ResourceOptions(parent=parent),
+        # An extension resource of a locked resource inherits its lock: these lift it for the delete.
+        opts=pulumi.ResourceOptions(parent=parent, hooks=hooks),
     )

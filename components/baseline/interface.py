@@ -20,7 +20,7 @@ from pulumi_azure_native import monitor, network, resources
 from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
 from cloudscale.components.baseline.identity import identity_block
-from cloudscale.components.baseline.lock import delete_lock
+from cloudscale.components.baseline.lock import LockWindow, delete_lock
 from cloudscale.components.baseline.private_endpoint import PrivateEndpointPlacement, private_endpoint
 from cloudscale.components.baseline.soft_delete import SoftDeletePolicy
 from cloudscale.components.baseline.type_facts import declare_type, registry
@@ -57,6 +57,8 @@ class SecureComponent(pulumi.ComponentResource):
         super().__init__(token, name, None, opts)
         self._name = name
         self.baseline = baseline
+        # The delete lock of each resource ``secure()`` locks, by the resource's identity.
+        self._lock_windows: dict[int, LockWindow] = {}
 
     @property
     def tags(self) -> dict[str, str]:
@@ -69,13 +71,21 @@ class SecureComponent(pulumi.ComponentResource):
         parent: pulumi.Resource | None = None,
         depends_on: Sequence[pulumi.Resource] = (),
         ignore_changes: Sequence[str] = (),
+        under: pulumi.Resource | None = None,
     ) -> pulumi.ResourceOptions:
+        """Options for a child; ``under`` names a locked resource it sits under, whose lock its delete lifts."""
         return pulumi.ResourceOptions(
             parent=parent or self,
             protect=self.baseline.lock and stateful,
             depends_on=list(depends_on) or None,
             ignore_changes=list(ignore_changes) or None,
+            hooks=self.lock_hooks(under) if under is not None else None,
         )
+
+    def lock_hooks(self, resource: pulumi.Resource) -> pulumi.ResourceHookBinding | None:
+        """The hooks that lift ``resource``'s delete lock for a delete under it; None if it has no lock."""
+        window = self._lock_windows.get(id(resource))
+        return window.bind() if window is not None else None
 
     def scope_key(self, logical_name: str) -> str:
         """Unique per platform, zone and resource, so assignment GUIDs never collide across stacks."""
@@ -104,11 +114,20 @@ class SecureComponent(pulumi.ComponentResource):
         registry().note_secured(resource, diagnostics=diagnostics is not None, stateful=stateful, group_ids=group_ids)
         b = self.baseline
         created: dict[str, pulumi.Resource] = {}
+        window = None
+        if stateful and b.lock:
+            # Before the endpoints and the diagnostic setting, which lift the lock for their own deletes.
+            window = self._lock_windows[id(resource)] = LockWindow(logical_name)
         if group_ids:
             if service is None:
                 raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
             endpoints = self.private_endpoints(
-                resource.id, logical_name=logical_name, purpose=purpose, service=service, group_ids=group_ids
+                resource.id,
+                logical_name=logical_name,
+                purpose=purpose,
+                service=service,
+                group_ids=group_ids,
+                hooks=window.bind() if window is not None else None,
             )
             for group_id, (endpoint, zone_group) in endpoints.items():
                 created[f"pe:{group_id}"] = endpoint
@@ -118,9 +137,9 @@ class SecureComponent(pulumi.ComponentResource):
             setting = self.secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
             if setting is not None:
                 created["diagnostics"] = setting
-        if stateful and b.lock:
+        if window is not None:
             created["lock"] = delete_lock(
-                self, logical_name, scope=resource.id, lock_name=b.namer.name("lock", purpose)
+                self, logical_name, scope=resource.id, lock_name=b.namer.name("lock", purpose), window=window
             )
         return created
 
@@ -132,8 +151,10 @@ class SecureComponent(pulumi.ComponentResource):
         purpose: str,
         service: str,
         group_ids: Sequence[str],
+        hooks: pulumi.ResourceHookBinding | None = None,
     ) -> dict[str, tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]]:
-        """One private endpoint and its DNS zone group per group id of the target."""
+        """One private endpoint and its DNS zone group per group id of the target; ``hooks`` lift the
+        target's lock while an endpoint is deleted."""
         b = self.baseline
         if b.private_endpoints is None:
             raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
@@ -149,6 +170,7 @@ class SecureComponent(pulumi.ComponentResource):
                 resource_group_name=b.resource_group_name,
                 location=b.location,
                 tags=b.tags,
+                hooks=hooks,
             )
             for group_id in group_ids
         }
@@ -175,7 +197,12 @@ class SecureComponent(pulumi.ComponentResource):
                 lambda ids: f"{ids[0]}/{sub_resource}" if sub_resource else ids[0]
             )
         return diagnostic_setting(
-            self, logical_name, resource_uri=resource_uri, workspace_id=workspace_id, profile=diagnostics
+            self,
+            logical_name,
+            resource_uri=resource_uri,
+            workspace_id=workspace_id,
+            profile=diagnostics,
+            hooks=self.lock_hooks(resource),
         )
 
     def join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
@@ -203,7 +230,10 @@ class SecureComponent(pulumi.ComponentResource):
         principal: Principal,
         scope: pulumi.Input[str] | None = None,
         scope_suffix: str = "",
+        under: pulumi.Resource | None = None,
     ) -> pulumi.Resource:
+        """A role assignment on ``resource`` (or ``scope``); ``under`` is the locked resource holding it
+        when that is not ``resource`` itself (a container's account)."""
         return grant(
             self,
             f"{logical_name}{'-' + scope_suffix if scope_suffix else ''}",
@@ -211,4 +241,5 @@ class SecureComponent(pulumi.ComponentResource):
             scope_key=self.scope_key(f"{logical_name}|{scope_suffix}"),
             role=role,
             principal=principal,
+            hooks=self.lock_hooks(under or resource),
         )

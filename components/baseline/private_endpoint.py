@@ -40,13 +40,15 @@ def private_endpoint(
     resource_group_name: pulumi.Input[str],
     location: str,
     tags: Mapping[str, str],
+    hooks: pulumi.ResourceHookBinding | None = None,
 ) -> tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]:
     """The endpoint and its DNS zone group.
 
     The service's name resolves to the endpoint only once the zone group has registered the record, so
     anything that calls the service through the endpoint while deploying waits for the zone group; the
     group is the endpoint's child, and waiting for the endpoint does not wait for its children
-    (Microsoft Learn, "Azure Private Endpoint DNS configuration").
+    (Microsoft Learn, "Azure Private Endpoint DNS configuration"). ``hooks`` lift the target's delete
+    lock while the endpoint is deleted (baseline/lock.py).
     """
     zones = zones_for(service, group_id, location)
     missing = [zone for zone in zones if zone not in placement.dns_zone_ids]
@@ -66,7 +68,7 @@ def private_endpoint(
             {"name": endpoint_name, "private_link_service_id": target_id, "group_ids": [group_id]}
         ],
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, hooks=hooks),
     )
     zone_group = network.PrivateDnsZoneGroup(
         f"{logical_name}-dns",

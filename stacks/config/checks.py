@@ -171,16 +171,39 @@ def _check_encryption(config: PlatformConfig) -> list[ConfigProblem]:
     data it wraps unreadable for good. The platform's vaults always have soft delete; purge protection is
     ``softDelete.purgeProtection``.
     """
+    problems = _check_key_protection(config)
     # Outside dev, purge protection off is already refused (``_check_soft_delete``): one problem, one message.
     if not config.customer_managed_keys or config.purge_protection or config.environment != "dev":
-        return []
+        return problems
     return [
+        *problems,
         ConfigProblem(
             "encryption.customerManagedKeys",
             "needs softDelete.purgeProtection: true; Azure refuses customer-managed keys from a vault whose keys "
             "can be purged, and a purged key would leave the data it encrypts unreadable",
-        )
+        ),
     ]
+
+
+def _check_key_protection(config: PlatformConfig) -> list[ConfigProblem]:
+    """Production keys are HSM-backed (Checkov CKV_AZURE_112; Microsoft cloud security benchmark DP-6:
+    "use a hardware security module (HSM) protected key"); an HSM setting without keys protects nothing."""
+    explicit = config.encryption.hsm_keys
+    if explicit and not config.customer_managed_keys:
+        return [
+            ConfigProblem(
+                "encryption.hsmKeys",
+                "needs encryption.customerManagedKeys: true; without keys there is nothing to keep in an HSM",
+            )
+        ]
+    if explicit is False and config.customer_managed_keys and config.is_production:
+        return [
+            ConfigProblem(
+                "encryption.hsmKeys",
+                "can be false only outside prd: production keys are HSM-backed (RSA-HSM in a Premium vault)",
+            )
+        ]
+    return []
 
 
 def _check_management_network(config: PlatformConfig) -> list[ConfigProblem]:

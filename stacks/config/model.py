@@ -262,6 +262,9 @@ class EncryptionConfig(Model):
     # (TDE protector) and Synapse workspace with a rotating Key Vault key of its own. It needs purge
     # protection (softDelete.purgeProtection): a purged key makes that data unreadable for good.
     customer_managed_keys: bool | None = None
+    # None: on in prd, off elsewhere. On, the zone's key is RSA-HSM in a Premium vault: its private part
+    # never leaves the vault's hardware security modules. Off, a software-protected RSA key.
+    hsm_keys: bool | None = None
 
 
 class PipelineSchedule(Model):
@@ -364,6 +367,12 @@ class PlatformConfig(Model):
     def customer_managed_keys(self) -> bool:
         explicit = self.encryption.customer_managed_keys
         return self.is_production if explicit is None else explicit
+
+    @property
+    def hsm_keys(self) -> bool:
+        """HSM-backed keys where the zones have keys: by default in prd, never without a key."""
+        explicit = self.encryption.hsm_keys
+        return self.customer_managed_keys and (self.is_production if explicit is None else explicit)
 
     @property
     def uses_existing_hub(self) -> bool:

@@ -45,6 +45,10 @@ class RegisteredOptions:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     # Names of the error hooks bound to the resource (retries the engine runs on a failed operation).
     error_hooks: list[str] = field(default_factory=list)
+    # Names of the hooks the engine runs before deleting it (a delete lock lifted for the delete).
+    before_delete_hooks: list[str] = field(default_factory=list)
+    # Pulumi drops it from state on delete and leaves it in Azure.
+    retain_on_delete: bool = False
 
 
 class StrictMonitor(mocks.MockMonitor):
@@ -82,6 +86,8 @@ class StrictMonitor(mocks.MockMonitor):
                 key: [sys.intern(u) for u in deps.urns] for key, deps in request.propertyDependencies.items()
             },
             error_hooks=list(request.hooks.on_error) if request.HasField("hooks") else [],
+            before_delete_hooks=list(request.hooks.before_delete) if request.HasField("hooks") else [],
+            retain_on_delete=bool(request.retainOnDelete),
         )
         return urn
 

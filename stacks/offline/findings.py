@@ -17,8 +17,6 @@ from cloudscale.stacks.offline.mocks import RecordedResource
 
 # What the mock engine reports for a value that is unknown until deploy (preview): it cannot be judged.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-# The rules that judge one resource alone; the others need the stack (endpoints, settings, keys).
-_ALONE = frozenset({"protect"})
 _DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 
 __all__ = ["UNKNOWN", "Finding", "declared", "findings", "missing_diagnostics", "run_findings", "subjects"]
@@ -75,7 +73,8 @@ def findings(resources: Iterable[RecordedResource], *, protects_state: bool, loc
     """The rules that judge each resource by itself (and ``protect``, by the ``locked`` names), for
     resources without the run around them."""
     alone = [Subject(r.typ, r.name, r.inputs, protect=r.name in locked) for r in resources if _checked(r)]
-    selected = [rule for rule in rules() if rule.check_resource is not None or rule.name in _ALONE]
+    # The rules that judge one resource alone; the others need the stack (endpoints, settings, locks).
+    selected = [rule for rule in rules() if rule.check_resource is not None]
     facts = StackFacts(declared(), protects_state=protects_state)
     return [_finding(v) for v in evaluate(alone, facts, selected=selected)]
 

@@ -36,12 +36,15 @@ SYNAPSE_ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
 SYNAPSE_ROLE_ASSIGNMENT = "pulumi-python:dynamic/synapse:RoleAssignment"
 FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 SQL_SERVER = "azure-native:sql:Server"
+SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
+SYNAPSE_KEY_ACTIVATION = "azure-native:synapse:Key"
 
 SERIALISED = "ordering-serialised-writes"
 REMOTE_VNET = "ordering-peering-after-remote-vnet"
 DNS_FIRST = "ordering-dns-before-data-plane"
 GRANT_FIRST = "ordering-grant-before-use"
-ORDERING_RULES = frozenset({SERIALISED, REMOTE_VNET, DNS_FIRST, GRANT_FIRST})
+ACTIVATION_FIRST = "ordering-activation-before-use"
+ORDERING_RULES = frozenset({SERIALISED, REMOTE_VNET, DNS_FIRST, GRANT_FIRST, ACTIVATION_FIRST})
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ DATA_PLANE_CALLS: Mapping[str, DataPlaneCall] = {
     SYNAPSE_ARTIFACT: DataPlaneCall("workspace_name", "Dev"),
     # Synapse RBAC role assignments (components/synapse_role_assignments.py).
     SYNAPSE_ROLE_ASSIGNMENT: DataPlaneCall("workspace_name", "Dev"),
+    # A key's rotation policy and expiry, through the vault's own endpoint (components/key_rotation.py).
+    "pulumi-python:dynamic/keyvault:KeyRotationPolicy": DataPlaneCall("vault_url", "vault"),
 }
 
 
@@ -160,7 +165,14 @@ IDENTITY_CONSUMERS: Mapping[str, IdentityConsumer] = {
     FACTORY_LINKED_SERVICE: IdentityConsumer("factoryName", ("properties",)),
     SYNAPSE_LINKED_SERVICE: IdentityConsumer("workspace_name", ("properties",)),
     SYNAPSE_MANAGED_PRIVATE_ENDPOINT: IdentityConsumer("workspace_name", ("private_link_resource_id",)),
+    # Activating a workspace's customer-managed key checks that the workspace's identity can wrap and
+    # unwrap with the key (MicrosoftDocs azure-docs, synapse-analytics/security/workspaces-encryption.md).
+    SYNAPSE_KEY_ACTIVATION: IdentityConsumer("workspaceName", ("keyVaultUrl",)),
 }
+
+# What names a Synapse workspace as the place it writes: its child resources (``workspaceName``) and
+# the data-plane calls behind its development endpoint (``workspace_name``).
+WORKSPACE_NAME_INPUTS = ("workspaceName", "workspace_name")
 
 
 # Grants by type: the input naming the identity, the input naming what it may act on, and whether
@@ -256,6 +268,7 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
         *_peerings_after_remote_vnets(resources, groups, graph),
         *_dns_before_data_plane(resources, graph),
         *_grants_before_use(resources, graph),
+        *_activation_before_use(resources, graph),
     ]
     # A data-plane call that waits for the endpoint but not its zone group breaks two rules at once.
     return list(dict.fromkeys(found))
@@ -467,3 +480,35 @@ def _inside(grant: _Resource, targets: set[str], by_urn: Mapping[str, _Resource]
         ):
             return True
     return False
+
+
+def _activation_before_use(resources: Sequence[_Resource], graph: DependencyGraph) -> list[Finding]:
+    """A workspace created with a customer-managed key stays "Pending" until its key is activated, and
+    most of it cannot be used until then (Microsoft Learn, "Encryption for Azure Synapse Analytics
+    workspaces", MicrosoftDocs azure-docs synapse-analytics/security/workspaces-encryption.md: workspace
+    activation). So every
+    write under such a workspace, an ARM child or a data-plane call, waits for the activation."""
+    by_urn = {r.urn: r for r in resources}
+    activations: dict[str, list[_Resource]] = defaultdict(list)
+    for activation in resources:
+        if activation.typ == SYNAPSE_KEY_ACTIVATION and activation.inputs.get("isActiveCMK") is True:
+            for workspace in activation.deps_of("workspaceName"):
+                activations[workspace].append(activation)
+    found = []
+    for resource in resources:
+        if resource.typ == SYNAPSE_KEY_ACTIVATION:
+            continue
+        workspaces = {urn for prop in WORKSPACE_NAME_INPUTS for urn in resource.deps_of(prop)}
+        for workspace in workspaces:
+            for activation in activations.get(workspace, []):
+                if not graph.after(resource.urn, activation.urn):
+                    found.append(
+                        Finding(
+                            "high",
+                            ACTIVATION_FIRST,
+                            resource.name,
+                            f"writes to {by_urn[workspace].name} before {activation.name} activates its "
+                            "customer-managed key; until then the workspace is Pending and refuses it",
+                        )
+                    )
+    return found

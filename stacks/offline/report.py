@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cloudscale.stacks.config.checks import MANAGEMENT_ZONE
+from cloudscale.stacks.offline.changes import resource_entries
 from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.findings import Finding, run_findings
 from cloudscale.stacks.offline.ordering import ORDERING_RULES, ordering_findings
@@ -62,6 +63,8 @@ class Plan:
     """Per zone: (from, to, by) edges of the data flow its definitions implement (filled by the caller)."""
     data_products: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Per zone: each configured data product, whether and how it runs, what it publishes (filled by the caller)."""
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    """Every resource with its inputs, options and the locks over it: what ``--against`` compares."""
 
     @property
     def total(self) -> int:
@@ -112,6 +115,7 @@ def build_plan(
         peerings=_peerings(run, zone_of_name),
         data_paths=_data_paths(run, roots),
         pipelines=_pipelines(run, dict(zones)),
+        resources=resource_entries(run),
     )
 
 
@@ -408,6 +412,7 @@ def render_json(plan: Plan) -> str:
             "pipelines": plan.pipelines,
             "dataFlow": {zone: [list(edge) for edge in edges] for zone, edges in plan.flows.items()},
             "dataProducts": plan.data_products,
+            "resources": plan.resources,
             "seconds": round(plan.seconds, 3),
             "peakMemoryMiB": round(plan.peak_memory_mib, 1),
         },

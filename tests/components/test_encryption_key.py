@@ -22,7 +22,8 @@ def _key(lock: bool = False) -> EncryptionKey:
     baseline = service_baseline(environment="prd", tags=platform_tags("prd", "sales"), lock=lock)
     baseline.soft_delete = SoftDeletePolicy(purge_protection=True)
     return EncryptionKey(
-        "sales-cmk", EncryptionKeyArgs(baseline=baseline, vault_name="kv-adatum-prd-sales", vault_uri=VAULT_URI)
+        "sales-cmk",
+        EncryptionKeyArgs(baseline=baseline, vault_name="kv-adatum-prd-sales", vault_uri=VAULT_URI, hsm=True),
     )
 
 
@@ -53,10 +54,24 @@ def test_the_key_uri_names_no_version(offline_update):
     assert run.exports["keyUri"] == "https://kv-adatum-prd-sales.vault.azure.net/keys/cmk-adatum-prd-sales-data"
 
 
-def test_a_key_without_rotation_is_a_high_finding():
+def test_a_key_without_rotation_or_expiry_is_a_high_finding():
     key = RecordedResource(KEY, "stale-key", {"properties": {"kty": "RSA", "keySize": 3072}}, True, None, None)
     reported = findings([key], protects_state=False, locked=set())
-    assert [(f.severity, f.rule) for f in reported] == [("high", "key-rotation")]
-    rotating = {"rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}, "trigger": {}}]}}
+    # Checkov CKV_AZURE_40: the first version needs an expiry of its own.
+    assert sorted((f.severity, f.rule) for f in reported) == [("high", "key-expiry"), ("high", "key-rotation")]
+    rotating = {
+        "rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}, "trigger": {}}]},
+        "attributes": {"expires": 1_800_000_000},
+    }
     key = RecordedResource(KEY, "key", {"properties": rotating}, True, None, None)
     assert findings([key], protects_state=False, locked=set()) == []
+
+
+@pytest.mark.parametrize(("hsm", "kty"), [(False, "RSA"), (True, "RSA-HSM")])
+def test_the_key_is_software_or_hsm_protected_as_told(offline, hsm, kty):
+    def program() -> EncryptionKey:
+        baseline = service_baseline(environment="prd", tags=platform_tags("prd", "sales"))
+        return EncryptionKey("sales-cmk", EncryptionKeyArgs(baseline, "kv", VAULT_URI, hsm=hsm))
+
+    run = offline.run(program)
+    assert run.one(KEY).inputs["properties"]["kty"] == kty

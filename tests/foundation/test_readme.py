@@ -38,3 +38,16 @@ def test_the_readme_says_who_approves_the_workspace_lakes_managed_private_endpoi
     section = text.split("### What a real deployment needs", 1)[1].split("\n### ", 1)[0]
     [bullet] = [b for b in section.split("\n- ") if b.startswith("**The workspace lake's managed private endpoint**")]
     assert "approved automatically only if" in bullet and "storage owner approves" in bullet
+
+
+def test_wherever_the_readme_destroys_it_runs_the_program_that_registers_the_hooks(stack_runs, dev_config):
+    # Without --run-program, pulumi destroy never registers the hooks stored in state: a peering delete
+    # refused by a busy VNet then fails with "error hook ... was not registered" (pulumi/pulumi
+    # pkg/resource/deploy/step.go, RunErrorHooks), and a delete under a lock is not lifted
+    # (ResourceHookBinding: delete hooks "require the operation to run with --run-program").
+    run = stack_runs.run(dev_config)
+    assert any(option.error_hooks for option in run.monitor.options.values())
+    text = " ".join((PROJECT_ROOT / "README.md").read_text().split())
+    mentions = re.findall(r"pulumi destroy`?(.{0,24})", text)
+    assert mentions
+    assert [m for m in mentions if not re.match(r" --run-program|`? without `--run-program`", m)] == []

@@ -71,6 +71,7 @@ def test_security_rules_are_mandatory_and_housekeeping_is_advisory():
     for name in ("entra-only", "continuous-backup", "exfiltration-protection", "managed-identity"):
         assert levels[name] == EnforcementLevel.MANDATORY, name
     assert levels["private-endpoint"] == levels["customer-managed-key"] == EnforcementLevel.MANDATORY
+    assert levels["hsm-key"] == levels["key-expiry"] == levels["key-rotation"] == EnforcementLevel.MANDATORY
     for name in ("diagnostics", "protect", "required-tags", "unreviewed-type", "accepted-exceptions"):
         assert levels[name] == EnforcementLevel.ADVISORY, name
 
@@ -78,7 +79,21 @@ def test_security_rules_are_mandatory_and_housekeeping_is_advisory():
 def test_resource_rules_are_resource_policies_and_stack_rules_stack_policies():
     kinds = {p.name: type(p) for p in policies()}
     assert kinds["tls"] is ResourceValidationPolicy
-    assert kinds["private-endpoint"] is kinds["diagnostics"] is kinds["customer-managed-key"] is StackValidationPolicy
+    assert kinds["private-endpoint"] is kinds["diagnostics"] is StackValidationPolicy
+
+
+# The engine runs stack policies after the steps have executed (pulumi/pulumi
+# pkg/resource/deploy/deployment_executor.go), so ``pulumi up --skip-preview`` creates first and
+# reports after; resource policies run before each resource's step. Every mandatory rule that one
+# resource's inputs decide is therefore a resource policy. The ones left need other resources.
+MANDATORY_STACK_RULES = {"private-endpoint", "customer-managed-key-tde-protector"}
+
+
+def test_every_mandatory_rule_that_one_resource_decides_blocks_before_the_resource_exists():
+    kinds = {p.name: type(p) for p in policies()}
+    mandatory = {p.name for p in policies() if p.enforcement_level == EnforcementLevel.MANDATORY}
+    assert {name for name in mandatory if kinds[name] is StackValidationPolicy} == MANDATORY_STACK_RULES
+    assert kinds["customer-managed-key"] is kinds["protect"] is kinds["hsm-key"] is ResourceValidationPolicy
 
 
 def test_a_resource_policy_reports_what_the_rule_function_finds():
@@ -111,10 +126,10 @@ def test_a_stack_policy_matches_a_private_endpoint_to_its_target_by_property_dep
 
 
 def test_the_environment_comes_from_the_resources_tags_or_the_policy_config():
-    cosmos = _resource(COSMOS, "cosmos", {"tags": {**TAGS, "Environment": "tst"}})
-    assert _stack_violations("customer-managed-key", [cosmos]) == []
-    assert _stack_violations("customer-managed-key", [cosmos], {"environment": "prd"}) == [
-        "cosmos: not encrypted with a customer-managed key in prd"
+    props = {"tags": {**TAGS, "Environment": "tst"}}
+    assert _resource_violations("customer-managed-key", COSMOS, props) == []
+    assert _resource_violations("customer-managed-key", COSMOS, props, {"environment": "prd"}) == [
+        "not encrypted with a customer-managed key in prd"
     ]
 
 

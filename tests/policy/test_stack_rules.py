@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from cloudscale.policy import StackFacts, Subject, declared
+from cloudscale.policy.facts import Violation
+from cloudscale.policy.resource_rules import customer_managed_key, hsm_key, protected
 from cloudscale.policy.stack_rules import (
     customer_managed_keys,
     diagnostic_settings,
     private_endpoints,
-    protected_state,
 )
 from cloudscale.policy.subject import UNKNOWN_VALUES
 
@@ -168,21 +169,36 @@ VIOLATING_PRD = [
 ]
 
 
+def _key_violations(stack: list[Subject], facts: StackFacts = FACTS) -> list[Violation]:
+    """Both halves of the rule: each resource on its own, and SQL servers with their TDE protectors."""
+    return [*(v for s in stack for v in customer_managed_key(s, facts)), *customer_managed_keys(stack, facts)]
+
+
 @pytest.mark.parametrize("stack", COMPLIANT_PRD)
 def test_resources_encrypted_with_a_customer_managed_key_in_prd_pass(stack):
-    assert customer_managed_keys(stack, FACTS) == []
+    assert _key_violations(stack) == []
 
 
 @pytest.mark.parametrize("stack", VIOLATING_PRD)
 def test_resources_without_a_customer_managed_key_in_prd_are_flagged(stack):
-    [violation] = customer_managed_keys(stack, FACTS)
+    [violation] = _key_violations(stack)
     assert (violation.severity, violation.rule) == ("high", "customer-managed-key")
+
+
+@pytest.mark.parametrize("stack", [s for s in VIOLATING_PRD if s[0].type != "azure-native:sql:Server"])
+def test_a_resource_without_its_key_is_judged_on_its_own_before_it_exists(stack):
+    # The pack runs resource policies before each resource is created, stack policies only after the
+    # update (pulumi/pulumi pkg/resource/deploy/deployment_executor.go): a rule that can decide from one
+    # resource's inputs must be a resource rule to block ``pulumi up --skip-preview``.
+    [subject] = stack
+    assert [v.rule for v in customer_managed_key(subject, FACTS)] == ["customer-managed-key"]
+    assert customer_managed_keys(stack, FACTS) == []
 
 
 def test_the_environment_can_be_given_instead_of_read_from_the_tags():
     untagged = Subject("azure-native:cosmosdb:DatabaseAccount", "cosmos", {})
-    assert customer_managed_keys([untagged], FACTS) == []
-    assert len(customer_managed_keys([untagged], StackFacts(declared(), environment="prd"))) == 1
+    assert _key_violations([untagged]) == []
+    assert len(_key_violations([untagged], StackFacts(declared(), environment="prd"))) == 1
 
 
 @pytest.mark.parametrize(
@@ -190,7 +206,16 @@ def test_the_environment_can_be_given_instead_of_read_from_the_tags():
 )
 def test_stateful_resources_outside_dev_must_be_protected(environment, protect, flagged):
     vault = Subject(VAULT, "kv", {"tags": _tags(environment)}, protect=protect)
-    assert bool(protected_state([vault], FACTS)) is flagged
+    assert bool(protected(vault, FACTS)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("kty", "environment", "flagged"), [("RSA", "prd", True), ("RSA-HSM", "prd", False), ("RSA", "dev", False)]
+)
+def test_production_keys_are_hsm_backed(kty, environment, flagged):
+    # Checkov CKV_AZURE_112; Microsoft cloud security benchmark DP-6.
+    key = Subject("azure-native:keyvault:Key", "cmk", {"properties": {"kty": kty}, "tags": _tags(environment)})
+    assert [v.rule for v in hsm_key(key, FACTS)] == (["hsm-key"] if flagged else [])
 
 
 ACCOUNT = "azure-native:storage:StorageAccount"
