@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cloudscale.cli import lake, pipelines, plan
+from cloudscale.cli import lake, pipelines, plan, preflight
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_parser(commands)
     lake.add_parser(commands)
     pipelines.add_parser(commands)
+    preflight.add_parser(commands)
     return parser
 
 
