@@ -454,7 +454,7 @@ def _check_ml_cores(azure: _Azure, requirements: Requirements, result: CheckResu
     from azure.mgmt.machinelearningservices import MachineLearningServicesMgmtClient
 
     client = azure.client(MachineLearningServicesMgmtClient)
-    sizes = {s.name.lower(): s for s in client.virtual_machine_sizes.list(requirements.location).value or []}
+    sizes = {s.name.lower(): s for s in client.virtual_machine_sizes.list(requirements.location).aml_compute or []}
     usages = _usages(azure, "Microsoft.MachineLearningServices", requirements.location)
     for vm_size, nodes in sorted(requirements.ml_clusters.items()):
         size = sizes.get(vm_size.lower())
