@@ -56,8 +56,8 @@ def test_the_reference_covers_every_key_of_the_model_with_a_type_and_a_descripti
 
 def test_top_level_descriptions_live_in_pulumi_yaml_only():
     import ast
-    import itertools
     import inspect
+    import itertools
 
     descriptions = project_descriptions(PROJECT_FILE)
     for name, field in PlatformConfig.model_fields.items():
