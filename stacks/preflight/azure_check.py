@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -224,34 +225,27 @@ def _check_providers(azure: _Azure, requirements: Requirements, result: CheckRes
 # -- globally unique names ------------------------------------------------------------------------
 
 
+# Naming kind -> (SDK module, client, operation group) of the service's "Check Name Availability".
+_NAME_CHECKS: dict[str, tuple[str, str, str]] = {
+    "storage_account": ("azure.mgmt.storage", "StorageManagementClient", "storage_accounts"),
+    "key_vault": ("azure.mgmt.keyvault", "KeyVaultManagementClient", "vaults"),
+    "container_registry": ("azure.mgmt.containerregistry", "ContainerRegistryManagementClient", "registries"),
+    "sql_server": ("azure.mgmt.sql", "SqlManagementClient", "servers"),
+    "purview": ("azure.mgmt.purview", "PurviewManagementClient", "accounts"),
+}
+
+
 def _name_available(azure: _Azure, name: GlobalName) -> tuple[bool | None, str]:
     """(available, Azure's reason); None where the service offers no check."""
     body = {"name": name.name, "type": name.arm_type}
-    if name.kind == "storage_account":
-        from azure.mgmt.storage import StorageManagementClient
-
-        answer = azure.client(StorageManagementClient).storage_accounts.check_name_availability(body)
-        return bool(answer.name_available), answer.message or str(answer.reason or "")
-    if name.kind == "key_vault":
-        from azure.mgmt.keyvault import KeyVaultManagementClient
-
-        answer = azure.client(KeyVaultManagementClient).vaults.check_name_availability(body)
-        return bool(answer.name_available), answer.message or str(answer.reason or "")
-    if name.kind == "container_registry":
-        from azure.mgmt.containerregistry import ContainerRegistryManagementClient
-
-        answer = azure.client(ContainerRegistryManagementClient).registries.check_name_availability(body)
-        return bool(answer.name_available), answer.message or str(answer.reason or "")
-    if name.kind == "sql_server":
-        from azure.mgmt.sql import SqlManagementClient
-
-        answer = azure.client(SqlManagementClient).servers.check_name_availability(body)
-        return bool(answer.available), answer.message or str(answer.reason or "")
-    if name.kind == "purview":
-        from azure.mgmt.purview import PurviewManagementClient
-
-        answer = azure.client(PurviewManagementClient).accounts.check_name_availability(body)
-        return bool(answer.name_available), answer.message or str(answer.reason or "")
+    if name.kind in _NAME_CHECKS:
+        module, client, group = _NAME_CHECKS[name.kind]
+        operations = getattr(azure.client(getattr(importlib.import_module(module), client)), group)
+        answer = operations.check_name_availability(body)
+        # SQL answers ``available``, the others ``nameAvailable``.
+        available = getattr(answer, "name_available", None)
+        free = answer.available if available is None else available
+        return bool(free), answer.message or str(answer.reason or "")
     if name.kind == "cosmos_account":
         from azure.mgmt.cosmosdb import CosmosDBManagementClient
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from cloudscale.components.core import RULES, NameRule, azure_facts
 from cloudscale.components.core.roles import role_name
-from cloudscale.stacks.config import PlatformConfig
+from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
+from cloudscale.stacks.config.model import LakePurpose
 from cloudscale.stacks.offline.engine import OfflineRun
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -364,16 +365,17 @@ def _entra_objects(config: PlatformConfig) -> list[EntraObject]:
     return objects
 
 
+def _lakes_replicated(zone: LandingZoneConfig, redundancies: tuple[str, ...]) -> list[str]:
+    """The zone's lake purposes whose replication is one of ``redundancies``."""
+    return sorted(lake for lake in get_args(LakePurpose) if zone.lake.redundancy_of(lake) in redundancies)
+
+
 def _zone_redundancy_users(config: PlatformConfig) -> list[str]:
     users = []
     if config.role != "landing" and config.management.firewall.enabled:
         users.append("Azure Firewall and its public IP (zones 1-3)")
     for zone in config.deployed_zones():
-        lakes = sorted(
-            lake
-            for lake in ("raw", "enriched", "workspace", "external")
-            if zone.lake.redundancy_of(lake) in ("Standard_ZRS", "Standard_GZRS")  # type: ignore[arg-type]
-        )
+        lakes = _lakes_replicated(zone, ("Standard_ZRS", "Standard_GZRS"))
         if lakes:
             users.append(f"{zone.name} lakes {', '.join(lakes)}")
         if zone.services.sql_hyperscale.enabled and zone.services.sql_hyperscale.zone_redundant:
@@ -399,8 +401,7 @@ def _regional(config: PlatformConfig) -> list[RegionalFeature]:
     geo = [
         f"{zone.name} {lake}"
         for zone in config.deployed_zones()
-        for lake in ("raw", "enriched", "workspace", "external")
-        if zone.lake.redundancy_of(lake) in ("Standard_GRS", "Standard_GZRS")  # type: ignore[arg-type]
+        for lake in _lakes_replicated(zone, ("Standard_GRS", "Standard_GZRS"))
     ]
     if geo:
         features.append(
