@@ -341,3 +341,13 @@ def test_the_command_line_loads_no_management_sdk_until_a_check_runs():
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_every_built_in_role_the_platform_grants_has_its_azure_display_name():
+    from cloudscale.components.core.roles import ROLE_NAMES, BuiltInRole
+
+    assert set(BuiltInRole) <= set(ROLE_NAMES)
+    assert (
+        role_name(f"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{BuiltInRole.ACR_PULL}")
+        == "AcrPull"
+    )
