@@ -301,68 +301,72 @@ def _extra_permissions(config: PlatformConfig) -> list[str]:
 def _entra_objects(config: PlatformConfig) -> list[EntraObject]:
     objects: list[EntraObject] = []
     for index, zone in enumerate(config.landing_zones):
-        if zone not in config.deployed_zones():
-            continue
-        key = f"landingZones[{index}]"
-        services = zone.services
-        if services.sql_hyperscale.enabled:
-            sql = services.sql_hyperscale
-            objects.append(
-                EntraObject(
-                    f"SQL server Entra admin group {sql.admin_group_name!r} ({zone.name})",
-                    f"{key}.services.sqlHyperscale.adminGroupObjectId",
-                    str(sql.admin_group_object_id),
-                    "a security group; it also runs the exported sqlFactoryUserScript",
-                )
+        if zone in config.deployed_zones():
+            key = f"landingZones[{index}]"
+            objects += _service_objects(zone, key) + _lake_groups(zone, key)
+    return objects
+
+
+def _service_objects(zone: LandingZoneConfig, key: str) -> list[EntraObject]:
+    """The admin groups of the zone's services, and the identities its pipelines and products need outside Azure."""
+    objects: list[EntraObject] = []
+    services = zone.services
+    if services.sql_hyperscale.enabled:
+        sql = services.sql_hyperscale
+        objects.append(
+            EntraObject(
+                f"SQL server Entra admin group {sql.admin_group_name!r} ({zone.name})",
+                f"{key}.services.sqlHyperscale.adminGroupObjectId",
+                str(sql.admin_group_object_id),
+                "a security group; it also runs the exported sqlFactoryUserScript",
             )
-        if services.synapse.enabled:
-            synapse = services.synapse
-            objects.append(
-                EntraObject(
-                    f"Synapse SQL Entra admin group {synapse.sql_admin_group_name or '(none)'} ({zone.name})",
-                    f"{key}.services.synapse.sqlAdminGroupObjectId",
-                    str(synapse.sql_admin_group_object_id) if synapse.sql_admin_group_object_id else None,
-                    "without it the workspace's serverless SQL has no Entra administrator",
-                )
+        )
+    if services.synapse.enabled:
+        synapse = services.synapse
+        objects.append(
+            EntraObject(
+                f"Synapse SQL Entra admin group {synapse.sql_admin_group_name or '(none)'} ({zone.name})",
+                f"{key}.services.synapse.sqlAdminGroupObjectId",
+                str(synapse.sql_admin_group_object_id) if synapse.sql_admin_group_object_id else None,
+                "without it the workspace's serverless SQL has no Entra administrator",
             )
-        for pipeline in zone.pipelines:
-            if pipeline.name == "crm_ingestion":
-                objects.append(
-                    EntraObject(
-                        f"Dataverse application user for the {zone.name} factory's managed identity",
-                        f"{key}.pipelines[crm_ingestion].settings.crmServiceUri",
-                        None,
-                        f"created in {pipeline.settings.get('crmServiceUri', 'the Dataverse environment')} for the "
-                        "identity the stack creates",
-                        set_up_after_deployment=True,
-                    )
-                )
-        if "relationship-mesh" in zone.data_products:
+        )
+    for pipeline in zone.pipelines:
+        if pipeline.name == "crm_ingestion":
             objects.append(
                 EntraObject(
-                    f"Microsoft Graph Data Connect application for relationship-mesh ({zone.name})",
-                    f"{key}.dataProducts",
+                    f"Dataverse application user for the {zone.name} factory's managed identity",
+                    f"{key}.pipelines[crm_ingestion].settings.crmServiceUri",
                     None,
-                    "an app registration with the Message_v0 and Event_v0 datasets, approved by a Microsoft 365 "
-                    "global administrator; it delivers the mail and meeting rows the product reads",
+                    f"created in {pipeline.settings.get('crmServiceUri', 'the Dataverse environment')} for the "
+                    "identity the stack creates",
                     set_up_after_deployment=True,
                 )
             )
-        for team_kind, teams in (
-            ("integrations", zone.access.integrations),
-            ("dataProducts", zone.access.data_products),
-        ):
-            for team, access in teams.items():
-                for mode in ("read", "write"):
-                    for group in getattr(access, mode):
-                        objects.append(
-                            EntraObject(
-                                f"lake {mode} group of {team} ({zone.name})",
-                                f"{key}.access.{team_kind}.{team}.{mode}",
-                                str(group),
-                            )
-                        )
+    if "relationship-mesh" in zone.data_products:
+        objects.append(
+            EntraObject(
+                f"Microsoft Graph Data Connect application for relationship-mesh ({zone.name})",
+                f"{key}.dataProducts",
+                None,
+                "an app registration with the Message_v0 and Event_v0 datasets, approved by a Microsoft 365 "
+                "global administrator; it delivers the mail and meeting rows the product reads",
+                set_up_after_deployment=True,
+            )
+        )
     return objects
+
+
+def _lake_groups(zone: LandingZoneConfig, key: str) -> list[EntraObject]:
+    """The Entra groups ``cloudscale lake init`` puts on the zone's folders."""
+    teams_by_kind = {"integrations": zone.access.integrations, "dataProducts": zone.access.data_products}
+    return [
+        EntraObject(f"lake {mode} group of {team} ({zone.name})", f"{key}.access.{kind}.{team}.{mode}", str(group))
+        for kind, teams in teams_by_kind.items()
+        for team, access in teams.items()
+        for mode in ("read", "write")
+        for group in getattr(access, mode)
+    ]
 
 
 def _lakes_replicated(zone: LandingZoneConfig, redundancies: tuple[str, ...]) -> list[str]:
