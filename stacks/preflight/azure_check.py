@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cloudscale.components.core.credentials import default_credential
+from cloudscale.components.core.credentials import closing_credential, default_credential
 from cloudscale.components.core.roles import ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, role_name
 from cloudscale.stacks.preflight.requirements import GlobalName, Requirements
 
@@ -148,15 +148,12 @@ class _Azure:
 
 @contextmanager
 def _azure(subscription_id: str) -> Iterator[_Azure]:
-    credential = settings.credential_factory()
-    azure = _Azure(credential, subscription_id)
-    try:
-        yield azure
-    finally:
-        azure.close()
-        close = getattr(credential, "close", None)
-        if callable(close):
-            close()
+    with closing_credential(settings.credential_factory) as credential:
+        azure = _Azure(credential, subscription_id)
+        try:
+            yield azure
+        finally:
+            azure.close()
 
 
 def _first_line(text: str | None) -> str:
