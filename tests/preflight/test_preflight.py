@@ -351,3 +351,12 @@ def test_every_built_in_role_the_platform_grants_has_its_azure_display_name():
         role_name(f"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{BuiltInRole.ACR_PULL}")
         == "AcrPull"
     )
+
+
+def test_check_as_json_carries_the_problems_and_the_exit_status(shared_plans, arm, capsys):
+    arm.state.unregistered.add("Microsoft.Purview")
+    assert main(["preflight", "--stack", "prd", "--check", "--subscription", SUBSCRIPTION, "--json"]) == 2
+    check = json.loads(capsys.readouterr().out)["check"]
+    assert check["principalId"] == PRINCIPAL
+    [problem] = [p for p in check["problems"] if p["blocking"]]
+    assert problem["area"] == "providers" and "Microsoft.Purview is NotRegistered" in problem["message"]
