@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cloudscale.cli import flow, lake, pipelines, plan
+from cloudscale.cli import flow, lake, pipelines, plan, preflight
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     lake.add_parser(commands)
     pipelines.add_parser(commands)
     flow.add_parser(commands)
+    preflight.add_parser(commands)
     return parser
 
 

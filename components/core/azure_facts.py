@@ -143,3 +143,42 @@ LOG_ANALYTICS_RETENTION_DAYS = (30, 730)
 MAX_PEERINGS_PER_VNET = 500
 MAX_VNET_LINKS_PER_DNS_ZONE = 1000
 MAX_ZONE_CONFIGS_PER_ZONE_GROUP = 5
+
+# Resource provider namespace of each azure-native module the platform declares resources from, from
+# "Resource providers for Azure services" (MicrosoftDocs azure-docs, azure-resource-manager/management/
+# azure-services-resource-providers.md). A subscription must register a namespace before ARM accepts a
+# write of its types (MissingSubscriptionRegistration otherwise), and azure-native has no resource
+# that registers one.
+RESOURCE_PROVIDERS: dict[str, str] = {
+    "applicationinsights": "Microsoft.Insights",
+    "authorization": "Microsoft.Authorization",
+    "containerregistry": "Microsoft.ContainerRegistry",
+    "cosmosdb": "Microsoft.DocumentDB",
+    "datafactory": "Microsoft.DataFactory",
+    "keyvault": "Microsoft.KeyVault",
+    "machinelearningservices": "Microsoft.MachineLearningServices",
+    "managedidentity": "Microsoft.ManagedIdentity",
+    "monitor": "Microsoft.Insights",
+    "network": "Microsoft.Network",
+    "operationalinsights": "Microsoft.OperationalInsights",
+    "privatedns": "Microsoft.Network",
+    "purview": "Microsoft.Purview",
+    "resources": "Microsoft.Resources",
+    "sql": "Microsoft.Sql",
+    "storage": "Microsoft.Storage",
+    "synapse": "Microsoft.Synapse",
+}
+# The same page's "registered by default" namespaces that a platform's types come from.
+REGISTERED_BY_DEFAULT = frozenset({"Microsoft.Authorization", "Microsoft.Resources"})
+
+
+def resource_provider(type_token: str) -> str:
+    """The namespace an ``azure-native:<module>:<Type>`` token's resources belong to."""
+    module = type_token.split(":")[1]
+    try:
+        return RESOURCE_PROVIDERS[module]
+    except KeyError:
+        raise KeyError(
+            f"no resource provider namespace known for azure-native module {module!r} ({type_token}); "
+            "add it to azure_facts.RESOURCE_PROVIDERS"
+        ) from None

@@ -39,3 +39,44 @@ class BuiltInRole(StrEnum):
 # Cosmos DB data-plane roles live inside the account, not in ARM.
 COSMOS_BUILT_IN_DATA_READER = "00000000-0000-0000-0000-000000000001"
 COSMOS_BUILT_IN_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+
+# Roles the identity that deploys a stack needs (Microsoft Learn, "Azure built-in roles": Privileged).
+USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+# Manages role assignments only, and takes a condition that limits which roles it may assign
+# (Microsoft Learn, "Delegate Azure role assignment management to others with conditions").
+ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+
+# Display names as Azure lists them ("Azure built-in roles"), for what a person reads.
+ROLE_NAMES: dict[str, str] = {
+    BuiltInRole.OWNER: "Owner",
+    BuiltInRole.CONTRIBUTOR: "Contributor",
+    BuiltInRole.READER: "Reader",
+    BuiltInRole.STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
+    BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
+    BuiltInRole.STORAGE_BLOB_DATA_OWNER: "Storage Blob Data Owner",
+    BuiltInRole.KEY_VAULT_ADMINISTRATOR: "Key Vault Administrator",
+    BuiltInRole.KEY_VAULT_SECRETS_USER: "Key Vault Secrets User",
+    BuiltInRole.KEY_VAULT_SECRETS_OFFICER: "Key Vault Secrets Officer",
+    BuiltInRole.KEY_VAULT_READER: "Key Vault Reader",
+    BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER: "Key Vault Crypto Service Encryption User",
+    BuiltInRole.ACR_PULL: "AcrPull",
+    BuiltInRole.ACR_PUSH: "AcrPush",
+    BuiltInRole.LOG_ANALYTICS_READER: "Log Analytics Reader",
+    BuiltInRole.MONITORING_METRICS_PUBLISHER: "Monitoring Metrics Publisher",
+    BuiltInRole.NETWORK_CONTRIBUTOR: "Network Contributor",
+    BuiltInRole.PRIVATE_DNS_ZONE_CONTRIBUTOR: "Private DNS Zone Contributor",
+    BuiltInRole.DATA_FACTORY_CONTRIBUTOR: "Data Factory Contributor",
+    BuiltInRole.SQL_DB_CONTRIBUTOR: "SQL DB Contributor",
+    BuiltInRole.AZUREML_DATA_SCIENTIST: "AzureML Data Scientist",
+    BuiltInRole.AZUREML_COMPUTE_OPERATOR: "AzureML Compute Operator",
+    BuiltInRole.COSMOS_DB_ACCOUNT_READER: "Cosmos DB Account Reader Role",
+    BuiltInRole.AI_NETWORK_CONNECTION_APPROVER: "Azure AI Enterprise Network Connection Approver",
+    USER_ACCESS_ADMINISTRATOR: "User Access Administrator",
+    ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR: "Role Based Access Control Administrator",
+}
+
+
+def role_name(role_id: str) -> str:
+    """A role's display name from its GUID or full role definition id; the GUID when it is not ours."""
+    guid = role_id.rsplit("/", 1)[-1].lower()
+    return ROLE_NAMES.get(guid, guid)

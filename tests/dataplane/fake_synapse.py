@@ -221,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self.server.fake._handle(self)
 
+    def do_HEAD(self) -> None:
+        self.server.fake._handle(self)
+
 
 class FakeSynapse:
     """One workspace's development endpoint. Use as a context manager; ``url`` is its endpoint."""
