@@ -118,16 +118,18 @@ class _Checker:
         self.context = ExpressionContext({}, None, {}, {}, now=datetime(2026, 1, 1, tzinfo=UTC))
         self.constants: dict[int, Any] = {}
 
-    def visit(self, node: Node) -> None:
+    def visit(self, node: Node, outermost: bool = True) -> None:
+        """Check ``node`` and what it contains; a property path is judged whole, at its outermost step."""
         if isinstance(node, Call):
             for argument in node.arguments:
                 self.visit(argument)
             self.call(node)
         elif isinstance(node, Member | Index):
-            self.visit(node.target)
+            if outermost:
+                self.reference(node)
+            self.visit(node.target, outermost=False)
             if isinstance(node, Index):
                 self.visit(node.key)
-            self.reference(node)
 
     # -- calls -------------------------------------------------------------------------------------
 
@@ -209,7 +211,7 @@ class _Checker:
         if names[0] not in PIPELINE_PROPERTIES:
             known = ", ".join(sorted(PIPELINE_PROPERTIES, key=str.lower))
             self.found.append(f"@pipeline().{names[0]} is not a system variable; use one of {known}")
-        elif names[0] == "parameters" and len(names) == 2 and names[1] not in self.scope.parameters:
+        elif names[0] == "parameters" and len(names) >= 2 and names[1] not in self.scope.parameters:
             self.found.append(f"@pipeline().parameters.{names[1]} is not a declared parameter")
 
     # -- what is known before the run ---------------------------------------------------------------
