@@ -65,6 +65,11 @@ CONTAINER_ACTIVITIES = {
     "IfCondition": ("ifTrueActivities", "ifFalseActivities"),
     "Switch": ("defaultActivities",),
 }
+# Data Factory and Synapse refuse activity names longer than 55 characters (Data Factory "Naming
+# rules": "Activity name ... maximum length 55") and pipelines of more than 80 activities, inner
+# activities of containers included ("Azure subscription and service limits", Data Factory limits).
+MAX_ACTIVITY_NAME = 55
+MAX_ACTIVITIES = 80
 TRIGGER_TYPES = frozenset({"ScheduleTrigger", "TumblingWindowTrigger", "BlobEventsTrigger", "CustomEventsTrigger"})
 RECURRENCE_FREQUENCIES = frozenset({"Minute", "Hour", "Day", "Week", "Month"})
 TUMBLING_FREQUENCIES = frozenset({"Minute", "Hour", "Month"})

@@ -7,6 +7,7 @@ dataset) and, for notebooks, from a factory into the zone's Synapse workspace.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -21,6 +22,8 @@ from cloudscale.pipelines.expressions.analysis import Scope, problems
 from cloudscale.pipelines.placeholders import PLACEHOLDER, is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
+    MAX_ACTIVITIES,
+    MAX_ACTIVITY_NAME,
     RECURRENCE_FREQUENCIES,
     SYNAPSE_SPARK_ACTIVITIES,
     TRIGGER_OUTPUTS,
@@ -237,6 +240,35 @@ class Validator:
             self._problem(artifact, "$.properties.activities", "a pipeline needs at least one activity")
             return
         self._activities(artifact, scope, activities, "$.properties.activities")
+        self._activity_names(artifact)
+
+    def _activity_names(self, artifact: Artifact) -> None:
+        """The service's limits on a pipeline's activities, counted through every container."""
+        everything = list(all_activities(artifact))
+        if len(everything) > MAX_ACTIVITIES:
+            self._problem(
+                artifact,
+                "$.properties.activities",
+                f"{len(everything)} activities, inner activities of containers included; a pipeline holds at most "
+                f"{MAX_ACTIVITIES} (split it, or run part of it with ExecutePipeline)",
+            )
+        first: dict[str, str] = {}
+        for path, activity in everything:
+            name = activity.get("name")
+            if not isinstance(name, str):
+                continue
+            if len(name) > MAX_ACTIVITY_NAME:
+                too_long = f"activity name {name!r} has {len(name)} characters; at most {MAX_ACTIVITY_NAME}"
+                self._problem(artifact, f"{path}.name", too_long)
+            seen = first.setdefault(name, path)
+            # Siblings of one name are reported by _activities; across levels, activity('X') would be ambiguous.
+            if seen != path and seen.rsplit("[", 1)[0] != path.rsplit("[", 1)[0]:
+                self._problem(
+                    artifact,
+                    f"{path}.name",
+                    f"activity name {name!r} is also used at {seen}; names are unique in the whole pipeline, "
+                    "inside containers too",
+                )
 
     def _activities(self, artifact: Artifact, scope: _Scope, activities: list[Any], path: str) -> None:
         seen: dict[str, int] = {}
@@ -327,13 +359,15 @@ class Validator:
                     f"pipeline {pipeline.name!r}",
                 )
         if kind in SYNAPSE_SPARK_ACTIVITIES and kind == "SynapseNotebook":
-            self._reference(
+            notebook = self._reference(
                 artifact,
                 self.scopes["synapse"],
                 f"{where}.typeProperties.notebook",
                 type_properties.get("notebook"),
                 "notebook",
             )
+            if notebook is not None:
+                self._notebook_parameters(artifact, notebook, type_properties.get("parameters"), where)
         for key in CONTAINER_ACTIVITIES.get(str(kind), ()):
             inner = type_properties.get(key)
             if inner is not None:
@@ -342,6 +376,28 @@ class Validator:
             for index, case in enumerate(type_properties.get("cases") or []):
                 self._activities(
                     artifact, scope, case.get("activities") or [], f"{where}.typeProperties.cases[{index}].activities"
+                )
+
+    def _notebook_parameters(self, artifact: Artifact, notebook: Artifact, passed: Any, where: str) -> None:
+        # The service writes the passed values into a cell after the one tagged "parameters", overriding
+        # its assignments (Synapse "Create, develop, and maintain Synapse notebooks": "Assign parameters
+        # values from a pipeline"); a name that cell does not assign is a value no code reads.
+        if not isinstance(passed, Mapping) or not passed:
+            return
+        path = f"{where}.typeProperties.parameters"
+        declared = notebook_parameters(notebook)
+        if declared is None:
+            self._problem(
+                artifact, path, f"notebook {notebook.name!r} has no parameters cell (a cell tagged 'parameters')"
+            )
+            return
+        for name in passed:
+            if name not in declared:
+                self._problem(
+                    artifact,
+                    f"{path}.{name}",
+                    f"notebook {notebook.name!r} declares no parameter {name!r} in its parameters cell "
+                    f"(it declares {', '.join(sorted(declared)) or 'none'})",
                 )
 
     def _variable_declared(self, artifact: Artifact, type_properties: Mapping[str, Any], where: str) -> None:
@@ -453,6 +509,31 @@ def _expression_scopes(artifact: Artifact) -> list[tuple[str, Scope]]:
     visit(properties.get("activities"), "$.properties.activities", frozenset(), False)
     found.sort(key=lambda entry: -len(entry[0]))
     return [*found, ("$", whole)]
+
+
+_ASSIGNMENT = re.compile(r"^\s*(?:val\s+|var\s+)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", re.MULTILINE)
+
+
+def notebook_parameters(notebook: Artifact) -> frozenset[str] | None:
+    """The names a notebook's parameters cell assigns; None when it has no such cell."""
+    for cell in notebook.properties.get("cells") or []:
+        if not isinstance(cell, Mapping) or "parameters" not in ((cell.get("metadata") or {}).get("tags") or []):
+            continue
+        source = cell.get("source")
+        text = "".join(source) if isinstance(source, list) else str(source or "")
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            # Not Python (a Scala cell): its assignments, line by line.
+            return frozenset(_ASSIGNMENT.findall(text))
+        names = set()
+        for statement in tree.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else []
+            if isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        return frozenset(names)
+    return None
 
 
 def _named(activity: Any) -> bool:

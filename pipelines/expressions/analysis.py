@@ -161,6 +161,7 @@ class _Checker:
                     check(constant)
                 except (FunctionError, ValueError) as error:
                     self.found.append(f"{function.name}(): argument {position + 1}: {error}")
+                    self.constants[id(node)] = _UNKNOWN  # the call fails for this argument; said once
         name = function.name.lower()
         if name == "item" and not self.scope.in_foreach:
             self.found.append("item() is defined only inside a ForEach activity")
