@@ -31,6 +31,7 @@ from cloudscale.pipelines.platform import (
     TUMBLING_FREQUENCIES,
     Platform,
     activity_types,
+    tumbling_window_problems,
     zone_platform,
 )
 
@@ -216,6 +217,12 @@ class Validator:
                 self._problem(artifact, f"{recurrence_path}.frequency", f"must be one of {sorted(allowed)}")
             if not recurrence.get("startTime") and kind == "TumblingWindowTrigger":
                 self._problem(artifact, f"{recurrence_path}.startTime", "a tumbling window trigger needs a startTime")
+        if kind == "TumblingWindowTrigger":
+            found = tumbling_window_problems(
+                recurrence.get("frequency"), recurrence.get("interval"), recurrence.get("startTime")
+            )
+            for name, message in found.items():
+                self._problem(artifact, f"{recurrence_path}.{name}", message)
         if kind == "TumblingWindowTrigger":
             references = [("$.properties.pipeline", properties.get("pipeline"))]
         else:
