@@ -37,9 +37,9 @@ from cloudscale.pipelines.platform import (
 
 # The service's parameter types, compared without case (Studio writes dataset parameters in lower case).
 PARAMETER_TYPES = frozenset({"array", "bool", "float", "int", "object", "securestring", "string"})
+_KNOWN_ACTIVITIES = activity_types("dataFactory") | activity_types("synapse")
 # The kinds of definition whose strings the service evaluates as expressions when an activity runs; a
 # notebook's cells and a SQL script's text are code, sent as they are.
-_KNOWN_ACTIVITIES = activity_types("dataFactory") | activity_types("synapse")
 EVALUATED_KINDS = frozenset({"pipeline", "dataset", "linkedService", "trigger"})
 # Declarations the service reads as literals: a parameter's or variable's defaultValue is not evaluated.
 _NOT_EVALUATED = ("$.properties.parameters", "$.properties.variables", "$.properties.annotations")
@@ -223,7 +223,6 @@ class Validator:
             )
             for name, message in found.items():
                 self._problem(artifact, f"{recurrence_path}.{name}", message)
-        if kind == "TumblingWindowTrigger":
             references = [("$.properties.pipeline", properties.get("pipeline"))]
         else:
             references = [(f"$.properties.pipelines[{i}]", p) for i, p in enumerate(properties.get("pipelines") or [])]

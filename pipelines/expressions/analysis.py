@@ -12,7 +12,7 @@ exists when the caller runs, declared variables and parameters, a trigger's outp
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -287,17 +287,3 @@ def _chain(node: Node) -> tuple[str, list[str]] | None:
     if not isinstance(node, Call) or node.arguments or not names:
         return None
     return node.name.lower(), names[::-1]
-
-
-def calls(expression: Expression) -> Iterator[Call]:
-    """Every function call of a parsed value, outermost first."""
-    stack: list[Node] = list(expression.nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Call):
-            yield node
-            stack.extend(reversed(node.arguments))
-        elif isinstance(node, Member):
-            stack.append(node.target)
-        elif isinstance(node, Index):
-            stack.extend((node.key, node.target))
