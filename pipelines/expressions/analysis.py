@@ -67,12 +67,7 @@ _RUN_DEPENDENT = frozenset(
     {"pipeline", "trigger", "activity", "variables", "item", "dataset", "linkedservice"}
     | {"utcnow", "getfuturetime", "getpasttime", "rand", "guid"}
 )
-_HINTS = {
-    "trigger": "only a trigger's pipeline parameters can read @trigger(); pass it as a parameter",
-    "dataset": "@dataset() is only defined inside a dataset",
-    "linkedService": "@linkedService() is only defined inside a linked service",
-    "pipeline": "@pipeline() is only defined inside a pipeline",
-}
+_KIND_NAMES = {"pipeline": "pipeline", "dataset": "dataset", "linkedService": "linked service"}
 
 
 @dataclass(frozen=True)
@@ -144,7 +139,7 @@ class _Checker:
         if count < function.minimum or (function.maximum is not None and count > function.maximum):
             self.found.append(f"{function.name}() takes {function.arity}, got {count}")
             return
-        self.scoped(function)
+        defined_here = self.scoped(function)
         for position, argument in enumerate(node.arguments):
             kinds, accepted = self.kinds(argument), function.accepts(position)
             if kinds is not None and accepted is not None and not kinds & accepted:
@@ -163,16 +158,23 @@ class _Checker:
                     self.found.append(f"{function.name}(): argument {position + 1}: {error}")
                     self.constants[id(node)] = _UNKNOWN  # the call fails for this argument; said once
         name = function.name.lower()
-        if name == "item" and not self.scope.in_foreach:
+        if name == "item" and defined_here and not self.scope.in_foreach:
             self.found.append("item() is defined only inside a ForEach activity")
-        if name in ("activity", "variables") and isinstance(node.arguments[0], Literal):
+        if name in ("activity", "variables") and defined_here and isinstance(node.arguments[0], Literal):
             self.named(name, node.arguments[0].value)
         self.constant(node)
 
-    def scoped(self, function: Function) -> None:
+    def scoped(self, function: Function) -> bool:
+        """Whether the function is defined where the expression stands; says so when it is not."""
         kind = SCOPED.get(function.name.lower())
-        if kind is not None and kind != self.scope.kind:
-            self.found.append(f"{function.name}() cannot be used in a {self.scope.kind}: {_HINTS[kind]}")
+        if kind is None or kind == self.scope.kind:
+            return True
+        if kind == "trigger":
+            hint = "only a trigger's pipeline parameters can read @trigger(); pass it as a parameter"
+        else:
+            hint = f"@{function.name}() is only defined inside a {_KIND_NAMES[kind]}"
+        self.found.append(f"{function.name}() cannot be used in a {self.scope.kind}: {hint}")
+        return False
 
     def named(self, function: str, name: Any) -> None:
         scope = self.scope

@@ -189,8 +189,16 @@ _declare("linkedService", 0, 0, (), frozenset({OBJECT}), _linked_service)
 
 # Functions only a definition of this kind defines (Learn, "System variables ...": pipeline scope,
 # trigger scopes; "Expressions and functions ...": "A dataset with a parameter"; linked services'
-# "Parameterize linked services").
-SCOPED = {"pipeline": "pipeline", "trigger": "trigger", "dataset": "dataset", "linkedservice": "linkedService"}
+# "Parameterize linked services"); activity results, variables and loop items exist only in a pipeline run.
+SCOPED = {
+    "pipeline": "pipeline",
+    "activity": "pipeline",
+    "variables": "pipeline",
+    "item": "pipeline",
+    "trigger": "trigger",
+    "dataset": "dataset",
+    "linkedservice": "linkedService",
+}
 
 
 # -- string functions ----------------------------------------------------------------------------------

@@ -265,3 +265,14 @@ def test_a_master_with_every_product_validates():
     assert composed.problems == []
     assert validate(composed.sets) == []
     assert isinstance(composed.sets[-1], DefinitionSet)
+
+
+@pytest.mark.parametrize("text", ["@activity('Copy').output", "@variables('v')", "@item()"])
+def test_activity_results_variables_and_items_exist_only_in_a_pipeline(text):
+    from cloudscale.pipelines.expressions import parse
+    from cloudscale.pipelines.expressions.analysis import Scope, problems
+
+    name = text[1:].split("(", 1)[0]
+    assert problems(parse(text), Scope("dataset")) == [
+        f"{name}() cannot be used in a dataset: @{name}() is only defined inside a pipeline"
+    ]
