@@ -1,7 +1,7 @@
 """The pipeline expression language's syntax: JSON string values, ``@`` expressions, ``@{...}`` templates.
 
 Learn, "Expressions and functions in Azure Data Factory and Azure Synapse Analytics"
-(data-factory/control-flow-expression-language-functions.md):
+(MicrosoftDocs azure-docs, articles/data-factory/control-flow-expression-language-functions.md):
 
 * a JSON string value starting with ``@`` is an expression; its value is the expression's own value
   (``"@pipeline().parameters.myNumber"`` is the number 42);
@@ -10,9 +10,10 @@ Learn, "Expressions and functions in Azure Data Factory and Azure Synapse Analyt
 * string literals are single-quoted, with ``''`` for a quote; there are numbers, ``true``, ``false``
   and ``null``; functions are called by name; ``.name``, ``['name']`` and ``[0]`` reach into values.
 
-System variables, "System variables supported by Azure Data Factory and Azure Synapse Analytics"
-(data-factory/control-flow-system-variables.md) documents ``?.`` (``@pipeline()?.TriggeredByPipelineName``:
-null instead of an error where the property is absent); ``?[...]`` is its index form.
+"System variables supported by Azure Data Factory and Azure Synapse Analytics" (MicrosoftDocs
+azure-docs, articles/data-factory/control-flow-system-variables.md) documents ``?.``
+(``@pipeline()?.TriggeredByPipelineName``: null instead of an error where the property is absent);
+``?[...]`` is its index form.
 
 The grammar is small enough that a recursive-descent parser states it directly, with the exact
 position of every problem; a parser generator would add a dependency and a translation of its
