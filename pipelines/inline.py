@@ -30,9 +30,6 @@ from typing import Any
 from cloudscale.pipelines.definitions import Artifact, Target
 from cloudscale.pipelines.platform import CONTAINER_ACTIVITIES, SYNAPSE_ARTIFACTS_LINKED_SERVICE
 
-# Data Factory and Synapse refuse activity names longer than 55 characters (Data Factory "Naming
-# rules": "Activity name ... maximum length 55").
-MAX_ACTIVITY_NAME = 55
 _ACTIVITY = re.compile(r"activity\(\s*'([^']+)'\s*\)")
 _VARIABLE = re.compile(r"variables\(\s*'([^']+)'\s*\)")
 _VARIABLE_ACTIVITIES = frozenset({"SetVariable", "AppendVariable"})

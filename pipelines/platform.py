@@ -69,9 +69,36 @@ CONTAINER_ACTIVITIES = {
     "IfCondition": ("ifTrueActivities", "ifFalseActivities"),
     "Switch": ("defaultActivities",),
 }
+# Data Factory and Synapse refuse activity names longer than 55 characters (Data Factory "Naming
+# rules": "Activity name ... maximum length 55") and pipelines of more than 80 activities, inner
+# activities of containers included ("Azure subscription and service limits", Data Factory limits).
+MAX_ACTIVITY_NAME = 55
+MAX_ACTIVITIES = 80
 TRIGGER_TYPES = frozenset({"ScheduleTrigger", "TumblingWindowTrigger", "BlobEventsTrigger", "CustomEventsTrigger"})
 RECURRENCE_FREQUENCIES = frozenset({"Minute", "Hour", "Day", "Week", "Month"})
 TUMBLING_FREQUENCIES = frozenset({"Minute", "Hour", "Month"})
+# Data Factory "Create a tumbling window trigger" and the TumblingWindowTrigger model ("The minimum
+# interval allowed is 15 Minutes"; startTime and endTime: "Only UTC time is currently supported").
+TUMBLING_MINIMUM_MINUTES = 15
+
+
+def tumbling_window_problems(frequency: object, interval: object, start_time: object) -> dict[str, str]:
+    """What a tumbling window trigger refuses, by property: under 15 minutes, or a start time not in UTC.
+
+    Values that are not literals yet (placeholders) are not judged; the config check judges their values.
+    """
+    problems: dict[str, str] = {}
+    if frequency == "Minute" and isinstance(interval, int) and interval < TUMBLING_MINIMUM_MINUTES:
+        problems["interval"] = (
+            f"a tumbling window is at least {TUMBLING_MINIMUM_MINUTES} minutes; {interval} Minute is shorter"
+        )
+    if isinstance(start_time, str) and "{{" not in start_time:
+        zone = start_time.strip()[19:].lstrip(".0123456789")
+        if zone not in ("Z", "z", "+00:00", "-00:00"):
+            problems["startTime"] = f"a tumbling window trigger starts in UTC only; write it with Z (got {start_time})"
+    return problems
+
+
 # System variables a trigger may pass to its pipeline, by trigger type.
 TRIGGER_OUTPUTS = {
     "ScheduleTrigger": frozenset({"scheduledTime", "startTime"}),

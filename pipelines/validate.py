@@ -7,18 +7,23 @@ dataset) and, for notebooks, from a factory into the zone's Synapse workspace.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
-from cloudscale.pipelines.placeholders import is_known_key, keys_in_texts
+from cloudscale.pipelines.expressions import Expression, ExpressionError, is_expression, parse
+from cloudscale.pipelines.expressions.analysis import Scope, problems
+from cloudscale.pipelines.placeholders import PLACEHOLDER, is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
+    MAX_ACTIVITIES,
+    MAX_ACTIVITY_NAME,
     RECURRENCE_FREQUENCIES,
     SYNAPSE_SPARK_ACTIVITIES,
     TRIGGER_OUTPUTS,
@@ -26,78 +31,38 @@ from cloudscale.pipelines.platform import (
     TUMBLING_FREQUENCIES,
     Platform,
     activity_types,
+    tumbling_window_problems,
     zone_platform,
 )
 
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_PIPELINE_PARAMETER = re.compile(rf"pipeline\(\)\s*\.\s*parameters\s*(?:\.\s*({_IDENT})|\[\s*'([^']+)'\s*\])")
-_DATASET_PARAMETER = re.compile(rf"dataset\(\)\s*\.\s*({_IDENT})")
-_LINKED_SERVICE_PARAMETER = re.compile(rf"linkedService\(\)\s*\.\s*({_IDENT})")
-_TRIGGER_PROPERTY = re.compile(r"trigger\(\)\s*\.\s*([A-Za-z_][A-Za-z0-9_.]*)")
-_VARIABLE = re.compile(r"variables\(\s*'([^']+)'\s*\)")
-_ACTIVITY = re.compile(r"activity\(\s*'([^']+)'\s*\)")
-# The service's parameter types, compared without case (Studio writes dataset ones in lower case).
+# The service's parameter types, compared without case (Studio writes dataset parameters in lower case).
 PARAMETER_TYPES = frozenset({"array", "bool", "float", "int", "object", "securestring", "string"})
-_FUNCTION = re.compile(r"\b(pipeline|dataset|linkedService|trigger)\(\)")
+_KNOWN_ACTIVITIES = activity_types("dataFactory") | activity_types("synapse")
+# The kinds of definition whose strings the service evaluates as expressions when an activity runs; a
+# notebook's cells and a SQL script's text are code, sent as they are.
+EVALUATED_KINDS = frozenset({"pipeline", "dataset", "linkedService", "trigger"})
+# Declarations the service reads as literals: a parameter's or variable's defaultValue is not evaluated.
+_NOT_EVALUATED = ("$.properties.parameters", "$.properties.variables", "$.properties.annotations")
 
 
-def _expressions(artifact: Artifact) -> Iterator[tuple[str, str]]:
-    """(JSON path, text) of every string of the definition the service evaluates as an expression."""
-    for where, text in artifact.texts:
-        if (text.startswith("@") and not text.startswith("@@")) or "@{" in text:
-            yield where, text
+def _expressions(artifact: Artifact) -> Iterator[tuple[str, Expression | ExpressionError]]:
+    """(JSON path, parsed value or why it does not parse) of every string the service evaluates.
 
-
-_CLOSERS = {"(": ")", "[": "]"}
-
-
-def expression_syntax_problem(text: str) -> str | None:
-    """What keeps an expression from parsing: an unclosed bracket or string, or ``@{`` without ``}``.
-
-    The service parses expressions only when an activity runs (learn.microsoft.com/azure/data-factory/
-    control-flow-expression-language-functions: a value starting with ``@`` is an expression, ``@{...}``
-    interpolates one into text, ``'...'`` is a string with ``''`` for a quote), so a broken one deploys
-    and fails the run.
+    Placeholders are resolved before the service sees the definition, so each stands in for a plain
+    word here (``@{{ lake.raw.account }}`` is an account name after an ``@``, not an interpolation).
     """
-    if text.startswith("@") and not text.startswith(("@@", "@{")):
-        return _scan(text, 1, interpolation=False)[1]
-    start = text.find("@{")
-    while start != -1:
-        if start > 0 and text[start - 1] == "@":
-            start = text.find("@{", start + 2)
+    if artifact.kind not in EVALUATED_KINDS:
+        return
+    for where, text in artifact.texts:
+        if where.startswith(_NOT_EVALUATED) or where.endswith(".description"):
             continue
-        end, problem = _scan(text, start + 2, interpolation=True)
-        if problem is not None:
-            return problem
-        start = text.find("@{", end + 1)
-    return None
-
-
-def _scan(text: str, index: int, *, interpolation: bool) -> tuple[int, str | None]:
-    """Scan one expression from ``index``; (index of the closing ``}``, or the end; the problem, if any)."""
-    open_brackets: list[str] = []
-    quoted = False
-    while index < len(text):
-        char = text[index]
-        if char == "'":
-            if quoted and text[index + 1 : index + 2] == "'":
-                index += 1  # '' is a quote inside a string
-            else:
-                quoted = not quoted
-        elif not quoted:
-            if char in _CLOSERS:
-                open_brackets.append(char)
-            elif char in (")", "]"):
-                if not open_brackets or _CLOSERS[open_brackets.pop()] != char:
-                    return index, f"{char!r} at position {index} closes nothing"
-            elif char == "}" and interpolation and not open_brackets:
-                return index, None
-        index += 1
-    if quoted:
-        return index, "a string literal is not closed (')"
-    if open_brackets:
-        return index, f"{open_brackets[-1]!r} is not closed ({_CLOSERS[open_brackets[-1]]!r} missing)"
-    return index, "@{ is not closed with }" if interpolation else None
+        if "{{" in text:
+            text = PLACEHOLDER.sub(lambda match: re.sub(r"\W", "_", match[1]), text)
+        if is_expression(text):
+            try:
+                yield where, parse(text)
+            except ExpressionError as error:
+                yield where, error
 
 
 @dataclass
@@ -138,7 +103,7 @@ class Validator:
                 if scope.get(artifact.kind, artifact.name) is not artifact:
                     continue
                 self._placeholders(artifact)
-                self._expression_syntax(artifact)
+                self._expression_checks(artifact)
                 self._parameter_types(artifact)
                 check = getattr(self, f"_check_{artifact.kind}", None)
                 if check is not None:
@@ -152,23 +117,16 @@ class Validator:
             if not is_known_key(key):
                 self._problem(artifact, path, f"unknown placeholder {{{{ {key} }}}}; see the README for the list")
 
-    def _expression_syntax(self, artifact: Artifact) -> None:
-        for path, text in _expressions(artifact):
-            problem = expression_syntax_problem(text)
-            if problem is not None:
-                self._problem(artifact, path, f"expression does not parse: {problem}")
-
-    def _forbid_functions(self, artifact: Artifact, allowed: frozenset[str]) -> None:
-        for path, text in _expressions(artifact):
-            for match in _FUNCTION.finditer(text):
-                if match[1] not in allowed:
-                    hint = {
-                        "trigger": "only a trigger's pipeline parameters can read @trigger(); pass it as a parameter",
-                        "dataset": "@dataset() is only defined inside a dataset",
-                        "linkedService": "@linkedService() is only defined inside a linked service",
-                        "pipeline": "@pipeline() is only defined inside a pipeline",
-                    }[match[1]]
-                    self._problem(artifact, path, f"{match[1]}() cannot be used in a {artifact.kind}: {hint}")
+    def _expression_checks(self, artifact: Artifact) -> None:
+        scopes = _expression_scopes(artifact)
+        for path, parsed in _expressions(artifact):
+            if isinstance(parsed, ExpressionError):
+                where = f" (position {parsed.position})" if parsed.position is not None else ""
+                self._problem(artifact, path, f"expression does not parse: {parsed.reason}{where}")
+                continue
+            scope = next((scope for prefix, scope in scopes if path.startswith(prefix)), scopes[-1][1])
+            for message in problems(parsed, scope):
+                self._problem(artifact, path, message)
 
     def _reference(self, artifact: Artifact, scope: _Scope, path: str, reference: Any, kind: str) -> Artifact | None:
         """Resolve ``{"referenceName": ...}``; returns the artifact or None (a platform object or missing)."""
@@ -222,12 +180,6 @@ class Validator:
             self._problem(artifact, "$.properties.type", "required, e.g. 'AzureBlobFS' or 'AzureSqlDatabase'")
         if "connectVia" in properties:
             self._reference(artifact, scope, "$.properties.connectVia", properties["connectVia"], "integrationRuntime")
-        declared = properties.get("parameters") or {}
-        for path, text in _expressions(artifact):
-            for match in _LINKED_SERVICE_PARAMETER.finditer(text):
-                if match[1] not in declared:
-                    self._problem(artifact, path, f"@linkedService().{match[1]} is not a declared parameter")
-        self._forbid_functions(artifact, frozenset({"linkedService"}))
 
     def _check_dataset(self, artifact: Artifact, scope: _Scope) -> None:
         properties = artifact.properties
@@ -236,12 +188,6 @@ class Validator:
         self._reference(
             artifact, scope, "$.properties.linkedServiceName", properties.get("linkedServiceName"), "linkedService"
         )
-        declared = properties.get("parameters") or {}
-        for path, text in _expressions(artifact):
-            for match in _DATASET_PARAMETER.finditer(text):
-                if match[1] not in declared:
-                    self._problem(artifact, path, f"@dataset().{match[1]} is not a declared parameter")
-        self._forbid_functions(artifact, frozenset({"dataset"}))
 
     def _check_notebook(self, artifact: Artifact, _scope: _Scope) -> None:
         cells = artifact.properties.get("cells")
@@ -272,6 +218,11 @@ class Validator:
             if not recurrence.get("startTime") and kind == "TumblingWindowTrigger":
                 self._problem(artifact, f"{recurrence_path}.startTime", "a tumbling window trigger needs a startTime")
         if kind == "TumblingWindowTrigger":
+            found = tumbling_window_problems(
+                recurrence.get("frequency"), recurrence.get("interval"), recurrence.get("startTime")
+            )
+            for name, message in found.items():
+                self._problem(artifact, f"{recurrence_path}.{name}", message)
             references = [("$.properties.pipeline", properties.get("pipeline"))]
         else:
             references = [(f"$.properties.pipelines[{i}]", p) for i, p in enumerate(properties.get("pipelines") or [])]
@@ -287,16 +238,6 @@ class Validator:
                 self._parameters_passed(
                     artifact, f"{path}.parameters", entry.get("parameters"), declared, f"pipeline {pipeline.name!r}"
                 )
-        outputs = TRIGGER_OUTPUTS[kind]
-        for path, text in _expressions(artifact):
-            for match in _TRIGGER_PROPERTY.finditer(text):
-                if match[1] not in outputs:
-                    self._problem(
-                        artifact,
-                        path,
-                        f"@trigger().{match[1]} is not defined for a {kind}; use one of {sorted(outputs)}",
-                    )
-        self._forbid_functions(artifact, frozenset({"trigger"}))
 
     def _check_pipeline(self, artifact: Artifact, scope: _Scope) -> None:
         properties = artifact.properties
@@ -304,22 +245,36 @@ class Validator:
         if not isinstance(activities, list) or not activities:
             self._problem(artifact, "$.properties.activities", "a pipeline needs at least one activity")
             return
-        parameters = properties.get("parameters") or {}
-        variables = properties.get("variables") or {}
-        names = {a.get("name") for _, a in _all_activities(activities, "$.properties.activities")}
-        for path, text in _expressions(artifact):
-            for match in _PIPELINE_PARAMETER.finditer(text):
-                name = match[1] or match[2]
-                if name not in parameters:
-                    self._problem(artifact, path, f"@pipeline().parameters.{name} is not a declared parameter")
-            for match in _VARIABLE.finditer(text):
-                if match[1] not in variables:
-                    self._problem(artifact, path, f"variable {match[1]!r} is not declared")
-            for match in _ACTIVITY.finditer(text):
-                if match[1] not in names:
-                    self._problem(artifact, path, f"activity {match[1]!r} does not exist in this pipeline")
-        self._forbid_functions(artifact, frozenset({"pipeline"}))
         self._activities(artifact, scope, activities, "$.properties.activities")
+        self._activity_names(artifact)
+
+    def _activity_names(self, artifact: Artifact) -> None:
+        """The service's limits on a pipeline's activities, counted through every container."""
+        everything = list(all_activities(artifact))
+        if len(everything) > MAX_ACTIVITIES:
+            self._problem(
+                artifact,
+                "$.properties.activities",
+                f"{len(everything)} activities, inner activities of containers included; a pipeline holds at most "
+                f"{MAX_ACTIVITIES} (split it, or run part of it with ExecutePipeline)",
+            )
+        first: dict[str, str] = {}
+        for path, activity in everything:
+            name = activity.get("name")
+            if not isinstance(name, str):
+                continue
+            if len(name) > MAX_ACTIVITY_NAME:
+                too_long = f"activity name {name!r} has {len(name)} characters; at most {MAX_ACTIVITY_NAME}"
+                self._problem(artifact, f"{path}.name", too_long)
+            seen = first.setdefault(name, path)
+            # Siblings of one name are reported by _activities; across levels, activity('X') would be ambiguous.
+            if seen != path and seen.rsplit("[", 1)[0] != path.rsplit("[", 1)[0]:
+                self._problem(
+                    artifact,
+                    f"{path}.name",
+                    f"activity name {name!r} is also used at {seen}; names are unique in the whole pipeline, "
+                    "inside containers too",
+                )
 
     def _activities(self, artifact: Artifact, scope: _Scope, activities: list[Any], path: str) -> None:
         seen: dict[str, int] = {}
@@ -410,13 +365,15 @@ class Validator:
                     f"pipeline {pipeline.name!r}",
                 )
         if kind in SYNAPSE_SPARK_ACTIVITIES and kind == "SynapseNotebook":
-            self._reference(
+            notebook = self._reference(
                 artifact,
                 self.scopes["synapse"],
                 f"{where}.typeProperties.notebook",
                 type_properties.get("notebook"),
                 "notebook",
             )
+            if notebook is not None:
+                self._notebook_parameters(artifact, notebook, type_properties.get("parameters"), where)
         for key in CONTAINER_ACTIVITIES.get(str(kind), ()):
             inner = type_properties.get(key)
             if inner is not None:
@@ -425,6 +382,28 @@ class Validator:
             for index, case in enumerate(type_properties.get("cases") or []):
                 self._activities(
                     artifact, scope, case.get("activities") or [], f"{where}.typeProperties.cases[{index}].activities"
+                )
+
+    def _notebook_parameters(self, artifact: Artifact, notebook: Artifact, passed: Any, where: str) -> None:
+        # The service writes the passed values into a cell after the one tagged "parameters", overriding
+        # its assignments (Synapse "Create, develop, and maintain Synapse notebooks": "Assign parameters
+        # values from a pipeline"); a name that cell does not assign is a value no code reads.
+        if not isinstance(passed, Mapping) or not passed:
+            return
+        path = f"{where}.typeProperties.parameters"
+        declared = notebook_parameters(notebook)
+        if declared is None:
+            self._problem(
+                artifact, path, f"notebook {notebook.name!r} has no parameters cell (a cell tagged 'parameters')"
+            )
+            return
+        for name in passed:
+            if name not in declared:
+                self._problem(
+                    artifact,
+                    f"{path}.{name}",
+                    f"notebook {notebook.name!r} declares no parameter {name!r} in its parameters cell "
+                    f"(it declares {', '.join(sorted(declared)) or 'none'})",
                 )
 
     def _variable_declared(self, artifact: Artifact, type_properties: Mapping[str, Any], where: str) -> None:
@@ -476,6 +455,109 @@ def activity_scopes(pipeline: Artifact) -> Iterator[tuple[str, list[Mapping[str,
         for key in CONTAINER_ACTIVITIES.get(str(activity.get("type")), ()):
             if isinstance(type_properties.get(key), list):
                 yield f"{where}.typeProperties.{key}", type_properties[key]
+
+
+def _expression_scopes(artifact: Artifact) -> list[tuple[str, Scope]]:
+    """(JSON path prefix, scope) for the definition's expressions, the most specific prefix first: in a
+    pipeline, each activity's own strings see the activities upstream of it and of its containers."""
+    properties = artifact.properties
+    parameters = properties.get("parameters")
+    whole = Scope(artifact.kind, parameters=parameters if isinstance(parameters, Mapping) else {})
+    if artifact.kind == "trigger":
+        kind = str(properties.get("type"))
+        whole = Scope(
+            "trigger",
+            trigger_type=kind if kind in TRIGGER_OUTPUTS else None,
+            trigger_outputs=TRIGGER_OUTPUTS.get(kind, frozenset()),
+        )
+    if artifact.kind != "pipeline":
+        return [("$", whole)]
+    variables = properties.get("variables")
+    whole = Scope(
+        "pipeline",
+        parameters=whole.parameters,
+        variables=variables if isinstance(variables, Mapping) else {},
+        activities=frozenset(str(a.get("name")) for _, a in all_activities(artifact)),
+    )
+    found: list[tuple[str, Scope]] = []
+
+    def visit(activities: Any, path: str, outer: frozenset[str], in_foreach: bool) -> None:
+        siblings = {a["name"]: a for a in (activities if isinstance(activities, list) else []) if _named(a)}
+        for index, activity in enumerate(activities if isinstance(activities, list) else []):
+            if not _named(activity):
+                continue
+            where = f"{path}[{index}]"
+            kind = str(activity.get("type"))
+            visible = outer | _upstream(activity["name"], siblings)
+            own = visible
+            if kind == "Until":
+                # Until evaluates its expression after each pass of its activities, whose results it reads.
+                inner = (activity.get("typeProperties") or {}).get("activities")
+                own = visible | {str(a.get("name")) for _, a in _all_activities(inner, where)}
+            # An activity of no known type has no known properties: item() inside it is not judged.
+            looped = in_foreach or kind not in _KNOWN_ACTIVITIES
+            found.append((f"{where}.", replace(whole, caller=activity["name"], visible=own, in_foreach=looped)))
+            type_properties = activity.get("typeProperties") or {}
+            for key in CONTAINER_ACTIVITIES.get(kind, ()):
+                visit(
+                    type_properties.get(key), f"{where}.typeProperties.{key}", visible, in_foreach or kind == "ForEach"
+                )
+            if kind == "Switch":
+                for case_index, case in enumerate(type_properties.get("cases") or []):
+                    if isinstance(case, Mapping):
+                        visit(
+                            case.get("activities"),
+                            f"{where}.typeProperties.cases[{case_index}].activities",
+                            visible,
+                            in_foreach,
+                        )
+
+    visit(properties.get("activities"), "$.properties.activities", frozenset(), False)
+    found.sort(key=lambda entry: -len(entry[0]))
+    return [*found, ("$", whole)]
+
+
+_ASSIGNMENT = re.compile(r"^\s*(?:val\s+|var\s+)?([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", re.MULTILINE)
+
+
+def notebook_parameters(notebook: Artifact) -> frozenset[str] | None:
+    """The names a notebook's parameters cell assigns; None when it has no such cell."""
+    for cell in notebook.properties.get("cells") or []:
+        if not isinstance(cell, Mapping) or "parameters" not in ((cell.get("metadata") or {}).get("tags") or []):
+            continue
+        source = cell.get("source")
+        text = "".join(source) if isinstance(source, list) else str(source or "")
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            # Not Python (a Scala cell): its assignments, line by line.
+            return frozenset(_ASSIGNMENT.findall(text))
+        names = set()
+        for statement in tree.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else []
+            if isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        return frozenset(names)
+    return None
+
+
+def _named(activity: Any) -> bool:
+    return isinstance(activity, Mapping) and isinstance(activity.get("name"), str)
+
+
+def _upstream(name: str, siblings: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The activities ``name`` waits for through dependsOn, directly or not, among its siblings."""
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        for dependency in siblings.get(pending.pop(), {}).get("dependsOn") or []:
+            target = dependency.get("activity") if isinstance(dependency, Mapping) else None
+            if isinstance(target, str) and target in siblings and target not in seen:
+                seen.add(target)
+                pending.append(target)
+    seen.discard(name)
+    return frozenset(seen)
 
 
 def _cycle(activities: list[Mapping[str, Any]]) -> list[str]:

@@ -12,7 +12,7 @@ exists when the caller runs, declared variables and parameters, a trigger's outp
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,12 +67,7 @@ _RUN_DEPENDENT = frozenset(
     {"pipeline", "trigger", "activity", "variables", "item", "dataset", "linkedservice"}
     | {"utcnow", "getfuturetime", "getpasttime", "rand", "guid"}
 )
-_HINTS = {
-    "trigger": "only a trigger's pipeline parameters can read @trigger(); pass it as a parameter",
-    "dataset": "@dataset() is only defined inside a dataset",
-    "linkedService": "@linkedService() is only defined inside a linked service",
-    "pipeline": "@pipeline() is only defined inside a pipeline",
-}
+_KIND_NAMES = {"pipeline": "pipeline", "dataset": "dataset", "linkedService": "linked service"}
 
 
 @dataclass(frozen=True)
@@ -118,16 +113,18 @@ class _Checker:
         self.context = ExpressionContext({}, None, {}, {}, now=datetime(2026, 1, 1, tzinfo=UTC))
         self.constants: dict[int, Any] = {}
 
-    def visit(self, node: Node) -> None:
+    def visit(self, node: Node, outermost: bool = True) -> None:
+        """Check ``node`` and what it contains; a property path is judged whole, at its outermost step."""
         if isinstance(node, Call):
             for argument in node.arguments:
                 self.visit(argument)
             self.call(node)
         elif isinstance(node, Member | Index):
-            self.visit(node.target)
+            if outermost:
+                self.reference(node)
+            self.visit(node.target, outermost=False)
             if isinstance(node, Index):
                 self.visit(node.key)
-            self.reference(node)
 
     # -- calls -------------------------------------------------------------------------------------
 
@@ -142,7 +139,7 @@ class _Checker:
         if count < function.minimum or (function.maximum is not None and count > function.maximum):
             self.found.append(f"{function.name}() takes {function.arity}, got {count}")
             return
-        self.scoped(function)
+        defined_here = self.scoped(function)
         for position, argument in enumerate(node.arguments):
             kinds, accepted = self.kinds(argument), function.accepts(position)
             if kinds is not None and accepted is not None and not kinds & accepted:
@@ -159,17 +156,25 @@ class _Checker:
                     check(constant)
                 except (FunctionError, ValueError) as error:
                     self.found.append(f"{function.name}(): argument {position + 1}: {error}")
+                    self.constants[id(node)] = _UNKNOWN  # the call fails for this argument; said once
         name = function.name.lower()
-        if name == "item" and not self.scope.in_foreach:
+        if name == "item" and defined_here and not self.scope.in_foreach:
             self.found.append("item() is defined only inside a ForEach activity")
-        if name in ("activity", "variables") and isinstance(node.arguments[0], Literal):
+        if name in ("activity", "variables") and defined_here and isinstance(node.arguments[0], Literal):
             self.named(name, node.arguments[0].value)
         self.constant(node)
 
-    def scoped(self, function: Function) -> None:
+    def scoped(self, function: Function) -> bool:
+        """Whether the function is defined where the expression stands; says so when it is not."""
         kind = SCOPED.get(function.name.lower())
-        if kind is not None and kind != self.scope.kind:
-            self.found.append(f"{function.name}() cannot be used in a {self.scope.kind}: {_HINTS[kind]}")
+        if kind is None or kind == self.scope.kind:
+            return True
+        if kind == "trigger":
+            hint = "only a trigger's pipeline parameters can read @trigger(); pass it as a parameter"
+        else:
+            hint = f"@{function.name}() is only defined inside a {_KIND_NAMES[kind]}"
+        self.found.append(f"{function.name}() cannot be used in a {self.scope.kind}: {hint}")
+        return False
 
     def named(self, function: str, name: Any) -> None:
         scope = self.scope
@@ -209,7 +214,7 @@ class _Checker:
         if names[0] not in PIPELINE_PROPERTIES:
             known = ", ".join(sorted(PIPELINE_PROPERTIES, key=str.lower))
             self.found.append(f"@pipeline().{names[0]} is not a system variable; use one of {known}")
-        elif names[0] == "parameters" and len(names) == 2 and names[1] not in self.scope.parameters:
+        elif names[0] == "parameters" and len(names) >= 2 and names[1] not in self.scope.parameters:
             self.found.append(f"@pipeline().parameters.{names[1]} is not a declared parameter")
 
     # -- what is known before the run ---------------------------------------------------------------
@@ -284,17 +289,3 @@ def _chain(node: Node) -> tuple[str, list[str]] | None:
     if not isinstance(node, Call) or node.arguments or not names:
         return None
     return node.name.lower(), names[::-1]
-
-
-def calls(expression: Expression) -> Iterator[Call]:
-    """Every function call of a parsed value, outermost first."""
-    stack: list[Node] = list(expression.nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Call):
-            yield node
-            stack.extend(reversed(node.arguments))
-        elif isinstance(node, Member):
-            stack.append(node.target)
-        elif isinstance(node, Index):
-            stack.extend((node.key, node.target))

@@ -2,10 +2,11 @@
 
 The evaluator runs the implementations; the validator reads the same declarations to check names,
 argument counts and argument types offline. The functions and their documented behaviour are Learn's
-"Expressions and functions in Azure Data Factory and Azure Synapse Analytics"
-(data-factory/control-flow-expression-language-functions.md) and, for ``pipeline()``, ``trigger()``
-and the other system functions, "System variables supported by Azure Data Factory and Azure Synapse
-Analytics" (data-factory/control-flow-system-variables.md). Function names are matched without case
+"Expressions and functions in Azure Data Factory and Azure Synapse Analytics" (MicrosoftDocs
+azure-docs, articles/data-factory/control-flow-expression-language-functions.md) and, for
+``pipeline()``, ``trigger()`` and the other system functions, "System variables supported by Azure
+Data Factory and Azure Synapse Analytics" (MicrosoftDocs azure-docs,
+articles/data-factory/control-flow-system-variables.md). Function names are matched without case
 (``utcnow()`` and ``utcNow()`` are the same function).
 
 A documented function this module cannot evaluate offline (XML, XPath and the binary conversions,
@@ -189,8 +190,16 @@ _declare("linkedService", 0, 0, (), frozenset({OBJECT}), _linked_service)
 
 # Functions only a definition of this kind defines (Learn, "System variables ...": pipeline scope,
 # trigger scopes; "Expressions and functions ...": "A dataset with a parameter"; linked services'
-# "Parameterize linked services").
-SCOPED = {"pipeline": "pipeline", "trigger": "trigger", "dataset": "dataset", "linkedservice": "linkedService"}
+# "Parameterize linked services"); activity results, variables and loop items exist only in a pipeline run.
+SCOPED = {
+    "pipeline": "pipeline",
+    "activity": "pipeline",
+    "variables": "pipeline",
+    "item": "pipeline",
+    "trigger": "trigger",
+    "dataset": "dataset",
+    "linkedservice": "linkedService",
+}
 
 
 # -- string functions ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The pipeline expression language's syntax: JSON string values, ``@`` expressions, ``@{...}`` templates.
 
 Learn, "Expressions and functions in Azure Data Factory and Azure Synapse Analytics"
-(data-factory/control-flow-expression-language-functions.md):
+(MicrosoftDocs azure-docs, articles/data-factory/control-flow-expression-language-functions.md):
 
 * a JSON string value starting with ``@`` is an expression; its value is the expression's own value
   (``"@pipeline().parameters.myNumber"`` is the number 42);
@@ -10,9 +10,10 @@ Learn, "Expressions and functions in Azure Data Factory and Azure Synapse Analyt
 * string literals are single-quoted, with ``''`` for a quote; there are numbers, ``true``, ``false``
   and ``null``; functions are called by name; ``.name``, ``['name']`` and ``[0]`` reach into values.
 
-System variables, "System variables supported by Azure Data Factory and Azure Synapse Analytics"
-(data-factory/control-flow-system-variables.md) documents ``?.`` (``@pipeline()?.TriggeredByPipelineName``:
-null instead of an error where the property is absent); ``?[...]`` is its index form.
+"System variables supported by Azure Data Factory and Azure Synapse Analytics" (MicrosoftDocs
+azure-docs, articles/data-factory/control-flow-system-variables.md) documents ``?.``
+(``@pipeline()?.TriggeredByPipelineName``: null instead of an error where the property is absent);
+``?[...]`` is its index form.
 
 The grammar is small enough that a recursive-descent parser states it directly, with the exact
 position of every problem; a parser generator would add a dependency and a translation of its
@@ -21,6 +22,7 @@ errors into these messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -97,8 +99,12 @@ def is_expression(text: str) -> bool:
     return (text.startswith("@") and not text.startswith("@@")) or "@{" in text
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> Expression:
-    """A JSON string value parsed as the service parses it; raises ExpressionError with the position."""
+    """A JSON string value parsed as the service parses it; raises ExpressionError with the position.
+
+    Parsed values are immutable and shared: zones that deploy the same definitions parse each once.
+    """
     if text.startswith("@") and not text.startswith(("@@", "@{")):
         parser = _Parser(text, 1)
         node = parser.expression()
@@ -118,26 +124,31 @@ def _template(text: str, start: int) -> tuple[str | Node, ...]:
     literal: list[str] = []
     index = start
     while index < len(text):
-        if text.startswith("@@{", index):
+        at = text.find("@", index)
+        if at == -1:
+            literal.append(text[index:])
+            break
+        literal.append(text[index:at])
+        if text.startswith("@@{", at):
             literal.append("@{")
-            index += 3
-        elif text.startswith("@{", index):
-            parser = _Parser(text, index + 2)
+            index = at + 3
+        elif text.startswith("@{", at):
+            parser = _Parser(text, at + 2)
             node = parser.expression()
             parser.skip_space()
             if parser.index >= len(text):
-                parser.fail("@{ is not closed with }", position=index)
+                parser.fail("@{ is not closed with }", position=at)
             if text[parser.index] != "}":
-                parser.fail(f"expected '}}' to close the @{{ at position {index}, found {text[parser.index]!r}")
-            if literal:
+                parser.fail(f"expected '}}' to close the @{{ at position {at}, found {text[parser.index]!r}")
+            if any(literal):
                 parts.append("".join(literal))
-                literal = []
+            literal = []
             parts.append(node)
             index = parser.index + 1
         else:
-            literal.append(text[index])
-            index += 1
-    if literal:
+            literal.append("@")
+            index = at + 1
+    if any(literal):
         parts.append("".join(literal))
     return tuple(parts)
 

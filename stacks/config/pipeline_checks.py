@@ -15,7 +15,7 @@ from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bun
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import bundled_set_names
 from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in_texts
-from cloudscale.pipelines.platform import Platform, zone_platform
+from cloudscale.pipelines.platform import Platform, tumbling_window_problems, zone_platform
 from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
@@ -137,6 +137,7 @@ def check_pipelines(index: int, zone: LandingZoneConfig) -> list[ConfigProblem]:
     found = composed.problems + validate(composed.sets, zone_platform_of(zone)) + check_chain(composed.sets)
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
+    problems += _check_tumbling_windows(key, zone, composed)
     problems += _check_lake_access(key, zone, composed)
     return sorted(set(problems), key=lambda p: (p.key, p.message))
 
@@ -190,6 +191,39 @@ def _check_placeholders(key: str, zone: LandingZoneConfig, composed: ZonePipelin
                         )
                     )
     return problems
+
+
+def _check_tumbling_windows(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:
+    """Schedules that become tumbling windows (the master's, and a set's whose trigger is one) are at
+    least 15 minutes long and start in UTC; a tumbling window trigger has no time zone."""
+    schedules: list[tuple[str, PipelineSchedule]] = []
+    if zone.orchestration.enabled and zone.orchestration.schedule is not None:
+        schedules.append((f"{key}.orchestration.schedule", zone.orchestration.schedule))
+    tumbling = {
+        definitions.name
+        for definitions in composed.sets
+        if any(trigger.type == "TumblingWindowTrigger" for trigger in definitions.of_kind("trigger").values())
+    }
+    for name, (owner, schedule) in _set_schedules(key, zone).items():
+        if name in tumbling and schedule is not None:
+            schedules.append((f"{owner}.schedule", schedule))
+    problems: list[ConfigProblem] = []
+    for owner, schedule in schedules:
+        start = schedule.start_time.isoformat().replace("+00:00", "Z")
+        found = tumbling_window_problems(schedule.frequency, schedule.interval, start)
+        problems += [ConfigProblem(f"{owner}.{name}", message) for name, message in found.items()]
+        if schedule.time_zone != "UTC":
+            utc_only = f"a tumbling window trigger runs in UTC only (got {schedule.time_zone!r})"
+            problems.append(ConfigProblem(f"{owner}.timeZone", utc_only))
+    return problems
+
+
+def _set_schedules(key: str, zone: LandingZoneConfig) -> dict[str, tuple[str, PipelineSchedule | None]]:
+    """Each selected set's config key and schedule, by set name."""
+    found = {s.name: (f"{key}.pipelines[{i}]", s.schedule) for i, s in enumerate(zone.pipelines)}
+    for i, folder in enumerate(zone.pipeline_folders):
+        found[Path(folder.path).name] = (f"{key}.pipelineFolders[{i}]", folder.schedule)
+    return found
 
 
 def _check_lake_access(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:

@@ -369,7 +369,15 @@ def _zone_with_a_product_notebook(dev_config: dict[str, str], tmp_path: Path) ->
         (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
     )
     notebook["name"] = "nb_churn_model"
-    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('churn')"]}]
+    # The master passes every product notebook its window, which its parameters cell declares.
+    notebook["properties"]["cells"] = [
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": ['window_start = ""\n', 'window_end = ""\n'],
+        },
+        {"cell_type": "code", "source": ["print('churn', window_end)"]},
+    ]
     (team / "notebook" / "nb_churn_model.json").write_text(json.dumps(notebook))
     (team / "access.json").write_text(json.dumps({"writes": [{"lake": "workspace", "container": "churn-model"}]}))
     zone = sales_zone(dev_config)
