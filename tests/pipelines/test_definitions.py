@@ -303,6 +303,7 @@ def test_each_pipeline_reaches_its_failure_path_and_leaves_no_step_unreachable(n
     assert fails, f"{name} declares no failure path"
     assert not happy & {f.name for f in fails}, f"{name} fails when everything succeeds"
     assert run_paths.unhandled_failures(top) == set(), f"{name}: a step's failure runs no handler"
+    assert run_paths.masked_failures(top) == set(), f"{name}: a generic Fail replaces a step's own message"
     for _path, activities in activity_scopes(pipeline):
         assert run_paths.unreachable(run_paths.steps_of(activities)) == set()
 
@@ -343,6 +344,27 @@ def test_run_paths_follow_the_service_rules():
     # "both" needs a to succeed and its failure handler to run: never.
     assert run_paths.unreachable(steps) == {"both"}
     assert run_paths.unhandled_failures(steps) == {"b", "after b"}
+
+
+def test_a_branch_that_fails_with_its_own_message_needs_no_generic_fail_after_it():
+    check = {
+        "name": "check",
+        "type": "IfCondition",
+        "typeProperties": {
+            "expression": {"value": "@equals(1, 1)", "type": "Expression"},
+            "ifFalseActivities": [{"name": "specific", "type": "Fail", "typeProperties": {"message": "why"}}],
+        },
+    }
+    generic = {
+        "name": "generic",
+        "type": "Fail",
+        "dependsOn": [{"activity": "check", "dependencyConditions": ["Failed"]}],
+    }
+    # The branch's own Fail ends the run with its message (the IfCondition is the failed leaf).
+    assert run_paths.unhandled_failures(run_paths.steps_of([check])) == set()
+    assert run_paths.masked_failures(run_paths.steps_of([check])) == set()
+    # A Fail after it would be the failed leaf instead, and its generic message the run's error.
+    assert run_paths.masked_failures(run_paths.steps_of([check, generic])) == {"check"}
 
 
 def test_unreachable_step_is_a_validation_error(tmp_path):
