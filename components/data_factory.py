@@ -88,12 +88,33 @@ def lake_linked_service_name(key: str) -> str:
 KEY_VAULT_LINKED_SERVICE = "ls_key_vault"
 
 
-def _flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """A linked service's JSON ``properties`` body in the shape azure-native's LinkedService takes.
+def type_property_collisions(properties: Mapping[str, Any]) -> list[str]:
+    """The ``typeProperties`` keys that azure-native cannot send, because flattening puts them where a
+    property of the object itself already is.
+
+    azure-native's typed models merge ``typeProperties`` into the object (a dataset, linked service or
+    activity), so a key both levels use is one property there: ``AzureSqlTableDatasetArgs`` in
+    azure-native 3.29 has a single ``schema``, the dataset's column list, and no property for the SQL
+    schema name that ``typeProperties.schema`` holds on the wire (pulumi-azure-native issue 2006,
+    "datafactory.Dataset does not support schema typeProperty", open).
+    """
+    inner = properties.get("typeProperties")
+    if not isinstance(inner, Mapping):
+        return []
+    return sorted(key for key in inner if key in properties and key != "typeProperties")
+
+
+def flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON ``properties`` body (a linked service, dataset or activity) in the shape azure-native takes.
 
     Data Factory and Synapse share the JSON form (``type``, ``typeProperties``, ``connectVia``);
-    azure-native flattens ``typeProperties`` into the properties object and keeps wire (camelCase) names.
+    azure-native flattens ``typeProperties`` into the properties object and keeps wire (camelCase)
+    names. A key that both levels use cannot be flattened without losing one of the two values;
+    validation refuses such definitions before anything is declared (``type_property_collisions``).
     """
+    collisions = type_property_collisions(properties)
+    if collisions:
+        raise ValueError(f"typeProperties {', '.join(collisions)} would overwrite the definition's own property")
     flat = {key: value for key, value in properties.items() if key != "typeProperties"}
     flat.update(properties.get("typeProperties") or {})
     return flat
@@ -281,7 +302,7 @@ class DataFactory(SecureComponent):
         Without a ``connectVia`` the service runs on the managed-VNet AutoResolve runtime, so it can
         only reach its target through a managed private endpoint.
         """
-        body = _flatten_definition(properties)
+        body = flatten_definition(properties)
         body.setdefault("connectVia", {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"})
         return self._linked_service(
             logical_name,

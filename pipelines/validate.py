@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cloudscale.components.data_factory import type_property_collisions
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
 from cloudscale.pipelines.placeholders import is_known_key, keys_in_texts
@@ -203,6 +204,16 @@ class Validator:
                     f"{kind!r} is not a parameter type; use one of {', '.join(sorted(PARAMETER_TYPES))}",
                 )
 
+    def _flattenable(self, artifact: Artifact, properties: Mapping[str, Any], path: str) -> None:
+        for key in type_property_collisions(properties):
+            hint = "; name the table in the source query instead" if key == "schema" else ""
+            self._problem(
+                artifact,
+                f"{path}.typeProperties.{key}",
+                f"cannot be deployed: azure-native merges typeProperties into the definition, where {key!r} is "
+                f"already the definition's own {key} (pulumi-azure-native issue 2006){hint}",
+            )
+
     def _parameters_passed(
         self, artifact: Artifact, path: str, passed: Any, declared: Mapping[str, Any], what: str
     ) -> None:
@@ -220,6 +231,7 @@ class Validator:
         properties = artifact.properties
         if not properties.get("type"):
             self._problem(artifact, "$.properties.type", "required, e.g. 'AzureBlobFS' or 'AzureSqlDatabase'")
+        self._flattenable(artifact, properties, "$.properties")
         if "connectVia" in properties:
             self._reference(artifact, scope, "$.properties.connectVia", properties["connectVia"], "integrationRuntime")
         declared = properties.get("parameters") or {}
@@ -233,6 +245,7 @@ class Validator:
         properties = artifact.properties
         if not properties.get("type"):
             self._problem(artifact, "$.properties.type", "required, e.g. 'Parquet' or 'AzureSqlTable'")
+        self._flattenable(artifact, properties, "$.properties")
         self._reference(
             artifact, scope, "$.properties.linkedServiceName", properties.get("linkedServiceName"), "linkedService"
         )
@@ -371,6 +384,7 @@ class Validator:
     def _activity(self, artifact: Artifact, scope: _Scope, activity: Mapping[str, Any], where: str) -> None:
         kind = activity.get("type")
         type_properties = activity.get("typeProperties") or {}
+        self._flattenable(artifact, activity, where)
         if kind in SYNAPSE_SPARK_ACTIVITIES and scope.target == "dataFactory":
             # A factory runs Synapse notebooks only through an AzureSynapseArtifacts linked service
             # (Data Factory "Transform data by running a Synapse notebook").

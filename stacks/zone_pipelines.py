@@ -16,7 +16,7 @@ import pulumi
 from pulumi_azure_native import datafactory
 
 from cloudscale.components.baseline import Principal
-from cloudscale.components.data_factory import DataFactory
+from cloudscale.components.data_factory import DataFactory, flatten_definition
 from cloudscale.components.data_factory_triggers import DataFactoryTrigger, DataFactoryTriggerArgs
 from cloudscale.components.data_lake import DataLake
 from cloudscale.components.key_vault import KeyVault
@@ -205,15 +205,14 @@ _PARAMETER_TYPES = {
 
 def _flatten(properties: Mapping[str, Any]) -> dict[str, Any]:
     """azure-native's shape: ``typeProperties`` merged into the object, recursively for activities."""
-    flat = {key: value for key, value in properties.items() if key != "typeProperties"}
-    if isinstance(flat.get("parameters"), Mapping):
+    flat = flatten_definition(properties)
+    if isinstance(properties.get("parameters"), Mapping):
         flat["parameters"] = {
             name: {**spec, "type": _PARAMETER_TYPES.get(str(spec.get("type")).lower(), spec.get("type"))}
             if isinstance(spec, Mapping)
             else spec
-            for name, spec in flat["parameters"].items()
+            for name, spec in properties["parameters"].items()
         }
-    flat.update(properties.get("typeProperties") or {})
     for key in ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"):
         if isinstance(flat.get(key), list):
             flat[key] = [_flatten(activity) for activity in flat[key]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
+from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake, flatten_definition
 
 from .support import WORKSPACE_ID, service_baseline, urn_of
 
@@ -177,3 +177,14 @@ def test_lineage_to_purview_without_its_ingestion_storage_is_refused(offline):
     with pytest.raises(ValueError, match="ingestion storage"):
         offline.run(program)
     assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_flattening_refuses_a_type_property_that_would_overwrite_the_definitions_own():
+    body = {"type": "AzureSqlTable", "schema": [{"name": "Id"}], "typeProperties": {"schema": "Sales", "table": "T"}}
+    with pytest.raises(ValueError, match="typeProperties schema would overwrite"):
+        flatten_definition(body)
+    assert flatten_definition({"type": "AzureSqlTable", "schema": [], "typeProperties": {"table": "T"}}) == {
+        "type": "AzureSqlTable",
+        "schema": [],
+        "table": "T",
+    }
