@@ -76,11 +76,11 @@ def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
     assert serverless.inputs["linked_service_name"] == "ls_serverless_sql"
 
 
-def test_the_erp_dataset_keeps_its_column_list_and_the_query_names_the_table(dev):
+def test_the_erp_dataset_keeps_its_column_list_and_names_schema_and_table(dev):
     dataset = dev.one("azure-native:datafactory:Dataset", "sales-integration-erp_ingestion-ds-ds_erp_table").inputs
     # azure-native merges typeProperties into the dataset: a SQL schema name there replaced this list.
     assert dataset["properties"]["schema"] == []
-    assert "table" not in dataset["properties"]
+    assert dataset["properties"]["tableName"]["value"] == "@concat('[', dataset().schema, '].[', dataset().table, ']')"
     pipeline = dev.one("azure-native:datafactory:Pipeline", "sales-integration-erp_ingestion-pl-pl_erp_ingestion")
     copy = pipeline.inputs["activities"][0]["activities"][0]
     assert "FROM [@{item().schema}].[@{item().table}]" in copy["source"]["sqlReaderQuery"]["value"]
