@@ -35,6 +35,7 @@ SOURCE_TITLES = {
 }
 _TYPE_TITLES = {
     "CommonDataServiceForApps": "Dynamics 365 / Dataverse",
+    "Dynamics": "Dynamics 365 / Dataverse",
     "AzureSqlDatabase": "Azure SQL",
     "CosmosDb": "Cosmos DB",
 }

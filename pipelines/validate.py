@@ -17,6 +17,7 @@ from typing import Any
 from cloudscale.components.data_factory import type_property_collisions
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
+from cloudscale.pipelines.linked_services import sign_in_problems
 from cloudscale.pipelines.placeholders import is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
@@ -234,6 +235,8 @@ class Validator:
         self._flattenable(artifact, properties, "$.properties")
         if "connectVia" in properties:
             self._reference(artifact, scope, "$.properties.connectVia", properties["connectVia"], "integrationRuntime")
+        for path, message in sign_in_problems(properties, scope.target):
+            self._problem(artifact, path, message)
         declared = properties.get("parameters") or {}
         for path, text in _expressions(artifact):
             for match in _LINKED_SERVICE_PARAMETER.finditer(text):

@@ -64,7 +64,12 @@ from cloudscale.stacks.config.network_plan import (
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines, pipeline_grants, spark_packages
+from cloudscale.stacks.zone_pipelines import (
+    deploy_zone_pipelines,
+    factory_credentials,
+    pipeline_grants,
+    spark_packages,
+)
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
@@ -340,6 +345,13 @@ def _zone_outputs(
         outputs["dataFactoryLinkedServices"] = factory.linked_service_names
         # The factory's managed identity, for data-plane grants (lake folder ACLs) made after deployment.
         outputs["dataFactoryPrincipalId"] = factory.principal.principal_id
+        if factory.credentials:
+            # The identities behind the factory's credentials, which the systems they sign in to
+            # (a Dataverse environment's application users) are given by their client id.
+            outputs["dataFactoryCredentials"] = {
+                name: {"clientId": credential.identity.client_id, "principalId": credential.principal.principal_id}
+                for name, credential in factory.credentials.items()
+            }
     if workspace is not None:
         outputs["synapseWorkspaceName"] = workspace.workspace_name
         # The endpoint Power BI connects to (through the zone's VNet data gateway).
@@ -377,6 +389,7 @@ def _deploy_integration(
                 *_integration_access(vault, principal),
                 *pipeline_grants(zone, lakes, "dataFactory", principal),
             ],
+            credentials=factory_credentials(zone),
         ),
         opts=scope.opts(),
     )

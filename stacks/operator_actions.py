@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from cloudscale.components.data_factory import credential_identity_purpose
 from cloudscale.components.spoke_network import spoke_vnet_name
-from cloudscale.stacks.config import PlatformConfig
+from cloudscale.pipelines.linked_services import DATAVERSE_TYPES, credential_of
+from cloudscale.pipelines.placeholders import UnresolvedPlaceholderError, resolve
+from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.network_plan import (
     MANAGEMENT_ZONE,
     POWER_BI_GATEWAY,
     platform_address_spaces,
     subnet_roles,
 )
+from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
+from cloudscale.stacks.zone_pipelines import factory_credentials
 from cloudscale.stacks.zone_scope import ZoneScope
+
+# The resource group the zone's Data Factory and its credentials' identities live in (landing_zone.py).
+INTEGRATION_GROUP = "integration"
 
 # Azure Resource Manager registers a resource provider per subscription, and azure-native has no resource
 # for that registration; a subnet delegated to a provider's service fails while the provider is unregistered.
@@ -26,6 +34,9 @@ def operator_actions(config: PlatformConfig) -> list[str]:
             f"the first pulumi up (az provider register --namespace {POWER_PLATFORM_PROVIDER}): the "
             f"{POWER_BI_GATEWAY} subnet is delegated to {POWER_PLATFORM_PROVIDER}/vnetaccesslinks."
         )
+    for zone in zones:
+        if zone.services.data_factory.enabled:
+            actions += _credential_actions(config, zone)
     hub = config.management.existing_hub
     if config.uses_existing_hub and hub is not None:
         vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]
@@ -44,3 +55,52 @@ def operator_actions(config: PlatformConfig) -> list[str]:
                 "stack creates only the platform's side, which stays Initiated until then."
             )
     return actions
+
+
+def _credential_actions(config: PlatformConfig, zone: LandingZoneConfig) -> list[str]:
+    """What the systems behind the factory's credentials must grant their identities.
+
+    A credential's identity holds no Azure role; the system it signs in to admits it. Dataverse admits
+    a managed identity as an application user with a security role (Microsoft Learn, "Copy and
+    transform data in Dynamics 365 (Microsoft Dataverse) or Dynamics CRM", prerequisites).
+    """
+    namer = ZoneScope(config, zone.name).namer
+    group = namer.name("resource_group", INTEGRATION_GROUP)
+    composed = deployed_pipelines(zone)
+    actions = []
+    for credential in factory_credentials(zone):
+        identity = namer.name("user_assigned_identity", credential_identity_purpose(credential))
+        where = (
+            f"user-assigned identity {identity} in resource group {group} (client id in the output "
+            f"landingZones.{zone.name}.dataFactoryCredentials.{credential}.clientId)"
+        )
+        for definitions in composed.sets:
+            for linked in definitions.of_kind("linkedService").values():
+                named = credential_of(linked.properties)
+                if not isinstance(named, dict) or named.get("referenceName") != credential:
+                    continue
+                if linked.type in DATAVERSE_TYPES:
+                    uri = _setting_resolved(
+                        (linked.properties.get("typeProperties") or {}).get("serviceUri"),
+                        composed.values_for(definitions.name),
+                    )
+                    actions.append(
+                        f"Add the {where} as an application user of the Dataverse environment {uri} (Power "
+                        "Platform admin center, Settings > Users + permissions > Application users) with a "
+                        f"security role that reads the tables {definitions.name} copies: {linked.name} signs in "
+                        f"as it through Data Factory credential {credential}."
+                    )
+                else:
+                    actions.append(
+                        f"Grant the {where} what {linked.name} ({linked.type}) needs in the system it connects "
+                        f"to: it signs in as it through Data Factory credential {credential}, and holds no Azure role."
+                    )
+    return actions
+
+
+def _setting_resolved(value: object, values: dict[str, object]) -> str:
+    """A definition value with its ``settings.*`` placeholders filled in, as text for a person."""
+    try:
+        return str(resolve(value, values))
+    except UnresolvedPlaceholderError:
+        return str(value)

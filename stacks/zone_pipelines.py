@@ -29,6 +29,7 @@ from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_o
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
+from cloudscale.pipelines.linked_services import credential_names
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
 from cloudscale.pipelines.validate import all_activities
@@ -56,6 +57,11 @@ def pipeline_grants(
             lake = lakes[grant.lake]
             grants.append((lake.grant_write if grant.write else lake.grant_read)(principal, grant.container))
     return grants
+
+
+def factory_credentials(zone: LandingZoneConfig) -> list[str]:
+    """The credentials the zone's factory definitions name; the factory backs each with an identity."""
+    return credential_names(deployed_pipelines(zone).sets)
 
 
 def spark_packages(zone: LandingZoneConfig) -> list[WorkspacePackage]:

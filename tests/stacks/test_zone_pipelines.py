@@ -86,6 +86,30 @@ def test_the_erp_dataset_keeps_its_column_list_and_names_schema_and_table(dev):
     assert "FROM [@{item().schema}].[@{item().table}]" in copy["source"]["sqlReaderQuery"]["value"]
 
 
+def test_dataverse_signs_in_as_a_user_assigned_identity_that_holds_no_azure_role(dev):
+    linked = dev.one("azure-native:datafactory:LinkedService", "sales-integration-ls-crm_ingestion-ls_dataverse_crm")
+    properties = linked.inputs["properties"]
+    # Dataverse offers no system-assigned identity; azure-native's Dataverse-only model has no credential.
+    assert (properties["type"], properties["authenticationType"]) == ("Dynamics", "ManagedIdentity")
+    assert properties["credential"] == {"referenceName": "cred_dataverse", "type": "CredentialReference"}
+    credential = dev.one("azure-native:datafactory:CredentialOperation")
+    assert credential.inputs["credentialName"] == "cred_dataverse"
+    dependencies = dev.monitor.options[_urn(dev, linked.name)].dependencies
+    assert _urn(dev, "sales-integration-credential-cred_dataverse") in dependencies
+    identity = dev.one("azure-native:managedidentity:UserAssignedIdentity", "sales-integration-identity-cred_dataverse")
+    assert identity.inputs["resourceName"] == "id-adatum-dev-sales-adf-cred-dataverse"
+    if dev.mocks.preview:
+        return
+    factory = dev.one("azure-native:datafactory:Factory").inputs
+    assert list(factory["identity"]["userAssignedIdentities"]) == [credential.inputs["properties"]["resourceId"]]
+    principal = dev.exports["landingZones"]["sales"]["dataFactoryCredentials"]["cred_dataverse"]["principalId"]
+    assert principal not in {r.inputs["principalId"] for r in dev.of_type(ASSIGNMENT)}
+    assert any(
+        "id-adatum-dev-sales-adf-cred-dataverse" in action and "https://adatum-sales.crm4.dynamics.com" in action
+        for action in dev.exports["operatorActions"]
+    )
+
+
 def test_triggers_are_started_resources_with_their_schedules(dev):
     master = dev.one(STARTED_TRIGGER).inputs
     assert master["trigger_name"] == "tr_master"
