@@ -25,7 +25,16 @@ class PipelineOutput:
 
 
 CRM_ENTITIES = ("customers", "addresses", "contacts", "territory_assignments", "contact_history")
-ERP_ENTITIES = ("sales_headers", "sales_lines", "shipments", "payments")
+ERP_ENTITIES = (
+    "sales_headers",
+    "sales_lines",
+    "shipments",
+    "payments",
+    # The product catalogue, which names each order line's category.
+    "products",
+    "product_subcategories",
+    "product_categories",
+)
 LEASING_ENTITIES = ("residents", "leases", "work_orders", "surveys")
 CUSTOMER_SERVICE = "customer_service"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from cloudscale.pipelines.data_access import LakeAccess, lake_access
 from cloudscale.pipelines.definitions import DefinitionSet, bundled_root, bundled_set_names, load_set
 from cloudscale.pipelines.placeholders import PLATFORM_KEYS, UnresolvedPlaceholderError, keys_in, resolve
 from cloudscale.pipelines.platform import zone_platform
-from cloudscale.pipelines.validate import activity_scopes, validate
+from cloudscale.pipelines.validate import activity_scopes, all_activities, validate
 
 BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "leasing_ingestion", "logical_warehouse")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -568,3 +569,66 @@ def test_customer_360_reads_only_what_the_leasing_ingestion_writes_or_crm_provid
 
     raw = {f"{o.integration}/{o.entity}" for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
     assert set(FEATURE_INPUTS.values()) <= raw
+
+
+# -- ingestion: explicit columns, one file per window ------------------------------------------------
+
+INGESTION_SETS = ("crm_ingestion", "erp_ingestion", "leasing_ingestion")
+
+
+def _ingestion_copies() -> list[tuple[DefinitionSet, Any, dict[str, Any]]]:
+    """(set, pipeline, Copy activity) for every Copy of the bundled ingestion sets."""
+    sets = {s.name: s for s in bundled_sets()}
+    found = []
+    for name in INGESTION_SETS:
+        for pipeline in sets[name].of_kind("pipeline").values():
+            found += [(sets[name], pipeline, a) for _p, a in all_activities(pipeline) if a["type"] == "Copy"]
+    return found
+
+
+@pytest.mark.parametrize("name", INGESTION_SETS)
+def test_each_ingestion_copy_maps_an_explicit_column_list_from_its_foreach_item(name):
+    copies = [(pipeline, step) for definitions, pipeline, step in _ingestion_copies() if definitions.name == name]
+    assert copies
+    for pipeline, step in copies:
+        # Without a mapping the service infers the schema from sampled rows and drops empty columns.
+        assert step["typeProperties"]["translator"] == {
+            "type": "TabularTranslator",
+            "mappings": {"value": "@item().columns", "type": "Expression"},
+        }
+        (loop,) = [a for a in pipeline.properties["activities"] if a["type"] == "ForEach"]
+        parameter = loop["typeProperties"]["items"]["value"].removeprefix("@pipeline().parameters.")
+        for item in pipeline.properties["parameters"][parameter]["defaultValue"]:
+            columns = item["columns"]
+            assert columns, item
+            names = [c["source"]["name"] for c in columns]
+            assert len(names) == len(set(names)), item
+            # Raw keeps the source's own names; conforming renames.
+            assert all(c["sink"] == {"name": c["source"]["name"]} and c["source"]["type"] for c in columns)
+
+
+def test_dataverse_columns_are_logical_names_and_erp_reads_its_watermark():
+    pipelines = {definitions.name: pipeline for definitions, pipeline, _step in _ingestion_copies()}
+    for item in pipelines["crm_ingestion"].properties["parameters"]["entities"]["defaultValue"]:
+        names = [c["source"]["name"] for c in item["columns"]]
+        key = "activityid" if item["entity"] == "activitypointer" else f"{item['entity']}id"
+        assert all(n == n.lower() for n in names), item["entity"]
+        assert {key, "modifiedon"} <= set(names), item["entity"]
+    for table in pipelines["erp_ingestion"].properties["parameters"]["tables"]["defaultValue"]:
+        assert table["watermark"] in [c["source"]["name"] for c in table["columns"]]
+
+
+@pytest.mark.parametrize("name", INGESTION_SETS)
+def test_a_rerun_window_replaces_its_files(name):
+    for definitions, _pipeline, step in _ingestion_copies():
+        if definitions.name != name:
+            continue
+        (output,) = step["outputs"]
+        sink = definitions.of_kind("dataset")[output["referenceName"]].properties
+        location = sink["typeProperties"]["location"]
+        file_name = location["fileName"]["value"]
+        # A name fixed by the window's folder and the entity: never the run, never the clock.
+        assert "dataset().entity" in file_name and not re.search(r"RunId|utcnow|rand|guid", file_name), file_name
+        if step["typeProperties"]["source"]["type"] == "DelimitedTextSource":
+            # Every extract of the window merges into that one file.
+            assert step["typeProperties"]["sink"]["storeSettings"]["copyBehavior"] == "MergeFiles"
