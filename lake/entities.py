@@ -36,6 +36,8 @@ ERP_ENTITIES = (
     "product_categories",
 )
 LEASING_ENTITIES = ("residents", "leases", "work_orders", "surveys")
+# Microsoft 365 mail and calendar events, as Graph Data Connect delivers them.
+M365_ENTITIES = ("messages", "events")
 CUSTOMER_SERVICE = "customer_service"
 
 # Ingestion (Data Factory) lands CRM and ERP entities in raw and integrates them into enriched; the
@@ -45,5 +47,8 @@ BUNDLED_PIPELINE_ENTITIES: tuple[PipelineOutput, ...] = (
     *(PipelineOutput(layer, "erp", entity, "dataFactory") for layer in ("raw", "enriched") for entity in ERP_ENTITIES),
     # Leasing ingestion copies the property system's extracts to raw only; Customer 360 reads them there.
     *(PipelineOutput("raw", "leasing", entity, "dataFactory") for entity in LEASING_ENTITIES),
+    # Microsoft 365 ingestion lands Graph Data Connect's files in raw only; the factory clears a window
+    # folder before it is copied again, the MGDC app writes it (with its own role on the container).
+    *(PipelineOutput("raw", "m365", entity, "dataFactory") for entity in M365_ENTITIES),
     PipelineOutput("enriched", CUSTOMER_SERVICE, "interactions", "synapse"),
 )

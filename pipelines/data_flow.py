@@ -36,6 +36,7 @@ SOURCE_TITLES = {
 _TYPE_TITLES = {
     "CommonDataServiceForApps": "Dynamics 365 / Dataverse",
     "Dynamics": "Dynamics 365 / Dataverse",
+    "Office365": "Microsoft 365 (Graph Data Connect)",
     "AzureSqlDatabase": "Azure SQL",
     "CosmosDb": "Cosmos DB",
 }

@@ -1,4 +1,4 @@
-"""How a linked service signs in, checked against what the connector and azure-native accept.
+"""How a linked service signs in and where it runs, checked against what the connector and azure-native accept.
 
 A linked service that signs in with a user-assigned managed identity names a factory credential
 (``"credential": {"referenceName": ..., "type": "CredentialReference"}``); the zone's factory creates
@@ -84,3 +84,27 @@ def credential_names(sets: Sequence[DefinitionSet], target: Target = "dataFactor
             if isinstance(name, str) and CREDENTIAL_NAME.match(name):
                 found.add(name)
     return sorted(found)
+
+
+# Integration runtimes a set may declare for the zone's factory: Azure (``Managed``) runtimes, either
+# in the factory's managed virtual network or, for a connector that cannot run there (Graph Data
+# Connect's copy), outside it in a named region. Self-hosted runtimes need machines this platform
+# does not deploy.
+MANAGED_RUNTIME = "Managed"
+FACTORY_VIRTUAL_NETWORK = "default"
+
+
+def runtime_problems(properties: Mapping[str, Any], target: Target) -> Iterator[tuple[str, str]]:
+    """(JSON path, message) for an integration runtime definition the zone cannot deploy."""
+    if target != "dataFactory":
+        yield "$.properties", "the zone's Synapse workspace runs its own AutoResolve runtime only"
+        return
+    if properties.get("type") != MANAGED_RUNTIME:
+        yield "$.properties.type", f"must be {MANAGED_RUNTIME!r} (an Azure integration runtime)"
+    type_properties = properties.get("typeProperties") or {}
+    network = type_properties.get("managedVirtualNetwork")
+    if network is not None and (network or {}).get("referenceName") != FACTORY_VIRTUAL_NETWORK:
+        yield (
+            "$.properties.typeProperties.managedVirtualNetwork.referenceName",
+            f"the factory's managed virtual network is {FACTORY_VIRTUAL_NETWORK!r}",
+        )

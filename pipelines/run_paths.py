@@ -7,7 +7,8 @@ dependency that did not run. A ``Fail`` activity ends in Failed by design. Expre
 evaluated: an IfCondition or a Lookup counts as one step that succeeds or fails.
 
 A run's status and error come from its leaf activities, a skipped leaf standing for its parent (Data
-Factory "Errors and Conditional execution", tutorial-pipeline-failure-error-handling.md: "Evaluate
+Factory "Errors and Conditional execution", MicrosoftDocs azure-docs
+data-factory/tutorial-pipeline-failure-error-handling.md: "Evaluate
 outcome for all leaves activities. If a leaf activity was skipped, we evaluate its parent activity
 instead"). A branch (IfCondition, Switch) that holds a ``Fail`` of its own fails with that activity's
 message; a generic ``Fail`` after the branch would become the failed leaf and report its own message.

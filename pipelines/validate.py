@@ -17,7 +17,7 @@ from typing import Any
 from cloudscale.components.data_factory import type_property_collisions
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
-from cloudscale.pipelines.linked_services import sign_in_problems
+from cloudscale.pipelines.linked_services import runtime_problems, sign_in_problems
 from cloudscale.pipelines.placeholders import is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
@@ -258,6 +258,10 @@ class Validator:
                 if match[1] not in declared:
                     self._problem(artifact, path, f"@dataset().{match[1]} is not a declared parameter")
         self._forbid_functions(artifact, frozenset({"dataset"}))
+
+    def _check_integrationRuntime(self, artifact: Artifact, scope: _Scope) -> None:  # noqa: N802
+        for path, message in runtime_problems(artifact.properties, scope.target):
+            self._problem(artifact, path, message)
 
     def _check_notebook(self, artifact: Artifact, _scope: _Scope) -> None:
         cells = artifact.properties.get("cells")

@@ -14,7 +14,7 @@ from cloudscale.stacks.config.network_plan import (
     subnet_roles,
 )
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
-from cloudscale.stacks.zone_pipelines import factory_credentials
+from cloudscale.stacks.zone_pipelines import GRAPH_DATA_CONNECT_SET, factory_credentials, graph_data_connect
 from cloudscale.stacks.zone_scope import ZoneScope
 
 # The resource group the zone's Data Factory and its credentials' identities live in (landing_zone.py).
@@ -37,6 +37,7 @@ def operator_actions(config: PlatformConfig) -> list[str]:
     for zone in zones:
         if zone.services.data_factory.enabled:
             actions += _credential_actions(config, zone)
+            actions += _graph_data_connect_actions(config, zone)
     hub = config.management.existing_hub
     if config.uses_existing_hub and hub is not None:
         vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]
@@ -104,3 +105,67 @@ def _setting_resolved(value: object, values: dict[str, object]) -> str:
         return str(resolve(value, values))
     except UnresolvedPlaceholderError:
         return str(value)
+
+
+def _graph_data_connect_actions(config: PlatformConfig, zone: LandingZoneConfig) -> list[str]:
+    """What Microsoft 365 ingestion needs that no Azure resource can be: the tenant's side of MGDC.
+
+    Microsoft 365 admins enable Graph Data Connect and approve each app's datasets and columns; the app
+    registration and its secret are Entra objects; the Data Factory addresses of the runtime's region
+    change with the service tag, so they come from config (Microsoft Learn, "Build your first Microsoft
+    Graph Data Connect application" and "Datasets, regions, and sinks supported by Microsoft Graph Data
+    Connect", learn.microsoft.com/graph/data-connect-quickstart and /graph/data-connect-datasets; "Copy
+    and transform data from Microsoft 365 (Office 365) into Azure", prerequisites and "Approving new
+    data access requests").
+    """
+    delivery = graph_data_connect(zone, config.location)
+    if delivery is None:
+        return []
+    composed = deployed_pipelines(zone)
+    definitions = next(s for s in composed.sets if s.name == GRAPH_DATA_CONNECT_SET)
+    secrets = sorted(
+        {
+            str(value.get("secretName"))
+            for linked in definitions.of_kind("linkedService").values()
+            for value in (linked.properties.get("typeProperties") or {}).values()
+            if isinstance(value, dict) and value.get("type") == "AzureKeyVaultSecret"
+        }
+    )
+    tables = [
+        str(item.get("table"))
+        for pipeline in definitions.of_kind("pipeline").values()
+        for spec in (pipeline.properties.get("parameters") or {}).values()
+        for item in (spec.get("defaultValue") if isinstance(spec.get("defaultValue"), list) else [])
+        if isinstance(item, dict) and "table" in item
+    ]
+    selected = [s.name for s in zone.pipelines].index(GRAPH_DATA_CONNECT_SET)
+    key = f"landingZones[{config.landing_zones.index(zone)}].pipelines[{selected}].settings"
+    region = delivery.runtime_region
+    tag = (
+        f"az network list-service-tags --location {region} --query \"values[?properties.systemService=='DataFactory' "
+        f"&& properties.region=='{region}'].properties.addressPrefixes[]\" (IPv4 only)"
+    )
+    actions = [
+        f"Microsoft 365 ingestion in zone {zone.name}: a Microsoft 365 admin enables Microsoft Graph Data "
+        "Connect for the tenant (Microsoft 365 admin center, Settings > Org settings > Microsoft Graph Data "
+        f"Connect); the app registration {delivery.app_client_id} (an owner with a licensed mailbox, not a "
+        "guest) is registered with Graph Data Connect for Azure Data Factory copy activities into the zone's raw "
+        f"lake, for {', '.join(tables)} and the columns pl_m365_ingestion lists; and an approver approves that "
+        "registration, again after any change of datasets or columns (a first run waits in ConsentPending until "
+        "then).",
+        "Store the app registration's client secret in the zone's Key Vault (output "
+        f"landingZones.{zone.name}.keyVaultId) as secret {', '.join(secrets)}, and rotate it there before it "
+        "expires: ls_office365_mgdc and ls_lake_raw_mgdc read it at each run.",
+    ]
+    if delivery.delivery_address_ranges:
+        actions.append(
+            f"Keep {key}.deliveryAddressRanges equal to the Data Factory addresses of {region} ({tag}); Azure "
+            "updates service tags weekly, and the raw lake admits Graph Data Connect's deliveries only from them."
+        )
+    else:
+        actions.append(
+            f"Graph Data Connect cannot deliver to zone {zone.name} yet: its copy runs outside the managed VNet (on "
+            f"graph-data-connect in {region}) and the raw lake admits no public address. Set "
+            f"{key}.deliveryAddressRanges to the Data Factory addresses of {region} ({tag}) to admit them by IP rule."
+        )
+    return actions

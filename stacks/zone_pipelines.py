@@ -32,12 +32,16 @@ from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Tar
 from cloudscale.pipelines.linked_services import credential_names
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
+from cloudscale.pipelines.set_settings import M365IngestionSettings, set_settings
 from cloudscale.pipelines.validate import all_activities
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines, zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope
 
 RUN_AFTER_CHANGE = "run-after-change"
+# The bundled Microsoft 365 set, whose Graph Data Connect app writes this container of the raw lake.
+GRAPH_DATA_CONNECT_SET = "m365_ingestion"
+GRAPH_DATA_CONNECT_CONTAINER = "m365"
 # The path each data product publishes its serving table under (a Delta table), which the logical
 # data warehouse exposes as one view per product.
 CURATED_FOLDER = "curated"
@@ -57,6 +61,15 @@ def pipeline_grants(
             lake = lakes[grant.lake]
             grants.append((lake.grant_write if grant.write else lake.grant_read)(principal, grant.container))
     return grants
+
+
+def graph_data_connect(zone: LandingZoneConfig, location: str) -> M365IngestionSettings | None:
+    """The zone's Microsoft 365 ingestion settings, when it selects the set (validated by the config check)."""
+    for selection in zone.pipelines:
+        if selection.name == GRAPH_DATA_CONNECT_SET:
+            settings, _problems = set_settings(selection.name, selection.settings, location=location)
+            return settings if isinstance(settings, M365IngestionSettings) else None
+    return None
 
 
 def factory_credentials(zone: LandingZoneConfig) -> list[str]:
@@ -314,6 +327,15 @@ def _deploy_to_factory(
                 linked_service_name=artifact.name,
                 properties=properties,
                 after=[*after, *earlier],
+            )
+        if artifact.kind == "integrationRuntime":
+            return datafactory.IntegrationRuntime(
+                f"{logical}-ir-{artifact.name}",
+                factory_name=factory.factory.name,
+                resource_group_name=group,
+                integration_runtime_name=artifact.name,
+                properties=flatten_definition(properties),
+                opts=opts,
             )
         if artifact.kind == "dataset":
             return datafactory.Dataset(

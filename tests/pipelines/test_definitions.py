@@ -21,7 +21,14 @@ from cloudscale.pipelines.placeholders import PLATFORM_KEYS, UnresolvedPlacehold
 from cloudscale.pipelines.platform import zone_platform
 from cloudscale.pipelines.validate import activity_scopes, all_activities, validate
 
-BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "leasing_ingestion", "logical_warehouse")
+BUNDLED = (
+    "crm_ingestion",
+    "customer_service_link",
+    "erp_ingestion",
+    "leasing_ingestion",
+    "logical_warehouse",
+    "m365_ingestion",
+)
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -65,6 +72,7 @@ def test_every_bundled_set_is_shipped_and_validates_together():
         "erp_ingestion": "dataFactory",
         "leasing_ingestion": "dataFactory",
         "logical_warehouse": "synapse",
+        "m365_ingestion": "dataFactory",
         **dict.fromkeys(products, "synapse"),
     }
     assert validate(sets) == []
@@ -465,6 +473,9 @@ def test_lake_access_is_derived_per_container():
         # Leasing ingestion reads the external drop's data container and writes raw/leasing.
         LakeAccess("dataFactory", "external", "data", False),
         LakeAccess("dataFactory", "raw", "leasing", True),
+        # Graph Data Connect writes raw/m365 as its own service principal; the factory clears a window
+        # there before it is copied again.
+        LakeAccess("dataFactory", "raw", "m365", True),
         LakeAccess("synapse", "enriched", "data", True),
         # What the data products' notebooks declare in their access.json files.
         LakeAccess("synapse", "raw", "crm", False),
@@ -545,6 +556,8 @@ def test_bundled_definitions_write_the_lake_layouts_folders():
     leasing = sets["leasing_ingestion"].of_kind("pipeline")["pl_leasing_ingestion"].properties["parameters"]
     written = {("crm", e["folder"]) for e in crm["defaultValue"]} | {("erp", t["folder"]) for t in erp["defaultValue"]}
     written |= {("leasing", e["folder"]) for e in leasing["extracts"]["defaultValue"]}
+    m365 = sets["m365_ingestion"].of_kind("pipeline")["pl_m365_ingestion"].properties["parameters"]["datasets"]
+    written |= {("m365", d["folder"]) for d in m365["defaultValue"]}
     assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
     link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
     output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
