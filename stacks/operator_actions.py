@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cloudscale.components.data_factory import credential_identity_purpose
 from cloudscale.components.spoke_network import spoke_vnet_name
+from cloudscale.pipelines.definitions import DefinitionSet
 from cloudscale.pipelines.linked_services import DATAVERSE_TYPES, credential_of
 from cloudscale.pipelines.placeholders import UnresolvedPlaceholderError, resolve
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
@@ -121,23 +122,8 @@ def _graph_data_connect_actions(config: PlatformConfig, zone: LandingZoneConfig)
     delivery = graph_data_connect(zone, config.location)
     if delivery is None:
         return []
-    composed = deployed_pipelines(zone)
-    definitions = next(s for s in composed.sets if s.name == GRAPH_DATA_CONNECT_SET)
-    secrets = sorted(
-        {
-            str(value.get("secretName"))
-            for linked in definitions.of_kind("linkedService").values()
-            for value in (linked.properties.get("typeProperties") or {}).values()
-            if isinstance(value, dict) and value.get("type") == "AzureKeyVaultSecret"
-        }
-    )
-    tables = [
-        str(item.get("table"))
-        for pipeline in definitions.of_kind("pipeline").values()
-        for spec in (pipeline.properties.get("parameters") or {}).values()
-        for item in (spec.get("defaultValue") if isinstance(spec.get("defaultValue"), list) else [])
-        if isinstance(item, dict) and "table" in item
-    ]
+    definitions = next(s for s in deployed_pipelines(zone).sets if s.name == GRAPH_DATA_CONNECT_SET)
+    secrets, tables = _secrets_and_tables(definitions)
     selected = [s.name for s in zone.pipelines].index(GRAPH_DATA_CONNECT_SET)
     key = f"landingZones[{config.landing_zones.index(zone)}].pipelines[{selected}].settings"
     region = delivery.runtime_region
@@ -169,3 +155,23 @@ def _graph_data_connect_actions(config: PlatformConfig, zone: LandingZoneConfig)
             f"{key}.deliveryAddressRanges to the Data Factory addresses of {region} ({tag}) to admit them by IP rule."
         )
     return actions
+
+
+def _secrets_and_tables(definitions: DefinitionSet) -> tuple[list[str], list[str]]:
+    """The Key Vault secrets a set's linked services read, and the tables its pipelines' items name."""
+    secrets = sorted(
+        {
+            str(value.get("secretName"))
+            for linked in definitions.of_kind("linkedService").values()
+            for value in (linked.properties.get("typeProperties") or {}).values()
+            if isinstance(value, dict) and value.get("type") == "AzureKeyVaultSecret"
+        }
+    )
+    tables = [
+        str(item.get("table"))
+        for pipeline in definitions.of_kind("pipeline").values()
+        for spec in (pipeline.properties.get("parameters") or {}).values()
+        for item in (spec.get("defaultValue") if isinstance(spec.get("defaultValue"), list) else [])
+        if isinstance(item, dict) and "table" in item
+    ]
+    return secrets, tables
