@@ -3,6 +3,14 @@
 All data movement runs on the AutoResolve integration runtime inside the factory's managed virtual
 network and reaches the lakes, Key Vault and Purview only through managed private endpoints.
 
+A linked service that cannot sign in as the factory's system-assigned identity names a factory
+credential instead: Dataverse takes a service principal, Office 365, or a *user-assigned* managed
+identity through a credential (Microsoft Learn, "Copy and transform data in Dynamics 365 (Microsoft
+Dataverse) or Dynamics CRM": ``authenticationType`` ``ManagedIdentity`` with ``credential``). Each
+credential the factory is given is backed by a user-assigned identity of its own that the factory
+carries, and that holds no Azure role: the system it signs in to (a Dataverse environment) grants it
+access there.
+
 Managed private endpoints are created in state Pending (reference issue data-landing-zone#160): Azure
 asks the owner of the target resource to approve the connection, and the factory cannot use the
 endpoint before that. Approval is deliberately not automated here. The targets belong to other teams
@@ -17,9 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import datafactory, resources
+from pulumi_azure_native import datafactory, managedidentity, resources
 
-from cloudscale.components.baseline import LOGS_AND_METRICS_DEDICATED, Principal, SecureComponent, ServiceBaseline
+from cloudscale.components.baseline import (
+    LOGS_AND_METRICS_DEDICATED,
+    Principal,
+    SecureComponent,
+    ServiceBaseline,
+    user_assigned_identity,
+)
 from cloudscale.components.baseline.type_facts import (
     declare_type,
     managed_identity_required,
@@ -50,6 +64,7 @@ for _child in (
     datafactory.LinkedService,
     datafactory.Dataset,
     datafactory.Pipeline,
+    datafactory.CredentialOperation,
 ):
     declare_type(_child)
 
@@ -78,6 +93,24 @@ class DataFactoryArgs:
     # The role assignments the factory's identity needs, declared by the caller as soon as the identity
     # exists: linked services sign in as that identity, so they are ordered after the grants.
     access: Callable[[Principal], Sequence[pulumi.Resource]] | None = None
+    # Names of the credentials linked services refer to (``credential.referenceName``), each a
+    # user-assigned identity of its own.
+    credentials: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class FactoryCredential:
+    """A factory credential and the user-assigned identity it signs in as."""
+
+    name: str
+    identity: managedidentity.UserAssignedIdentity
+    principal: Principal
+    resource: datafactory.CredentialOperation
+
+
+def credential_identity_purpose(credential: str) -> str:
+    """The naming purpose of a credential's identity (``id-<prefix>-<env>-<zone>-adf-<credential>``)."""
+    return f"adf-{credential.replace('_', '-')}"
 
 
 def lake_linked_service_name(key: str) -> str:
@@ -88,12 +121,33 @@ def lake_linked_service_name(key: str) -> str:
 KEY_VAULT_LINKED_SERVICE = "ls_key_vault"
 
 
-def _flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """A linked service's JSON ``properties`` body in the shape azure-native's LinkedService takes.
+def type_property_collisions(properties: Mapping[str, Any]) -> list[str]:
+    """The ``typeProperties`` keys that azure-native cannot send, because flattening puts them where a
+    property of the object itself already is.
+
+    azure-native's typed models merge ``typeProperties`` into the object (a dataset, linked service or
+    activity), so a key both levels use is one property there: ``AzureSqlTableDatasetArgs`` in
+    azure-native 3.29 has a single ``schema``, the dataset's column list, and no property for the SQL
+    schema name that ``typeProperties.schema`` holds on the wire (pulumi-azure-native issue 2006,
+    "datafactory.Dataset does not support schema typeProperty", open).
+    """
+    inner = properties.get("typeProperties")
+    if not isinstance(inner, Mapping):
+        return []
+    return sorted(key for key in inner if key in properties and key != "typeProperties")
+
+
+def flatten_definition(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON ``properties`` body (a linked service, dataset or activity) in the shape azure-native takes.
 
     Data Factory and Synapse share the JSON form (``type``, ``typeProperties``, ``connectVia``);
-    azure-native flattens ``typeProperties`` into the properties object and keeps wire (camelCase) names.
+    azure-native flattens ``typeProperties`` into the properties object and keeps wire (camelCase)
+    names. A key that both levels use cannot be flattened without losing one of the two values;
+    validation refuses such definitions before anything is declared (``type_property_collisions``).
     """
+    collisions = type_property_collisions(properties)
+    if collisions:
+        raise ValueError(f"typeProperties {', '.join(collisions)} would overwrite the definition's own property")
     flat = {key: value for key, value in properties.items() if key != "typeProperties"}
     flat.update(properties.get("typeProperties") or {})
     return flat
@@ -137,7 +191,26 @@ class DataFactory(SecureComponent):
 
     def _create_factory(self, name: str, args: DataFactoryArgs) -> None:
         b = args.baseline
+        identities = {
+            credential: user_assigned_identity(
+                self,
+                f"{name}-identity-{credential}",
+                identity_name=b.namer.name("user_assigned_identity", credential_identity_purpose(credential)),
+                resource_group_name=b.resource_group_name,
+                location=b.location,
+                tags=self.tags,
+            )
+            for credential in args.credentials
+        }
         identity = self.identity()
+        if identities:
+            # Data Factory takes its user-assigned identities as a map keyed by resource id; the type
+            # stays known in a preview, where the ids are not yet.
+            ids = pulumi.Output.all(*(created.id for created, _principal in identities.values()))
+            identity = {
+                "type": "SystemAssigned,UserAssigned",
+                "user_assigned_identities": ids.apply(lambda known: {i: {} for i in known}),
+            }
         self.factory = datafactory.Factory(
             f"{name}-factory",
             factory_name=self.factory_name,
@@ -152,6 +225,26 @@ class DataFactory(SecureComponent):
         self.id: pulumi.Output[str] = self.factory.id
         self.principal = Principal.of_resource(f"{name}-factory", self.factory, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
+        self.credentials: dict[str, FactoryCredential] = {
+            credential: FactoryCredential(
+                credential,
+                created,
+                principal,
+                datafactory.CredentialOperation(
+                    f"{name}-credential-{credential}",
+                    factory_name=self.factory.name,
+                    resource_group_name=b.resource_group_name,
+                    credential_name=credential,
+                    properties=datafactory.ManagedIdentityCredentialArgs(
+                        type="ManagedIdentity",
+                        resource_id=created.id,
+                        description="A user-assigned identity of the factory, for linked services that name it",
+                    ),
+                    opts=self.child_opts(depends_on=[self.factory]),
+                ),
+            )
+            for credential, (created, principal) in identities.items()
+        }
 
     def _create_managed_runtime(self, name: str, args: DataFactoryArgs) -> None:
         """The managed virtual network and the integration runtime that runs inside it."""
@@ -281,13 +374,21 @@ class DataFactory(SecureComponent):
         Without a ``connectVia`` the service runs on the managed-VNet AutoResolve runtime, so it can
         only reach its target through a managed private endpoint.
         """
-        body = _flatten_definition(properties)
+        body = flatten_definition(properties)
         body.setdefault("connectVia", {"referenceName": INTEGRATION_RUNTIME, "type": "IntegrationRuntimeReference"})
+        # A credential must exist before a linked service may name it.
+        credential = (body.get("credential") or {}).get("referenceName")
+        if credential is not None and credential not in self.credentials:
+            raise ValueError(
+                f"{self._name}: linked service {linked_service_name} names credential {credential!r}, "
+                "which the factory was not given (DataFactoryArgs.credentials)"
+            )
+        named = [self.credentials[credential].resource] if credential is not None else []
         return self._linked_service(
             logical_name,
             linked_service_name=linked_service_name,
             properties=body,
-            after=[self.integration_runtime, *after],
+            after=[self.integration_runtime, *named, *after],
         )
 
     def _linked_service(

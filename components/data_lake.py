@@ -78,7 +78,28 @@ class ResourceInstanceAccess:
     resource_id: pulumi.Input[str]
 
 
-def network_access(admitted: Sequence[ResourceInstanceAccess]) -> tuple[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class AddressAdmission:
+    """Public IPv4 addresses or ranges a service delivers from, admitted by IP rule, and why.
+
+    For a service that can reach the lake by neither a private endpoint nor a resource-instance rule:
+    Microsoft Graph Data Connect's copy delivers from an Azure integration runtime outside any managed
+    VNet, as a service principal, and "requires you to allow list IP addresses" (Microsoft Learn,
+    "Managed private endpoints in Microsoft Graph Data Connect", learn.microsoft.com/graph/
+    managed-private-endpoints-overview).
+    """
+
+    addresses: tuple[str, ...]
+    reason: str
+
+
+# Each admitted address set and why, so the plan accepts exactly these rules and nothing broader.
+_ADMITTED_ADDRESSES: dict[frozenset[str], str] = {}
+
+
+def network_access(
+    admitted: Sequence[ResourceInstanceAccess], addresses: AddressAdmission | None = None
+) -> tuple[str, dict[str, Any]]:
     """``publicNetworkAccess`` and the network rule set for a lake that admits ``admitted``.
 
     Without admitted instances the public endpoint is off and every consumer arrives over a (managed)
@@ -92,10 +113,14 @@ def network_access(admitted: Sequence[ResourceInstanceAccess]) -> tuple[str, dic
     """
     # No trusted-service bypass: AzureServices would admit every instance of every trusted service.
     rules: dict[str, Any] = {"default_action": "Deny", "bypass": LAKE_BYPASS}
-    if not admitted:
+    if not admitted and not (addresses and addresses.addresses):
         return "Disabled", rules
+    ip_rules = []
+    if addresses is not None and addresses.addresses:
+        _ADMITTED_ADDRESSES[frozenset(addresses.addresses)] = addresses.reason
+        ip_rules = [{"i_p_address_or_range": address, "action": "Allow"} for address in addresses.addresses]
     rules.update(
-        ip_rules=[],
+        ip_rules=ip_rules,
         virtual_network_rules=[],
         resource_access_rules=[
             {"tenant_id": instance.tenant_id, "resource_id": instance.resource_id} for instance in admitted
@@ -115,16 +140,24 @@ def admits_only_resource_instances(inputs: Mapping[str, Any]) -> str | None:
     # Azure bypasses for trusted services when no bypass is given.
     if "AzureServices" in str(rules.get("bypass", "AzureServices")):
         return None
-    if rules.get("ipRules") or rules.get("virtualNetworkRules") or not admitted:
+    addresses = frozenset(str(rule.get("iPAddressOrRange")) for rule in rules.get("ipRules") or [])
+    if addresses and addresses not in _ADMITTED_ADDRESSES:
+        return None
+    if rules.get("virtualNetworkRules") or not (admitted or addresses):
         return None
     if any("*" in str(rule.get("resourceId", "*")) or not rule.get("tenantId") for rule in admitted):
         return None
-    ids = [str(rule["resourceId"]) for rule in admitted]
-    kinds = sorted({"/".join(i.split("/")[-3:-1]) if i.startswith("/") else "unknown until deployed" for i in ids})
-    return (
-        f"public endpoint admits only {len(ids)} resource instance(s) ({', '.join(kinds)}): serverless SQL "
-        "and Purview scans do not run in a managed VNet (connect-to-a-secure-storage-account.md)"
-    )
+    reasons = []
+    if admitted:
+        ids = [str(rule["resourceId"]) for rule in admitted]
+        kinds = sorted({"/".join(i.split("/")[-3:-1]) if i.startswith("/") else "unknown until deployed" for i in ids})
+        reasons.append(
+            f"public endpoint admits only {len(ids)} resource instance(s) ({', '.join(kinds)}): serverless SQL "
+            "and Purview scans do not run in a managed VNet (connect-to-a-secure-storage-account.md)"
+        )
+    if addresses:
+        reasons.append(f"it admits {len(addresses)} IP rule(s): {_ADMITTED_ADDRESSES[addresses]}")
+    return "; ".join(reasons)
 
 
 accept_finding(storage.StorageAccount, rule="public-network-access", reason=admits_only_resource_instances)
@@ -158,6 +191,8 @@ class DataLakeArgs:
     soft_delete_days: int = 14
     # Services that only reach storage through its public endpoint (see ``network_access``).
     resource_instances: Sequence[ResourceInstanceAccess] = ()
+    # A service that reaches it only from public addresses (see ``AddressAdmission``).
+    addresses: AddressAdmission | None = None
     # The zone's key; None keeps Microsoft-managed keys.
     customer_managed_key: CustomerManagedKey | None = None
 
@@ -277,7 +312,7 @@ class DataLake(SecureComponent):
 
     def _create_account(self, name: str, args: DataLakeArgs) -> None:
         b = args.baseline
-        public_network_access, network_rule_set = network_access(args.resource_instances)
+        public_network_access, network_rule_set = network_access(args.resource_instances, args.addresses)
         self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
         key = args.customer_managed_key
         identity = self.identity()

@@ -94,7 +94,8 @@ class SetChoice:
     """The config key that chose it, for problems (e.g. ``landingZones[0].pipelines[1]``)."""
     target: Target | None = None
     schedule: Schedule | None = None
-    settings: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Values of ``{{ settings.<key> }}``: text, or what a bundled set's settings make of it (a list)."""
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = dict(self.schedule.values()) if self.schedule else {}

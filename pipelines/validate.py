@@ -15,11 +15,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cloudscale.components.data_factory import type_property_collisions
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
 from cloudscale.pipelines.expressions import Expression, ExpressionError, is_expression, parse
 from cloudscale.pipelines.expressions.analysis import Scope, problems
 from cloudscale.pipelines.placeholders import PLACEHOLDER, is_known_key, keys_in_texts
+from cloudscale.pipelines.linked_services import runtime_problems, sign_in_problems
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
     MAX_ACTIVITIES,
@@ -161,6 +163,16 @@ class Validator:
                     f"{kind!r} is not a parameter type; use one of {', '.join(sorted(PARAMETER_TYPES))}",
                 )
 
+    def _flattenable(self, artifact: Artifact, properties: Mapping[str, Any], path: str) -> None:
+        for key in type_property_collisions(properties):
+            hint = "; name the table in the source query instead" if key == "schema" else ""
+            self._problem(
+                artifact,
+                f"{path}.typeProperties.{key}",
+                f"cannot be deployed: azure-native merges typeProperties into the definition, where {key!r} is "
+                f"already the definition's own {key} (pulumi-azure-native issue 2006){hint}",
+            )
+
     def _parameters_passed(
         self, artifact: Artifact, path: str, passed: Any, declared: Mapping[str, Any], what: str
     ) -> None:
@@ -178,16 +190,24 @@ class Validator:
         properties = artifact.properties
         if not properties.get("type"):
             self._problem(artifact, "$.properties.type", "required, e.g. 'AzureBlobFS' or 'AzureSqlDatabase'")
+        self._flattenable(artifact, properties, "$.properties")
         if "connectVia" in properties:
             self._reference(artifact, scope, "$.properties.connectVia", properties["connectVia"], "integrationRuntime")
+        for path, message in sign_in_problems(properties, scope.target):
+            self._problem(artifact, path, message)
 
     def _check_dataset(self, artifact: Artifact, scope: _Scope) -> None:
         properties = artifact.properties
         if not properties.get("type"):
             self._problem(artifact, "$.properties.type", "required, e.g. 'Parquet' or 'AzureSqlTable'")
+        self._flattenable(artifact, properties, "$.properties")
         self._reference(
             artifact, scope, "$.properties.linkedServiceName", properties.get("linkedServiceName"), "linkedService"
         )
+
+    def _check_integrationRuntime(self, artifact: Artifact, scope: _Scope) -> None:  # noqa: N802
+        for path, message in runtime_problems(artifact.properties, scope.target):
+            self._problem(artifact, path, message)
 
     def _check_notebook(self, artifact: Artifact, _scope: _Scope) -> None:
         cells = artifact.properties.get("cells")
@@ -326,6 +346,7 @@ class Validator:
     def _activity(self, artifact: Artifact, scope: _Scope, activity: Mapping[str, Any], where: str) -> None:
         kind = activity.get("type")
         type_properties = activity.get("typeProperties") or {}
+        self._flattenable(artifact, activity, where)
         if kind in SYNAPSE_SPARK_ACTIVITIES and scope.target == "dataFactory":
             # A factory runs Synapse notebooks only through an AzureSynapseArtifacts linked service
             # (Data Factory "Transform data by running a Synapse notebook").

@@ -38,7 +38,7 @@ import pulumi
 from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.core import platform_zones
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
-from cloudscale.components.data_lake import DataLake, DataLakeArgs, ResourceInstanceAccess
+from cloudscale.components.data_lake import AddressAdmission, DataLake, DataLakeArgs, ResourceInstanceAccess
 from cloudscale.components.encryption_key import CustomerManagedKey, EncryptionKey, EncryptionKeyArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
@@ -51,6 +51,7 @@ from cloudscale.components.synapse_workspace import (
     synapse_workspace_name,
 )
 from cloudscale.components.vnet_peering import VnetPeering, VnetPeeringArgs
+from cloudscale.pipelines.set_settings import M365IngestionSettings
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig, landing_subnets
 from cloudscale.stacks.config.model import LakePurpose
 from cloudscale.stacks.config.network_plan import (
@@ -64,7 +65,14 @@ from cloudscale.stacks.config.network_plan import (
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
-from cloudscale.stacks.zone_pipelines import deploy_zone_pipelines, pipeline_grants, spark_packages
+from cloudscale.stacks.zone_pipelines import (
+    GRAPH_DATA_CONNECT_CONTAINER,
+    deploy_zone_pipelines,
+    factory_credentials,
+    graph_data_connect,
+    pipeline_grants,
+    spark_packages,
+)
 from cloudscale.stacks.zone_scope import ZoneScope, tenant_id
 
 EXTERNAL = "external"
@@ -308,6 +316,7 @@ def _deploy_data_platform(
             ),
             opts=scope.opts(),
         ).customer_managed_key
+    delivery = graph_data_connect(zone, config.location)
     lakes = _deploy_lakes(
         scope,
         zone,
@@ -315,8 +324,15 @@ def _deploy_data_platform(
         baseline("external-storage", "storage"),
         _public_endpoint_readers(scope, zone, contract, tenant),
         key,
+        _delivery_addresses(delivery),
     )
     _let_purview_scan(lakes, contract)
+    if delivery is not None:
+        # The MGDC app writes its deliveries as itself (its copy's sink accepts no managed identity):
+        # Storage Blob Data Contributor on raw/m365 and nothing else.
+        lakes[RAW].grant_write(
+            Principal("graph-data-connect-app", str(delivery.app_object_id)), GRAPH_DATA_CONNECT_CONTAINER
+        )
     factory = None
     if zone.services.data_factory.enabled:
         factory = _deploy_integration(scope, zone, baseline("integration", "integration"), lakes, vault, contract)
@@ -350,6 +366,13 @@ def _zone_outputs(
         outputs["dataFactoryLinkedServices"] = factory.linked_service_names
         # The factory's managed identity, for data-plane grants (lake folder ACLs) made after deployment.
         outputs["dataFactoryPrincipalId"] = factory.principal.principal_id
+        if factory.credentials:
+            # The identities behind the factory's credentials, which the systems they sign in to
+            # (a Dataverse environment's application users) are given by their client id.
+            outputs["dataFactoryCredentials"] = {
+                name: {"clientId": credential.identity.client_id, "principalId": credential.principal.principal_id}
+                for name, credential in factory.credentials.items()
+            }
     if workspace is not None:
         outputs["synapseWorkspaceName"] = workspace.workspace_name
         # The endpoint Power BI connects to (through the zone's VNet data gateway).
@@ -387,6 +410,7 @@ def _deploy_integration(
                 *_integration_access(vault, principal),
                 *pipeline_grants(zone, lakes, "dataFactory", principal),
             ],
+            credentials=factory_credentials(zone),
         ),
         opts=scope.opts(),
     )
@@ -495,6 +519,26 @@ def _let_purview_scan(lakes: dict[str, DataLake], contract: ZoneContract) -> Non
         lakes[key].grant_read(purview)
 
 
+def _delivery_addresses(delivery: M365IngestionSettings | None) -> AddressAdmission | None:
+    """The raw lake's IP rules for Graph Data Connect's deliveries, when the zone gives their addresses.
+
+    MGDC's copy runs only on an Azure integration runtime outside any managed VNet and writes as a
+    service principal, so neither a private endpoint nor a resource-instance rule admits it; the
+    destination must allow-list the runtime region's addresses (Microsoft Learn, "Datasets, regions,
+    and sinks supported by Microsoft Graph Data Connect" and "Managed private endpoints in Microsoft
+    Graph Data Connect", learn.microsoft.com/graph/data-connect-datasets and
+    /graph/managed-private-endpoints-overview).
+    """
+    if delivery is None or not delivery.delivery_address_ranges:
+        return None
+    return AddressAdmission(
+        tuple(delivery.ip_rules()),
+        f"Graph Data Connect delivers raw/m365 from the Data Factory addresses of {delivery.runtime_region} "
+        "only (its copy activity runs outside any managed VNet and signs in as a service principal; Learn, "
+        "Datasets, regions, and sinks supported by Microsoft Graph Data Connect)",
+    )
+
+
 def _deploy_lakes(
     scope: ZoneScope,
     zone: LandingZoneConfig,
@@ -502,6 +546,7 @@ def _deploy_lakes(
     external: ServiceBaseline,
     public_endpoint_readers: dict[str, list[ResourceInstanceAccess]],
     customer_managed_key: CustomerManagedKey | None,
+    raw_addresses: AddressAdmission | None,
 ) -> dict[str, DataLake]:
     def lake_args(
         baseline: ServiceBaseline, key: LakePurpose, purpose: str, containers: Sequence[str], hns: bool = True
@@ -517,6 +562,7 @@ def _deploy_lakes(
             archive_after_days=zone.lake.archive_after_days,
             soft_delete_days=zone.lake.soft_delete_days,
             resource_instances=public_endpoint_readers[key],
+            addresses=raw_addresses if key == RAW else None,
         )
 
     integration_containers = [SHARED_CONTAINER, *zone.data_integrations]

@@ -16,7 +16,7 @@ import pulumi
 from pulumi_azure_native import datafactory
 
 from cloudscale.components.baseline import Principal
-from cloudscale.components.data_factory import DataFactory
+from cloudscale.components.data_factory import DataFactory, flatten_definition
 from cloudscale.components.data_factory_triggers import DataFactoryTrigger, DataFactoryTriggerArgs
 from cloudscale.components.data_lake import DataLake
 from cloudscale.components.key_vault import KeyVault
@@ -29,14 +29,19 @@ from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_o
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
+from cloudscale.pipelines.linked_services import credential_names
 from cloudscale.pipelines.placeholders import resolve
 from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
+from cloudscale.pipelines.set_settings import M365IngestionSettings, set_settings
 from cloudscale.pipelines.validate import all_activities
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines, zone_pipelines
 from cloudscale.stacks.zone_scope import ZoneScope
 
 RUN_AFTER_CHANGE = "run-after-change"
+# The bundled Microsoft 365 set, whose Graph Data Connect app writes this container of the raw lake.
+GRAPH_DATA_CONNECT_SET = "m365_ingestion"
+GRAPH_DATA_CONNECT_CONTAINER = "m365"
 
 
 def pipeline_grants(
@@ -53,6 +58,20 @@ def pipeline_grants(
             lake = lakes[grant.lake]
             grants.append((lake.grant_write if grant.write else lake.grant_read)(principal, grant.container))
     return grants
+
+
+def graph_data_connect(zone: LandingZoneConfig, location: str) -> M365IngestionSettings | None:
+    """The zone's Microsoft 365 ingestion settings, when it selects the set (validated by the config check)."""
+    for selection in zone.pipelines:
+        if selection.name == GRAPH_DATA_CONNECT_SET:
+            settings, _problems = set_settings(selection.name, selection.settings, location=location)
+            return settings if isinstance(settings, M365IngestionSettings) else None
+    return None
+
+
+def factory_credentials(zone: LandingZoneConfig) -> list[str]:
+    """The credentials the zone's factory definitions name; the factory backs each with an identity."""
+    return credential_names(deployed_pipelines(zone).sets)
 
 
 def spark_packages(zone: LandingZoneConfig) -> list[WorkspacePackage]:
@@ -198,15 +217,14 @@ _PARAMETER_TYPES = {
 
 def _flatten(properties: Mapping[str, Any]) -> dict[str, Any]:
     """azure-native's shape: ``typeProperties`` merged into the object, recursively for activities."""
-    flat = {key: value for key, value in properties.items() if key != "typeProperties"}
-    if isinstance(flat.get("parameters"), Mapping):
+    flat = flatten_definition(properties)
+    if isinstance(properties.get("parameters"), Mapping):
         flat["parameters"] = {
             name: {**spec, "type": _PARAMETER_TYPES.get(str(spec.get("type")).lower(), spec.get("type"))}
             if isinstance(spec, Mapping)
             else spec
-            for name, spec in flat["parameters"].items()
+            for name, spec in properties["parameters"].items()
         }
-    flat.update(properties.get("typeProperties") or {})
     for key in ("activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"):
         if isinstance(flat.get(key), list):
             flat[key] = [_flatten(activity) for activity in flat[key]]
@@ -302,6 +320,15 @@ def _deploy_to_factory(
                 linked_service_name=artifact.name,
                 properties=properties,
                 after=[*after, *earlier],
+            )
+        if artifact.kind == "integrationRuntime":
+            return datafactory.IntegrationRuntime(
+                f"{logical}-ir-{artifact.name}",
+                factory_name=factory.factory.name,
+                resource_group_name=group,
+                integration_runtime_name=artifact.name,
+                properties=flatten_definition(properties),
+                opts=opts,
             )
         if artifact.kind == "dataset":
             return datafactory.Dataset(

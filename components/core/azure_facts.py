@@ -182,3 +182,49 @@ def resource_provider(type_token: str) -> str:
             f"no resource provider namespace known for azure-native module {module!r} ({type_token}); "
             "add it to azure_facts.RESOURCE_PROVIDERS"
         ) from None
+
+
+# Microsoft Graph Data Connect: the Azure regions a Data Factory's integration runtime and the
+# destination storage may use for each Microsoft 365 geography, from "Datasets, regions, and sinks
+# supported by Microsoft Graph Data Connect", Regions (https://learn.microsoft.com/graph/data-connect-datasets).
+# Both must map to the geography of the tenant's mailboxes.
+GRAPH_DATA_CONNECT_GEOGRAPHIES: dict[str, tuple[str, ...]] = {
+    "Asia-Pacific": ("eastasia", "southeastasia"),
+    "Australia": ("australiaeast", "australiasoutheast"),
+    "Europe": ("northeurope", "westeurope"),
+    "North America": (
+        "centralus",
+        "eastus",
+        "eastus2",
+        "northcentralus",
+        "southcentralus",
+        "westcentralus",
+        "westus",
+        "westus2",
+    ),
+    "Brazil": ("brazilsouth",),
+    "United Kingdom": ("uksouth", "ukwest"),
+    "Canada": ("canadacentral", "canadaeast"),
+    "Japan": ("japanwest", "japaneast"),
+    "India": ("southindia", "centralindia"),
+    "Korea": ("koreacentral", "koreasouth"),
+    "Switzerland": ("switzerlandnorth",),
+    "Germany": ("germanywestcentral",),
+    "Norway": ("norwayeast",),
+    "France": ("francecentral",),
+    "UAE": ("uaenorth",),
+}
+# A storage account's IP network rules do not apply to requests from an Azure integration runtime in
+# the account's own region ("Azure Integration Runtime IP addresses", known issue with Azure
+# Storage), so a firewalled destination needs the runtime in another region of the geography.
+# Storage IP rules take public IPv4 addresses and ranges, /31 and /32 ranges as single addresses, at
+# most 400 per account ("Configure Azure Storage firewalls and virtual networks", IP network rules).
+STORAGE_MAX_IP_RULES = 400
+
+
+def graph_data_connect_geography(location: str) -> str | None:
+    """The Microsoft 365 geography whose Graph Data Connect data an Azure region may receive."""
+    for geography, regions in GRAPH_DATA_CONNECT_GEOGRAPHIES.items():
+        if location in regions:
+            return geography
+    return None

@@ -13,8 +13,8 @@ notebook each). Steps:
    machine-learning/how-to-configure-network-isolation-with-v2.md);
 3. an Until loop polls ``GET {workspaceId}/jobs/{jobName}`` every minute until the job reaches a
    terminal status (Completed, Failed, Canceled, NotResponding), for at most three hours;
-4. a Fail activity stops the run when the job did not complete; otherwise ``nb_customer_360`` runs
-   with ``stage=score``.
+4. a Fail activity stops the run when the job did not complete, with the job's name and status as the
+   run's error; otherwise ``nb_customer_360`` runs with ``stage=score``.
 
 The job body is the SDK's REST form of :func:`job.training_job`; its code is the registered code
 asset ``renewal-training`` at a version derived from the script's content (:mod:`.code`); the zone's
@@ -200,7 +200,9 @@ def _training_completed() -> dict[str, Any]:
 
 
 def build_pipeline() -> dict[str, Any]:
-    steps = ("Build features", "Submit training job", "Wait for training job", "Training completed")
+    # "Training completed" fails only through its own "Fail training"; a generic Fail after it would
+    # become the run's failed leaf and its message the run's error (run_paths.masked_failures).
+    steps = ("Build features", "Submit training job", "Wait for training job", "Publish renewal predictions")
     return {
         "name": NAME,
         "properties": {
@@ -213,7 +215,7 @@ def build_pipeline() -> dict[str, Any]:
                 _wait_for_job(),
                 _training_completed(),
                 _notebook("Publish renewal predictions", "score", _after("Training completed")),
-                *(_fail_after(step) for step in (*steps, "Publish renewal predictions")),
+                *(_fail_after(step) for step in steps),
             ],
             "annotations": ["cloudscale", "data-product", PRODUCT],
         },

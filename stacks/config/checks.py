@@ -431,7 +431,7 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
     problems += _check_lake_redundancy(config, f"{key}.lake", zone)
     problems += _check_services(config, f"{key}.services", zone)
     problems += _check_lake_access(f"{key}.access", zone)
-    problems += check_pipelines(index, zone)
+    problems += check_pipelines(index, zone, config.location)
     return problems
 
 

@@ -8,7 +8,9 @@ the config key and, for definitions, the file and JSON path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
@@ -16,6 +18,7 @@ from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import bundled_set_names
 from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in_texts
 from cloudscale.pipelines.platform import Platform, tumbling_window_problems, zone_platform
+from cloudscale.pipelines.set_settings import set_settings
 from cloudscale.pipelines.validate import validate
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import LandingZoneConfig, PipelineSchedule
@@ -32,9 +35,14 @@ def _schedule(schedule: PipelineSchedule | None) -> Schedule | None:
     return Schedule(schedule.frequency, schedule.interval, start, schedule.time_zone)
 
 
-def zone_choices(key: str, zone: LandingZoneConfig) -> list[SetChoice]:
+def zone_choices(key: str, zone: LandingZoneConfig, location: str = "") -> list[SetChoice]:
     choices = [
-        bundled_choice(s.name, f"{key}.pipelines[{i}]", schedule=_schedule(s.schedule), settings=s.settings)
+        bundled_choice(
+            s.name,
+            f"{key}.pipelines[{i}]",
+            schedule=_schedule(s.schedule),
+            settings=_effective_settings(s.name, s.settings, location),
+        )
         for i, s in enumerate(zone.pipelines)
     ]
     for i, folder in enumerate(zone.pipeline_folders):
@@ -55,6 +63,12 @@ def zone_choices(key: str, zone: LandingZoneConfig) -> list[SetChoice]:
     return choices
 
 
+def _effective_settings(name: str, given: Mapping[str, str], location: str) -> Mapping[str, Any]:
+    """A bundled set's settings as its definitions read them: validated, with defaults filled in."""
+    settings, problems = set_settings(name, given, location=location)
+    return settings.placeholder_values() if settings is not None and not problems else given
+
+
 def zone_platform_of(zone: LandingZoneConfig) -> Platform:
     services = zone.services
     return zone_platform(
@@ -65,15 +79,16 @@ def zone_platform_of(zone: LandingZoneConfig) -> Platform:
     )
 
 
-def zone_pipelines(index: int, zone: LandingZoneConfig) -> ZonePipelines:
+def zone_pipelines(index: int, zone: LandingZoneConfig, location: str = "") -> ZonePipelines:
     """The zone's definition sets and master pipeline, composed once per zone.
 
-    The config check composes them (the index names config keys in its problems) and the validated zone
-    carries them to the deployment and the plan, which only read them; a zone that never went through
-    the check is composed on first use.
+    The config check composes them (the index names config keys in its problems, the platform's
+    location derives settings such as a runtime region) and the validated zone carries them to the
+    deployment and the plan, which only read them; a zone that never went through the check is
+    composed on first use.
     """
     if zone._pipelines is None:
-        zone._pipelines = _compose(index, zone)
+        zone._pipelines = _compose(index, zone, location)
     return zone._pipelines
 
 
@@ -82,7 +97,7 @@ def deployed_pipelines(zone: LandingZoneConfig) -> ZonePipelines:
     return zone_pipelines(0, zone)
 
 
-def _compose(index: int, zone: LandingZoneConfig) -> ZonePipelines:
+def _compose(index: int, zone: LandingZoneConfig, location: str) -> ZonePipelines:
     key = f"landingZones[{index}]"
     services = zone.services
     master_target = None
@@ -91,7 +106,7 @@ def _compose(index: int, zone: LandingZoneConfig) -> ZonePipelines:
             "dataFactory" if services.data_factory.enabled else "synapse" if services.synapse.enabled else None
         )
     return compose_zone(
-        zone_choices(key, zone),
+        zone_choices(key, zone, location),
         products=zone.data_products if services.synapse.enabled else [],
         master_target=master_target,
         master_schedule=_schedule(zone.orchestration.schedule),
@@ -124,16 +139,16 @@ def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
     return None
 
 
-def check_pipelines(index: int, zone: LandingZoneConfig) -> list[ConfigProblem]:
+def check_pipelines(index: int, zone: LandingZoneConfig, location: str) -> list[ConfigProblem]:
     key = f"landingZones[{index}]"
-    problems = _check_selection(key, zone)
+    problems = _check_selection(key, zone) or _check_settings(key, zone, location)
     if problems:
         return problems
     if (zone.pipelines or zone.pipeline_folders) and not (
         zone.services.data_factory.enabled or zone.services.synapse.enabled
     ):
         return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
-    composed = zone_pipelines(index, zone)
+    composed = zone_pipelines(index, zone, location)
     found = composed.problems + validate(composed.sets, zone_platform_of(zone)) + check_chain(composed.sets)
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
@@ -157,6 +172,15 @@ def _check_selection(key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
         elif names.index(name) != i:
             problems.append(ConfigProblem(f"{key}.pipelines[{i}].name", f"{name!r} is selected twice"))
     return problems
+
+
+def _check_settings(key: str, zone: LandingZoneConfig, location: str) -> list[ConfigProblem]:
+    """Each bundled set's settings are what the set takes (pipelines/set_settings.py)."""
+    return [
+        ConfigProblem(f"{key}.pipelines[{i}].settings.{setting}", message)
+        for i, selection in enumerate(zone.pipelines)
+        for setting, message in set_settings(selection.name, selection.settings, location=location)[1]
+    ]
 
 
 def _check_placeholders(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:

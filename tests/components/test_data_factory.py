@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
+from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake, flatten_definition
 
 from .support import WORKSPACE_ID, service_baseline, urn_of
 
@@ -18,7 +18,7 @@ MPE = "azure-native:datafactory:ManagedPrivateEndpoint"
 LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 
 
-def _factory(*, extra: bool = False) -> DataFactory:
+def _factory(*, extra: bool = False, credentials: tuple[str, ...] = ()) -> DataFactory:
     factory = DataFactory(
         "adf",
         DataFactoryArgs(
@@ -31,6 +31,7 @@ def _factory(*, extra: bool = False) -> DataFactory:
             key_vault_uri=VAULT_URI,
             purview_id=PURVIEW_ID,
             purview_ingestion_storage_id=INGESTION_ID,
+            credentials=credentials,
         ),
     )
     if extra:
@@ -177,3 +178,58 @@ def test_lineage_to_purview_without_its_ingestion_storage_is_refused(offline):
     with pytest.raises(ValueError, match="ingestion storage"):
         offline.run(program)
     assert offline.mocks is not None and offline.mocks.resources == []
+
+
+def test_flattening_refuses_a_type_property_that_would_overwrite_the_definitions_own():
+    body = {"type": "AzureSqlTable", "schema": [{"name": "Id"}], "typeProperties": {"schema": "Sales", "table": "T"}}
+    with pytest.raises(ValueError, match="typeProperties schema would overwrite"):
+        flatten_definition(body)
+    assert flatten_definition({"type": "AzureSqlTable", "schema": [], "typeProperties": {"table": "T"}}) == {
+        "type": "AzureSqlTable",
+        "schema": [],
+        "table": "T",
+    }
+
+
+DATAVERSE = {
+    "type": "Dynamics",
+    "typeProperties": {
+        "deploymentType": "Online",
+        "serviceUri": "https://org.crm4.dynamics.com",
+        "authenticationType": "ManagedIdentity",
+        "credential": {"referenceName": "cred_dataverse", "type": "CredentialReference"},
+    },
+}
+
+
+def test_a_credential_is_a_user_assigned_identity_that_the_factory_carries(offline_update):
+    def program() -> None:
+        factory = _factory(credentials=("cred_dataverse",))
+        factory.add_linked_service("crm", linked_service_name="ls_dataverse_crm", properties=DATAVERSE)
+
+    run = offline_update.run(program)
+    identity = run.one("azure-native:managedidentity:UserAssignedIdentity")
+    assert identity.inputs["resourceName"] == "id-adatum-dev-sales-adf-cred-dataverse"
+    credential = run.one("azure-native:datafactory:CredentialOperation").inputs
+    assert credential["credentialName"] == "cred_dataverse"
+    assert credential["properties"]["type"] == "ManagedIdentity"
+    identity_id = credential["properties"]["resourceId"]
+    assert identity_id.endswith("/id-adatum-dev-sales-adf-cred-dataverse")
+    factory = run.one("azure-native:datafactory:Factory").inputs
+    assert factory["identity"] == {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {identity_id: {}}}
+    linked = run.one(LINKED_SERVICE, "adf-ls-crm")
+    reference = {"referenceName": "cred_dataverse", "type": "CredentialReference"}
+    assert linked.inputs["properties"]["credential"] == reference
+    dependencies = run.monitor.options[urn_of(run, "adf-ls-crm")].dependencies
+    assert urn_of(run, "adf-credential-cred_dataverse") in dependencies
+
+
+def test_a_factory_without_credentials_keeps_only_its_own_identity_and_refuses_a_named_one(offline):
+    def program() -> None:
+        factory = _factory()
+        with pytest.raises(ValueError, match="names credential 'cred_dataverse', which the factory was not given"):
+            factory.add_linked_service("crm", linked_service_name="ls_dataverse_crm", properties=DATAVERSE)
+
+    run = offline.run(program)
+    assert run.of_type("azure-native:datafactory:CredentialOperation") == []
+    assert run.of_type("azure-native:managedidentity:UserAssignedIdentity") == []

@@ -94,10 +94,10 @@ def test_init_twice_changes_nothing_the_second_time_and_says_so(fake_dfs, tmp_pa
     status, out, _ = _run(capsys, *argv)
     assert status == 0
     assert "created   raw/crm/customers" in out
-    assert "Changed 37 of 37 folders" in out
+    assert "Changed 46 of 47 folders" in out
     status, out, _ = _run(capsys, *argv)
     assert status == 0
-    assert "Nothing to change: 37 folders and 133 ACL entries are as declared." in out
+    assert "Nothing to change: 47 folders and 167 ACL entries are as declared." in out
     assert "created" not in out
 
 

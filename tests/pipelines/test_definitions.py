@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +19,16 @@ from cloudscale.pipelines.data_access import LakeAccess, lake_access
 from cloudscale.pipelines.definitions import DefinitionSet, bundled_root, bundled_set_names, load_set
 from cloudscale.pipelines.placeholders import PLATFORM_KEYS, UnresolvedPlaceholderError, keys_in, resolve
 from cloudscale.pipelines.platform import zone_platform
-from cloudscale.pipelines.validate import activity_scopes, validate
+from cloudscale.pipelines.validate import activity_scopes, all_activities, validate
 
-BUNDLED = ("crm_ingestion", "customer_service_link", "erp_ingestion", "leasing_ingestion", "logical_warehouse")
+BUNDLED = (
+    "crm_ingestion",
+    "customer_service_link",
+    "erp_ingestion",
+    "leasing_ingestion",
+    "logical_warehouse",
+    "m365_ingestion",
+)
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -64,6 +72,7 @@ def test_every_bundled_set_is_shipped_and_validates_together():
         "erp_ingestion": "dataFactory",
         "leasing_ingestion": "dataFactory",
         "logical_warehouse": "synapse",
+        "m365_ingestion": "dataFactory",
         **dict.fromkeys(products, "synapse"),
     }
     assert validate(sets) == []
@@ -303,6 +312,7 @@ def test_each_pipeline_reaches_its_failure_path_and_leaves_no_step_unreachable(n
     assert fails, f"{name} declares no failure path"
     assert not happy & {f.name for f in fails}, f"{name} fails when everything succeeds"
     assert run_paths.unhandled_failures(top) == set(), f"{name}: a step's failure runs no handler"
+    assert run_paths.masked_failures(top) == set(), f"{name}: a generic Fail replaces a step's own message"
     for _path, activities in activity_scopes(pipeline):
         assert run_paths.unreachable(run_paths.steps_of(activities)) == set()
 
@@ -343,6 +353,27 @@ def test_run_paths_follow_the_service_rules():
     # "both" needs a to succeed and its failure handler to run: never.
     assert run_paths.unreachable(steps) == {"both"}
     assert run_paths.unhandled_failures(steps) == {"b", "after b"}
+
+
+def test_a_branch_that_fails_with_its_own_message_needs_no_generic_fail_after_it():
+    check = {
+        "name": "check",
+        "type": "IfCondition",
+        "typeProperties": {
+            "expression": {"value": "@equals(1, 1)", "type": "Expression"},
+            "ifFalseActivities": [{"name": "specific", "type": "Fail", "typeProperties": {"message": "why"}}],
+        },
+    }
+    generic = {
+        "name": "generic",
+        "type": "Fail",
+        "dependsOn": [{"activity": "check", "dependencyConditions": ["Failed"]}],
+    }
+    # The branch's own Fail ends the run with its message (the IfCondition is the failed leaf).
+    assert run_paths.unhandled_failures(run_paths.steps_of([check])) == set()
+    assert run_paths.masked_failures(run_paths.steps_of([check])) == set()
+    # A Fail after it would be the failed leaf instead, and its generic message the run's error.
+    assert run_paths.masked_failures(run_paths.steps_of([check, generic])) == {"check"}
 
 
 def test_unreachable_step_is_a_validation_error(tmp_path):
@@ -442,6 +473,9 @@ def test_lake_access_is_derived_per_container():
         # Leasing ingestion reads the external drop's data container and writes raw/leasing.
         LakeAccess("dataFactory", "external", "data", False),
         LakeAccess("dataFactory", "raw", "leasing", True),
+        # Graph Data Connect writes raw/m365 as its own service principal; the factory clears a window
+        # there before it is copied again.
+        LakeAccess("dataFactory", "raw", "m365", True),
         LakeAccess("synapse", "enriched", "data", True),
         # What the data products' notebooks declare in their access.json files.
         LakeAccess("synapse", "raw", "crm", False),
@@ -522,6 +556,8 @@ def test_bundled_definitions_write_the_lake_layouts_folders():
     leasing = sets["leasing_ingestion"].of_kind("pipeline")["pl_leasing_ingestion"].properties["parameters"]
     written = {("crm", e["folder"]) for e in crm["defaultValue"]} | {("erp", t["folder"]) for t in erp["defaultValue"]}
     written |= {("leasing", e["folder"]) for e in leasing["extracts"]["defaultValue"]}
+    m365 = sets["m365_ingestion"].of_kind("pipeline")["pl_m365_ingestion"].properties["parameters"]["datasets"]
+    written |= {("m365", d["folder"]) for d in m365["defaultValue"]}
     assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
     link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
     output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
@@ -546,3 +582,66 @@ def test_customer_360_reads_only_what_the_leasing_ingestion_writes_or_crm_provid
 
     raw = {f"{o.integration}/{o.entity}" for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
     assert set(FEATURE_INPUTS.values()) <= raw
+
+
+# -- ingestion: explicit columns, one file per window ------------------------------------------------
+
+INGESTION_SETS = ("crm_ingestion", "erp_ingestion", "leasing_ingestion")
+
+
+def _ingestion_copies() -> list[tuple[DefinitionSet, Any, dict[str, Any]]]:
+    """(set, pipeline, Copy activity) for every Copy of the bundled ingestion sets."""
+    sets = {s.name: s for s in bundled_sets()}
+    found = []
+    for name in INGESTION_SETS:
+        for pipeline in sets[name].of_kind("pipeline").values():
+            found += [(sets[name], pipeline, a) for _p, a in all_activities(pipeline) if a["type"] == "Copy"]
+    return found
+
+
+@pytest.mark.parametrize("name", INGESTION_SETS)
+def test_each_ingestion_copy_maps_an_explicit_column_list_from_its_foreach_item(name):
+    copies = [(pipeline, step) for definitions, pipeline, step in _ingestion_copies() if definitions.name == name]
+    assert copies
+    for pipeline, step in copies:
+        # Without a mapping the service infers the schema from sampled rows and drops empty columns.
+        assert step["typeProperties"]["translator"] == {
+            "type": "TabularTranslator",
+            "mappings": {"value": "@item().columns", "type": "Expression"},
+        }
+        (loop,) = [a for a in pipeline.properties["activities"] if a["type"] == "ForEach"]
+        parameter = loop["typeProperties"]["items"]["value"].removeprefix("@pipeline().parameters.")
+        for item in pipeline.properties["parameters"][parameter]["defaultValue"]:
+            columns = item["columns"]
+            assert columns, item
+            names = [c["source"]["name"] for c in columns]
+            assert len(names) == len(set(names)), item
+            # Raw keeps the source's own names; conforming renames.
+            assert all(c["sink"] == {"name": c["source"]["name"]} and c["source"]["type"] for c in columns)
+
+
+def test_dataverse_columns_are_logical_names_and_erp_reads_its_watermark():
+    pipelines = {definitions.name: pipeline for definitions, pipeline, _step in _ingestion_copies()}
+    for item in pipelines["crm_ingestion"].properties["parameters"]["entities"]["defaultValue"]:
+        names = [c["source"]["name"] for c in item["columns"]]
+        key = "activityid" if item["entity"] == "activitypointer" else f"{item['entity']}id"
+        assert all(n == n.lower() for n in names), item["entity"]
+        assert {key, "modifiedon"} <= set(names), item["entity"]
+    for table in pipelines["erp_ingestion"].properties["parameters"]["tables"]["defaultValue"]:
+        assert table["watermark"] in [c["source"]["name"] for c in table["columns"]]
+
+
+@pytest.mark.parametrize("name", INGESTION_SETS)
+def test_a_rerun_window_replaces_its_files(name):
+    for definitions, _pipeline, step in _ingestion_copies():
+        if definitions.name != name:
+            continue
+        (output,) = step["outputs"]
+        sink = definitions.of_kind("dataset")[output["referenceName"]].properties
+        location = sink["typeProperties"]["location"]
+        file_name = location["fileName"]["value"]
+        # A name fixed by the window's folder and the entity: never the run, never the clock.
+        assert "dataset().entity" in file_name and not re.search(r"RunId|utcnow|rand|guid", file_name), file_name
+        if step["typeProperties"]["source"]["type"] == "DelimitedTextSource":
+            # Every extract of the window merges into that one file.
+            assert step["typeProperties"]["sink"]["storeSettings"]["copyBehavior"] == "MergeFiles"

@@ -48,6 +48,7 @@ def test_the_master_runs_customer_360_through_training_to_its_predictions(target
         SCORING,
     } <= happy
     assert run_paths.unhandled_failures(steps) == set()
+    assert run_paths.masked_failures(steps) == set()
     scoring = next(a for _p, a in all_activities(master) if a["name"] == SCORING)
     assert scoring["typeProperties"]["parameters"]["stage"]["value"] == "score"
     assert scoring["typeProperties"]["parameters"]["window_end"]["value"]["value"] == "@pipeline().parameters.windowEnd"

@@ -147,7 +147,7 @@ def test_dev_stack_lakes(dev):
         containers.setdefault(container.name.split("-lake-")[-1].split("-")[0], set()).add(
             container.inputs["containerName"]
         )
-    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp", "leasing"}
+    assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp", "leasing", "m365"}
     assert containers["workspace"] == {"data", "synapse", "sales-analytics", "customer-360", "relationship-mesh"}
     assert containers["external"] == {"data"}
     lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]
@@ -232,7 +232,7 @@ def test_dev_stack_integration_and_synapse(dev):
     run = dev.run
     factory = run.one("azure-native:datafactory:Factory").inputs
     assert factory["publicNetworkAccess"] == "Disabled"
-    runtime = run.one("azure-native:datafactory:IntegrationRuntime").inputs
+    runtime = run.one("azure-native:datafactory:IntegrationRuntime", "sales-integration-runtime").inputs
     assert runtime["properties"]["managedVirtualNetwork"]["referenceName"] == "default"
     factory_endpoints = {e.name for e in run.of_type("azure-native:datafactory:ManagedPrivateEndpoint")}
     assert {f"sales-integration-mpe-lake-{key}" for key in ("raw", "enriched", "workspace", "external")} <= (
@@ -314,6 +314,8 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
             BuiltInRole.STORAGE_BLOB_DATA_READER.value
         ),
         "sales-lake-raw-leasing-storage-blob-data-contributor-sales-integration-factory": writer,
+        # Microsoft 365 ingestion clears a window's earlier delivery in raw/m365 before copying again.
+        "sales-lake-raw-m365-storage-blob-data-contributor-sales-integration-factory": writer,
         "sales-vault-vault-key-vault-secrets-user-sales-integration-factory": BuiltInRole.KEY_VAULT_SECRETS_USER.value,
         # The master's inlined Customer 360 steps submit the training job as the factory.
         "sales-retention-workspace-azureml-data-scientist-sales-integration-factory": (
@@ -336,6 +338,13 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
     scopes = _by_name(run, ASSIGNMENT)
     crm = scopes["sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory"]["scope"]
     assert crm == run.mocks.ids[(CONTAINER, "sales-lake-raw-crm")]
+    # Graph Data Connect's app writes its deliveries as itself, to raw/m365 alone.
+    app = _assignments(run, "graph-data-connect-app")
+    assert app == {"sales-lake-raw-m365-storage-blob-data-contributor-graph-data-connect-app": writer}
+    delivery = scopes["sales-lake-raw-m365-storage-blob-data-contributor-graph-data-connect-app"]
+    assert delivery["scope"] == run.mocks.ids[(CONTAINER, "sales-lake-raw-m365")]
+    assert delivery["principalId"] == "2e4f6a8c-0b1d-4e3f-9a5c-7e9b1d3f5a7c"
+    assert delivery["principalType"] == "ServicePrincipal"
 
 
 def test_dev_stack_every_landing_zone_resource_sends_diagnostics_to_its_own_workspace(dev_update):

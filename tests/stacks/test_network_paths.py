@@ -132,11 +132,11 @@ def test_power_platform_registration_is_listed_for_landing_zones_only(stack_runs
     run = stack_runs.run({**dev_config, "cloudscale:role": "management"})
     assert "operatorActions" not in run.exports
     run = stack_runs.run(dev_config)
-    assert run.exports["operatorActions"] == [
+    assert run.exports["operatorActions"][0] == (
         "Register the Microsoft.PowerPlatform resource provider in the landing zones' subscription before the "
         "first pulumi up (az provider register --namespace Microsoft.PowerPlatform): the powerBiGateway subnet "
         "is delegated to Microsoft.PowerPlatform/vnetaccesslinks."
-    ]
+    )
 
 
 def _landing_behind_the_hub(byohub_management: bool) -> dict[str, str]:

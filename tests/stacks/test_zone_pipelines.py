@@ -45,7 +45,13 @@ def dev(request: pytest.FixtureRequest, stack_runs: StackRuns, dev_config: dict[
 
 def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
     factory_pipelines = {r.inputs["pipelineName"] for r in dev.of_type("azure-native:datafactory:Pipeline")}
-    assert factory_pipelines == {"pl_crm_ingestion", "pl_erp_ingestion", "pl_leasing_ingestion", "pl_master"}
+    assert factory_pipelines == {
+        "pl_crm_ingestion",
+        "pl_erp_ingestion",
+        "pl_leasing_ingestion",
+        "pl_m365_ingestion",
+        "pl_master",
+    }
     datasets = {r.inputs["datasetName"] for r in dev.of_type("azure-native:datafactory:Dataset")}
     assert datasets == {
         "ds_crm_entity",
@@ -53,6 +59,9 @@ def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
         "ds_erp_table",
         "ds_raw_erp_parquet",
         "ds_leasing_extract",
+        "ds_m365_table",
+        "ds_raw_m365_delivery",
+        "ds_raw_m365_window",
         "ds_raw_leasing_parquet",
     }
     linked = {r.inputs["linkedServiceName"] for r in dev.of_type("azure-native:datafactory:LinkedService")}
@@ -74,6 +83,40 @@ def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
         "pulumi-python:dynamic/synapse:LinkedService", "sales-synapse-ls-logical_warehouse-ls_serverless_sql"
     )
     assert serverless.inputs["linked_service_name"] == "ls_serverless_sql"
+
+
+def test_the_erp_dataset_keeps_its_column_list_and_names_schema_and_table(dev):
+    dataset = dev.one("azure-native:datafactory:Dataset", "sales-integration-erp_ingestion-ds-ds_erp_table").inputs
+    # azure-native merges typeProperties into the dataset: a SQL schema name there replaced this list.
+    assert dataset["properties"]["schema"] == []
+    assert dataset["properties"]["tableName"]["value"] == "@concat('[', dataset().schema, '].[', dataset().table, ']')"
+    pipeline = dev.one("azure-native:datafactory:Pipeline", "sales-integration-erp_ingestion-pl-pl_erp_ingestion")
+    copy = pipeline.inputs["activities"][0]["activities"][0]
+    assert "FROM [@{item().schema}].[@{item().table}]" in copy["source"]["sqlReaderQuery"]["value"]
+
+
+def test_dataverse_signs_in_as_a_user_assigned_identity_that_holds_no_azure_role(dev):
+    linked = dev.one("azure-native:datafactory:LinkedService", "sales-integration-ls-crm_ingestion-ls_dataverse_crm")
+    properties = linked.inputs["properties"]
+    # Dataverse offers no system-assigned identity; azure-native's Dataverse-only model has no credential.
+    assert (properties["type"], properties["authenticationType"]) == ("Dynamics", "ManagedIdentity")
+    assert properties["credential"] == {"referenceName": "cred_dataverse", "type": "CredentialReference"}
+    credential = dev.one("azure-native:datafactory:CredentialOperation")
+    assert credential.inputs["credentialName"] == "cred_dataverse"
+    dependencies = dev.monitor.options[_urn(dev, linked.name)].dependencies
+    assert _urn(dev, "sales-integration-credential-cred_dataverse") in dependencies
+    identity = dev.one("azure-native:managedidentity:UserAssignedIdentity", "sales-integration-identity-cred_dataverse")
+    assert identity.inputs["resourceName"] == "id-adatum-dev-sales-adf-cred-dataverse"
+    if dev.mocks.preview:
+        return
+    factory = dev.one("azure-native:datafactory:Factory").inputs
+    assert list(factory["identity"]["userAssignedIdentities"]) == [credential.inputs["properties"]["resourceId"]]
+    principal = dev.exports["landingZones"]["sales"]["dataFactoryCredentials"]["cred_dataverse"]["principalId"]
+    assert principal not in {r.inputs["principalId"] for r in dev.of_type(ASSIGNMENT)}
+    assert any(
+        "id-adatum-dev-sales-adf-cred-dataverse" in action and "https://adatum-sales.crm4.dynamics.com" in action
+        for action in dev.exports["operatorActions"]
+    )
 
 
 def test_triggers_are_started_resources_with_their_schedules(dev):
@@ -173,6 +216,7 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
         "dataFactory writes raw/crm",
         "dataFactory writes raw/erp",
         "dataFactory writes raw/leasing",
+        "dataFactory writes raw/m365",
         "synapse writes enriched/data",
         # The data products' notebooks, from their access.json files.
         "synapse reads raw/crm",
@@ -226,7 +270,7 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(stack_run
     [
         (
             lambda z: z["pipelines"].append({"name": "crm_ingest"}),
-            "landingZones[0].pipelines[5].name",
+            "landingZones[0].pipelines[6].name",
             "no bundled set",
         ),
         (
@@ -495,3 +539,70 @@ def test_a_zone_without_data_products_uploads_no_package(offline_update, dev_con
     run = offline_update.run(_program, config=config_with(dev_config, landingZones=[zone]))
     assert run.of_type("pulumi-python:dynamic/synapse:WorkspacePackage") == []
     assert run.one("azure-native:synapse:BigDataPool").inputs.get("customLibraries") is None
+
+
+# -- Microsoft 365 ingestion through Graph Data Connect ------------------------------------------------
+
+MGDC_APP = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+MGDC_TENANT = "6c2d8e4f-3a1b-4c5d-9e7f-0a1b2c3d4e5f"
+SELLERS_GROUP = "4b6d8f0a-2c4e-4a6b-8d0f-2a4c6e8b0d2f"
+M365 = "sales-integration-m365_ingestion"
+
+
+def test_graph_data_connect_copies_on_an_azure_runtime_of_another_region_of_the_geography(dev):
+    runtime = dev.one("azure-native:datafactory:IntegrationRuntime", f"{M365}-ir-graph-data-connect").inputs
+    # Outside the managed VNet (MGDC's copy runs on no other), beside the West Europe lake.
+    assert runtime["integrationRuntimeName"] == "graph-data-connect"
+    assert runtime["properties"]["type"] == "Managed"
+    assert runtime["properties"]["computeProperties"] == {"location": "northeurope"}
+    assert "managedVirtualNetwork" not in runtime["properties"]
+    source = dev.one("azure-native:datafactory:LinkedService", "sales-integration-ls-m365_ingestion-ls_office365_mgdc")
+    properties = source.inputs["properties"]
+    assert (properties["type"], properties["servicePrincipalId"], properties["office365TenantId"]) == (
+        "Office365",
+        MGDC_APP,
+        MGDC_TENANT,
+    )
+    assert properties["connectVia"] == {"referenceName": "graph-data-connect", "type": "IntegrationRuntimeReference"}
+    dependencies = dev.monitor.options[_urn(dev, source.name)].dependencies
+    assert _urn(dev, f"{M365}-ir-graph-data-connect") in dependencies
+    pipeline = dev.one("azure-native:datafactory:Pipeline", f"{M365}-pl-pl_m365_ingestion").inputs
+    copy = next(a for a in pipeline["activities"][0]["activities"] if a["type"] == "Copy")
+    assert copy["source"]["allowedGroups"] == [SELLERS_GROUP]
+    master = dev.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
+    assert "Ingest pl_m365_ingestion" in {a["name"] for a in master["activities"]}
+
+
+def test_without_delivery_addresses_the_raw_lake_stays_closed_and_the_plan_says_what_is_missing(dev):
+    raw = dev.one("azure-native:storage:StorageAccount", "sales-lake-raw-account").inputs
+    assert raw["networkRuleSet"]["ipRules"] == []
+    if dev.mocks.preview:
+        return
+    actions = dev.exports["operatorActions"]
+    assert any("Graph Data Connect cannot deliver to zone sales yet" in action for action in actions)
+    assert any("enables Microsoft Graph Data Connect" in action and MGDC_APP in action for action in actions)
+    assert any("as secret mgdc-client-secret" in action for action in actions)
+
+
+def test_delivery_addresses_open_the_raw_lake_to_them_alone_with_their_reason(stack_runs, dev_config):
+    from cloudscale.stacks.offline.findings import findings
+
+    zone = sales_zone(dev_config)
+    (selection,) = [s for s in zone["pipelines"] if s["name"] == "m365_ingestion"]
+    selection["settings"]["deliveryAddressRanges"] = "20.38.80.0/22, 13.69.230.96/32"
+    run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
+    accounts = {r.name: r.inputs for r in run.of_type("azure-native:storage:StorageAccount")}
+    rules = accounts["sales-lake-raw-account"]["networkRuleSet"]
+    assert (rules["defaultAction"], rules["bypass"]) == ("Deny", "Logging, Metrics")
+    assert rules["ipRules"] == [
+        {"iPAddressOrRange": "20.38.80.0/22", "action": "Allow"},
+        {"iPAddressOrRange": "13.69.230.96", "action": "Allow"},
+    ]
+    assert accounts["sales-lake-enriched-account"]["networkRuleSet"]["ipRules"] == []
+    reported = findings(run.resources, protects_state=False, locked=set())
+    raw = [f for f in reported if f.resource == "sales-lake-raw-account" and f.rule == "public-network-access"]
+    assert [f.severity for f in raw] == ["accepted"]
+    assert "Graph Data Connect delivers raw/m365 from the Data Factory addresses of northeurope" in raw[0].detail
+    assert any(
+        "Keep landingZones[0].pipelines[5].settings.deliveryAddressRanges" in a for a in run.exports["operatorActions"]
+    )
