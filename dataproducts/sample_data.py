@@ -79,7 +79,6 @@ FIRST_NAMES = ("Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gia", "Hugo", "Ines"
 LAST_NAMES = ("Adler", "Berg", "Costa", "Diaz", "Engel", "Fox", "Gray", "Hale", "Ito", "Jung", "Klein", "Lund", "Moss")
 COMPANY_WORDS = ("Contoso", "Fabrikam", "Northwind", "Tailspin", "Litware", "Adventure", "Proseware", "Wingtip")
 COMPANY_SUFFIXES = ("Ltd", "Group", "Inc", "Partners", "Systems", "Holdings")
-TENANT_ID = "8a3c2f4e-0000-4000-8000-00000000c0de"
 OWN_DOMAIN = "cloudscale-sales.example"
 _IDS = uuid.UUID("5d6c0e1f-7a2b-4c3d-9e8f-0a1b2c3d4e5f")
 
@@ -498,28 +497,31 @@ class _Builder:
                 )
         self.planted.update(service_heavy_customer_id=heavy, service_heavy_interactions=12)
 
-    # -- Microsoft 365 through Graph Data Connect: BasicDataSet_v0.Message_v0 and Event_v0 rows
-    def _envelope(self, user: str) -> Row:
-        return {"puser": user, "ptenant": TENANT_ID}
-
+    # -- Microsoft 365 through Graph Data Connect: BasicDataSet_v0.Message_v1 and Event_v1 rows
     def _message(self, sender: Row, recipients: list[Row], sent: datetime, subject: str) -> Row:
         number = len(self.tables[MESSAGES]) + 1
         message = {
             "Id": f"AAMk-msg-{number:06d}",
             "ConversationId": f"AAQk-conv-{number:06d}",
+            "InternetMessageId": f"<msg-{number:06d}@{OWN_DOMAIN}>",
             "Subject": subject,
-            "CreatedDateTime": sent - timedelta(minutes=5),
-            "SentDateTime": sent,
-            "ReceivedDateTime": sent + timedelta(seconds=30),
+            "Importance": "normal",
             "Sender": _recipient(sender["Name"], sender["Email"]),
             "From": _recipient(sender["Name"], sender["Email"]),
             "ToRecipients": [_recipient(r["Name"], r["Email"]) for r in recipients[:1]],
             "CcRecipients": [_recipient(r["Name"], r["Email"]) for r in recipients[1:]],
             # Senders often blind-copy themselves; the copy is a recipient but never an interaction.
             "BccRecipients": [_recipient(sender["Name"], sender["Email"])] if number % 4 == 0 else [],
-            "IsRead": True,
+            "ReplyTo": [],
+            "SentDateTime": sent,
+            "ReceivedDateTime": sent + timedelta(seconds=30),
+            "CreatedDateTime": sent - timedelta(minutes=5),
+            "LastModifiedDateTime": sent,
             "IsDraft": False,
-            **self._envelope(sender["Email"]),
+            "IsRead": True,
+            "HasAttachments": number % 5 == 0,
+            "Categories": [],
+            "ParentFolderId": "AAMk-sentitems",
         }
         self.tables[MESSAGES].append(message)
         return message
@@ -529,14 +531,22 @@ class _Builder:
     ) -> Row:
         number = len(self.tables[EVENTS]) + 1
         end = start + timedelta(minutes=minutes)
+        created = min(start - timedelta(days=7), _ts(self.as_of, 8))
         event = {
             "Id": f"AAMk-evt-{number:06d}",
             "iCalUId": f"040000008200E000-{number:06d}",
             "Subject": f"Account review {number}",
-            "CreatedDateTime": min(start - timedelta(days=7), _ts(self.as_of, 8)),
             "Start": {"DateTime": start.isoformat(), "TimeZone": "UTC"},
             "End": {"DateTime": end.isoformat(), "TimeZone": "UTC"},
+            "OriginalStartTimeZone": "UTC",
+            "OriginalEndTimeZone": "UTC",
+            "IsAllDay": False,
+            "IsCancelled": False,
+            "IsOrganizer": True,
+            "IsOnlineMeeting": online,
+            "OnlineMeetingProvider": "teamsForBusiness" if online else "unknown",
             "Location": {"DisplayName": location},
+            "Locations": [{"DisplayName": location}],
             "Organizer": _recipient(organizer["Name"], organizer["Email"]),
             "Attendees": [
                 {
@@ -546,13 +556,15 @@ class _Builder:
                 }
                 for a in [organizer, *attendees]
             ],
-            "IsAllDay": False,
-            "IsCancelled": False,
-            "IsOnlineMeeting": online,
-            "OnlineMeetingUrl": f"https://teams.microsoft.com/l/meetup-join/{number:06d}" if online else None,
-            "ShowAs": "busy",
+            "ResponseStatus": {"Response": "organizer", "Time": created.isoformat()},
+            "SeriesMasterId": None,
             "Type": "occurrence" if number % 11 == 0 else "singleInstance",
-            **self._envelope(organizer["Email"]),
+            "ShowAs": "busy",
+            "Importance": "normal",
+            "Sensitivity": "normal",
+            "Categories": [],
+            "CreatedDateTime": created,
+            "LastModifiedDateTime": created,
         }
         self.tables[EVENTS].append(event)
         return event

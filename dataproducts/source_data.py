@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudscale.dataproducts import sample_data as truth
+from cloudscale.dataproducts.contracts import sources
 from cloudscale.dataproducts.sample_data import SampleData, record_id
 
 Row = dict[str, Any]
@@ -335,8 +336,8 @@ class _Renderer:
         self.dataverse()
         self.erp()
         files = self.leasing()
-        self.tables["mgdc/BasicDataSet_v0.Message_v0"] = list(self.rows(truth.MESSAGES))
-        self.tables["mgdc/BasicDataSet_v0.Event_v0"] = list(self.rows(truth.EVENTS))
+        self.tables[sources.MGDC_MESSAGES.id] = list(self.rows(truth.MESSAGES))
+        self.tables[sources.MGDC_EVENTS.id] = list(self.rows(truth.EVENTS))
         self.tables["cosmos/interactions"] = [
             {k: v for k, v in row.items() if k != "_snapshot_time"} for row in self.rows(truth.INTERACTIONS)
         ]

@@ -65,6 +65,8 @@ class ActivityRun:
     children: list[Any] = field(default_factory=list)
     """Nested runs: a child pipeline run, or the activity runs of a container."""
     depends_on: list[str] = field(default_factory=list)
+    log: str = ""
+    """What the activity printed (a notebook's output)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class ActivityRun:
             "reads": self.reads,
             "writes": self.writes,
             **({"error": self.error} if self.error else {}),
+            **({"log": self.log} if self.log else {}),
             **({"children": [c.as_dict() for c in self.children]} if self.children else {}),
         }
 

@@ -6,7 +6,9 @@ GetMetadata).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import io
 import json
 import re
 import shutil
@@ -299,12 +301,15 @@ class _Players:
                 rows.append(count)
 
         lake.OBSERVERS.append(observe)
+        printed = io.StringIO()
         try:
-            execute(name, code_cells(notebook.properties), spark, parameters, self.world.platform.local)
+            with contextlib.redirect_stdout(printed):
+                execute(name, code_cells(notebook.properties), spark, parameters, self.world.platform.local)
         except Exception as error:  # the notebook's own failure, as Synapse reports it
             raise ActivityFailedError(f"{run.name}: {type(error).__name__}: {error}", "NotebookFailed") from None
         finally:
             lake.OBSERVERS.remove(observe)
+            run.log = printed.getvalue()
         run.reads = sorted({t for action, t in touched if action == "read"})
         run.writes = sorted({t for action, t in touched if action == "write"})
         run.rows_out = sum(rows) if rows else None

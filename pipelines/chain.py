@@ -9,12 +9,14 @@ broken producer path, a renamed column or a view over a folder nobody writes bef
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from cloudscale.dataproducts.contracts.model import CONTRACT_FILE, SetContract, Table
 from cloudscale.dataproducts.contracts.serving import SERVING_SET
 from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET
 from cloudscale.pipelines.definitions import DefinitionProblem, DefinitionSet
+from cloudscale.pipelines.json_paths import walk
 from cloudscale.pipelines.validate import all_activities
 
 
@@ -61,6 +63,38 @@ def check_chain(sets: Sequence[DefinitionSet]) -> list[DefinitionProblem]:
                         )
                     )
     problems += _master_order(sets, contracts, tables)
+    problems += _job_paths(sets, tables)
+    return problems
+
+
+# A lake URL in a definition, as the placeholders write it: abfss://<container>@{{ lake.<key>.account }}...
+_LAKE_URL = re.compile(
+    r"abfss://([a-z0-9][a-z0-9-]*)@\{\{\s*lake\.([a-z]+)\.account\s*\}\}\.dfs\.core\.windows\.net/([^'\"\s?]+)"
+)
+
+
+def _job_paths(sets: Sequence[DefinitionSet], tables: Mapping[str, tuple[str, Table]]) -> list[DefinitionProblem]:
+    """What a Web activity hands an Azure ML job to read or write (its inputs' and outputs' URIs) is a table
+    a set of the zone declares, so a job never trains on a folder no step writes."""
+    problems = []
+    for definitions in sets:
+        for pipeline in definitions.of_kind("pipeline").values():
+            for path, activity in all_activities(pipeline):
+                if activity.get("type") != "WebActivity":
+                    continue
+                body = (activity.get("typeProperties") or {}).get("body")
+                for where, text in walk(body, f"{path}.typeProperties.body"):
+                    for match in _LAKE_URL.finditer(text) if isinstance(text, str) else ():
+                        table = f"{match[2]}/{match[1]}/{match[3].strip('/')}"
+                        if table not in tables:
+                            problems.append(
+                                DefinitionProblem(
+                                    pipeline.file,
+                                    where,
+                                    f"the job uses {table}, which no set of this zone writes or declares"
+                                    + _nearest(table, tables),
+                                )
+                            )
     return problems
 
 

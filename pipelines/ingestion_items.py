@@ -39,7 +39,7 @@ def mappings(table: Table) -> list[dict[str, Any]]:
 
 
 def _folder(source: Table) -> str:
-    return next(raw.path for src, raw in INGESTED if src.id == source.id) or raw_folder(source)
+    return next((raw.path for src, raw in INGESTED if src.id == source.id), raw_folder(source))
 
 
 def crm_entities() -> list[dict[str, Any]]:
@@ -83,9 +83,41 @@ def leasing_extracts() -> list[dict[str, Any]]:
     ]
 
 
+def m365_datasets() -> list[dict[str, Any]]:
+    """Per Graph Data Connect dataset: its table, raw folder, the column its window filters on and the output
+    columns to extract (nothing beyond what the contract names: no bodies, no attachments)."""
+    return [
+        {
+            "table": table.path,
+            "folder": _folder(table),
+            "dateFilterColumn": table.watermark,
+            "columns": [{"name": c.name} for c in table.columns],
+        }
+        for table in sources.MGDC_TABLES
+    ]
+
+
 ITEMS = {
     ("crm_ingestion", "pl_crm_ingestion", "entities"): crm_entities,
     ("erp_ingestion", "pl_erp_ingestion", "tables"): erp_tables,
     ("leasing_ingestion", "pl_leasing_ingestion", "extracts"): leasing_extracts,
+    ("m365_ingestion", "pl_m365_ingestion", "datasets"): m365_datasets,
 }
 """(set, pipeline, parameter) -> the function that generates the parameter's default."""
+
+
+def write_items(pipelines_root: str) -> list[str]:
+    """Set each ingestion pipeline's item parameter to the generated list; returns the files changed."""
+    import json
+    from pathlib import Path
+
+    changed = []
+    for (set_name, pipeline, parameter), generate in ITEMS.items():
+        path = Path(pipelines_root, set_name, "pipeline", f"{pipeline}.json")
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["properties"]["parameters"][parameter]["defaultValue"] = generate()
+        text = json.dumps(document, indent=4, ensure_ascii=False) + "\n"
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(str(path))
+    return changed

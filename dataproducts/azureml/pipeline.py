@@ -31,7 +31,8 @@ from typing import Any
 
 from cloudscale.dataproducts.azureml import job as training
 from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_version
-from cloudscale.dataproducts.notebooks import SPARK_POOL, product_root, render
+from cloudscale.dataproducts.contracts import catalog
+from cloudscale.dataproducts.notebooks import SPARK_POOL, render
 
 PRODUCT = "customer-360"
 NAME = "pl_customer_360"
@@ -46,15 +47,20 @@ JOB_URL = (
     f"'?api-version={training.JOBS_API_VERSION}')}}"
 )
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding")
-MODEL_FOLDER = "models/renewal"
+
+
+def _uri(table_id: str) -> str:
+    """A workspace-lake table of the product's contract as the job's ``abfss`` input or output."""
+    table = catalog.table(table_id)
+    return f"abfss://{table.container}@{{{{ lake.workspace.account }}}}.dfs.core.windows.net/{table.path}"
 
 
 def job_body() -> dict[str, Any]:
-    root = product_root(PRODUCT)
+    # The features the notebook writes and the model the scoring stage reads: the contract's paths.
     job = training.training_job(
         compute=f"{WORKSPACE_ID}/computes/{{{{ ml.compute }}}}",
-        features_uri=f"{root}/renewal_features",
-        model_uri=f"{root}/{MODEL_FOLDER}",
+        features_uri=_uri("workspace/customer-360/staging/renewal_features"),
+        model_uri=_uri("workspace/customer-360/models/renewal"),
         code=f"{WORKSPACE_ID}/codes/{CODE_ASSET}/versions/{code_version()}",
     )
     return training.rest_body(job)

@@ -17,8 +17,9 @@ conforming steps own every rename.
   names in lookup tables.
 * **Leasing**: the property-management system's CSV extracts dropped in the external lake; every value
   arrives as text, the header row names the columns.
-* **Microsoft Graph Data Connect**: the ``BasicDataSet_v0`` message and event datasets
-  (Graph Data Connect "Datasets, regions, and sinks"), nested as the service writes them.
+* **Microsoft Graph Data Connect**: the ``BasicDataSet_v0.Message_v1`` and ``Event_v1`` datasets (Graph
+  Data Connect "Datasets, regions, and sinks"), nested as the service writes them, with the columns the
+  Microsoft 365 ingestion asks for (no bodies, no attachments).
 * **Cosmos DB**: the customer-service application's ``interactions`` documents, as the analytical store
   exposes them (system properties ``_rid``, ``_etag``, ``_ts`` included).
 """
@@ -291,33 +292,41 @@ _ATTENDEE = (
     "struct<Type:string,Status:struct<Response:string,Time:string>,EmailAddress:struct<Name:string,Address:string>>"
 )
 
+_LOCATION = "struct<DisplayName:string>"
+_STATUS = "struct<Response:string,Time:string>"
+
 MGDC_MESSAGES = Table(
-    "mgdc/BasicDataSet_v0.Message_v0",
+    "mgdc/BasicDataSet_v0.Message_v1",
     columns(
-        f"""Id string not null, ConversationId string, Subject string, CreatedDateTime timestamp,
-        SentDateTime timestamp, ReceivedDateTime timestamp, Sender {_ADDRESS}, From {_ADDRESS},
-        ToRecipients array<{_ADDRESS}>, CcRecipients array<{_ADDRESS}>, BccRecipients array<{_ADDRESS}>,
-        IsRead boolean, IsDraft boolean, puser string, ptenant string"""
+        f"""Id string not null, ConversationId string, InternetMessageId string, Subject string, Importance string,
+        Sender {_ADDRESS}, From {_ADDRESS}, ToRecipients array<{_ADDRESS}>, CcRecipients array<{_ADDRESS}>,
+        BccRecipients array<{_ADDRESS}>, ReplyTo array<{_ADDRESS}>, SentDateTime timestamp,
+        ReceivedDateTime timestamp, CreatedDateTime timestamp, LastModifiedDateTime timestamp, IsDraft boolean,
+        IsRead boolean, HasAttachments boolean, Categories array<string>, ParentFolderId string"""
     ),
     key=("Id",),
     format="mgdc",
+    description="Mail messages of the allowed groups' mailboxes, without bodies or attachments",
     system="Microsoft 365 (Graph Data Connect)",
-    watermark="CreatedDateTime",
+    watermark="SentDateTime",
 )
 MGDC_EVENTS = Table(
-    "mgdc/BasicDataSet_v0.Event_v0",
+    "mgdc/BasicDataSet_v0.Event_v1",
     columns(
-        f"""Id string not null, iCalUId string, Subject string, CreatedDateTime timestamp,
-        Start {_MOMENT}, End {_MOMENT}, Location struct<DisplayName:string>, Organizer {_ADDRESS},
-        Attendees array<{_ATTENDEE}>, IsAllDay boolean, IsCancelled boolean, IsOnlineMeeting boolean,
-        OnlineMeetingUrl string, ShowAs string, Type string, puser string, ptenant string""",
+        f"""Id string not null, iCalUId string, Subject string, Start {_MOMENT}, End {_MOMENT},
+        OriginalStartTimeZone string, OriginalEndTimeZone string, IsAllDay boolean, IsCancelled boolean,
+        IsOrganizer boolean, IsOnlineMeeting boolean, OnlineMeetingProvider string, Location {_LOCATION},
+        Locations array<{_LOCATION}>, Organizer {_ADDRESS}, Attendees array<{_ATTENDEE}>, ResponseStatus {_STATUS},
+        SeriesMasterId string, Type string, ShowAs string, Importance string, Sensitivity string,
+        Categories array<string>, CreatedDateTime timestamp, LastModifiedDateTime timestamp""",
         IsOnlineMeeting="Whether the organiser made it an online meeting (Teams or another provider)",
-        OnlineMeetingUrl="The join link of an online meeting; empty for a meeting in person",
+        OnlineMeetingProvider="teamsForBusiness, skypeForBusiness, skypeForConsumer or unknown",
     ),
     key=("Id",),
     format="mgdc",
+    description="Calendar events of the allowed groups' mailboxes, without bodies",
     system="Microsoft 365 (Graph Data Connect)",
-    watermark="CreatedDateTime",
+    watermark="LastModifiedDateTime",
 )
 MGDC_TABLES: tuple[Table, ...] = (MGDC_MESSAGES, MGDC_EVENTS)
 

@@ -55,11 +55,11 @@ def test_the_raw_layout_is_one_window_folder_per_ingested_table(tmp_path):
     assert pq.read_table(account).column_names == [c.name for c in catalog.table("raw/crm/account").columns]
 
 
-def test_the_graph_data_connect_shapes_carry_their_envelope_and_nested_addresses():
+def test_the_graph_data_connect_shapes_carry_their_nested_addresses_and_online_meetings():
     data = generate("small")
     message = data.tables["enriched/m365/messages"][0]
-    assert {"puser", "ptenant"} <= message.keys()
     assert message["Sender"]["EmailAddress"]["Address"]
+    assert {e["IsOnlineMeeting"] for e in data.tables["enriched/m365/events"]} == {True, False}
     event = data.tables["enriched/m365/events"][0]
     assert datetime.fromisoformat(event["Start"]["DateTime"]) < datetime.fromisoformat(event["End"]["DateTime"])
     assert {"_rid", "_etag", "_ts"} <= data.tables["enriched/data/customer_service/interactions"][0].keys()

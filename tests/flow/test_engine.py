@@ -151,7 +151,9 @@ def test_an_if_condition_runs_one_branch_and_a_failing_branch_fails_it():
 
 
 def test_an_activity_type_it_cannot_play_stops_the_run_with_the_activity_name():
-    with pytest.raises(NotPlayableError, match="cannot play activity 'transform': the flow does not play ExecuteDataFlow"):
+    with pytest.raises(
+        NotPlayableError, match="cannot play activity 'transform': the flow does not play ExecuteDataFlow"
+    ):
         _run([_activity("transform", kind="ExecuteDataFlow")])
 
 
