@@ -19,6 +19,7 @@ from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import SetChoice, bundled_choice, compose_zone, product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import DefinitionProblem, bundled_root, bundled_set_names, discover
+from cloudscale.pipelines.model_check import check_models
 from cloudscale.pipelines.validate import activity_scopes, validate
 
 # Data products a zone may declare (dataProducts); each runs if its notebook nb_<product> exists.
@@ -74,7 +75,7 @@ def validate_command(args: argparse.Namespace) -> int:
         choices.append(SetChoice(folder.name, folder, str(folder), target=args.target))
         folders[folder.name] = folder
     composed = compose_zone(choices, products=products, master_target="dataFactory", master_schedule=None)
-    problems = composed.problems + validate(composed.sets) + check_chain(composed.sets)
+    problems = composed.problems + validate(composed.sets) + check_chain(composed.sets) + check_models(composed.sets)
     problems += lake_access(composed.sets)[1]
     if problems:
         for problem in problems:

@@ -16,6 +16,10 @@ do not need this)::
 The set's service identity is granted exactly these containers, so the file is what a reviewer
 reads to see what the set may touch.
 
+A product's set may also hold ``semanticModel/<Name>.SemanticModel/``: its Power BI semantic model in
+the project format (TMDL, ``cloudscale.dataproducts.contracts.tmdl``), read here and checked against the
+serving contract by ``cloudscale.pipelines.model_check``.
+
 A set may hold ``contract.json`` instead (``cloudscale.dataproducts.contracts``): the tables it reads
 and writes with their columns, types and keys. Its lake tables grant their containers like
 ``access.json`` entries, and the validator checks the zone's chain of them.
@@ -33,6 +37,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudscale.dataproducts.contracts.model import CONTRACT_FILE, SetContract, contract_from_json
+from cloudscale.dataproducts.contracts.semantic import SEMANTIC_MODEL_FOLDER
+from cloudscale.dataproducts.contracts.tmdl import ModelFiles, read_model
 from cloudscale.pipelines.json_paths import walk
 
 Target = Literal["dataFactory", "synapse"]
@@ -107,6 +113,7 @@ class DefinitionSet:
     artifacts: dict[str, dict[str, Artifact]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     declared_access: list[DeclaredAccess] = field(default_factory=list)
     contract: SetContract | None = None
+    semantic_models: list[ModelFiles] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> dict[str, Artifact]:
         return self.artifacts[kind]
@@ -163,6 +170,19 @@ def load_set(
         # views read through the serverless endpoint as the workspace, which writes those tables.
         if contract is not None and definitions.of_kind("notebook"):
             definitions.declared_access += contract_access(contract, shown)
+    models = folder / SEMANTIC_MODEL_FOLDER
+    for model_folder in sorted(models.iterdir()) if models.is_dir() else ():
+        shown = f"{definitions.name}/{SEMANTIC_MODEL_FOLDER}/{model_folder.name}"
+        if not (model_folder.is_dir() and model_folder.name.endswith(".SemanticModel")):
+            problems.append(DefinitionProblem(shown, "$", "only <Name>.SemanticModel folders belong in semanticModel/"))
+            continue
+        try:
+            model, found = read_model(model_folder, shown)
+        except UnicodeDecodeError as error:
+            problems.append(DefinitionProblem(shown, "$", f"not UTF-8 text: {error.reason}"))
+            continue
+        definitions.semantic_models.append(model)
+        problems += [DefinitionProblem(file, path, message) for file, path, message in found]
     return definitions, problems
 
 

@@ -42,14 +42,20 @@ def contract_of(set_name: str) -> SetContract | None:
 
 def generated_files() -> dict[str, str]:
     """Every bundled file generated from these declarations, by its path under ``pipelines/``: each set's
-    ``contract.json`` and the logical warehouse's SQL script. A test keeps the files identical."""
+    ``contract.json``, the logical warehouse's SQL script and each product's semantic model (TMDL). A test
+    keeps the files identical."""
     import json
 
+    from cloudscale.dataproducts.contracts import tmdl
     from cloudscale.dataproducts.contracts.model import CONTRACT_FILE
+    from cloudscale.dataproducts.contracts.semantic import MODELS
     from cloudscale.dataproducts.contracts.serving import SERVING_SET, sql_script
 
     files = {f"{contract.set}/{CONTRACT_FILE}": contract.render() for contract in bundled_contracts()}
     files[f"{SERVING_SET}/sqlscript/sql_logical_warehouse.json"] = json.dumps(sql_script(), indent=4) + "\n"
+    for model in MODELS.values():
+        for relative, text in tmdl.render(model).items():
+            files[f"{model.set_name}/{model.folder}/{relative}"] = text
     return files
 
 

@@ -16,6 +16,7 @@ from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import Schedule, SetChoice, ZonePipelines, bundled_choice, compose_zone
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.definitions import bundled_set_names
+from cloudscale.pipelines.model_check import check_models
 from cloudscale.pipelines.placeholders import SCHEDULE_KEYS, SETTINGS_PREFIX, keys_in_texts
 from cloudscale.pipelines.platform import Platform, tumbling_window_problems, zone_platform
 from cloudscale.pipelines.set_settings import set_settings
@@ -149,7 +150,12 @@ def check_pipelines(index: int, zone: LandingZoneConfig, location: str) -> list[
     ):
         return [ConfigProblem(f"{key}.pipelines", "pipelines need services.dataFactory or services.synapse")]
     composed = zone_pipelines(index, zone, location)
-    found = composed.problems + validate(composed.sets, zone_platform_of(zone)) + check_chain(composed.sets)
+    found = (
+        composed.problems
+        + validate(composed.sets, zone_platform_of(zone))
+        + check_chain(composed.sets)
+        + check_models(composed.sets)
+    )
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
     problems += _check_tumbling_windows(key, zone, composed)

@@ -14,7 +14,8 @@ the error must contain: the key, or file and JSON path) and a ``kind`` saying ho
 - ``project-file``: ``text``, the raw ``Pulumi.yaml`` (or ``missing: true``), with dev's stack file.
 - ``pipelines``: the valid definition set in ``definitions/`` with ``edit`` (file -> ``set`` JSON
   path -> value, ``unset`` paths; a file of a bundled set edits a copy of that set, which replaces
-  it) and ``files`` (file -> raw text), checked with
+  it), ``replace`` (file -> text -> replacement, for text files such as a semantic model's TMDL, in a
+  copy of a bundled set likewise) and ``files`` (file -> raw text), checked with
   ``cloudscale pipelines validate DIR``; ``expect`` holds the file and the JSON path.
 
 Config and file cases run ``cloudscale plan --stack <case> --project-dir <tmp>``. Each case's stack
@@ -161,14 +162,25 @@ def _project_file_input(case: Case, tmp_path: Path) -> Path:
     return project
 
 
+def _copy_bundled_set(root: Path, name: str) -> None:
+    set_folder = name.split("/", 1)[0]
+    if not (root / set_folder).exists() and (bundled_root() / set_folder).is_dir():
+        # An edit of a bundled set: the team's copy of it replaces the bundled one in validation.
+        shutil.copytree(bundled_root() / set_folder, root / set_folder)
+
+
 def _pipelines_input(case: Case, tmp_path: Path) -> Path:
     root = tmp_path / "definitions"
     shutil.copytree(DEFINITIONS, root)
+    for name, replacements in (case.spec.get("replace") or {}).items():
+        _copy_bundled_set(root, name)
+        text = (root / name).read_text(encoding="utf-8")
+        for old, new in replacements.items():
+            assert old in text, f"{case.name}: {old!r} is not in {name}"
+            text = text.replace(old, new)
+        (root / name).write_text(text, encoding="utf-8")
     for name, edits in (case.spec.get("edit") or {}).items():
-        set_folder = name.split("/", 1)[0]
-        if not (root / set_folder).exists() and (bundled_root() / set_folder).is_dir():
-            # An edit of a bundled set: the team's copy of it replaces the bundled one in validation.
-            shutil.copytree(bundled_root() / set_folder, root / set_folder)
+        _copy_bundled_set(root, name)
         document = json.loads((root / name).read_text())
         for path in edits.get("unset", []):
             _unset(document, path)
