@@ -279,7 +279,8 @@ class _Compiler:
         if name == "COUNTROWS":
             table = args[0]
             assert isinstance(table, TableRef)
-            return self._aggregate(table.table, "count(*)", extra)
+            # COUNTROWS of no rows is blank in DAX, not 0.
+            return self._aggregate(table.table, "nullif(count(*), 0)", extra)
         column = args[0]
         assert isinstance(column, Column)
         reference = self._column(column.table, column, column.table)
@@ -352,7 +353,8 @@ def to_sql(
     resolved = compiler._table(table)
     keys = ", ".join(f"{compiler._column(table, c, table)} AS g{i}" for i, c in enumerate(group_by))
     names = ", ".join(f"g{i}" for i in range(len(group_by)))
+    # Like a visual's SUMMARIZECOLUMNS, a combination whose value is blank is no row.
     return (
-        f'SELECT {names}, {value} AS value FROM (SELECT DISTINCT {keys} FROM {_quoted(resolved.view)} AS "{table}") '
-        f"AS groups ORDER BY {names}"
+        f"SELECT * FROM (SELECT {names}, {value} AS value FROM (SELECT DISTINCT {keys} FROM {_quoted(resolved.view)} "
+        f'AS "{table}") AS groups) WHERE value IS NOT NULL ORDER BY {names}'
     )

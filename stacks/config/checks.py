@@ -6,6 +6,7 @@ from collections import Counter
 from ipaddress import IPv4Network
 
 from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
+from cloudscale.dataproducts.contracts.serving import SERVING_SET
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import (
     CosmosConfig,
@@ -41,6 +42,7 @@ def check(config: PlatformConfig) -> list[ConfigProblem]:
     problems += _check_name_seed(config)
     problems += _check_security_contacts(config)
     problems += _check_management_network(config)
+    problems += _check_fabric_capacity(config)
     problems += _check_hub(config)
     problems += _check_address_plan(config)
     problems += _check_routing(config)
@@ -431,7 +433,38 @@ def _check_zone(config: PlatformConfig, index: int, zone: LandingZoneConfig) -> 
     problems += _check_lake_redundancy(config, f"{key}.lake", zone)
     problems += _check_services(config, f"{key}.services", zone)
     problems += _check_lake_access(f"{key}.access", zone)
+    problems += _check_fabric_workspace(config, f"{key}.fabric", zone)
     problems += check_pipelines(index, zone, config.location)
+    return problems
+
+
+def _check_fabric_capacity(config: PlatformConfig) -> list[ConfigProblem]:
+    capacity = config.management.fabric
+    if capacity.enabled and not capacity.administrators:
+        # ARM refuses a capacity without administrators (administration.members is required).
+        return [ConfigProblem("management.fabric.administrators", "at least one capacity administrator is required")]
+    return []
+
+
+def _check_fabric_workspace(config: PlatformConfig, key: str, zone: LandingZoneConfig) -> list[ConfigProblem]:
+    if not zone.fabric.enabled:
+        return []
+    problems = []
+    if not config.management.fabric.enabled:
+        problems.append(
+            ConfigProblem(f"{key}.enabled", "a Fabric workspace runs on the platform's capacity: set management.fabric")
+        )
+    if zone.data_products and not any(p.name == SERVING_SET for p in zone.pipelines):
+        problems.append(
+            ConfigProblem(
+                f"{key}.enabled",
+                f"the semantic models read the serving views: add {SERVING_SET!r} to {key.rsplit('.', 1)[0]}.pipelines",
+            )
+        )
+    for role in ("admins", "contributors", "viewers"):
+        for group, count in Counter(getattr(zone.fabric, role)).items():
+            if count > 1:
+                problems.append(ConfigProblem(f"{key}.{role}", f"{group} is listed {count} times"))
     return problems
 
 

@@ -131,6 +131,30 @@ class ManagementNetworkConfig(Model):
     """Ranges outside the platform whose clients use the management zone's private endpoints."""
 
 
+FabricSku = Literal["F2", "F4", "F8", "F16", "F32", "F64", "F128", "F256", "F512", "F1024", "F2048"]
+CapacityAdministrator = Annotated[
+    str,
+    Field(
+        pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+|[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$",
+        description="a user principal name (admin@contoso.com) or a service principal's object id",
+    ),
+]
+
+
+class FabricCapacityConfig(Model):
+    """The platform's Microsoft Fabric capacity, in the management zone; each landing zone's Fabric workspace
+    (landingZones[].fabric) runs on it."""
+
+    enabled: bool = False
+    """Deploy the Fabric capacity (and let landing zones turn on their Fabric workspaces)."""
+    sku: FabricSku = "F2"
+    """Capacity SKU; F SKUs only (trusted workspace access needs a paid F SKU)."""
+    administrators: tuple[CapacityAdministrator, ...] = Field(default_factory=tuple, max_length=100)
+    """Capacity administrators: user principal names or service principals' object ids; at least one."""
+    region: Region | None = None
+    """Region of the capacity, where Fabric runs the zones' workspaces; by default the platform's location."""
+
+
 class ManagementConfig(Model):
     network: ManagementNetworkConfig = Field(default_factory=ManagementNetworkConfig)
     """The management zone's network plan."""
@@ -143,6 +167,8 @@ class ManagementConfig(Model):
     # Analytics target, retention is the workspace's).
     log_retention_days: int = Field(90, ge=90, le=730)
     """Log Analytics retention, also the retention of the SQL and Synapse audit trails."""
+    fabric: FabricCapacityConfig = Field(default_factory=FabricCapacityConfig)
+    """The Microsoft Fabric capacity (off by default)."""
 
 
 class SecurityContactsConfig(Model):
@@ -398,6 +424,21 @@ class OrchestrationConfig(Model):
     """The master pipeline's tumbling window."""
 
 
+class FabricWorkspaceConfig(Model):
+    """The zone's Fabric workspace on the platform's capacity: a lakehouse whose OneLake shortcuts point at
+    the zone's published product tables, and one semantic model per data product. Entra groups (object ids)
+    get the workspace roles."""
+
+    enabled: bool = False
+    """Deploy the zone's Fabric workspace, lakehouse, shortcuts and semantic models (needs management.fabric)."""
+    admins: tuple[UUID, ...] = Field(default_factory=tuple)
+    """Entra groups that administer the workspace."""
+    contributors: tuple[UUID, ...] = Field(default_factory=tuple)
+    """Entra groups that build reports and models in the workspace."""
+    viewers: tuple[UUID, ...] = Field(default_factory=tuple)
+    """Entra groups that read the workspace's reports and models."""
+
+
 class LandingZoneConfig(Model):
     name: ShortName
     """The zone's short name, used in every resource name."""
@@ -430,6 +471,8 @@ class LandingZoneConfig(Model):
     """Your own definition folders the zone deploys."""
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
     """The zone's master pipeline."""
+    fabric: FabricWorkspaceConfig = Field(default_factory=FabricWorkspaceConfig)
+    """The zone's Fabric workspace and Power BI semantic models (off by default)."""
     # The definition sets and master pipeline the config check composed for this zone
     # (stacks/config/pipeline_checks.py); the deployment and the plan read them from here.
     _pipelines: ZonePipelines | None = PrivateAttr(default=None)

@@ -10,7 +10,10 @@ import duckdb
 import pytest
 
 from cloudscale.cli.main import main
+from cloudscale.dataproducts.contracts import semantic
 from cloudscale.dataproducts.sample_data import generate
+from cloudscale.pipelines import dax
+from cloudscale.pipelines.definitions import bundled_root, load_set
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,63 @@ def test_the_report_draws_the_lineage_from_sources_to_serving(flow):
         ("workspace", "serving"),
     } <= edges
     assert (flow["out"] / "flow-report.md").read_text().count("```mermaid") == 1
+
+
+def _measure(flow, product, measure, group_by=(), filters=None):
+    """A bundled semantic model's measure, as its TMDL reads it, evaluated over the run's serving views."""
+    model = semantic.MODELS[product]
+    definitions, _ = load_set(bundled_root() / model.set_name)
+    resolved = dax.resolve(definitions.semantic_models[0])
+    sql = dax.to_sql(
+        resolved,
+        measure,
+        [dax.Column(t, c) for t, c in group_by],
+        {dax.Column(t, c): v for (t, c), v in (filters or {}).items()},
+    )
+    return _query(flow, sql)
+
+
+def test_the_semantic_models_measures_give_the_planted_figures(flow, facts):
+    data = generate("small")
+    headers = {h["OrderId"]: h for h in data.tables["enriched/erp/sales_headers"]}
+    revenue: dict[str, float] = defaultdict(float)
+    for line in data.tables["enriched/erp/sales_lines"]:
+        if headers[line["OrderId"]]["Status"] != "Cancelled":
+            revenue[headers[line["OrderId"]]["CustomerId"]] += line["Amount"]
+
+    # Seed 002: revenue by territory and month; the reassigned customer's revenue splits across territories.
+    ((total,),) = _measure(flow, "sales-analytics", "Revenue")
+    assert abs(total - sum(revenue.values())) < 0.05
+    reassigned = {("sales_summary", "CustomerId"): facts.reassigned_customer_id}
+    by_territory = _measure(flow, "sales-analytics", "Revenue", [("sales_summary", "Territory")], reassigned)
+    assert {territory for territory, _ in by_territory} == {facts.old_territory, facts.new_territory}
+    assert abs(sum(value for _, value in by_territory) - revenue[facts.reassigned_customer_id]) < 0.05
+    months = _measure(flow, "sales-analytics", "Revenue", [("sales_summary", "Month")])
+    assert abs(sum(value for _, value in months) - total) < 0.05
+    partially_paid = {("order_status", "OrderId"): facts.partially_paid_order_id}
+    assert _measure(flow, "sales-analytics", "Partially Paid Orders", filters=partially_paid) == [(1,)]
+
+    # Seed 003: relationship strength by seller; the planted relationship is the strongest.
+    strongest = max(
+        _measure(flow, "relationship-mesh", "Relationship Strength", [("impactscores", "SellerId")]), key=lambda r: r[1]
+    )
+    assert strongest == (facts.top_seller_id, 100.0)
+
+    # Seed 001: renewal risk; the planted leaver is a customer at risk.
+    ((leaver,),) = _query(
+        flow,
+        "SELECT CustomerId FROM customer_360.profiles "
+        f"WHERE ResidentIds LIKE '%\"{facts.likely_leaver_resident_id}\"%'",
+    )
+    risk = _measure(flow, "customer-360", "Renewal Risk", filters={("profiles", "CustomerId"): leaver})
+    assert risk == [(1.0,)]
+
+    # Seed 004: the customer dimension counts the merged duplicate once, under its survivor.
+    survivor, duplicate = facts.duplicate_customer_ids
+    customers = _measure(flow, "customer-dimension", "Customers", [("Customer", "CustomerId")])
+    assert dict(customers)[survivor] == 1 and duplicate not in dict(customers)
+
+    # Seed 000: lifetime value of the service-heavy customer is its revenue.
+    heavy = {("service_to_revenue", "CustomerId"): facts.service_heavy_customer_id}
+    ((lifetime,),) = _measure(flow, "customer-service", "Lifetime Value", filters=heavy)
+    assert abs(lifetime - revenue[facts.service_heavy_customer_id]) < 0.05

@@ -104,6 +104,7 @@ def test_measures_evaluate_over_views_as_dax_defines_them():
         },
         measures={
             "Total": "SUM('f'[v])",
+            "Rows": "COUNTROWS('f')",
             "Flagged": "CALCULATE([Total], 'f'[flag] = \"y\")",
             "Share": "DIVIDE([Flagged], [Total])",
         },
@@ -116,8 +117,10 @@ def test_measures_evaluate_over_views_as_dax_defines_them():
     )
     connection.execute("CREATE VIEW s.d AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) t(k, grp)")
     by_group = connection.execute(dax.to_sql(model, "Share", [dax.Column("d", "group")])).fetchall()
-    # Blank (no flagged rows, no rows at all) divided stays blank, as in DAX.
-    assert by_group == [("a", 0.25), ("b", None), ("c", None)]
+    # Blank (no flagged rows, no rows at all) divided stays blank, and a blank row is no row, as in DAX.
+    assert by_group == [("a", 0.25)]
     assert connection.execute(dax.to_sql(model, "Flagged")).fetchall() == [(10.0,)]
+    rows = connection.execute(dax.to_sql(model, "Rows", [dax.Column("d", "group")])).fetchall()
+    assert rows == [("a", 2), ("b", 1)]  # COUNTROWS of no rows is blank, so group c has no row
     filtered = dax.to_sql(model, "Total", filters={dax.Column("d", "group"): "b"})
     assert connection.execute(filtered).fetchall() == [(5.0,)]
