@@ -87,7 +87,7 @@ def test_a_workspace_is_made_on_the_capacity_with_its_identity_and_roles(fabric)
 def test_a_workspace_whose_identity_fails_is_removed_so_a_retry_can_take_the_name(fabric):
     provider = fi.WorkspaceProvider()
     fabric.fail_next_operation(400, "WorkspaceIdentityNotSupported", "the tenant disabled workspace identities")
-    with pytest.raises(fi.FabricError, match="cannot create the workspace: .*the tenant disabled workspace identities"):
+    with pytest.raises(fi.FabricError, match=r"cannot create the workspace: .*disabled workspace identities"):
         provider.create(workspace_inputs())
     assert fabric.workspaces == {}
     assert provider.create(workspace_inputs()).outs["identity_service_principal_id"]
@@ -187,7 +187,7 @@ def test_semantic_model_life_cycle_sends_the_tmdl_with_the_zones_values(fabric, 
     assert "formatString: #,0\n" in fabric.definitions[created.id]["definition/tables/sales_summary.tmdl"]
 
     fabric.fail_next_operation(400, "InvalidDefinition", "column Revenue: unknown data type")
-    with pytest.raises(fi.FabricError, match="cannot update semantic model .SalesAnalytics.: .*unknown data type"):
+    with pytest.raises(fi.FabricError, match=r"cannot update semantic model .SalesAnalytics.: .*unknown data type"):
         models.update(created.id, updated.outs, {**props, "parts": files})
 
     models.delete(created.id, created.outs)
@@ -196,7 +196,7 @@ def test_semantic_model_life_cycle_sends_the_tmdl_with_the_zones_values(fabric, 
 
 def test_a_model_whose_creation_fails_leaves_nothing(fabric, workspace_id):
     fabric.fail_next_operation(400, "InvalidDefinition", "expression DatabaseQuery: bad M")
-    with pytest.raises(fi.FabricError, match="cannot create semantic model 'SalesAnalytics'.*bad M"):
+    with pytest.raises(fi.FabricError, match=r"cannot create semantic model 'SalesAnalytics'.*bad M"):
         fi.SemanticModelProvider().create(
             {
                 "workspace_id": workspace_id,
