@@ -154,6 +154,11 @@ def admits_only_resource_instances(inputs: Mapping[str, Any]) -> str | None:
         reasons.append(
             f"public endpoint admits only {len(ids)} resource instance(s) ({', '.join(kinds)}): serverless SQL "
             "and Purview scans do not run in a managed VNet (connect-to-a-secure-storage-account.md)"
+            + (
+                "; a Fabric workspace reads through trusted workspace access (security-trusted-workspace-access.md)"
+                if "Microsoft.Fabric/workspaces" in kinds
+                else ""
+            )
         )
     if addresses:
         reasons.append(f"it admits {len(addresses)} IP rule(s): {_ADMITTED_ADDRESSES[addresses]}")
@@ -406,6 +411,15 @@ class DataLake(SecureComponent):
     def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
         """Storage Blob Data Contributor on one container, or on the whole account when none is named."""
         return self._grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, principal, container)
+
+    def grant_folder_reads(self, principal: Principal, containers: Sequence[str]) -> list[pulumi.Resource]:
+        """What a OneLake shortcut's identity needs to read tables in ``containers`` and nothing else: Storage
+        Blob Delegator on the account with Storage Blob Data Reader on each container (MicrosoftDocs/fabric-docs,
+        docs/security/security-trusted-workspace-access.md, prerequisites)."""
+        return [
+            self._grant(BuiltInRole.STORAGE_BLOB_DELEGATOR, principal, None),
+            *(self.grant_read(principal, container) for container in containers),
+        ]
 
     def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> pulumi.Resource:
         resource, label = self._scope(container)

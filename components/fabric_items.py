@@ -196,6 +196,17 @@ class WorkspaceProvider(pulumi.dynamic.ResourceProvider):
             workspace_id = created["id"]
             try:
                 identity = self._provision_identity(client, workspace_id)
+                # Trusted workspace access wants the identity a Contributor of its own workspace
+                # (security-trusted-workspace-access.md, prerequisites); by default it has no role.
+                self._assign(
+                    client,
+                    workspace_id,
+                    {
+                        "principal_id": identity["servicePrincipalId"],
+                        "principal_type": "ServicePrincipal",
+                        "role": "Contributor",
+                    },
+                )
                 for assignment in props.get("role_assignments") or []:
                     self._assign(client, workspace_id, assignment)
             except Exception:
@@ -487,7 +498,7 @@ class ShortcutProvider(pulumi.dynamic.ResourceProvider):
             "name": props["shortcut_name"],
             "target": {
                 "adlsGen2": {
-                    "location": props["location"],
+                    "location": props["target_url"],
                     "subpath": props["subpath"],
                     "connectionId": props["connection_id"],
                 }
@@ -503,7 +514,7 @@ class ShortcutProvider(pulumi.dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = _changed(
-            ("workspace_id", "item_id", "path", "shortcut_name", "location", "subpath", "connection_id"), olds, news
+            ("workspace_id", "item_id", "path", "shortcut_name", "target_url", "subpath", "connection_id"), olds, news
         )
         return pulumi.dynamic.DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
 
@@ -524,8 +535,8 @@ class FabricShortcutArgs:
     path: str
     """Where in the item, ``Tables/<schema>``."""
     shortcut_name: str
-    location: pulumi.Input[str]
-    """The lake's DFS endpoint."""
+    target_url: pulumi.Input[str]
+    """The lake's DFS endpoint (the shortcut target's ``location``)."""
     subpath: str
     """``/<container>/<folder>`` of the table."""
     connection_id: pulumi.Input[str]
@@ -538,7 +549,7 @@ class FabricShortcut(pulumi.dynamic.Resource, module="fabric", name="Shortcut"):
             "item_id": args.item_id,
             "path": args.path,
             "shortcut_name": args.shortcut_name,
-            "location": args.location,
+            "target_url": args.target_url,
             "subpath": args.subpath,
             "connection_id": args.connection_id,
         }
@@ -643,6 +654,20 @@ class FabricSemanticModel(pulumi.dynamic.Resource, module="fabric", name="Semant
 
 
 # Reviewed: Fabric REST objects. Network exposure and identity are the workspace's (its identity is provisioned
-# with it); the lake decides who reads through its resource-instance rule and role assignments.
-for _kind in ("Workspace", "Lakehouse", "Connection", "Shortcut", "SemanticModel"):
-    declare_type(f"pulumi-python:dynamic/fabric:{_kind}")
+# with it); the lake decides who reads through its resource-instance rule and role assignments. What Fabric
+# gives each on creation (ids are GUIDs) is declared for the offline engine.
+declare_type(
+    "pulumi-python:dynamic/fabric:Workspace",
+    computed_outputs=lambda created: {
+        "workspace_id": created.guid("workspace"),
+        "capacity_id": created.guid("capacity"),
+        "identity_application_id": created.guid("identity-application"),
+        "identity_service_principal_id": created.guid("identity-service-principal"),
+    },
+)
+declare_type("pulumi-python:dynamic/fabric:Lakehouse", computed_outputs=lambda c: {"lakehouse_id": c.guid("item")})
+declare_type("pulumi-python:dynamic/fabric:Connection", computed_outputs=lambda c: {"connection_id": c.guid("item")})
+declare_type("pulumi-python:dynamic/fabric:Shortcut")
+declare_type(
+    "pulumi-python:dynamic/fabric:SemanticModel", computed_outputs=lambda c: {"semantic_model_id": c.guid("item")}
+)

@@ -1,6 +1,7 @@
 """The data flow a zone's definitions implement, drawn from their contracts: each source system into
 ``raw``, each conforming step into ``enriched``, each data product into the workspace lake, the serving
-views over what the products publish (which Power BI reads).
+views over what the products publish, and the products' Power BI semantic models over those views (or, in
+a zone with a Fabric workspace, over OneLake shortcuts to the published Delta tables, in Direct Lake).
 
 Nodes are a system or a lake container (``raw/crm``, ``enriched/erp``, ``curated/sales-analytics``), edges
 are labelled with the set that moves the data, so the diagram stays readable at a zone's scale; the
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from cloudscale.dataproducts.contracts.serving import SERVING_SET
 from cloudscale.pipelines.definitions import DefinitionSet
 
-SERVING = "serverless SQL endpoint (Power BI)"
+SERVING = "serverless SQL endpoint"
+ONELAKE = "OneLake shortcuts (Fabric lakehouse)"
 _SYSTEMS = {
     "dataverse": "Dynamics 365 / Dataverse",
     "erp": "ERP database (SQL Hyperscale)",
@@ -42,7 +44,11 @@ def node(table_id: str) -> str:
     return f"{'curated' if layer == 'workspace' else layer}/{container}"
 
 
-def data_flow(sets: Sequence[DefinitionSet], products: Sequence[str] = ()) -> list[FlowEdge]:
+def report(model_name: str) -> str:
+    return f"Power BI: {model_name}"
+
+
+def data_flow(sets: Sequence[DefinitionSet], products: Sequence[str] = (), *, fabric: bool = False) -> list[FlowEdge]:
     contracts = {s.name: s.contract for s in sets if s.contract is not None}
     served = set(products)
     edges: set[FlowEdge] = set()
@@ -53,4 +59,24 @@ def data_flow(sets: Sequence[DefinitionSet], products: Sequence[str] = ()) -> li
             continue
         for written in contract.writes:
             edges |= {FlowEdge(node(t), node(written.id), name) for t in reads if node(t) != node(written.id)}
-    return sorted(edges)
+    return sorted(edges | _reports(sets, served, fabric))
+
+
+def _reports(sets: Sequence[DefinitionSet], products: set[str], fabric: bool) -> set[FlowEdge]:
+    """The last hop: each served product's semantic model, from what it reads."""
+    from cloudscale.pipelines.dax import resolve
+    from cloudscale.pipelines.model_check import served_views
+
+    views = served_views(sets) or {}
+    edges: set[FlowEdge] = set()
+    for definitions in sets:
+        for model in definitions.semantic_models:
+            read = [views[t.view] for t in resolve(model).tables.values() if t.view in views]
+            if not read or not {v.product for v in read} <= products:
+                continue
+            if fabric and model.storage_mode == "directLake":
+                edges |= {FlowEdge(node(v.table.id), ONELAKE, "shortcut") for v in read}
+                edges.add(FlowEdge(ONELAKE, report(model.name), "Direct Lake"))
+            else:
+                edges.add(FlowEdge(SERVING, report(model.name), "DirectQuery"))
+    return edges

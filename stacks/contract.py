@@ -50,6 +50,9 @@ class ZoneContract:
     key_vault_id: pulumi.Output[str]
     container_registry_id: pulumi.Output[str]
     hub_vnet_writes: HubVnetWrites | None = field(default=None, metadata={IN_MEMORY: True})
+    # The Fabric capacity, for workspaces declared in the same program to wait for; a landing stack finds
+    # the capacity by its name instead (stacks/fabric_serving.py).
+    fabric_capacity: pulumi.Resource | None = field(default=None, metadata={IN_MEMORY: True})
 
     @classmethod
     def output_fields(cls) -> list[Field[object]]:

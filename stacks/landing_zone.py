@@ -64,6 +64,7 @@ from cloudscale.stacks.config.network_plan import (
 )
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.data_services import deploy_data_services
+from cloudscale.stacks.fabric_serving import deploy_fabric_serving
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
 from cloudscale.stacks.zone_pipelines import (
     GRAPH_DATA_CONNECT_CONTAINER,
@@ -220,8 +221,16 @@ def _deploy_zone(
             log_analytics_workspace_id=workspace_id,
         )
 
-    vault, key, lakes, factory, workspace = _deploy_data_platform(config, scope, zone, contract, tenant, baseline)
+    # The lake admits the zone's Fabric workspace by its id, which Fabric gives the workspace when it is made.
+    fabric_workspace, admit_fabric_workspace = pulumi.deferred_output() if zone.fabric.enabled else (None, None)
+    vault, key, lakes, factory, workspace = _deploy_data_platform(
+        config, scope, zone, contract, tenant, baseline, fabric_workspace
+    )
     outputs = _zone_outputs(spoke, vault, workspace_id, lakes, factory, workspace)
+    if admit_fabric_workspace is not None:
+        serving = deploy_fabric_serving(scope, zone, contract, lakes[WORKSPACE], baseline("data", "fabric"))
+        admit_fabric_workspace(serving.resource_instance_id)
+        outputs["fabricWorkspaceId"] = serving.workspace_id
     context = LandingZoneContext(
         scope=scope,
         zone=zone,
@@ -292,6 +301,7 @@ def _deploy_data_platform(
     contract: ZoneContract,
     tenant: pulumi.Output[str],
     baseline: Callable[[str, str], ServiceBaseline],
+    fabric_workspace: pulumi.Output[str] | None = None,
 ) -> tuple[KeyVault, CustomerManagedKey | None, dict[str, DataLake], DataFactory | None, SynapseWorkspace | None]:
     """The zone's vault and key, lakes, and its Data Factory and Synapse workspace where enabled."""
     security = baseline("integration", "security")
@@ -322,7 +332,7 @@ def _deploy_data_platform(
         zone,
         baseline("storage", "storage"),
         baseline("external-storage", "storage"),
-        _public_endpoint_readers(scope, zone, contract, tenant),
+        _public_endpoint_readers(scope, zone, contract, tenant, fabric_workspace),
         key,
         _delivery_addresses(delivery),
     )
@@ -488,7 +498,11 @@ SERVED_BY_SERVERLESS_SQL = (ENRICHED, WORKSPACE)
 
 
 def _public_endpoint_readers(
-    scope: ZoneScope, zone: LandingZoneConfig, contract: ZoneContract, tenant: pulumi.Output[str]
+    scope: ZoneScope,
+    zone: LandingZoneConfig,
+    contract: ZoneContract,
+    tenant: pulumi.Output[str],
+    fabric_workspace: pulumi.Output[str] | None = None,
 ) -> dict[str, list[ResourceInstanceAccess]]:
     """Which services each lake admits to its public endpoint by resource-instance rule.
 
@@ -508,6 +522,11 @@ def _public_endpoint_readers(
         workspace_id = synapse_workspace_id(scope.resource_group("synapse").id, synapse_workspace_name(scope.namer))
         for key in SERVED_BY_SERVERLESS_SQL:
             readers[key].append(ResourceInstanceAccess(tenant, workspace_id))
+    if fabric_workspace is not None:
+        # Trusted workspace access: the zone's Fabric workspace reads the products' tables through OneLake
+        # shortcuts, admitted by a resource-instance rule naming that workspace alone (MicrosoftDocs/fabric-docs,
+        # docs/security/security-trusted-workspace-access.md); its identity is granted the products' containers.
+        readers[WORKSPACE].append(ResourceInstanceAccess(tenant, fabric_workspace))
     return readers
 
 

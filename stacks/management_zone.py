@@ -12,6 +12,7 @@ Two shapes, chosen by ``management.firewall.enabled``:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from pulumi_azure_native import resources
 from cloudscale.components.baseline import PrivateEndpointPlacement, user_assigned_identity
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
 from cloudscale.components.core.dns_zones import platform_zones
+from cloudscale.components.fabric_capacity import FabricCapacity, FabricCapacityArgs
 from cloudscale.components.firewall import Firewall, FirewallArgs, first_usable_address
 from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
@@ -73,6 +75,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     monitor_scope_id = monitoring.private_link_scope_id
     key_vault, purview = _deploy_governance(scope, placement, workspace_id)
     registry = _deploy_shared_services(config, scope, placement, workspace_id)
+    capacity = _deploy_fabric_capacity(config, scope, workspace_id)
 
     return ZoneContract(
         hub_vnet_id=network.vnet_id,
@@ -90,6 +93,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
         key_vault_id=key_vault.id,
         container_registry_id=registry.id,
         hub_vnet_writes=HubVnetWrites(last=network.last_write, built=network.last_subnet),
+        fabric_capacity=capacity.capacity if capacity else None,
     )
 
 
@@ -196,6 +200,25 @@ def _deploy_shared_services(
     # Automation publishes the platform's images; each consumer is granted pull on its own.
     registry.grant_push(automation)
     return registry
+
+
+def _deploy_fabric_capacity(
+    config: PlatformConfig, scope: ZoneScope, workspace_id: pulumi.Input[str]
+) -> FabricCapacity | None:
+    """The platform's Fabric capacity, central in the management zone as the Cloud Adoption Framework places
+    it; the landing zones' workspaces run on it (stacks/fabric_serving.py)."""
+    settings = config.management.fabric
+    if not settings.enabled:
+        return None
+    baseline = scope.baseline(
+        scope.resource_group("fabric"), component="fabric", placement=None, log_analytics_workspace_id=workspace_id
+    )
+    if settings.region is not None:
+        baseline = dataclasses.replace(baseline, location=settings.region)
+    return FabricCapacity(
+        f"{ZONE}-fabric",
+        FabricCapacityArgs(baseline=baseline, sku=settings.sku, administrators=settings.administrators),
+    )
 
 
 def _own_egress_and_dns(

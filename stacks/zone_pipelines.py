@@ -111,7 +111,7 @@ def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, st
     flows: dict[str, list[tuple[str, str, str]]] = {}
     for zone in config.deployed_zones():
         composed = deployed_pipelines(zone)
-        edges = data_flow(composed.sets, composed.products)
+        edges = data_flow(composed.sets, composed.products, fabric=zone.fabric.enabled)
         if edges:
             flows[zone.name] = [(e.source, e.destination, e.label) for e in edges]
     return flows

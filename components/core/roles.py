@@ -12,6 +12,7 @@ class BuiltInRole(StrEnum):
     STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
     STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
     STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+    STORAGE_BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
     KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
     KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -54,6 +55,7 @@ ROLE_NAMES: dict[str, str] = {
     BuiltInRole.STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
     BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
     BuiltInRole.STORAGE_BLOB_DATA_OWNER: "Storage Blob Data Owner",
+    BuiltInRole.STORAGE_BLOB_DELEGATOR: "Storage Blob Delegator",
     BuiltInRole.KEY_VAULT_ADMINISTRATOR: "Key Vault Administrator",
     BuiltInRole.KEY_VAULT_SECRETS_USER: "Key Vault Secrets User",
     BuiltInRole.KEY_VAULT_SECRETS_OFFICER: "Key Vault Secrets Officer",

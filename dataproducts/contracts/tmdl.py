@@ -335,6 +335,12 @@ class ModelFiles:
                 if node.kind == "relationship":
                     yield relative, node
 
+    @property
+    def storage_mode(self) -> str:
+        """``directLake`` when every partition reads the lakehouse in Direct Lake, else ``directQuery``."""
+        modes = {p.value("mode") for _, table in self.tables() for p in table.of_kind("partition")}
+        return "directLake" if modes == {"directLake"} else "directQuery"
+
     def substituted(self, values: Mapping[str, str]) -> dict[str, str]:
         """The files with the data source's placeholders replaced (what the service receives)."""
         result = {}

@@ -61,6 +61,8 @@ def test_a_workspace_is_made_on_the_capacity_with_its_identity_and_roles(fabric)
     assert workspace["capacityId"] == next(iter(fabric.capacities))
     assert created.outs["identity_service_principal_id"] == workspace["workspaceIdentity"]["servicePrincipalId"]
     assert fabric.role_assignments_by_workspace[created.id][ADMINS]["role"] == "Admin"
+    identity = fabric.role_assignments_by_workspace[created.id][created.outs["identity_service_principal_id"]]
+    assert identity["role"] == "Contributor" and identity["principal"]["type"] == "ServicePrincipal"
 
     news = workspace_inputs(
         description="the sales zone",
@@ -73,10 +75,11 @@ def test_a_workspace_is_made_on_the_capacity_with_its_identity_and_roles(fabric)
     updated = provider.update(created.id, created.outs, news)
     assert workspace["description"] == "the sales zone"
     roles = fabric.role_assignments_by_workspace[created.id]
-    assert {p: a["role"] for p, a in roles.items()} == {ADMINS: "Member", VIEWERS: "Viewer"}
+    identity = created.outs["identity_service_principal_id"]
+    assert {p: a["role"] for p, a in roles.items()} == {ADMINS: "Member", VIEWERS: "Viewer", identity: "Contributor"}
     shrunk = workspace_inputs(role_assignments=[{"principal_id": VIEWERS, "principal_type": "Group", "role": "Viewer"}])
     provider.update(created.id, updated.outs, shrunk)
-    assert set(fabric.role_assignments_by_workspace[created.id]) == {VIEWERS}
+    assert set(fabric.role_assignments_by_workspace[created.id]) == {VIEWERS, identity}, "the identity keeps its role"
     assert not provider.diff(created.id, {**shrunk, **updated.outs, **shrunk}, shrunk).changes
 
     provider.delete(created.id, updated.outs)
@@ -138,7 +141,7 @@ def test_lakehouse_connection_and_shortcut_life_cycle(fabric, workspace_id):
         "item_id": lakehouse.id,
         "path": "Tables/sales_analytics",
         "shortcut_name": "sales_summary",
-        "location": LAKE,
+        "target_url": LAKE,
         "subpath": "/sales-analytics/curated/sales_summary",
         "connection_id": connection.id,
         "__provider": PROVIDER_BLOB,
