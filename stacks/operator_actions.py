@@ -15,6 +15,7 @@ from cloudscale.stacks.config.network_plan import (
     subnet_roles,
 )
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
+from cloudscale.stacks.fabric_serving import fabric_capacity_name
 from cloudscale.stacks.zone_pipelines import GRAPH_DATA_CONNECT_SET, factory_credentials, graph_data_connect
 from cloudscale.stacks.zone_scope import ZoneScope
 
@@ -60,6 +61,7 @@ def operator_actions(config: PlatformConfig) -> list[str]:
             f"{POWER_BI_GATEWAY} subnet is delegated to {POWER_PLATFORM_PROVIDER}/vnetaccesslinks."
         )
     actions += _cosmos_key_reach(config)
+    actions += _fabric_actions(config)
     for zone in zones:
         if zone.services.data_factory.enabled:
             actions += _credential_actions(config, zone)
@@ -80,6 +82,47 @@ def operator_actions(config: PlatformConfig) -> list[str]:
                 f"The enterprise hub's owner peers {hub.hub_vnet_id} back to VNet {spoke_vnet_name(namer)} in "
                 f"resource group {namer.name('resource_group', 'network')} (allowForwardedTraffic: true); this "
                 "stack creates only the platform's side, which stays Initiated until then."
+            )
+    return actions
+
+
+def _fabric_actions(config: PlatformConfig) -> list[str]:
+    """What only a Fabric administrator, or a person in the Power BI service, can do for the Fabric track.
+
+    The Fabric REST API accepts a service principal's calls only once the tenant lets service principals use
+    Fabric APIs, and workspace identities count against a tenant-wide maximum (MicrosoftDocs/fabric-docs,
+    docs/admin/service-admin-portal-developer.md); a capacity lists only its administrators and contributors
+    as able to assign workspaces to it. A semantic model in DirectQuery needs its data source's credentials
+    bound in the service, and a private serverless endpoint is reached through a virtual network data gateway.
+    """
+    zones = [zone for zone in config.deployed_zones() if zone.fabric.enabled]
+    if not (zones or (config.management.fabric.enabled and config.role != "landing")):
+        return []
+    capacity = fabric_capacity_name(ZoneScope(config, MANAGEMENT_ZONE))
+    actions = [
+        "Before the first pulumi up with the Fabric track, a Fabric administrator turns on the tenant settings "
+        "(Fabric admin portal, Tenant settings > Developer settings) 'Service principals can use Fabric APIs' and "
+        "'Service principals can create workspaces, connections, and deployment pipelines' for a security group "
+        "holding the deploying identity, and keeps 'Define maximum number of Fabric identities in "
+        f"a tenant' above the zones' workspaces; the deploying identity is made a contributor of capacity {capacity} "
+        "(capacity settings > Contributor permissions) unless it is one of management.fabric.administrators."
+    ]
+    for zone in zones:
+        composed = deployed_pipelines(zone)
+        direct_query = [
+            model.name
+            for definitions in composed.sets
+            for model in definitions.semantic_models
+            if model.storage_mode == "directQuery"
+        ]
+        if direct_query:
+            workspace = ZoneScope(config, zone.name).namer.name("fabric_workspace")
+            actions.append(
+                f"In zone {zone.name}'s Fabric workspace {workspace}, "
+                f"bind the semantic model(s) {', '.join(sorted(direct_query))} to the zone's serverless SQL endpoint "
+                "through a virtual network data gateway in the zone's powerBiGateway subnet (the endpoint has no "
+                "public access), with OAuth or the workspace identity as the credential (semantic model settings > "
+                "Gateway and cloud connections)."
             )
     return actions
 

@@ -93,7 +93,9 @@ def _options(run, name: str):
 def test_dev_zone_splits_into_functional_resource_groups(stack_runs, mode, dev_config):
     run = stack_runs.run(_dmlz(dev_config), mode)
     groups = {g.inputs["resourceGroupName"] for g in run.of_type("azure-native:resources:ResourceGroup")}
-    assert groups == {f"rg-adatum-dev-mgmt-{p}" for p in ("network", "dns", "governance", "shared", "monitoring")}
+    assert groups == {
+        f"rg-adatum-dev-mgmt-{p}" for p in ("network", "dns", "governance", "shared", "monitoring", "fabric")
+    }
     # The sales zone is configured, but a management stack deploys none of it.
     assert "landingZones" not in run.export_keys
     assert [r for r in run.resources if r.custom] == _management(run)
