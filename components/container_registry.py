@@ -111,7 +111,7 @@ class ContainerRegistry(SecureComponent):
             location=b.location,
             # Private link, retention, quarantine, content trust, export policy and zone redundancy are Premium-only.
             sku={"name": "Premium"},
-            identity=self.identity(),
+            identity=self._identity(),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             public_network_access="Disabled",
@@ -128,12 +128,12 @@ class ContainerRegistry(SecureComponent):
                 # Registry tokens must carry the ACR audience, not any ARM token the caller happens to hold.
                 "azure_ad_authentication_as_arm_policy": {"status": "disabled"},
             },
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.registry.id
         self.login_server: pulumi.Output[str] = self.registry.login_server
-        self.secure(
+        self._secure(
             self.registry,
             logical_name=f"{name}-registry",
             purpose="cr",
@@ -145,11 +145,11 @@ class ContainerRegistry(SecureComponent):
         self.register_outputs({"id": self.id, "login_server": self.login_server})
 
     def grant_pull(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+        return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PULL, principal=principal
         )
 
     def grant_push(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+        return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PUSH, principal=principal
         )

@@ -135,7 +135,7 @@ class CosmosAccount(SecureComponent):
         self._create_account(name, args)
         self.id: pulumi.Output[str] = self.account.id
         self.endpoint: pulumi.Output[str] = self.account.document_endpoint
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
@@ -151,7 +151,7 @@ class CosmosAccount(SecureComponent):
             database_name=args.database_name,
             resource={"id": args.database_name},
             options={"autoscale_settings": {"max_throughput": args.autoscale_max_throughput}},
-            opts=self.child_opts(stateful=True, parent=self.account),
+            opts=self._child_opts(stateful=True, parent=self.account),
         )
         self.containers = {container.name: self._container(name, b, container) for container in args.containers}
         self._analytics_reader: cosmosdb.SqlResourceSqlRoleDefinition | None = None
@@ -189,8 +189,8 @@ class CosmosAccount(SecureComponent):
             enable_automatic_failover=True,
             enable_free_tier=False,
             **key_encryption(args.customer_managed_key),
-            tags=self.tags,
-            opts=self.child_opts(
+            tags=self._tags,
+            opts=self._child_opts(
                 stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
             ),
         )
@@ -211,11 +211,11 @@ class CosmosAccount(SecureComponent):
             database_name=self.database_name,
             container_name=container.name,
             resource=resource,
-            opts=self.child_opts(stateful=True, parent=self.database, depends_on=[self.database]),
+            opts=self._child_opts(stateful=True, parent=self.database, depends_on=[self.database]),
         )
 
     def _data_plane_guid(self, *parts: str) -> str:
-        return str(uuid.uuid5(_DATA_PLANE_NAMESPACE, "|".join((self.scope_key(self._name), *parts))))
+        return str(uuid.uuid5(_DATA_PLANE_NAMESPACE, "|".join((self._scope_key(self._name), *parts))))
 
     def _data_plane_scope(self, database: str | None) -> pulumi.Output[str]:
         return self.id.apply(lambda account_id: f"{account_id}/dbs/{database}" if database else account_id)
@@ -231,7 +231,7 @@ class CosmosAccount(SecureComponent):
             role_definition_id=role_definition_id,
             principal_id=principal.principal_id,
             scope=self._data_plane_scope(database),
-            opts=self.child_opts(parent=self.account),
+            opts=self._child_opts(parent=self.account),
         )
 
     def _built_in(self, role_guid: str) -> pulumi.Output[str]:
@@ -257,6 +257,6 @@ class CosmosAccount(SecureComponent):
                 resource_group_name=self.baseline.resource_group_name,
                 assignable_scopes=[self.id],
                 permissions=[{"data_actions": list(ANALYTICS_READER_ACTIONS)}],
-                opts=self.child_opts(parent=self.account),
+                opts=self._child_opts(parent=self.account),
             )
         return self._assign("analytics", self._analytics_reader.id, principal, database)

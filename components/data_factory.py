@@ -119,7 +119,7 @@ class DataFactory(SecureComponent):
         if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
             self._add_lineage_endpoints(args, args.purview_id, args.purview_ingestion_storage_id)
         self._link_key_vault(args)
-        self.secure(
+        self._secure(
             self.factory,
             logical_name=f"{name}-factory",
             purpose="adf",
@@ -137,7 +137,7 @@ class DataFactory(SecureComponent):
 
     def _create_factory(self, name: str, args: DataFactoryArgs) -> None:
         b = args.baseline
-        identity = self.identity()
+        identity = self._identity()
         self.factory = datafactory.Factory(
             f"{name}-factory",
             factory_name=self.factory_name,
@@ -146,8 +146,8 @@ class DataFactory(SecureComponent):
             identity=identity,
             public_network_access="Disabled",
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
-            tags=self.tags,
-            opts=self.child_opts(),
+            tags=self._tags,
+            opts=self._child_opts(),
         )
         self.id: pulumi.Output[str] = self.factory.id
         self.principal = Principal.of_resource(f"{name}-factory", self.factory, identity=identity)
@@ -165,7 +165,7 @@ class DataFactory(SecureComponent):
             resource_group_name=b.resource_group_name,
             api_version=FACTORY_API_VERSION,
             properties={},
-            opts=self.child_opts(depends_on=[self.factory]),
+            opts=self._child_opts(depends_on=[self.factory]),
         )
         self.integration_runtime = datafactory.IntegrationRuntime(
             f"{name}-runtime",
@@ -179,7 +179,7 @@ class DataFactory(SecureComponent):
                 ),
                 compute_properties=datafactory.IntegrationRuntimeComputePropertiesArgs(location="AutoResolve"),
             ),
-            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+            opts=self._child_opts(depends_on=[self.managed_virtual_network]),
         )
 
     def _connect_lakes(self, args: DataFactoryArgs) -> None:
@@ -265,7 +265,7 @@ class DataFactory(SecureComponent):
             managed_virtual_network_name=MANAGED_VIRTUAL_NETWORK,
             managed_private_endpoint_name=endpoint_name,
             properties=datafactory.ManagedPrivateEndpointArgs(private_link_resource_id=target_id, group_id=group_id),
-            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+            opts=self._child_opts(depends_on=[self.managed_virtual_network]),
         )
 
     def add_linked_service(
@@ -300,5 +300,5 @@ class DataFactory(SecureComponent):
             linked_service_name=linked_service_name,
             properties=properties,
             # It signs in as the factory's identity, so it waits for that identity's grants.
-            opts=self.child_opts(depends_on=[*after, *self.access_grants]),
+            opts=self._child_opts(depends_on=[*after, *self.access_grants]),
         )

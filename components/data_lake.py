@@ -226,7 +226,7 @@ def secure_storage_services(
     """Logs and transactions of the account's blob or file service: Azure Monitor has them on each
     service sub-resource, not on the account, so each gets its own diagnostic setting."""
     for service in services:
-        component.secure_sub_resource(
+        component._secure_sub_resource(
             account,
             logical_name=f"{logical_name}-{service}",
             diagnostics=STORAGE_SERVICE,
@@ -246,7 +246,7 @@ class DataLake(SecureComponent):
         self.blob_endpoint: pulumi.Output[str] = self.account.primary_endpoints.blob
         self._configure_blob_service(name, args)
         self._create_containers(name, args)
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
@@ -259,7 +259,7 @@ class DataLake(SecureComponent):
         # The setting keeps the logical name it was first deployed with (``<lake>-blob-service-diag``): a
         # new one would make Pulumi create the replacement, then delete the old one, and both have the same
         # Azure name on the same scope, so that delete would remove the setting just written.
-        self.secure_sub_resource(
+        self._secure_sub_resource(
             self.account,
             logical_name=f"{name}-blob-service",
             diagnostics=STORAGE_SERVICE,
@@ -280,7 +280,7 @@ class DataLake(SecureComponent):
         public_network_access, network_rule_set = network_access(args.resource_instances)
         self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
         key = args.customer_managed_key
-        identity = self.identity()
+        identity = self._identity()
         if key is not None:
             identity = {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]}
         self.account = storage.StorageAccount(
@@ -307,9 +307,9 @@ class DataLake(SecureComponent):
             enable_nfs_v3=False,
             network_rule_set=network_rule_set,
             encryption=encryption(key),
-            tags=self.tags,
+            tags=self._tags,
             # The account must not ask for the key before its identity may use it.
-            opts=self.child_opts(stateful=True, depends_on=key.ready if key else ()),
+            opts=self._child_opts(stateful=True, depends_on=key.ready if key else ()),
         )
 
     def _configure_blob_service(self, name: str, args: DataLakeArgs) -> None:
@@ -330,7 +330,7 @@ class DataLake(SecureComponent):
             resource_group_name=b.resource_group_name,
             blob_services_name="default",
             **recovery,
-            opts=self.child_opts(),
+            opts=self._child_opts(),
         )
         self.lifecycle = storage.ManagementPolicy(
             f"{name}-lifecycle",
@@ -341,7 +341,7 @@ class DataLake(SecureComponent):
             # Storage writes the account's settings one at a time under an exclusive lock; a second one
             # meanwhile fails with 409 StorageAccountOperationInProgress (Microsoft Learn, Storage
             # Resource Provider error codes).
-            opts=self.child_opts(depends_on=[self.blob_service]),
+            opts=self._child_opts(depends_on=[self.blob_service]),
         )
 
     def _create_containers(self, name: str, args: DataLakeArgs) -> None:
@@ -352,7 +352,7 @@ class DataLake(SecureComponent):
                 account_name=self.account.name,
                 resource_group_name=args.baseline.resource_group_name,
                 public_access="None",
-                opts=self.child_opts(stateful=True),
+                opts=self._child_opts(stateful=True),
             )
             for container in args.containers
         }
@@ -378,7 +378,7 @@ class DataLake(SecureComponent):
         # (RoleAssignmentExists), and grants by intent may be asked for by more than one caller.
         key = (role, principal.key, label)
         if key not in self._grants:
-            self._grants[key] = self.grant_on(
+            self._grants[key] = self._grant_on(
                 resource, logical_name=f"{self._name}-{label}", role=role, principal=principal
             )
         return self._grants[key]

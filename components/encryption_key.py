@@ -116,9 +116,9 @@ class EncryptionKey(SecureComponent):
                     ],
                 },
             },
-            tags=self.tags,
+            tags=self._tags,
             # The vault's delete lock covers its keys; ``protect`` keeps Pulumi from deleting this one.
-            opts=self.child_opts(stateful=True),
+            opts=self._child_opts(stateful=True),
         )
         self.identity_resource, principal = user_assigned_identity(
             self,
@@ -129,7 +129,7 @@ class EncryptionKey(SecureComponent):
             tags=b.tags,
         )
         # Scoped to the key, not the vault: the identity can wrap and unwrap with this key and nothing else.
-        grant = self.grant_on(
+        grant = self._grant_on(
             self.key,
             logical_name=f"{name}-key",
             role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,

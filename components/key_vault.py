@@ -100,12 +100,12 @@ class KeyVault(SecureComponent):
                 "enabled_for_disk_encryption": False,
                 "enabled_for_template_deployment": False,
             },
-            tags=self.tags,
+            tags=self._tags,
             # The create mode only matters on create; a later switch back to "default" is not a change.
-            opts=self.child_opts(stateful=True, ignore_changes=["properties.createMode"]),
+            opts=self._child_opts(stateful=True, ignore_changes=["properties.createMode"]),
         )
         self.id: pulumi.Output[str] = self.vault.id
-        self.secure(
+        self._secure(
             self.vault,
             logical_name=f"{name}-vault",
             purpose=args.purpose,
@@ -117,12 +117,12 @@ class KeyVault(SecureComponent):
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
     def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+        return self._grant_on(
             self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER, principal=principal
         )
 
     def grant_secrets_manage(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+        return self._grant_on(
             self.vault,
             logical_name=f"{self._name}-vault",
             role=BuiltInRole.KEY_VAULT_SECRETS_OFFICER,

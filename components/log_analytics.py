@@ -69,13 +69,13 @@ class LogAnalytics(SecureComponent):
             public_network_access_for_ingestion="Disabled",
             public_network_access_for_query="Enabled" if args.public_query else "Disabled",
             features={"enable_log_access_using_only_resource_permissions": True, "disable_local_auth": True},
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.workspace.id
         # The workspace's own audit log goes to itself: who queried what is a security review question.
         self.baseline = dataclasses.replace(b, log_analytics_workspace_id=self.workspace.id)
-        self.secure(
+        self._secure(
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose="log",
@@ -85,7 +85,7 @@ class LogAnalytics(SecureComponent):
         self.private_link_scope: monitor.PrivateLinkScope | None = None
         self.private_link_scope_id: pulumi.Output[str] | None = None
         if not args.private_link_scope:
-            self.join_monitor_scope(self.workspace, logical_name=f"{name}-workspace", resource_name=workspace_name)
+            self._join_monitor_scope(self.workspace, logical_name=f"{name}-workspace", resource_name=workspace_name)
         else:
             self.private_link_scope = monitor.PrivateLinkScope(
                 f"{name}-ampls",
@@ -93,8 +93,8 @@ class LogAnalytics(SecureComponent):
                 resource_group_name=b.resource_group_name,
                 location="global",
                 access_mode_settings={"ingestion_access_mode": "PrivateOnly", "query_access_mode": "Open"},
-                tags=self.tags,
-                opts=self.child_opts(),
+                tags=self._tags,
+                opts=self._child_opts(),
             )
             self.private_link_scope_id = self.private_link_scope.id
             monitor.PrivateLinkScopedResource(
@@ -103,9 +103,9 @@ class LogAnalytics(SecureComponent):
                 scope_name=self.private_link_scope.name,
                 resource_group_name=b.resource_group_name,
                 linked_resource_id=self.workspace.id,
-                opts=self.child_opts(parent=self.private_link_scope),
+                opts=self._child_opts(parent=self.private_link_scope),
             )
-            self.secure(
+            self._secure(
                 self.private_link_scope,
                 logical_name=f"{name}-ampls",
                 purpose="ampls",

@@ -83,7 +83,7 @@ class Purview(SecureComponent):
         if b.private_endpoints is None:
             raise ValueError(f"{name}: Purview is only reachable through private endpoints; give a placement")
         self.account_name = b.namer.name("purview", args.purpose)
-        identity = self.identity()
+        identity = self._identity()
         self.account = purview.Account(
             f"{name}-account",
             account_name=self.account_name,
@@ -94,13 +94,13 @@ class Purview(SecureComponent):
             managed_resources_public_network_access="Disabled",
             ingestion_storage={"public_network_access": "Disabled"},
             managed_event_hub_state="Disabled",
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.account.id
         self.principal = Principal.of_resource(name, self.account, identity=identity)
         self.principal_id: pulumi.Output[str] = pulumi.Output.from_input(self.principal.principal_id)
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose="pview",
@@ -113,7 +113,7 @@ class Purview(SecureComponent):
             lambda storage: storage.id if storage else None
         )
         # The "-blob"/"-queue" endings are how the Purview portal recognises ingestion endpoints.
-        ingestion = self.private_endpoints(
+        ingestion = self._private_endpoints(
             self.ingestion_storage_id,
             logical_name=f"{name}-ingestion",
             purpose="pview-ingestion",

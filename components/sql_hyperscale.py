@@ -206,14 +206,14 @@ class SqlHyperscale(SecureComponent):
             # The server makes no outbound calls the ERP needs, so nothing can exfiltrate through it.
             restrict_outbound_network_access="Enabled",
             **tde_protector(args.customer_managed_key),
-            tags=self.tags,
-            opts=self.child_opts(
+            tags=self._tags,
+            opts=self._child_opts(
                 stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
             ),
         )
         self.server_id: pulumi.Output[str] = self.server.id
         self.fqdn: pulumi.Output[str] = self.server.fully_qualified_domain_name
-        self.secure(
+        self._secure(
             self.server,
             logical_name=f"{name}-server",
             purpose=args.purpose,
@@ -227,12 +227,12 @@ class SqlHyperscale(SecureComponent):
             azure_ad_only_authentication=True,
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
-            opts=self.child_opts(parent=self.server),
+            opts=self._child_opts(parent=self.server),
         )
 
     def _audit(self, name: str, b: ServiceBaseline) -> None:
         # Never None: the constructor refuses a baseline without a workspace.
-        master_audit = self.secure_sub_resource(
+        master_audit = self._secure_sub_resource(
             self.server, logical_name=f"{name}-master-audit", diagnostics=SERVER_AUDIT, sub_resource="databases/master"
         )
         self.audit_policy = sql.ExtendedServerBlobAuditingPolicy(
@@ -245,7 +245,7 @@ class SqlHyperscale(SecureComponent):
             is_devops_audit_enabled=True,
             audit_actions_and_groups=list(AUDIT_ACTION_GROUPS),
             # Audit records must have somewhere to go from the moment auditing is switched on.
-            opts=self.child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
+            opts=self._child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
         )
 
     def _defender(self, name: str, args: SqlHyperscaleArgs) -> None:
@@ -262,7 +262,7 @@ class SqlHyperscale(SecureComponent):
             disabled_alerts=[],
             email_account_admins=args.alert_account_admins,
             email_addresses=list(args.alert_emails),
-            opts=self.child_opts(parent=self.server),
+            opts=self._child_opts(parent=self.server),
         )
         # The express configuration keeps scan results inside the service: no storage account, no keys.
         self.vulnerability_assessment = sql.SqlVulnerabilityAssessmentsSetting(
@@ -271,7 +271,7 @@ class SqlHyperscale(SecureComponent):
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
             state="Enabled",
-            opts=self.child_opts(parent=self.server, depends_on=[self.threat_detection]),
+            opts=self._child_opts(parent=self.server, depends_on=[self.threat_detection]),
         )
 
     def _database(self, name: str, args: SqlHyperscaleArgs) -> sql.Database:
@@ -292,10 +292,10 @@ class SqlHyperscale(SecureComponent):
             # Hyperscale serverless publishes no auto-pause range (resource-limits-vcore-single-databases,
             # Microsoft Learn), so pausing stays off.
             auto_pause_delay=-1 if serverless else None,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True, parent=self.server),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True, parent=self.server),
         )
-        self.secure(
+        self._secure(
             database,
             logical_name=f"{name}-database",
             purpose=f"{args.purpose}-db",
@@ -309,7 +309,7 @@ class SqlHyperscale(SecureComponent):
             server_name=self.server_name,
             resource_group_name=b.resource_group_name,
             retention_days=args.short_term_retention_days,
-            opts=self.child_opts(parent=database, depends_on=[database]),
+            opts=self._child_opts(parent=database, depends_on=[database]),
         )
         return database
 

@@ -33,11 +33,11 @@ class SynapsePrivateLinkHub(SecureComponent):
             private_link_hub_name=self.hub_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            tags=self.tags,
-            opts=self.child_opts(),
+            tags=self._tags,
+            opts=self._child_opts(),
         )
         self.id: pulumi.Output[str] = self.hub.id
-        self.secure(
+        self._secure(
             self.hub,
             logical_name=f"{name}-hub",
             purpose="synplh",

@@ -198,7 +198,7 @@ class SynapseWorkspace(SecureComponent):
 
     def _create_workspace(self, name: str, args: SynapseWorkspaceArgs) -> None:
         b = args.baseline
-        identity = self.identity()
+        identity = self._identity()
         self.workspace = synapse.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,
@@ -229,8 +229,8 @@ class SynapseWorkspace(SecureComponent):
             public_network_access="Disabled",
             trusted_service_bypass_enabled=False,
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
-            tags=self.tags,
-            opts=self.child_opts(
+            tags=self._tags,
+            opts=self._child_opts(
                 stateful=True,
                 depends_on=[*args.after, *(args.customer_managed_key.ready if args.customer_managed_key else ())],
             ),
@@ -245,7 +245,7 @@ class SynapseWorkspace(SecureComponent):
         )
 
     def _secure_workspace(self, name: str) -> None:
-        created = self.secure(
+        created = self._secure(
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose="synw",
@@ -304,10 +304,10 @@ class SynapseWorkspace(SecureComponent):
                 for package in self.packages
             ]
             or None,
-            tags=self.tags,
-            opts=self.child_opts(depends_on=self.packages),
+            tags=self._tags,
+            opts=self._child_opts(depends_on=self.packages),
         )
-        self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
+        self._secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 
     def _create_sql_admins(
         self, name: str, args: SynapseWorkspaceArgs, group_name: str, group_object_id: str
@@ -320,10 +320,10 @@ class SynapseWorkspace(SecureComponent):
             "sid": group_object_id,
             "tenant_id": args.tenant_id,
         }
-        workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self.child_opts())
+        workspace_admin = synapse.WorkspaceAadAdmin(f"{name}-aad-admin", **admin, opts=self._child_opts())
         # Both write the workspace's administrator settings, so one waits for the other.
         sql_admin = synapse.WorkspaceSqlAadAdmin(
-            f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
+            f"{name}-sql-aad-admin", **admin, opts=self._child_opts(depends_on=[workspace_admin])
         )
         return [workspace_admin, sql_admin]
 
@@ -351,7 +351,7 @@ class SynapseWorkspace(SecureComponent):
 
     def data_plane_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a child that talks to the development endpoint: it waits until that is reachable."""
-        return self.child_opts(depends_on=[*self._dev_endpoint_ready, *after])
+        return self._child_opts(depends_on=[*self._dev_endpoint_ready, *after])
 
     def grant_run_notebooks(self, principal: Principal) -> list[pulumi.Resource]:
         """Synapse RBAC for another service (a factory) to run the workspace's notebooks on its Spark pool.
@@ -405,7 +405,7 @@ class SynapseWorkspace(SecureComponent):
                 private_link_resource_id=target_id,
                 group_id=group_id,
             ),
-            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+            opts=self._child_opts(depends_on=self._dev_endpoint_ready),
         )
 
     def add_linked_service(
@@ -417,5 +417,5 @@ class SynapseWorkspace(SecureComponent):
             SynapseLinkedServiceArgs(
                 workspace_name=self.workspace.name, linked_service_name=linked_service_name, properties=properties
             ),
-            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+            opts=self._child_opts(depends_on=self._dev_endpoint_ready),
         )

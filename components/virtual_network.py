@@ -40,10 +40,10 @@ def virtual_network(
         location=b.location,
         address_space={"address_prefixes": [address_space]},
         dhcp_options={"dns_servers": dns_servers},
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
-    component.secure(vnet, logical_name=logical_name, purpose="vnet", diagnostics=LOGS_AND_METRICS)
+    component._secure(vnet, logical_name=logical_name, purpose="vnet", diagnostics=LOGS_AND_METRICS)
     return vnet
 
 
@@ -63,10 +63,10 @@ def network_security_group(
         resource_group_name=b.resource_group_name,
         location=b.location,
         security_rules=list(security_rules),
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
-    component.secure(nsg, logical_name=logical_name, purpose=purpose, diagnostics=LOGS_ONLY)
+    component._secure(nsg, logical_name=logical_name, purpose=purpose, diagnostics=LOGS_ONLY)
     return nsg
 
 
@@ -95,8 +95,8 @@ def firewall_route_table(
                 "next_hop_ip_address": firewall_ip,
             }
         ],
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
 
 

@@ -1,11 +1,11 @@
 """The secure-service interface every service component takes, modelled on Azure Verified Modules.
 
 A component receives one ``ServiceBaseline`` (where it lives, its names, its private endpoints,
-diagnostics, lock, identity and tags) and calls ``secure(...)`` once per resource, or
-``secure_sub_resource(...)`` for a sub-resource that has no resource of its own (a storage account's
-blob service) and ``private_endpoints(...)`` for an endpoint whose target is not a resource of the
+diagnostics, lock, identity and tags) and calls ``_secure(...)`` once per resource, or
+``_secure_sub_resource(...)`` for a sub-resource that has no resource of its own (a storage account's
+blob service) and ``_private_endpoints(...)`` for an endpoint whose target is not a resource of the
 program (Purview's ingestion storage). Components create private endpoints, diagnostic settings and
-locks only through these methods (a test scans the components to keep it so), and ``secure()`` tells
+locks only through these methods (a test scans the components to keep it so), and ``_secure()`` tells
 the type registry (``type_facts``) what it was told, so the platform's checks know the type.
 """
 
@@ -59,10 +59,10 @@ class SecureComponent(pulumi.ComponentResource):
         self.baseline = baseline
 
     @property
-    def tags(self) -> dict[str, str]:
+    def _tags(self) -> dict[str, str]:
         return dict(self.baseline.tags)
 
-    def child_opts(
+    def _child_opts(
         self,
         *,
         stateful: bool = False,
@@ -77,15 +77,15 @@ class SecureComponent(pulumi.ComponentResource):
             ignore_changes=list(ignore_changes) or None,
         )
 
-    def scope_key(self, logical_name: str) -> str:
+    def _scope_key(self, logical_name: str) -> str:
         """Unique per platform, zone and resource, so assignment GUIDs never collide across stacks."""
         n = self.baseline.namer
         return f"{n.seed}|{n.prefix}|{n.environment}|{n.zone}|{logical_name}"
 
-    def identity(self) -> dict[str, object]:
+    def _identity(self) -> dict[str, object]:
         return identity_block()
 
-    def secure(
+    def _secure(
         self,
         resource: pulumi.CustomResource,
         *,
@@ -107,7 +107,7 @@ class SecureComponent(pulumi.ComponentResource):
         if group_ids:
             if service is None:
                 raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
-            endpoints = self.private_endpoints(
+            endpoints = self._private_endpoints(
                 resource.id, logical_name=logical_name, purpose=purpose, service=service, group_ids=group_ids
             )
             for group_id, (endpoint, zone_group) in endpoints.items():
@@ -115,7 +115,7 @@ class SecureComponent(pulumi.ComponentResource):
                 # Callers of the service through the endpoint wait for this, not the endpoint alone.
                 created[f"dns:{group_id}"] = zone_group
         if diagnostics is not None:
-            setting = self.secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
+            setting = self._secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
             if setting is not None:
                 created["diagnostics"] = setting
         if stateful and b.lock:
@@ -124,7 +124,7 @@ class SecureComponent(pulumi.ComponentResource):
             )
         return created
 
-    def private_endpoints(
+    def _private_endpoints(
         self,
         target_id: pulumi.Input[str],
         *,
@@ -153,7 +153,7 @@ class SecureComponent(pulumi.ComponentResource):
             for group_id in group_ids
         }
 
-    def secure_sub_resource(
+    def _secure_sub_resource(
         self,
         resource: pulumi.CustomResource,
         *,
@@ -178,7 +178,7 @@ class SecureComponent(pulumi.ComponentResource):
             self, logical_name, resource_uri=resource_uri, workspace_id=workspace_id, profile=diagnostics
         )
 
-    def join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
+    def _join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
         """Scope a Log Analytics workspace or Application Insights component into the platform's AMPLS."""
         scope_id = self.baseline.monitor_private_link_scope_id
         if scope_id is None:
@@ -194,7 +194,7 @@ class SecureComponent(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def grant_on(
+    def _grant_on(
         self,
         resource: pulumi.CustomResource,
         *,
@@ -208,7 +208,7 @@ class SecureComponent(pulumi.ComponentResource):
             self,
             f"{logical_name}{'-' + scope_suffix if scope_suffix else ''}",
             scope=scope if scope is not None else resource.id,
-            scope_key=self.scope_key(f"{logical_name}|{scope_suffix}"),
+            scope_key=self._scope_key(f"{logical_name}|{scope_suffix}"),
             role=role,
             principal=principal,
         )

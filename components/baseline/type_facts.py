@@ -11,7 +11,7 @@ it is told about the resource (``diagnostics=``, ``stateful=``, ``group_ids=``).
 Nothing here runs a check: the rules live in ``cloudscale.policy``, which ``cloudscale plan`` and the
 policy pack both read ``registry()`` through. The pack runs no program, so what it needs to know of a
 type (diagnosable, stateful, its private-link groups) is declared here at import time too; what
-``secure()`` adds while a program runs only repeats it (a test runs the bundled stacks to keep it so).
+``_secure()`` adds while a program runs only repeats it (a test runs the bundled stacks to keep it so).
 A type that no module declared is unreviewed, and a reader reports it rather than skipping it.
 """
 
@@ -71,7 +71,7 @@ ComputedOutputs = Callable[[Created], Mapping[str, Any]]
 @dataclass
 class TypeFacts:
     token: str
-    # True once a module declared the type; ``secure()`` alone does not make a type reviewed.
+    # True once a module declared the type; ``_secure()`` alone does not make a type reviewed.
     reviewed: bool = False
     rules: tuple[SecurityRule, ...] = ()
     accepted: tuple[AcceptedException, ...] = ()

@@ -68,11 +68,11 @@ class EventHubNamespace(SecureComponent):
             disable_local_auth=not args.local_auth,
             minimum_tls_version="1.2",
             public_network_access=args.public_network_access,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.endpoint: pulumi.Output[str] = self.namespace.service_bus_endpoint
-        self.secure(
+        self._secure(
             self.namespace,
             logical_name=f"{name}-namespace",
             purpose=args.purpose,

@@ -90,7 +90,7 @@ class PlatformRun:
 def platform() -> PlatformRun:
     """The dev platform (management and sales zones, where dev's vaults are accepted without purge
     protection) and the management stack (which keeps it); running them also fills the registry with
-    what ``secure()`` was told."""
+    what ``_secure()`` was told."""
     resources: list[RecordedResource] = []
     reported: list[Finding] = []
     undiagnosed: list[Finding] = []
