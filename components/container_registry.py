@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import authorization, containerregistry
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
@@ -144,12 +144,12 @@ class ContainerRegistry(SecureComponent):
         )
         self.register_outputs({"id": self.id, "login_server": self.login_server})
 
-    def grant_pull(self, principal: Principal) -> pulumi.Resource:
+    def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
         return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PULL, principal=principal
         )
 
-    def grant_push(self, principal: Principal) -> pulumi.Resource:
+    def grant_push(self, principal: Principal) -> authorization.RoleAssignment:
         return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PUSH, principal=principal
         )

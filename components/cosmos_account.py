@@ -237,15 +237,21 @@ class CosmosAccount(SecureComponent):
     def _built_in(self, role_guid: str) -> pulumi.Output[str]:
         return self.id.apply(lambda account_id: f"{account_id}/sqlRoleDefinitions/{role_guid}")
 
-    def grant_data_read(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_data_read(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Built-in Data Reader: point reads, queries and the change feed of the transactional store."""
         return self._assign("reader", self._built_in(COSMOS_BUILT_IN_DATA_READER), principal, database)
 
-    def grant_data_write(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_data_write(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Built-in Data Contributor: item reads and writes, for the customer-service applications."""
         return self._assign("contributor", self._built_in(COSMOS_BUILT_IN_DATA_CONTRIBUTOR), principal, database)
 
-    def grant_analytics_read(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_analytics_read(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Analytical-store reads only, which is all Synapse Link needs (no transactional reads)."""
         if self._analytics_reader is None:
             self._analytics_reader = cosmosdb.SqlResourceSqlRoleDefinition(

@@ -254,9 +254,14 @@ class DataFactory(SecureComponent):
             after=[self.integration_runtime, self.managed_private_endpoints[lake.key]],
         )
 
+    def definition_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options for a definition declared in the factory (dataset, pipeline, trigger): a child of the
+        factory that waits for its integration runtime and for ``after``."""
+        return self._child_opts(depends_on=[self.integration_runtime, *after])
+
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource:
+    ) -> datafactory.ManagedPrivateEndpoint:
         """A private endpoint from the managed VNet; it stays Pending until the target's owner approves."""
         return datafactory.ManagedPrivateEndpoint(
             f"{self._name}-mpe-{logical_name}",
@@ -275,7 +280,7 @@ class DataFactory(SecureComponent):
         linked_service_name: str,
         properties: dict[str, Any],
         after: Sequence[pulumi.Resource] = (),
-    ) -> pulumi.Resource:
+    ) -> datafactory.LinkedService:
         """A linked service from its JSON ``properties`` body (the form Synapse takes as well).
 
         Without a ``connectVia`` the service runs on the managed-VNet AutoResolve runtime, so it can

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import storage
+from pulumi_azure_native import authorization, storage
 
 from cloudscale.components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
@@ -278,7 +278,7 @@ class DataLake(SecureComponent):
     def _create_account(self, name: str, args: DataLakeArgs) -> None:
         b = args.baseline
         public_network_access, network_rule_set = network_access(args.resource_instances)
-        self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
+        self._grants: dict[tuple[BuiltInRole, str, str], authorization.RoleAssignment] = {}
         key = args.customer_managed_key
         identity = self._identity()
         if key is not None:
@@ -364,15 +364,15 @@ class DataLake(SecureComponent):
             raise KeyError(f"{self.account_name} has no container {container!r}; it has {', '.join(self.containers)}")
         return self.containers[container], container
 
-    def grant_read(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+    def grant_read(self, principal: Principal, container: str | None = None) -> authorization.RoleAssignment:
         """Storage Blob Data Reader on one container, or on the whole account when none is named."""
         return self._grant(BuiltInRole.STORAGE_BLOB_DATA_READER, principal, container)
 
-    def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+    def grant_write(self, principal: Principal, container: str | None = None) -> authorization.RoleAssignment:
         """Storage Blob Data Contributor on one container, or on the whole account when none is named."""
         return self._grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, principal, container)
 
-    def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> pulumi.Resource:
+    def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> authorization.RoleAssignment:
         resource, label = self._scope(container)
         # Idempotent: Azure rejects a second assignment of one role to one principal at one scope
         # (RoleAssignmentExists), and grants by intent may be asked for by more than one caller.

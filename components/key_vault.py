@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import keyvault
+from pulumi_azure_native import authorization, keyvault
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
@@ -116,12 +116,12 @@ class KeyVault(SecureComponent):
         )
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
-    def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:
+    def grant_secrets_read(self, principal: Principal) -> authorization.RoleAssignment:
         return self._grant_on(
             self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER, principal=principal
         )
 
-    def grant_secrets_manage(self, principal: Principal) -> pulumi.Resource:
+    def grant_secrets_manage(self, principal: Principal) -> authorization.RoleAssignment:
         return self._grant_on(
             self.vault,
             logical_name=f"{self._name}-vault",

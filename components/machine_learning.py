@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import applicationinsights, storage
+from pulumi_azure_native import applicationinsights, authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
 
 from cloudscale.components.baseline import (
@@ -159,7 +159,7 @@ class MachineLearningWorkspace(SecureComponent):
         self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
         self._grant_dependencies(name)
         self.code_versions = self._code_assets(name, args)
-        self._job_submitters: dict[str, pulumi.Resource] = {}
+        self._job_submitters: dict[str, authorization.RoleAssignment] = {}
         self.register_outputs(
             {
                 "id": self.id,
@@ -394,7 +394,7 @@ class MachineLearningWorkspace(SecureComponent):
             opts=self._child_opts(parent=self.workspace, depends_on=[self.workspace]),
         )
 
-    def grant_submit_jobs(self, principal: Principal) -> pulumi.Resource:
+    def grant_submit_jobs(self, principal: Principal) -> authorization.RoleAssignment:
         """Let another service's identity (a factory, a Synapse workspace) submit and follow jobs.
 
         A pipeline's Web activity PUTs a command job to ``{workspace}/jobs/{name}`` and polls it under

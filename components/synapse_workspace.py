@@ -238,7 +238,7 @@ class SynapseWorkspace(SecureComponent):
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
-        self._run_grants: dict[str, list[pulumi.Resource]] = {}
+        self._run_grants: dict[str, list[SynapseRoleAssignment]] = {}
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
@@ -353,7 +353,7 @@ class SynapseWorkspace(SecureComponent):
         """Options for a child that talks to the development endpoint: it waits until that is reachable."""
         return self._child_opts(depends_on=[*self._dev_endpoint_ready, *after])
 
-    def grant_run_notebooks(self, principal: Principal) -> list[pulumi.Resource]:
+    def grant_run_notebooks(self, principal: Principal) -> list[SynapseRoleAssignment]:
         """Synapse RBAC for another service (a factory) to run the workspace's notebooks on its Spark pool.
 
         What running a published notebook takes (Microsoft Learn, "Understand the roles required to
@@ -377,7 +377,7 @@ class SynapseWorkspace(SecureComponent):
             ),
             "credential-user": ("Synapse Credential User", self.workspace.name.apply(credential_scope)),
         }
-        grants: list[pulumi.Resource] = [
+        grants = [
             SynapseRoleAssignment(
                 f"{self._name}-rbac-{label}-{principal.key}",
                 SynapseRoleAssignmentArgs(
@@ -395,7 +395,7 @@ class SynapseWorkspace(SecureComponent):
 
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource:
+    ) -> SynapseManagedPrivateEndpoint:
         """A managed private endpoint in the workspace's managed VNet; Pending until the target approves."""
         return SynapseManagedPrivateEndpoint(
             f"{self._name}-mpe-{logical_name}",
@@ -410,7 +410,7 @@ class SynapseWorkspace(SecureComponent):
 
     def add_linked_service(
         self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
-    ) -> pulumi.Resource:
+    ) -> SynapseLinkedService:
         """A workspace linked service from its JSON ``properties`` body, sent to the service verbatim."""
         return SynapseLinkedService(
             f"{self._name}-ls-{logical_name}",

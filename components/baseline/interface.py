@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import monitor, network, resources
+from pulumi_azure_native import authorization, monitor, network, resources
 
 from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
@@ -203,7 +203,7 @@ class SecureComponent(pulumi.ComponentResource):
         principal: Principal,
         scope: pulumi.Input[str] | None = None,
         scope_suffix: str = "",
-    ) -> pulumi.Resource:
+    ) -> authorization.RoleAssignment:
         return grant(
             self,
             f"{logical_name}{'-' + scope_suffix if scope_suffix else ''}",
