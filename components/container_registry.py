@@ -145,11 +145,13 @@ class ContainerRegistry(SecureComponent):
         self.register_outputs({"id": self.id, "login_server": self.login_server})
 
     def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
+        """AcrPull on this registry: pull images and artifacts, nothing else."""
         return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PULL, principal=principal
         )
 
     def grant_push(self, principal: Principal) -> authorization.RoleAssignment:
+        """AcrPush on this registry: push and pull images (a build pipeline's identity)."""
         return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PUSH, principal=principal
         )

@@ -153,6 +153,7 @@ class HubNetwork(SecureComponent):
 
     @property
     def firewall_subnet_id(self) -> pulumi.Output[str]:
+        """The ``AzureFirewallSubnet``'s id; a hub without it (egress through an existing hub) raises."""
         if self.firewall_subnet is None:
             raise ValueError(f"{self._name} has no {FIREWALL_SUBNET_NAME}: its egress is an existing hub's firewall")
         return self.firewall_subnet.id

@@ -117,11 +117,14 @@ class KeyVault(SecureComponent):
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
     def grant_secrets_read(self, principal: Principal) -> authorization.RoleAssignment:
+        """Key Vault Secrets User on this vault: read secret values, nothing else (no keys, no certificates)."""
         return self._grant_on(
             self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER, principal=principal
         )
 
     def grant_secrets_manage(self, principal: Principal) -> authorization.RoleAssignment:
+        """Key Vault Secrets Officer on this vault: create, rotate and delete secrets (an operator or a
+        rotation job), still without access to keys or certificates."""
         return self._grant_on(
             self.vault,
             logical_name=f"{self._name}-vault",

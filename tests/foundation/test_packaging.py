@@ -105,6 +105,15 @@ def test_the_wheel_holds_only_the_cloudscale_namespace(wheel):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"cloudscale"}
 
 
+def test_the_wheel_marks_every_package_of_the_namespace_typed(wheel):
+    import zipfile
+
+    # PEP 561: in a namespace package, each package under the namespace carries its own marker.
+    packages = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert [p for p in sorted(packages) if f"{p.replace('.', '/')}/py.typed" not in names] == []
+
+
 def test_every_library_folder_is_mapped():
     assert {"cli", "components", "pipelines", "stacks"} <= set(LIBRARY_FOLDERS)
 
