@@ -71,7 +71,8 @@ declare_type(
     computed_outputs=lambda registry: {"loginServer": f"{registry.name}.azurecr.io"},
     diagnosable=True,
     stateful=True,
-    private_link_groups=("registry",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"registry": ("privatelink.azurecr.io",)},
 )
 # The platform wires no image scanner to its registries, and Azure ML pushes the environment images it
 # builds and pulls them right after: with quarantine on, every such pull fails until something releases
@@ -137,10 +138,8 @@ class ContainerRegistry(SecureComponent):
             self.registry,
             logical_name=f"{name}-registry",
             purpose="cr",
-            service="container_registry",
             group_ids=["registry"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.register_outputs({"id": self.id, "login_server": self.login_server})
 

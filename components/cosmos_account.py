@@ -28,6 +28,7 @@ from cloudscale.components.baseline import (
     identity_block,
 )
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
     declare_type,
     managed_identity_required,
@@ -53,6 +54,7 @@ _BOUNDED_STALENESS = {"max_staleness_prefix": 100_000, "max_interval_in_seconds"
 
 declare_type(
     cosmosdb.DatabaseAccount,
+    customer_managed_key=KeyEncryption("keyVaultKeyUri", bool),
     rules=(
         public_network_access_disabled(),
         SecurityRule("tls", "minimalTlsVersion", lambda v: v == "Tls12", "minimum TLS is below 1.2"),
@@ -70,7 +72,11 @@ declare_type(
     computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
     diagnosable=True,
     stateful=True,
-    private_link_groups=("Sql", "Analytical"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={
+        "Sql": ("privatelink.documents.azure.com",),
+        "Analytical": ("privatelink.analytics.cosmos.azure.com",),
+    },
 )
 # Reviewed: databases and containers live inside the account's network and RBAC boundary.
 for _child in (cosmosdb.SqlResourceSqlRoleAssignment, cosmosdb.SqlResourceSqlRoleDefinition):
@@ -139,10 +145,8 @@ class CosmosAccount(SecureComponent):
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
-            service="cosmos",
             group_ids=["Sql", "Analytical"],
             diagnostics=COSMOS_DIAGNOSTICS,
-            stateful=True,
         )
         self.database = cosmosdb.SqlResourceSqlDatabase(
             f"{name}-database",

@@ -40,7 +40,8 @@ declare_type(
     datafactory.Factory,
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
-    private_link_groups=("dataFactory", "portal"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"dataFactory": ("privatelink.datafactory.azure.net",), "portal": ("privatelink.adf.azure.com",)},
 )
 # Reviewed: the managed virtual network, its runtime, endpoints and linked services live inside the factory.
 for _child in (
@@ -123,7 +124,6 @@ class DataFactory(SecureComponent):
             self.factory,
             logical_name=f"{name}-factory",
             purpose="adf",
-            service="data_factory",
             group_ids=["dataFactory", "portal"],
             diagnostics=LOGS_AND_METRICS_DEDICATED,
         )

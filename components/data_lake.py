@@ -11,7 +11,9 @@ from pulumi_azure_native import authorization, storage
 
 from cloudscale.components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     accept_finding,
     declare_type,
     managed_identity_required,
@@ -46,7 +48,39 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("blob", "dfs", "file"),
+    # Only the lakes (ADLS Gen2, hierarchical namespace on) hold the platform's data; their key is named
+    # by keySource and keyVaultProperties (see ``encryption`` below).
+    customer_managed_key=KeyEncryption(
+        "encryption",
+        lambda e: (
+            isinstance(e, Mapping)
+            and str(e.get("keySource", "")).lower() == "microsoft.keyvault"
+            and isinstance(e.get("keyVaultProperties"), Mapping)
+            and bool(e["keyVaultProperties"].get("keyName"))
+        ),
+        applies=lambda inputs: inputs.get("isHnsEnabled") is True,
+    ),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "storage account",
+            (
+                storage.StorageAccount,
+                storage.BlobServiceProperties,
+                storage.FileServiceProperties,
+                storage.QueueServiceProperties,
+                storage.TableServiceProperties,
+                storage.ManagementPolicy,
+            ),
+            name_input="accountName",
+            source="the account's settings are written under its exclusive lock: 409 "
+            "StorageAccountOperationInProgress (Microsoft Learn, Storage Resource Provider error codes)",
+        ),
+    ),
+    # One zone per storage service (Microsoft Learn, "Azure Private Endpoint private DNS zone values").
+    private_link={
+        service: (f"privatelink.{service}.core.windows.net",)
+        for service in ("blob", "dfs", "file", "queue", "table", "web")
+    },
     computed_outputs=lambda account: {
         "primaryEndpoints": {
             service: f"https://{account.name}.{service}.core.windows.net/"
@@ -250,10 +284,8 @@ class DataLake(SecureComponent):
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
-            service="storage",
             group_ids=["blob", "dfs"] if args.hierarchical_namespace else ["blob"],
             diagnostics=STORAGE_ACCOUNT,
-            stateful=True,
         )
         # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
         # The setting keeps the logical name it was first deployed with (``<lake>-blob-service-diag``): a

@@ -131,9 +131,7 @@ class Firewall(SecureComponent):
             # Partners allow-list this address; a new one would cut the platform off from them.
             opts=self._child_opts(stateful=True),
         )
-        self._secure(
-            self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS, stateful=True
-        )
+        self._secure(self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS)
 
     def _create_firewall(self, name: str, args: FirewallArgs, zones: Sequence[str]) -> None:
         b = args.baseline

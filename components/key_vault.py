@@ -36,7 +36,8 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("vault",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"vault": ("privatelink.vaultcore.azure.net",)},
     computed_outputs=lambda vault: {
         "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
     },
@@ -109,10 +110,8 @@ class KeyVault(SecureComponent):
             self.vault,
             logical_name=f"{name}-vault",
             purpose=args.purpose,
-            service="key_vault",
             group_ids=["vault"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 

@@ -41,7 +41,20 @@ accept_finding(
     "ingestion stays private (LogAnalyticsArgs.public_query)",
     when=lambda inputs: inputs.get("features", {}).get("disableLocalAuth") is True,
 )
-declare_type(monitor.PrivateLinkScope, private_link_groups=("azuremonitor",))
+# An Azure Monitor Private Link Scope's one endpoint registers in the monitoring zones and in blob storage
+# (the agents' solution packs) (Microsoft Learn, "Azure Private Endpoint private DNS zone values").
+declare_type(
+    monitor.PrivateLinkScope,
+    private_link={
+        "azuremonitor": (
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+            "privatelink.blob.core.windows.net",
+        )
+    },
+)
 
 
 @dataclass
@@ -80,7 +93,6 @@ class LogAnalytics(SecureComponent):
             logical_name=f"{name}-workspace",
             purpose="log",
             diagnostics=AUDIT_AND_METRICS,
-            stateful=True,
         )
         self.private_link_scope: monitor.PrivateLinkScope | None = None
         self.private_link_scope_id: pulumi.Output[str] | None = None
@@ -109,7 +121,6 @@ class LogAnalytics(SecureComponent):
                 self.private_link_scope,
                 logical_name=f"{name}-ampls",
                 purpose="ampls",
-                service="monitor",
                 group_ids=["azuremonitor"],
             )
         self.register_outputs({"id": self.id})

@@ -45,7 +45,8 @@ declare_type(
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("amlworkspace",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")},
 )
 # Workspace-based Application Insights stores its telemetry in Log Analytics already; a diagnostic
 # setting to the same workspace would only duplicate it (Azure Monitor documents this).
@@ -237,10 +238,8 @@ class MachineLearningWorkspace(SecureComponent):
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose=args.purpose,
-            service="machine_learning",
             group_ids=["amlworkspace"],
             diagnostics=LOGS_AND_METRICS_DEDICATED,
-            stateful=True,
         )
 
     def _storage(self, name: str, args: MachineLearningArgs) -> storage.StorageAccount:
@@ -281,10 +280,8 @@ class MachineLearningWorkspace(SecureComponent):
             account,
             logical_name=f"{name}-storage",
             purpose=args.purpose,
-            service="storage",
             group_ids=["blob", "file"],
             diagnostics=STORAGE_ACCOUNT,
-            stateful=True,
         )
         secure_storage_services(self, account, logical_name=f"{name}-storage", services=("blob", "file"))
         return account

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network, purview
+from pulumi_azure_native import network, purview, storage
 
+# The ingestion storage is a storage account: its endpoints' DNS zones are declared with the lakes.
+from cloudscale.components import data_lake as _storage_account_facts  # noqa: F401
 from cloudscale.components.baseline import (
     LOGS_AND_METRICS,
     Principal,
@@ -35,7 +37,8 @@ declare_type(
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("account", "portal"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"account": ("privatelink.purview.azure.com",), "portal": ("privatelink.purviewstudio.azure.com",)},
     # Purview creates its ingestion storage account in a resource group it manages.
     computed_outputs=lambda account: {
         "ingestionStorage": {
@@ -104,10 +107,8 @@ class Purview(SecureComponent):
             self.account,
             logical_name=f"{name}-account",
             purpose="pview",
-            service="purview",
             group_ids=["account", "portal"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.ingestion_storage_id: pulumi.Output[str] = self.account.ingestion_storage.apply(
             lambda storage: storage.id if storage else None
@@ -117,7 +118,7 @@ class Purview(SecureComponent):
             self.ingestion_storage_id,
             logical_name=f"{name}-ingestion",
             purpose="pview-ingestion",
-            service="purview_ingestion",
+            target_type=storage.StorageAccount,
             group_ids=INGESTION_GROUP_IDS,
         )
         self.ingestion_endpoints: dict[str, network.PrivateEndpoint] = {

@@ -16,7 +16,9 @@ from pulumi_azure_native import sql
 
 from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, identity_block
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     declare_type,
     managed_identity_required,
     public_network_access_disabled,
@@ -62,7 +64,27 @@ declare_type(
     ),
     computed_outputs=lambda server: {"fullyQualifiedDomainName": f"{server.name}.database.windows.net"},
     stateful=True,
-    private_link_groups=("sqlServer",),
+    # The TDE protector is a Key Vault key: ``keyId`` on the server (``tde_protector`` below), or an
+    # EncryptionProtector of type AzureKeyVault for it (Microsoft Learn,
+    # azure-sql/database/transparent-data-encryption-byok-overview).
+    customer_managed_key=KeyEncryption("keyId", bool),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "SQL server auditing",
+            (sql.ServerBlobAuditingPolicy, sql.ExtendedServerBlobAuditingPolicy),
+            name_input="serverName",
+            source="both set the server's one auditing policy: 409 ServerBlobAuditingPolicyInProgress",
+        ),
+        SerialisedWrites.of(
+            "SQL server Defender settings",
+            (sql.ServerSecurityAlertPolicy, sql.SqlVulnerabilityAssessmentsSetting, sql.ServerVulnerabilityAssessment),
+            name_input="serverName",
+            source="vulnerability assessment runs on Microsoft Defender for SQL, which must be on first "
+            "(Microsoft Learn, SQL vulnerability assessment express configuration)",
+        ),
+    ),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"sqlServer": ("privatelink.database.windows.net",)},
 )
 # Auditing to Log Analytics (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse
 # Analytics"): on, and with the Azure Monitor target, without which the master diagnostic setting gets nothing.
@@ -94,6 +116,17 @@ declare_type(
     ),
 )
 declare_type(sql.Database, diagnosable=True, stateful=True)
+# Reviewed: a server's TDE protector only names the key that encrypts the server; the platform sets it
+# on the server itself, and the customer-managed key rule counts either.
+declare_type(
+    sql.EncryptionProtector,
+    customer_managed_key=KeyEncryption(
+        "serverKeyType",
+        lambda kind: kind == "AzureKeyVault",
+        parent_type="azure-native:sql:Server",
+        name_input="serverName",
+    ),
+)
 # Reviewed: the database, and the server's vulnerability assessment, Entra-only and backup settings.
 for _child in (
     sql.Database,
@@ -217,9 +250,7 @@ class SqlHyperscale(SecureComponent):
             self.server,
             logical_name=f"{name}-server",
             purpose=args.purpose,
-            service="sql_server",
             group_ids=["sqlServer"],
-            stateful=True,
         )
         self.entra_only = sql.ServerAzureADOnlyAuthentication(
             f"{name}-entra-only",
@@ -300,7 +331,6 @@ class SqlHyperscale(SecureComponent):
             logical_name=f"{name}-database",
             purpose=f"{args.purpose}-db",
             diagnostics=SQL_DATABASE,
-            stateful=True,
         )
         self.short_term_retention = sql.BackupShortTermRetentionPolicy(
             f"{name}-short-term-retention",

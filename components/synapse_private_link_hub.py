@@ -14,7 +14,8 @@ from pulumi_azure_native import synapse
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import declare_type
 
-declare_type(synapse.PrivateLinkHub, private_link_groups=("Web",))
+# (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+declare_type(synapse.PrivateLinkHub, private_link={"Web": ("privatelink.azuresynapse.net",)})
 
 
 @dataclass
@@ -41,7 +42,6 @@ class SynapsePrivateLinkHub(SecureComponent):
             self.hub,
             logical_name=f"{name}-hub",
             purpose="synplh",
-            service="synapse_private_link_hub",
             group_ids=["Web"],
         )
         self.register_outputs({"id": self.id})

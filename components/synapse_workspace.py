@@ -20,7 +20,9 @@ from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     declare_type,
     managed_identity_required,
     public_network_access_disabled,
@@ -67,7 +69,31 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("Dev", "Sql", "SqlOnDemand"),
+    # The workspace's key encryption key (see ``workspace_encryption``), by name or vault URL.
+    customer_managed_key=KeyEncryption(
+        "encryption.cmk.key", lambda key: isinstance(key, Mapping) and bool(key.get("keyVaultUrl") or key.get("name"))
+    ),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "Synapse workspace",
+            (
+                synapse.Workspace,
+                synapse.WorkspaceAadAdmin,
+                synapse.WorkspaceSqlAadAdmin,
+                synapse.IpFirewallRule,
+                "azure-native:synapse:WorkspaceManagedIdentitySqlControlSetting",
+            ),
+            name_input="workspaceName",
+            source="administrator, firewall and identity settings update the workspace itself, which refuses a "
+            "write while it is Updating (409 Conflict)",
+        ),
+    ),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={
+        "Sql": ("privatelink.sql.azuresynapse.net",),
+        "SqlOnDemand": ("privatelink.sql.azuresynapse.net",),
+        "Dev": ("privatelink.dev.azuresynapse.net",),
+    },
     computed_outputs=lambda workspace: {
         "connectivityEndpoints": {
             "dev": f"https://{workspace.name}.dev.azuresynapse.net",
@@ -249,10 +275,8 @@ class SynapseWorkspace(SecureComponent):
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose="synw",
-            service="synapse_workspace",
             group_ids=["Sql", "SqlOnDemand", "Dev"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         # Data-plane calls go to the development endpoint, so they wait until its name resolves to the
         # private endpoint: the DNS zone group, which the endpoint alone does not cover (it is a child).

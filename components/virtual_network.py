@@ -14,10 +14,22 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent
-from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.baseline.type_facts import SerialisedWrites, declare_type
 
 for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup, network.RouteTable, network.Subnet):
     declare_type(_network_type)
+declare_type(
+    network.VirtualNetwork,
+    serialised_writes=(
+        SerialisedWrites.of(
+            "virtual network",
+            (network.VirtualNetwork, network.Subnet, network.VirtualNetworkPeering),
+            name_input="virtualNetworkName",
+            source="Microsoft.Network accepts one write per VNet at a time: ARM error AnotherOperationInProgress "
+            "(pulumi/pulumi-azure-native#699, hashicorp/terraform-provider-azurerm#3780)",
+        ),
+    ),
+)
 # Flow and rule-counter logs of networks and their security groups go to Log Analytics.
 for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup):
     declare_type(_network_type, diagnosable=True)

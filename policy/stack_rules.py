@@ -8,9 +8,10 @@ that dependency otherwise: the rules give the same answer in preview and update.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from cloudscale.components.baseline.type_facts import KeyEncryption
 from cloudscale.policy.facts import PRODUCTION, StackFacts, Violation
 from cloudscale.policy.subject import Subject, is_unknown
 
@@ -18,11 +19,6 @@ StackRule = Callable[[Sequence[Subject], StackFacts], list[Violation]]
 
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-COSMOS_ACCOUNT = "azure-native:cosmosdb:DatabaseAccount"
-SQL_SERVER = "azure-native:sql:Server"
-ENCRYPTION_PROTECTOR = "azure-native:sql:EncryptionProtector"
-SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 
 
@@ -143,69 +139,43 @@ def delete_locks(subjects: Sequence[Subject], facts: StackFacts) -> list[Violati
     return out
 
 
-def _known(*values: Any) -> bool:
-    return not any(is_unknown(value) for value in values)
+def _encrypted(subject: Subject, key: KeyEncryption) -> bool | None:
+    """What the subject's own inputs say; ``None`` when the value is unknown until deploy."""
+    value = subject.value(key.path)
+    return None if is_unknown(value) else key.ok(value)
 
 
-def _storage_key(subject: Subject) -> bool | None:
-    # Only the lakes (ADLS Gen2: hierarchical namespace on) hold the platform's data.
-    if subject.value("isHnsEnabled") is not True:
-        return None
-    source, vault = subject.value("encryption.keySource"), subject.value("encryption.keyVaultProperties")
-    if not _known(source, vault):
-        return None
-    return str(source).lower() == "microsoft.keyvault" and isinstance(vault, dict) and bool(vault.get("keyName"))
-
-
-def _cosmos_key(subject: Subject) -> bool | None:
-    uri = subject.value("keyVaultKeyUri")
-    return bool(uri) if _known(uri) else None
-
-
-def _synapse_key(subject: Subject) -> bool | None:
-    key = subject.value("encryption.cmk.key")
-    return (isinstance(key, dict) and bool(key.get("keyVaultUrl") or key.get("name"))) if _known(key) else None
-
-
-def _sql_key(subject: Subject, protectors: Iterable[Subject]) -> bool | None:
-    """The server's TDE protector is a Key Vault key: ``keyId`` on the server, or an EncryptionProtector
-    of type AzureKeyVault for it (Microsoft Learn, azure-sql/database/transparent-data-encryption-byok-overview)."""
-    key_id = subject.value("keyId")
-    if key_id and _known(key_id):
-        return True
-    for protector in protectors:
-        server = protector.value("serverName")
-        mine = protector.depends_on("serverName", subject.urn) or (
-            _known(server) and server == subject.value("serverName")
-        )
-        if mine and protector.value("serverKeyType") == "AzureKeyVault":
-            return True
-    return None if not _known(key_id) else False
-
-
-# How each type says that a customer-managed key encrypts it, on azure-native's inputs.
-_CMK_SHAPES: dict[str, Callable[[Subject], bool | None]] = {
-    STORAGE_ACCOUNT: _storage_key,
-    COSMOS_ACCOUNT: _cosmos_key,
-    SYNAPSE_WORKSPACE: _synapse_key,
-}
+def _sets_key_of(setter: Subject, key: KeyEncryption, subject: Subject) -> bool:
+    """Whether ``setter`` (a child such as a SQL server's TDE protector) sets ``subject``'s key."""
+    if key.parent_type != subject.type or _encrypted(setter, key) is not True:
+        return False
+    name = setter.value(key.name_input)
+    return setter.depends_on(key.name_input, subject.urn) or (
+        not is_unknown(name) and name is not None and name == subject.value(key.name_input)
+    )
 
 
 def customer_managed_keys(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
-    """In prd the lakes, Cosmos DB, the SQL server's TDE protector and Synapse are encrypted with a
-    customer-managed key; other environments may use Microsoft-managed keys."""
-    protectors = [s for s in subjects if s.type == ENCRYPTION_PROTECTOR]
+    """In prd every data store whose type takes a customer-managed key is encrypted with one; other
+    environments may use Microsoft-managed keys. How each type says so is declared with it
+    (``declare_type(..., customer_managed_key=KeyEncryption(...))``)."""
+    keyed = [(subject, key) for subject in subjects if (key := _key_of(facts, subject)) is not None]
+    setters = [(subject, key) for subject, key in keyed if key.parent_type is not None]
     out = []
-    for subject in subjects:
-        if facts.environment_of(subject) != PRODUCTION:
+    for subject, key in keyed:
+        if key.parent_type is not None or facts.environment_of(subject) != PRODUCTION:
             continue
-        if subject.type == SQL_SERVER:
-            encrypted = _sql_key(subject, protectors)
-        elif subject.type in _CMK_SHAPES:
-            encrypted = _CMK_SHAPES[subject.type](subject)
-        else:
+        if key.applies is not None and not key.applies(subject.props):
             continue
+        encrypted = _encrypted(subject, key)
+        if encrypted is not True and any(_sets_key_of(setter, k, subject) for setter, k in setters):
+            encrypted = True
         if encrypted is False:
             message = "not encrypted with a customer-managed key in prd"
             out.append(facts.judged(subject, "customer-managed-key", message, "high"))
     return out
+
+
+def _key_of(facts: StackFacts, subject: Subject) -> KeyEncryption | None:
+    type_facts = facts.registry.get(subject.type)
+    return type_facts.customer_managed_key if type_facts is not None else None

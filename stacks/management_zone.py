@@ -20,10 +20,10 @@ from pulumi_azure_native import resources
 
 from cloudscale.components.baseline import PrivateEndpointPlacement, user_assigned_identity
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from cloudscale.components.core.dns_zones import platform_zones
 from cloudscale.components.firewall import Firewall, FirewallArgs, first_usable_address
 from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.library import platform_zones
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
 from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
 from cloudscale.components.purview import Purview, PurviewArgs

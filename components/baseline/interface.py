@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization, monitor, network, resources
@@ -91,24 +92,23 @@ class SecureComponent(pulumi.ComponentResource):
         *,
         logical_name: str,
         purpose: str,
-        service: str | None = None,
         group_ids: Sequence[str] = (),
         diagnostics: DiagnosticProfile | None = None,
-        stateful: bool = False,
     ) -> dict[str, pulumi.Resource]:
         """Private endpoints, diagnostics and lock for one resource of the program.
 
-        Returns what was made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone
-        group), ``diagnostics``, ``lock``.
+        The endpoints' DNS zones and whether the resource holds data (so it is locked where the baseline
+        locks) come from its type's declaration (``declare_type``), not from the caller. Returns what was
+        made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone group),
+        ``diagnostics``, ``lock``.
         """
-        registry().note_secured(resource, diagnostics=diagnostics is not None, stateful=stateful, group_ids=group_ids)
+        registry().note_secured(resource, diagnostics=diagnostics is not None)
+        facts = registry().get(resource)
         b = self.baseline
         created: dict[str, pulumi.Resource] = {}
         if group_ids:
-            if service is None:
-                raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
             endpoints = self._private_endpoints(
-                resource.id, logical_name=logical_name, purpose=purpose, service=service, group_ids=group_ids
+                resource.id, target_type=resource, logical_name=logical_name, purpose=purpose, group_ids=group_ids
             )
             for group_id, (endpoint, zone_group) in endpoints.items():
                 created[f"pe:{group_id}"] = endpoint
@@ -118,7 +118,7 @@ class SecureComponent(pulumi.ComponentResource):
             setting = self._secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
             if setting is not None:
                 created["diagnostics"] = setting
-        if stateful and b.lock:
+        if facts is not None and facts.stateful and b.lock:
             created["lock"] = delete_lock(
                 self, logical_name, scope=resource.id, lock_name=b.namer.name("lock", purpose)
             )
@@ -128,12 +128,14 @@ class SecureComponent(pulumi.ComponentResource):
         self,
         target_id: pulumi.Input[str],
         *,
+        target_type: Any,
         logical_name: str,
         purpose: str,
-        service: str,
         group_ids: Sequence[str],
     ) -> dict[str, tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]]:
-        """One private endpoint and its DNS zone group per group id of the target."""
+        """One private endpoint and its DNS zone group per group id of the target, a resource of
+        ``target_type`` (an SDK class, an instance of one, or a type token) whose declaration names the
+        group's DNS zones."""
         b = self.baseline
         if b.private_endpoints is None:
             raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
@@ -143,7 +145,7 @@ class SecureComponent(pulumi.ComponentResource):
                 f"{logical_name}-pe-{group_id.lower()}",
                 endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),
                 target_id=target_id,
-                service=service,
+                target_type=target_type,
                 group_id=group_id,
                 placement=b.private_endpoints,
                 resource_group_name=b.resource_group_name,

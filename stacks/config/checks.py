@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from ipaddress import IPv4Network
 
-from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
+from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, tag_problems
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import (
     CosmosConfig,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from cloudscale.components.core import platform_zones, zone_resource_label
+from cloudscale.components.core import zone_resource_label
+from cloudscale.components.library import platform_zones
 from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
 
 from .support import service_baseline

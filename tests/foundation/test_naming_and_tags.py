@@ -4,8 +4,10 @@ import re
 
 import pytest
 
-from cloudscale.components.core import RULES, Namer, NamingError, merge_tags, platform_zones, zones_for
+from cloudscale.components.baseline.type_facts import TypeFacts
+from cloudscale.components.core import RULES, Namer, NamingError, merge_tags
 from cloudscale.components.core.tags import TagError
+from cloudscale.components.library import declared, platform_zones
 
 NAMER = Namer("adatum", "dev", "sales", seed="sub-1")
 
@@ -72,9 +74,21 @@ def test_dns_zones_include_what_the_reference_misses_and_follow_the_region():
         assert zone in zones
     assert not [z for z in zones if "westeurope" in z]
     assert len(zones) == len(set(zones))
-    assert zones_for("machine_learning", "amlworkspace", "northeurope") == (
+    assert declared().private_dns_zones("azure-native:machinelearningservices:Workspace", "amlworkspace") == (
         "privatelink.api.azureml.ms",
         "privatelink.notebooks.azure.net",
     )
-    with pytest.raises(KeyError, match="no private DNS zone is known"):
-        zones_for("storage", "nosuchgroup", "northeurope")
+    with pytest.raises(KeyError, match="declares no private DNS zones for group 'nosuchgroup'"):
+        declared().private_dns_zones("azure-native:storage:StorageAccount", "nosuchgroup")
+
+
+def test_the_platform_zones_are_what_the_types_declare(monkeypatch):
+    # A type declared with a private-link group brings its zone to the management zone and the hub check.
+    facts = TypeFacts(
+        "azure-native:relay:Namespace",
+        reviewed=True,
+        private_link={"namespace": ("privatelink.{region}.relay.example",)},
+    )
+    assert "privatelink.northeurope.relay.example" not in platform_zones("northeurope")
+    monkeypatch.setitem(declared()._facts, facts.token, facts)
+    assert "privatelink.northeurope.relay.example" in platform_zones("northeurope")

@@ -32,7 +32,8 @@ CONSUMER = textwrap.dedent(
     import components
     from cloudscale.components import DataLake, DataLakeArgs
     from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
-    from cloudscale.components.core import Namer, platform_zones
+    from cloudscale.components.core import Namer
+    from cloudscale.components.library import platform_zones
     from cloudscale.stacks.offline.engine import run_offline
 
     assert components.OWN == "consumer", components.__file__

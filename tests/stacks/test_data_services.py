@@ -15,7 +15,8 @@ import pulumi
 import pytest
 
 from cloudscale.components.baseline import Principal
-from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, PlatformConfig, parse_config
 from cloudscale.stacks.contract import ZoneContract

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from cloudscale.components.core import BuiltInRole, platform_zones, zone_resource_label
+from cloudscale.components.core import BuiltInRole, zone_resource_label
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks import ConfigError, build_platform, load_config, management_zone, parse_config
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.offline.stack_files import load_stack_config
