@@ -14,11 +14,13 @@ import cloudscale.components as components
 import cloudscale.pipelines as pipelines
 import cloudscale.policy as policy
 import cloudscale.stacks as stacks
+import cloudscale.testing as testing
 from cloudscale.components.baseline import SecureComponent
 
 
 @pytest.mark.parametrize(
-    "package", [components, stacks, pipelines, policy, importlib.import_module("cloudscale.components.baseline")]
+    "package",
+    [components, stacks, pipelines, policy, testing, importlib.import_module("cloudscale.components.baseline")],
 )
 def test_every_exported_name_resolves(package):
     for name in package.__all__:
