@@ -106,6 +106,8 @@ class KeyVault(SecureComponent):
             opts=self._child_opts(stateful=True, ignore_changes=["properties.createMode"]),
         )
         self.id: pulumi.Output[str] = self.vault.id
+        # https://<name>.vault.azure.net/, which Azure returns once the vault exists.
+        self.uri: pulumi.Output[str] = self.vault.properties.vault_uri
         self._secure(
             self.vault,
             logical_name=f"{name}-vault",

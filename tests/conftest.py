@@ -72,6 +72,7 @@ LONGEST_FIRST = (
     "tests/policy/test_pack.py::test_importing_the_rules_neither_starts_the_pack_nor_loads_the_policy_sdk",
     "tests/foundation/test_import_cost.py::test_planning_the_dev_stack_loads_no_data_plane_sdk",
     "tests/foundation/test_packaging.py::test_the_installed_wheel_imports_beside_a_consumers_own_components",
+    "tests/foundation/test_consumer_example.py::test_the_examples_own_tests_pass_on_the_installed_wheel",
     "tests/foundation/test_install_path.py::test_pip_resolves_requirements_txt_to_the_project",
 )
 

@@ -19,12 +19,8 @@ from importlib import metadata
 import yaml
 
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.installed import LIBRARY_FOLDERS
 from tests.foundation.source_scan import absolute_imports
-
-# The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
-LIBRARY_FOLDERS = tuple(
-    sorted(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values())
-)
 
 
 def _project() -> dict:
