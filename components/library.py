@@ -2,18 +2,21 @@
 
 What a check knows must never depend on which components a program happened to import first, so the
 readers of the type facts (the policy rules, the offline engine, the management zone's DNS zones, a
-hub's required zone ids, the config's name check) go through ``declared()``.
+hub's required zone ids) go through ``declared()``, and the config's name check through ``name_rules()``.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from cloudscale import components
 from cloudscale.components.baseline.type_facts import TypeRegistry, registry
 from cloudscale.components.core.dns_zones import ADDITIONAL_ZONES, render_zone
+from cloudscale.components.core.naming import RULES, NameRule
 
 
 @cache
@@ -26,6 +29,12 @@ def declared() -> TypeRegistry:
     """The type registry with every module of the component library imported."""
     _import_library()
     return registry()
+
+
+def name_rules() -> Mapping[str, NameRule]:
+    """Every kind the naming function knows: the core kinds and those components declare with their types."""
+    _import_library()
+    return MappingProxyType(RULES)
 
 
 def platform_zones(location: str) -> list[str]:

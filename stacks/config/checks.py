@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from ipaddress import IPv4Network
 
-from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, tag_problems
-from cloudscale.components.library import platform_zones
+from cloudscale.components.core import Namer, NamingError, azure_facts, tag_problems
+from cloudscale.components.library import name_rules, platform_zones
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import (
     CosmosConfig,
@@ -106,7 +106,7 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
     ]
     for zone, key in zones:
         namer = Namer(config.prefix, config.environment, zone, config.name_seed)
-        for kind in RULES:
+        for kind in name_rules():
             try:
                 # Every purpose a stack passes, today or later, meets the rules these purposes meet.
                 for purpose in namer.probe_purposes(kind):

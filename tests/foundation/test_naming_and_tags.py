@@ -5,16 +5,16 @@ import re
 import pytest
 
 from cloudscale.components.baseline.type_facts import TypeFacts
-from cloudscale.components.core import RULES, Namer, NamingError, merge_tags
+from cloudscale.components.core import Namer, NameRule, NamingError, declare_name_rule, merge_tags, naming
 from cloudscale.components.core.tags import TagError
-from cloudscale.components.library import declared, platform_zones
+from cloudscale.components.library import declared, name_rules, platform_zones
 
 NAMER = Namer("adatum", "dev", "sales", seed="sub-1")
 
 
-@pytest.mark.parametrize("kind", sorted(RULES))
+@pytest.mark.parametrize("kind", sorted(name_rules()))
 def test_every_kind_produces_a_name_its_service_accepts(kind):
-    rule = RULES[kind]
+    rule = name_rules()[kind]
     for purpose in ("raw", "encur", "a-very-long-purpose-that-does-not-fit-anywhere-short"):
         name = NAMER.name(kind, purpose)
         assert rule.min_length <= len(name) <= rule.max_length, name
@@ -92,3 +92,13 @@ def test_the_platform_zones_are_what_the_types_declare(monkeypatch):
     assert "privatelink.northeurope.relay.example" not in platform_zones("northeurope")
     monkeypatch.setitem(declared()._facts, facts.token, facts)
     assert "privatelink.northeurope.relay.example" in platform_zones("northeurope")
+
+
+def test_a_component_declares_the_name_rule_of_its_kind_once(monkeypatch):
+    monkeypatch.setattr(naming, "RULES", dict(naming.RULES))
+    rule = NameRule("wdg", 1, 40, r"[a-z-]{1,40}")
+    declare_name_rule("widget", rule)
+    declare_name_rule("widget", rule)
+    assert NAMER.name("widget") == "wdg-adatum-dev-sales"
+    with pytest.raises(ValueError, match="declared twice"):
+        declare_name_rule("widget", NameRule("wdg", 1, 20, r"[a-z-]{1,20}"))
