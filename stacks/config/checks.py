@@ -245,13 +245,15 @@ def _check_hub(config: PlatformConfig) -> list[ConfigProblem]:
     problems = []
     needed = platform_zones(config.location)
     # A landing stack registers its endpoints in the zones the management stack hands it.
-    missing = [] if config.role == "landing" else [zone for zone in needed if zone not in hub.private_dns_zone_ids]
+    provided = hub.zone_ids(needed)
+    missing = [] if config.role == "landing" else [zone for zone in needed if zone not in provided]
     if missing:
         problems.append(
             ConfigProblem(
                 "management.existingHub.privateDnsZoneIds",
                 f"missing {len(missing)} zone id(s) the platform needs: {', '.join(missing[:8])}"
-                + (" ..." if len(missing) > 8 else ""),
+                + (" ..." if len(missing) > 8 else "")
+                + "; list them, or give privateDnsZonesResourceGroupId, the resource group that holds the hub's zones",
             )
         )
     for zone, zone_id in hub.private_dns_zone_ids.items():

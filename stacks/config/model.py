@@ -7,7 +7,7 @@ Field-level rules live here; rules that span several fields live in ``checks.py`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Address, IPv4Network
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -89,6 +89,15 @@ VnetId = Annotated[
 ]
 
 
+ResourceGroupId = Annotated[
+    str,
+    Field(
+        pattern=r"(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w._()]+$",
+        description="/subscriptions/<id>/resourceGroups/<rg>",
+    ),
+]
+
+
 class ExistingHubConfig(Model):
     """Bring your own hub: the enterprise connectivity hub already provides egress and DNS.
 
@@ -99,10 +108,23 @@ class ExistingHubConfig(Model):
 
     firewall_private_ip: IPv4Address
     dns_servers: tuple[IPv4Address, ...] = Field(min_length=1, max_length=20)
-    # Taken from the management stack's contract in the landing role, so only required there.
+    # The hub's private DNS zones, in one resource group (as Azure landing zones keep them): every
+    # zone's id is derived from it, so a service that brings a zone needs no new entry here.
+    private_dns_zones_resource_group_id: ResourceGroupId | None = None
+    # Zone ids by zone name, for zones kept elsewhere or without the resource group; taken from the
+    # management stack's contract in the landing role, so only required there.
     private_dns_zone_ids: FrozenMap[str, str] = Field(default_factory=_empty_map)
     hub_vnet_id: VnetId
     address_space: tuple[IPv4Network, ...] = Field(min_length=1)
+
+    def zone_ids(self, zones: Iterable[str]) -> dict[str, str]:
+        """The id of each of ``zones`` the hub provides: listed, else in the zones' resource group."""
+        ids = dict(self.private_dns_zone_ids)
+        group = self.private_dns_zones_resource_group_id
+        for zone in zones:
+            if zone not in ids and group is not None:
+                ids[zone] = f"{group}/providers/Microsoft.Network/privateDnsZones/{zone}"
+        return ids
 
 
 class ManagementNetworkConfig(Model):

@@ -343,6 +343,14 @@ def test_existing_hub_services_subnet_admits_the_platform_and_the_hub_only(stack
     ]
 
 
+def test_existing_hub_zone_ids_come_from_the_zones_resource_group_unless_listed(stack_runs, dev_config):
+    # Azure landing zones keep every private DNS zone in one resource group of the connectivity hub.
+    listed = {"privatelink.azurecr.io": HUB_ZONE_IDS["privatelink.azurecr.io"].replace("rg-hub-dns", "rg-registry-dns")}
+    config = _existing_hub_config(dev_config, privateDnsZoneIds=listed, privateDnsZonesResourceGroupId=HUB_DNS_GROUP)
+    run = stack_runs.run(config)
+    assert run.exports["privateDnsZoneIds"] == {**HUB_ZONE_IDS, **listed}
+
+
 def test_existing_hub_missing_a_zone_is_rejected_naming_the_key(dev_config):
     zones = {zone: zone_id for zone, zone_id in HUB_ZONE_IDS.items() if zone != "privatelink.azurecr.io"}
     config = _existing_hub_config(dev_config, privateDnsZoneIds=zones)
