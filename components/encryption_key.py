@@ -30,6 +30,9 @@ from cloudscale.components.core.roles import BuiltInRole
 # Synapse accept RSA keys of 2048 and 3072 bits only (Microsoft Learn, "Azure SQL transparent data
 # encryption with customer-managed key": requirements for configuring the TDE protector).
 KEY_SIZE = 3072
+# What Key Vault creates for RSA keys (Microsoft Learn, "About keys": RSA 2048, 3072 and 4096); a service
+# that takes fewer sizes gets a key of its own size (Azure Data Explorer takes only 2048).
+RSA_KEY_SIZES = (2048, 3072, 4096)
 # Each version lives a year; a new one is made after eleven months, and the vault's event grid
 # notification fires a month before expiry in case rotation failed (Microsoft Learn, "Configure
 # cryptographic key auto-rotation in Azure Key Vault": the expiry must be at least 28 days and
@@ -82,6 +85,7 @@ class CustomerManagedKey:
     identity_id: pulumi.Output[str]
     # The identity's role on the key: a service created before it exists cannot reach the key.
     ready: Sequence[pulumi.Resource]
+    key_size: int = KEY_SIZE
 
 
 @dataclass
@@ -91,10 +95,13 @@ class EncryptionKeyArgs:
     vault_name: pulumi.Input[str]
     vault_uri: pulumi.Input[str]
     purpose: str = "data"
+    key_size: int = KEY_SIZE
 
 
 class EncryptionKey(SecureComponent):
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.key_size not in RSA_KEY_SIZES:
+            raise ValueError(f"{name}: key_size {args.key_size} is not an RSA size Key Vault creates ({RSA_KEY_SIZES})")
         super().__init__("cloudscale:security:EncryptionKey", name, args.baseline, opts)
         b = args.baseline
         self.key_name = b.namer.name("key_vault_key", args.purpose)
@@ -105,7 +112,7 @@ class EncryptionKey(SecureComponent):
             resource_group_name=b.resource_group_name,
             properties={
                 "kty": "RSA",
-                "key_size": KEY_SIZE,
+                "key_size": args.key_size,
                 "key_ops": list(KEY_OPERATIONS),
                 "attributes": {"enabled": True, "exportable": False},
                 "rotation_policy": {
@@ -141,5 +148,6 @@ class EncryptionKey(SecureComponent):
             key_uri=self.key.key_uri,
             identity_id=self.identity_resource.id,
             ready=(grant,),
+            key_size=args.key_size,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
