@@ -7,6 +7,7 @@ DB analytical store, and Azure ML reads the enriched-curated lake and writes to 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudscale.components.baseline import ServiceBaseline
@@ -40,12 +41,9 @@ def deploy_data_services(context: LandingZoneContext) -> dict[str, Any]:
     """Declare the enabled services of one landing zone and return the outputs to merge into the zone's."""
     services = context.zone.services
     outputs: dict[str, Any] = {}
-    if services.sql_hyperscale.enabled:
-        outputs.update(_erp_database(context))
-    if services.cosmos.enabled:
-        outputs.update(_customer_service_database(context))
-    if services.machine_learning.enabled:
-        outputs.update(_retention_workspace(context))
+    for service, deploy in DATA_SERVICES.items():
+        if getattr(services, service).enabled:
+            outputs.update(deploy(context))
     return outputs
 
 
@@ -262,3 +260,12 @@ def _code_assets(jobs: MachineLearningJobs) -> list[CodeAsset]:
 def _datastore_name(lake: str, container: str) -> str:
     # Datastore names allow letters, digits and underscores only.
     return f"{lake}_{container}".replace("-", "_")
+
+
+# The zone's optional data services: each one's key under ``landingZones[i].services`` (snake_case),
+# which is also its resources' ``Component`` tag, and the function that wires it into the zone.
+DATA_SERVICES: Mapping[str, Callable[[LandingZoneContext], dict[str, Any]]] = {
+    "sql_hyperscale": _erp_database,
+    "cosmos": _customer_service_database,
+    "machine_learning": _retention_workspace,
+}
