@@ -21,6 +21,10 @@ if TYPE_CHECKING:
         CosmosAccountArgs as CosmosAccountArgs,
         CosmosContainer as CosmosContainer,
     )
+    from cloudscale.components.data_explorer import (
+        DataExplorer as DataExplorer,
+        DataExplorerArgs as DataExplorerArgs,
+    )
     from cloudscale.components.data_factory import (
         DataFactory as DataFactory,
         DataFactoryArgs as DataFactoryArgs,
@@ -105,6 +109,8 @@ _EXPORTS: dict[str, str] = {
     "CosmosAccountArgs": "cosmos_account",
     "CosmosContainer": "cosmos_account",
     "CustomerManagedKey": "encryption_key",
+    "DataExplorer": "data_explorer",
+    "DataExplorerArgs": "data_explorer",
     "DataFactory": "data_factory",
     "DataFactoryArgs": "data_factory",
     "DataLake": "data_lake",

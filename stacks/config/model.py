@@ -13,9 +13,20 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from cloudscale.components import data_explorer
 from cloudscale.components.core import azure_facts
 from cloudscale.stacks.config.errors import ConfigError, ConfigProblem
 
@@ -216,12 +227,46 @@ class MachineLearningConfig(Model):
     allowed_outbound_fqdns: tuple[Fqdn, ...] = Field(default_factory=lambda: ("pypi.org", "files.pythonhosted.org"))
 
 
+def _data_explorer_sku(value: str) -> str:
+    if value not in data_explorer.SKUS:
+        raise ValueError(f"{value!r} is not an Azure Data Explorer SKU, such as Standard_E2ads_v5 or Standard_E8ads_v5")
+    return value
+
+
+class DataExplorerConfig(Model):
+    """An Azure Data Explorer cluster and database for the zone's telemetry and logs (off unless enabled)."""
+
+    enabled: bool = False
+    database_name: str = Field("telemetry", pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]{0,259}$")
+    sku: Annotated[str, AfterValidator(_data_explorer_sku)] = "Standard_E2ads_v5"
+    capacity: int = Field(2, ge=1, le=1000)
+    # Optimized autoscale up to this many instances; unset keeps the capacity fixed.
+    autoscale_max: int | None = Field(None, ge=2, le=1000)
+    soft_delete_days: int = Field(365, ge=1, le=36_500)
+    hot_cache_days: int = Field(31, ge=0, le=36_500)
+    auto_stop: bool = False
+    # Entra groups (object ids) that query the database, and that ingest into it.
+    readers: tuple[UUID, ...] = Field(default_factory=tuple)
+    ingestors: tuple[UUID, ...] = Field(default_factory=tuple)
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> DataExplorerConfig:
+        if self.sku.startswith(data_explorer.DEV_SKU_PREFIX) and (self.capacity != 1 or self.autoscale_max):
+            raise ValueError(f"capacity: a {self.sku} cluster has exactly 1 instance and no autoscale")
+        if self.autoscale_max is not None and self.autoscale_max < self.capacity:
+            raise ValueError(f"autoscaleMax ({self.autoscale_max}) is below capacity ({self.capacity})")
+        if self.hot_cache_days > self.soft_delete_days:
+            raise ValueError(f"hotCacheDays ({self.hot_cache_days}) exceeds softDeleteDays ({self.soft_delete_days})")
+        return self
+
+
 class ServicesConfig(Model):
     data_factory: DataFactoryConfig = Field(default_factory=DataFactoryConfig)
     synapse: SynapseConfig = Field(default_factory=SynapseConfig)
     sql_hyperscale: SqlHyperscaleConfig = Field(default_factory=SqlHyperscaleConfig)
     cosmos: CosmosConfig = Field(default_factory=CosmosConfig)
     machine_learning: MachineLearningConfig = Field(default_factory=MachineLearningConfig)
+    data_explorer: DataExplorerConfig = Field(default_factory=DataExplorerConfig)
 
 
 LakeRedundancy = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"]
