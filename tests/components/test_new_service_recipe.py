@@ -27,7 +27,8 @@ from cloudscale.components.baseline.type_facts import tag
 from cloudscale.components.core import Namer, NameRule, naming, platform_tags
 from cloudscale.stacks.offline.report import build_plan
 
-# Recipe step 1: the type's security rules, accepted exceptions and computed outputs, next to the component.
+# Recipe step 2 (type facts): the security rules, computed outputs, state and the private-link group's DNS
+# zone, with the accepted exceptions, next to the component.
 declare_type(
     eventhub.Namespace,
     rules=(
@@ -56,7 +57,7 @@ class EventHubNamespaceArgs:
     local_auth: bool = False
 
 
-# Recipe step 2: the component, on the secure-service interface.
+# Recipe step 1: the component, on the secure-service interface.
 class EventHubNamespace(SecureComponent):
     def __init__(self, name: str, args: EventHubNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cloudscale:integration:EventHubNamespace", name, args.baseline, opts)
