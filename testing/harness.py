@@ -10,7 +10,6 @@ their computed outputs whether or not the consumer imported the component that d
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from cloudscale.components.baseline.type_facts import type_token
 from cloudscale.components.library import declared
 from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions, install_mocks, run_program
 from cloudscale.stacks.offline.findings import Finding, run_findings
-from cloudscale.stacks.offline.inline import use_inline_executor
+from cloudscale.stacks.offline.inline import inline_event_loop
 from cloudscale.stacks.offline.mocks import Invoke, RecordedResource
 from cloudscale.stacks.offline.ordering import ordering_findings
 
@@ -157,21 +156,12 @@ def offline(
             run = engine.run(my_program, config={"location": "westeurope"})
         assert run.violations() == []
     """
-    loop = asyncio.new_event_loop()
     # The engine answers each call in the loop's own thread, as cloudscale plan runs it.
-    use_inline_executor(loop)
-    asyncio.set_event_loop(loop)
-    try:
-        yield OfflineEngine(mode, project, stack, dict(stack_outputs or {}), dict(invokes or {}))
-    finally:
-        pulumi.runtime.reset_options()
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.close()
-        asyncio.set_event_loop(None)
+    with inline_event_loop():
+        try:
+            yield OfflineEngine(mode, project, stack, dict(stack_outputs or {}), dict(invokes or {}))
+        finally:
+            pulumi.runtime.reset_options()
 
 
 def run_in_both_modes(program: Callable[[], Any], **engine: Any) -> dict[Mode, ProgramRun]:

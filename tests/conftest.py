@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ import pytest
 
 from cloudscale.stacks.config.loader import forget_parsed_configs
 from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
-from cloudscale.stacks.offline.inline import use_inline_executor
+from cloudscale.stacks.offline.inline import inline_event_loop
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
@@ -144,22 +144,14 @@ def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
         made[0] += 1
         return task
 
-    loop = asyncio.new_event_loop()
+    def pending(loop: asyncio.AbstractEventLoop) -> Iterable[asyncio.Task[Any]]:
+        # Something that installed its own factory leaves asyncio to say.
+        return set(made_here) if loop.get_task_factory() is recorded_task else asyncio.all_tasks(loop)
+
     # The engine's calls run in the loop's thread, as they do under run_offline (stacks/offline/inline.py).
-    use_inline_executor(loop)
-    loop.set_task_factory(recorded_task)
-    asyncio.set_event_loop(loop)
-    yield loop
-    if loop.get_task_factory() is recorded_task:
-        pending = {task for task in made_here if not task.done()}
-    else:  # something installed its own factory: ask asyncio
-        pending = asyncio.all_tasks(loop)
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
-    asyncio.set_event_loop(None)
+    with inline_event_loop(pending) as loop:
+        loop.set_task_factory(recorded_task)
+        yield loop
     _release_pinned_garbage(made[0])
 
 
