@@ -312,7 +312,7 @@ def _deploy_to_factory(
         definitions: DefinitionSet, artifact: Artifact, properties: Any, earlier: list[pulumi.Resource]
     ) -> pulumi.Resource | None:
         logical = f"{factory._name}-{definitions.name}"
-        opts = factory.child_opts(depends_on=[factory.integration_runtime, *after, *earlier])
+        opts = factory.definition_opts(after=[*after, *earlier])
         if artifact.kind == "linkedService":
             # Linked services sign in as the factory, so they wait for what ``after`` grants it.
             return factory.add_linked_service(
