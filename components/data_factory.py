@@ -240,7 +240,7 @@ class DataFactory(SecureComponent):
                         resource_id=created.id,
                         description="A user-assigned identity of the factory, for linked services that name it",
                     ),
-                    opts=self.child_opts(depends_on=[self.factory]),
+                    opts=self._child_opts(depends_on=[self.factory]),
                 ),
             )
             for credential, (created, principal) in identities.items()

@@ -299,7 +299,7 @@ class SynapseWorkspace(SecureComponent):
             resource_group_name=args.baseline.resource_group_name,
             key_vault_url=key.key_uri,
             is_active_cmk=True,
-            opts=self.child_opts(depends_on=[grant]),
+            opts=self._child_opts(depends_on=[grant]),
         )
         return [activation]
 
