@@ -26,7 +26,11 @@ from pulumi_azure_native import fabric
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.diagnostics import METRICS_ONLY
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type
+from cloudscale.components.core.naming import Namer, NameRule, declare_name_rule
 
+# 3-63 lowercase letters and digits, starting with a letter (ARM's rule for Microsoft.Fabric/capacities); the
+# name is also the capacity's display name in Fabric, by which workspaces are assigned to it.
+declare_name_rule("fabric_capacity", NameRule("fc", 3, 63, r"[a-z][a-z0-9]{2,62}", "", True, True))
 F_SKUS = ("F2", "F4", "F8", "F16", "F32", "F64", "F128", "F256", "F512", "F1024", "F2048")
 FABRIC_TIER = "Fabric"
 
@@ -53,6 +57,11 @@ declare_type(
 )
 
 
+def capacity_name(namer: Namer, purpose: str = "") -> str:
+    """The capacity's name, fixed by the naming function: a workspace finds the capacity by it."""
+    return namer.name("fabric_capacity", purpose)
+
+
 @dataclass
 class FabricCapacityArgs:
     baseline: ServiceBaseline
@@ -70,7 +79,7 @@ class FabricCapacity(SecureComponent):
         if not args.administrators:
             raise ValueError("a Fabric capacity needs at least one administrator")
         b = args.baseline
-        self.capacity_name = b.namer.name("fabric_capacity", args.purpose)
+        self.capacity_name = capacity_name(b.namer, args.purpose)
         self.capacity = fabric.FabricCapacity(
             f"{name}-capacity",
             capacity_name=self.capacity_name,
@@ -78,11 +87,9 @@ class FabricCapacity(SecureComponent):
             location=b.location,
             sku={"name": args.sku, "tier": FABRIC_TIER},
             administration={"members": list(args.administrators)},
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.capacity.id
-        self.secure(
-            self.capacity, logical_name=f"{name}-capacity", purpose="fc", diagnostics=METRICS_ONLY, stateful=True
-        )
+        self._secure(self.capacity, logical_name=f"{name}-capacity", purpose="fc", diagnostics=METRICS_ONLY)
         self.register_outputs({"id": self.id, "capacity_name": self.capacity_name})

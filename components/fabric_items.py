@@ -31,6 +31,7 @@ from azure.core.exceptions import AzureError, ResourceNotFoundError
 
 from cloudscale.components.baseline.type_facts import declare_type
 from cloudscale.components.core.credentials import closing_credential, default_credential
+from cloudscale.components.core.naming import NameRule, declare_name_rule
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -50,6 +51,12 @@ __all__ = [
 ]
 
 FABRIC_API = "https://api.fabric.microsoft.com/"
+# Workspaces and connections have display names unique in the tenant (Fabric REST API, "Workspaces - Create
+# Workspace": WorkspaceNameAlreadyExists; "Connections - Create Connection": DuplicateConnectionName), hence the
+# suffix; lakehouse names take letters, digits and underscores.
+declare_name_rule("fabric_workspace", NameRule("ws", 1, 256, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
+declare_name_rule("fabric_connection", NameRule("conn", 1, 200, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
+declare_name_rule("fabric_lakehouse", NameRule("lh", 1, 123, r"[A-Za-z][A-Za-z0-9_]*", "_"))
 FABRIC_WORKSPACE_ROLES = ("Admin", "Member", "Contributor", "Viewer")
 
 

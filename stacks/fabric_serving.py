@@ -12,6 +12,7 @@ import json
 
 from cloudscale.components.baseline import ServiceBaseline
 from cloudscale.components.data_lake import DataLake
+from cloudscale.components.fabric_capacity import capacity_name
 from cloudscale.components.fabric_serving import FabricServing, FabricServingArgs, ModelDefinition, ServedTable
 from cloudscale.components.synapse_workspace import synapse_workspace_name
 from cloudscale.dataproducts.contracts.tmdl import PLATFORM_FILE, ModelFiles
@@ -28,7 +29,7 @@ MANAGEMENT_ZONE = "mgmt"
 def fabric_capacity_name(scope: ZoneScope) -> str:
     """The capacity's name, which is also its display name in Fabric: fixed by the naming function, so a
     landing stack finds the management stack's capacity without reading its outputs."""
-    return scope.namer.for_zone(MANAGEMENT_ZONE).name("fabric_capacity")
+    return capacity_name(scope.namer.for_zone(MANAGEMENT_ZONE))
 
 
 def _description(model: ModelFiles) -> str:

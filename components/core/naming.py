@@ -62,15 +62,6 @@ RULES: dict[str, NameRule] = {
     "synapse_workspace": NameRule("synw", 1, 50, r"[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?", "-", True, True),
     "synapse_spark_pool": NameRule("synsp", 1, 15, r"[A-Za-z][A-Za-z0-9]{0,14}", "", True),
     "synapse_private_link_hub": NameRule("synplh", 1, 45, r"[a-z0-9]{1,45}", "", True),
-    # Fabric capacity: 3-63 lowercase letters and digits, starting with a letter (ARM's rule for
-    # Microsoft.Fabric/capacities; the name is also the capacity's display name in Fabric).
-    "fabric_capacity": NameRule("fc", 3, 63, r"[a-z][a-z0-9]{2,62}", "", True, True),
-    # Fabric workspaces and connections have display names unique in the tenant (Fabric REST API,
-    # "Workspaces - Create Workspace": WorkspaceNameAlreadyExists; "Connections - Create Connection":
-    # DuplicateConnectionName), hence the suffix; lakehouse names take letters, digits and underscores.
-    "fabric_workspace": NameRule("ws", 1, 256, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True),
-    "fabric_connection": NameRule("conn", 1, 200, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True),
-    "fabric_lakehouse": NameRule("lh", 1, 123, r"[A-Za-z][A-Za-z0-9_]*", "_"),
     "data_factory": NameRule("adf", 3, 63, r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", "-", True, True),
     "sql_server": NameRule("sql", 1, 63, r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "-", True, True),
     "sql_database": NameRule("sqldb", 1, 128, r"[^<>*%&:\\/?\x00-\x1f]*[^<>*%&:\\/?\x00-\x1f. ]"),
