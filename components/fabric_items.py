@@ -53,10 +53,11 @@ __all__ = [
 FABRIC_API = "https://api.fabric.microsoft.com/"
 # Workspaces and connections have display names unique in the tenant (Fabric REST API, "Workspaces - Create
 # Workspace": WorkspaceNameAlreadyExists; "Connections - Create Connection": DuplicateConnectionName), hence the
-# suffix; lakehouse names take letters, digits and underscores.
+# suffix. A lakehouse name begins with a letter and holds letters, digits and underscores, at most 123 (Learn,
+# "Create a lakehouse in Microsoft Fabric"); it is joined without a separator so that a zone's dashes drop out.
 declare_name_rule("fabric_workspace", NameRule("ws", 1, 256, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
 declare_name_rule("fabric_connection", NameRule("conn", 1, 200, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
-declare_name_rule("fabric_lakehouse", NameRule("lh", 1, 123, r"[A-Za-z][A-Za-z0-9_]*", "_"))
+declare_name_rule("fabric_lakehouse", NameRule("lh", 1, 123, r"[A-Za-z][A-Za-z0-9]*", ""))
 FABRIC_WORKSPACE_ROLES = ("Admin", "Member", "Contributor", "Viewer")
 
 
@@ -204,7 +205,8 @@ class WorkspaceProvider(pulumi.dynamic.ResourceProvider):
             try:
                 identity = self._provision_identity(client, workspace_id)
                 # Trusted workspace access wants the identity a Contributor of its own workspace
-                # (security-trusted-workspace-access.md, prerequisites); by default it has no role.
+                # (MicrosoftDocs/fabric-docs, docs/security/security-trusted-workspace-access.md, prerequisites); by
+                # default it has no role.
                 self._assign(
                     client,
                     workspace_id,

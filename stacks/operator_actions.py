@@ -103,11 +103,11 @@ def _fabric_actions(config: PlatformConfig) -> list[str]:
     bound in the service, and a private serverless endpoint is reached through a virtual network data gateway.
     """
     zones = [zone for zone in config.deployed_zones() if zone.fabric.enabled]
-    if not (zones or (config.management.fabric.enabled and config.role != "landing")):
+    if not zones:
         return []
     capacity = fabric_capacity_name(ZoneScope(config, MANAGEMENT_ZONE))
     actions = [
-        "Before the first pulumi up with the Fabric track, a Fabric administrator turns on the tenant settings "
+        "Before the first pulumi up of a zone's Fabric workspace, a Fabric administrator turns on the tenant settings "
         "(Fabric admin portal, Tenant settings > Developer settings) 'Service principals can use Fabric APIs' and "
         "'Service principals can create workspaces, connections, and deployment pipelines' for a security group "
         "holding the deploying identity, and keeps 'Define maximum number of Fabric identities in "

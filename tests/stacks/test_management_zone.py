@@ -210,6 +210,7 @@ def test_every_resource_that_supports_diagnostics_sends_them_to_the_zones_worksp
         "Vault",
         "Account",
         "Registry",
+        "FabricCapacity",
     }
     assert {s.inputs["workspaceId"] for s in settings} == {workspace_id}
 
