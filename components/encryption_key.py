@@ -107,6 +107,8 @@ class CustomerManagedKey:
     # Grants on the key to a service's own identity (Synapse's system-assigned one).
     grant_use: Callable[[str, Principal], authorization.RoleAssignment]
     key_size: int = KEY_SIZE
+    # Whether the key is RSA-HSM: a second key a service needs in the zone's vault follows the zone's.
+    hsm: bool = False
 
 
 @dataclass
@@ -177,6 +179,7 @@ class EncryptionKey(SecureComponent):
             ready=(grant,),
             grant_use=self.grant_use,
             key_size=args.key_size,
+            hsm=args.hsm,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
 

@@ -21,14 +21,4 @@ PRODUCT_MODULES: dict[str, str] = {
     "customer-service": "customer_service",
 }
 
-# What each product publishes to its workspace-lake container (the modules' OUTPUTS), kept here too so
-# that `cloudscale plan` can list it without pyspark, which only the Spark pool and the tests have.
-PUBLISHES: dict[str, tuple[str, ...]] = {
-    "sales-analytics": ("sales_summary", "order_status"),
-    "customer-360": ("profiles", "renewal_features", "renewal_predictions"),
-    "relationship-mesh": ("interactions", "interactionsdata", "impactscores", "prospectingchecklist", "calendardata"),
-    "customer-dimension": ("cdm/Customer", "cdm/CustomerAffinity", "cdm/default.manifest.cdm.json"),
-    "customer-service": ("service_by_order", "service_to_revenue"),
-}
-
-__all__ = ["PRODUCT_MODULES", "PUBLISHES"]
+__all__ = ["PRODUCT_MODULES"]

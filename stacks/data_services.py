@@ -264,6 +264,8 @@ def _analytics_cluster(context: LandingZoneContext) -> dict[str, Any]:
                 vault_uri=context.key_vault.uri,
                 purpose="adx",
                 key_size=data_explorer.KEY_SIZE,
+                hsm=context.customer_managed_key.hsm,
+                vault_reachable=context.key_vault.reachable,
             ),
             opts=context.scope.opts(),
         ).customer_managed_key

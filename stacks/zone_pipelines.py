@@ -23,9 +23,9 @@ from cloudscale.components.key_vault import KeyVault
 from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArtifactArgs
 from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
-from cloudscale.dataproducts import PRODUCT_MODULES, PUBLISHES
+from cloudscale.dataproducts import PRODUCT_MODULES
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
-from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of
+from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of, product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
@@ -100,7 +100,11 @@ def zone_data_products(config: PlatformConfig) -> dict[str, list[dict[str, Any]]
                 runs = "not run: orchestration is disabled"
             else:
                 runs = f"not run: no notebook {notebook_of(product)}"
-            entries.append({"product": product, "runs": runs, "publishes": list(PUBLISHES.get(product, ()))})
+            contract = next(
+                (x.contract for x in composed.sets if x.name == product_set_name(product) and x.contract), None
+            )
+            publishes = [t.path for t in contract.writes if t.format in ("delta", "cdm")] if contract else []
+            entries.append({"product": product, "runs": runs, "publishes": publishes})
         if entries:
             found[zone.name] = entries
     return found

@@ -39,7 +39,13 @@ def _cluster(environment: str = "tst", *, key_size: int | None = None, grants: b
         key = EncryptionKey(
             "sales-adx-cmk",
             EncryptionKeyArgs(
-                baseline=baseline, vault_name="kv", vault_uri=VAULT_URI, purpose="adx", key_size=key_size
+                baseline=baseline,
+                vault_name="kv",
+                vault_uri=VAULT_URI,
+                purpose="adx",
+                key_size=key_size,
+                # Production keys are HSM-backed (the hsm-key rule).
+                hsm=environment == "prd",
             ),
         ).customer_managed_key
     cluster = DataExplorer(

@@ -76,16 +76,27 @@ def _top_names(imports: list[tuple[int, str]]) -> set[str]:
     return {module.split(".")[0] for _, module in imports}
 
 
+def _extra(name: str) -> set[str]:
+    """An extra's distributions, with the extras it names of this project (``cloudscale[flow]``) expanded."""
+    found: set[str] = set()
+    for requirement in _pyproject()["project"]["optional-dependencies"][name]:
+        if _distribution(requirement) == "cloudscale":
+            for included in re.findall(r"\[(.*)\]", requirement)[0].split(","):
+                found |= _extra(included.strip())
+        else:
+            found.add(_distribution(requirement))
+    return found
+
+
 def test_the_program_imports_only_the_library_and_what_it_declares():
     declared = {_distribution(r) for r in _pyproject()["project"]["dependencies"]}
     # The data products run on the Synapse Spark pool and Azure ML, never in the program: pyspark,
-    # scikit-learn and the rest come with the dev extras that run their tests.
-    extras = _pyproject()["project"]["optional-dependencies"]
-    with_dev = declared | {_distribution(r) for r in extras["dev"]}
+    # scikit-learn and the rest come with the extras that play them locally and run their tests.
     # cloudscale.testing's pytest fixtures need pytest, which a consumer installs with the testing extra.
     allowed = {
-        "dataproducts": with_dev,
-        "testing": declared | {_distribution(r) for r in extras["testing"]},
+        "dataproducts": declared | _extra("dev"),
+        "flow": declared | _extra("flow"),
+        "testing": declared | _extra("testing"),
     }
     providers = metadata.packages_distributions()
     sources = [PROJECT_ROOT / "__main__.py"] + [
