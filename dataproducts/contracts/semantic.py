@@ -1,8 +1,10 @@
 """The last hop: one Power BI semantic model per data product, over the product's serving views.
 
-A model's tables are the product's serving views (``serving.views``), so its columns and their types come
-from the product's contract and nowhere else; what is declared here is only what a report adds on top:
-which views the model shows, how they relate, and the measures the seeds' reports need (revenue by
+A model's tables are the product's serving views (``serving.views``): every table the product's contract
+publishes, with the columns and types the contract gives them, and nothing else. A table a product starts
+publishing appears in its model, and one it stops publishing leaves it, when the bundled files are
+regenerated (``catalog.write_generated``). What is declared here is only what a report adds on top: how
+the tables relate, and the measures the seeds' reports need (revenue by
 territory and month, customer lifetime value, renewal risk, relationship strength by seller, the
 customer dimension with its segments). The models are rendered as TMDL in the Power BI project format
 (``cloudscale.pipelines.tmdl``) next to each product's definitions, where the offline checks read them
@@ -103,7 +105,6 @@ class SemanticModel:
     product: str
     name: str
     description: str
-    tables: tuple[str, ...]
     relationships: tuple[Relationship, ...] = ()
     measures: tuple[Measure, ...] = ()
 
@@ -117,8 +118,8 @@ class SemanticModel:
         return self.set_name
 
     def model_tables(self, contracts: dict[str, SetContract] | None = None) -> list[ModelTable]:
-        by_name = {v.name: v for v in views([self.product], contracts)}
-        return [ModelTable(by_name[t]) for t in self.tables if t in by_name]
+        """One table per view the product serves, in the contract's order."""
+        return [ModelTable(view) for view in views([self.product], contracts)]
 
     def storage_mode(self, contracts: dict[str, SetContract] | None = None) -> StorageMode:
         formats = {t.view.table.format for t in self.model_tables(contracts)}
@@ -137,20 +138,18 @@ def _model(
     product: str,
     name: str,
     description: str,
-    tables: Iterable[str],
     relationships: Iterable[Relationship] = (),
     measures: Iterable[Measure] = (),
 ) -> SemanticModel:
     if product not in PRODUCTS:
         raise ValueError(f"no data product {product!r}")
-    return SemanticModel(product, name, description, tuple(tables), tuple(relationships), tuple(measures))
+    return SemanticModel(product, name, description, tuple(relationships), tuple(measures))
 
 
 SALES = _model(
     "sales-analytics",
     "SalesAnalytics",
     "Seed 002's sales report: revenue, orders and what is outstanding by territory and month",
-    ("sales_summary", "order_status"),
     measures=(
         Measure(
             "sales_summary", "Revenue", "SUM('sales_summary'[Revenue])", "#,0.00", "Order lines of orders not cancelled"
@@ -171,7 +170,6 @@ CUSTOMER_360 = _model(
     "customer-360",
     "Customer360",
     "Seed 001's Customer 360 dashboard: unified profiles and their renewal risk",
-    ("profiles", "renewal_predictions"),
     relationships=(Relationship("renewal_predictions", "CustomerId", "profiles", "CustomerId"),),
     measures=(
         Measure("profiles", "Customers", "COUNTROWS('profiles')", "#,0"),
@@ -193,8 +191,10 @@ RELATIONSHIPS = _model(
     "relationship-mesh",
     "RelationshipMesh",
     "Seed 003's relationship dashboard: relationship strength by seller and account, interactions by day",
-    ("impactscores", "interactionsdata", "prospectingchecklist", "calendardata"),
-    relationships=(Relationship("interactionsdata", "InteractionDate", "calendardata", "Date"),),
+    relationships=(
+        Relationship("interactions", "InteractionDate", "calendardata", "Date"),
+        Relationship("interactionsdata", "InteractionDate", "calendardata", "Date"),
+    ),
     measures=(
         Measure(
             "impactscores",
@@ -219,7 +219,6 @@ CUSTOMER_DIMENSION = _model(
     "customer-dimension",
     "CustomerDimension",
     "Seed 004's enhanced customer dimension with its segments, read through the serverless SQL endpoint",
-    ("Customer", "CustomerAffinity"),
     relationships=(Relationship("CustomerAffinity", "CustomerId", "Customer", "CustomerId"),),
     measures=(
         Measure("Customer", "Customers", "COUNTROWS('Customer')", "#,0"),
@@ -232,7 +231,6 @@ CUSTOMER_SERVICE = _model(
     "customer-service",
     "CustomerService",
     "Seed 000's service analytics: service load next to the revenue and lifetime value it supports",
-    ("service_to_revenue", "service_by_order"),
     relationships=(Relationship("service_by_order", "CustomerId", "service_to_revenue", "CustomerId"),),
     measures=(
         Measure(

@@ -53,7 +53,7 @@ def test_the_bundled_models_read_back_to_what_was_declared():
         assert {(m.table, m.column, o.table, o.column) for m, o in resolved.relationships} == {
             (r.from_table, r.from_column, r.to_table, r.to_column) for r in model.relationships
         }
-        assert {t: r.view for t, r in resolved.tables.items()} == {t: f"{model.schema}.{t}" for t in model.tables}
+        assert {t: r.view for t, r in resolved.tables.items()} == {v.name: v.qualified for v in views([product])}
 
 
 def test_tmdl_that_cannot_be_read_names_its_line():

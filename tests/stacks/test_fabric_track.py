@@ -12,7 +12,6 @@ from cloudscale.components.core import BuiltInRole
 from cloudscale.components.fabric_items import fabric_workspace_resource_id
 from cloudscale.dataproducts.contracts import tmdl
 from cloudscale.dataproducts.contracts.semantic import MODELS
-from cloudscale.dataproducts.contracts.serving import views
 from cloudscale.stacks.offline.mocks import TENANT_ID, _stable_guid
 from cloudscale.stacks.offline.report import build_plan
 
@@ -63,10 +62,9 @@ def test_a_shortcut_per_table_a_direct_lake_model_reads_and_a_model_per_product(
     run, preview = dev
     direct_lake = [m for m in MODELS.values() if m.storage_mode() == "directLake"]
     expected = {
-        (f"Tables/{v.schema}", v.name, f"/{v.table.container}/{v.table.path}")
+        (f"Tables/{t.view.schema}", t.name, f"/{t.view.table.container}/{t.view.table.path}")
         for m in direct_lake
-        for v in views([m.product])
-        if v.name in m.tables
+        for t in m.model_tables()
     }
     shortcuts = {(s.inputs["path"], s.inputs["shortcut_name"], s.inputs["subpath"]) for s in run.of_type(SHORTCUT)}
     assert shortcuts == expected
