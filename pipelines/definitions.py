@@ -132,7 +132,8 @@ def default_target(folder: Path) -> Target:
 
 
 def is_set_folder(folder: Path) -> bool:
-    return folder.is_dir() and any((folder / kind).is_dir() for kind in KINDS)
+    """A folder of definitions, or of semantic models only (a team's reports over the served views)."""
+    return folder.is_dir() and any((folder / kind).is_dir() for kind in (*KINDS, SEMANTIC_MODEL_FOLDER))
 
 
 def load_set(

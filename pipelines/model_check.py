@@ -31,13 +31,27 @@ def served_views(sets: Sequence[DefinitionSet]) -> dict[str, View] | None:
 
 
 def check_models(sets: Sequence[DefinitionSet]) -> list[DefinitionProblem]:
+    problems = _same_names(sets)
     served = served_views(sets)
     if served is None:
-        return []
-    problems: list[DefinitionProblem] = []
+        return problems
     for definitions in sets:
         for model in definitions.semantic_models:
             problems += _check_model(model, served)
+    return problems
+
+
+def _same_names(sets: Sequence[DefinitionSet]) -> list[DefinitionProblem]:
+    """A zone deploys each model under its folder's name (its display name in the zone's workspace, and the name
+    of its resource), so two folders of one name cannot both deploy."""
+    first: dict[str, str] = {}
+    problems = []
+    for definitions in sets:
+        for model in definitions.semantic_models:
+            if model.name in first:
+                message = f"a second semantic model named {model.name} (the first is {first[model.name]})"
+                problems.append(DefinitionProblem(model.folder, "$", message))
+            first.setdefault(model.name, model.folder)
     return problems
 
 

@@ -4,7 +4,9 @@ workspace and nothing more."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 import pytest
 
@@ -12,6 +14,8 @@ from cloudscale.components.core import BuiltInRole
 from cloudscale.components.fabric_items import fabric_workspace_resource_id
 from cloudscale.dataproducts.contracts import tmdl
 from cloudscale.dataproducts.contracts.semantic import MODELS
+from cloudscale.pipelines.definitions import bundled_root
+from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.mocks import TENANT_ID, _stable_guid
 from cloudscale.stacks.offline.report import build_plan
 
@@ -124,8 +128,6 @@ def test_the_plan_lists_the_fabric_items(dev):
 
 
 def test_without_the_track_the_stack_has_no_fabric_resource(stack_runs, dev_config):
-    import json
-
     config = dict(dev_config)
     management = json.loads(config["cloudscale:management"])
     management["fabric"]["enabled"] = False
@@ -136,3 +138,36 @@ def test_without_the_track_the_stack_has_no_fabric_resource(stack_runs, dev_conf
     assert [r.name for r in run.resources if r.typ in FABRIC_TYPES] == []
     rules = run.one(ACCOUNT, "sales-lake-workspace-account").inputs["networkRuleSet"]["resourceAccessRules"]
     assert len(rules) == 2
+
+
+def _with_a_team_copy_of_the_sales_model(dev_config, tmp_path, edit=lambda text: text):
+    """The dev config with a team folder holding a copy of the bundled sales model, edited."""
+    model = MODELS["sales-analytics"]
+    team = tmp_path / "sales_reports"
+    shutil.copytree(bundled_root() / model.set_name / model.folder, team / model.folder)
+    table = team / model.folder / "definition/tables/sales_summary.tmdl"
+    table.write_text(edit(table.read_text()))
+    zones = json.loads(dev_config["cloudscale:landingZones"])
+    zones[0]["pipelineFolders"] = [{"path": str(team)}]
+    return {**dev_config, "cloudscale:landingZones": json.dumps(zones)}
+
+
+def test_a_team_model_reading_a_column_no_product_publishes_fails_the_plan(dev_config, tmp_path):
+    def rename(text):
+        return text.replace("sourceColumn: Revenue", "sourceColumn: GrossRevenue")
+
+    with pytest.raises(ConfigError) as raised:
+        parse_config(_with_a_team_copy_of_the_sales_model(dev_config, tmp_path, rename))
+    assert "landingZones[0].pipelineFolders[0]" in raised.value.keys
+    assert (
+        "sales_reports/semanticModel/SalesAnalytics.SemanticModel/definition/tables/sales_summary.tmdl: "
+        "table sales_summary / column Revenue / sourceColumn (line "
+    ) in str(raised.value)
+    assert "reads column GrossRevenue of the view sales_analytics.sales_summary" in str(raised.value)
+
+
+def test_two_models_of_one_name_in_a_zone_fail_the_plan(dev_config, tmp_path):
+    # The copy reads only what is published: its name alone is the problem.
+    with pytest.raises(ConfigError, match="a second semantic model named SalesAnalytics") as raised:
+        parse_config(_with_a_team_copy_of_the_sales_model(dev_config, tmp_path))
+    assert len(raised.value.problems) == 1
