@@ -10,10 +10,7 @@ import duckdb
 import pytest
 
 from cloudscale.cli.main import main
-from cloudscale.dataproducts.contracts import semantic
 from cloudscale.dataproducts.sample_data import generate
-from cloudscale.pipelines import dax
-from cloudscale.pipelines.definitions import bundled_root, load_set
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +124,15 @@ def test_the_report_draws_the_lineage_from_sources_to_serving(flow):
     assert (flow["out"] / "flow-report.md").read_text().count("```mermaid") == 1
 
 
+# --- The semantic models over the run's serving views (the measures Power BI would evaluate) ---
+
+
 def _measure(flow, product, measure, group_by=(), filters=None):
     """A bundled semantic model's measure, as its TMDL reads it, evaluated over the run's serving views."""
+    from cloudscale.dataproducts.contracts import semantic
+    from cloudscale.pipelines import dax
+    from cloudscale.pipelines.definitions import bundled_root, load_set
+
     model = semantic.MODELS[product]
     definitions, _ = load_set(bundled_root() / model.set_name)
     resolved = dax.resolve(definitions.semantic_models[0])
