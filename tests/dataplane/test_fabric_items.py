@@ -162,6 +162,33 @@ def test_lakehouse_connection_and_shortcut_life_cycle(fabric, workspace_id):
     assert fabric.connections == {} and fabric.items[workspace_id] == {}
 
 
+def test_a_lakehouse_or_connection_the_service_refuses_is_named_and_leaves_nothing(fabric, workspace_id):
+    fabric.fail_next_operation(400, "CapacityNotActive", "the capacity is paused")
+    with pytest.raises(fi.FabricError, match=r"cannot create lakehouse 'lh_serving': .*capacity is paused"):
+        fi.LakehouseProvider().create(
+            {"workspace_id": workspace_id, "display_name": "lh_serving", "description": "", "__provider": PROVIDER_BLOB}
+        )
+    assert fabric.items[workspace_id] == {}
+
+    connection_props = {
+        "workspace_id": workspace_id,
+        "display_name": "conn-lake",
+        "server": LAKE,
+        "path": "/sales-analytics",
+        "__provider": PROVIDER_BLOB,
+    }
+    fabric.fail_next("POST", "/v1/connections", 403, "InsufficientPrivileges", "service principals may not connect")
+    with pytest.raises(fi.FabricError, match=r"cannot create connection 'conn-lake': .*may not connect"):
+        fi.ConnectionProvider().create(connection_props)
+    assert fabric.connections == {}
+    connection = fi.ConnectionProvider().create(connection_props)
+    renamed = {**connection_props, "display_name": "conn-lake-2"}
+    diff = fi.ConnectionProvider().diff(connection.id, connection.outs, renamed)
+    assert diff.changes and diff.replaces == []
+    fi.ConnectionProvider().update(connection.id, connection.outs, renamed)
+    assert fabric.connections[connection.id]["displayName"] == "conn-lake-2"
+
+
 def test_semantic_model_life_cycle_sends_the_tmdl_with_the_zones_values(fabric, workspace_id):
     files = tmdl.render(SALES)
     placeholders = {tmdl.WORKSPACE_PLACEHOLDER: workspace_id, tmdl.LAKEHOUSE_PLACEHOLDER: "lakehouse-1"}
