@@ -52,11 +52,13 @@ __all__ = [
 
 FABRIC_API = "https://api.fabric.microsoft.com/"
 # Workspaces and connections have display names unique in the tenant (Fabric REST API, "Workspaces - Create
-# Workspace": WorkspaceNameAlreadyExists; "Connections - Create Connection": DuplicateConnectionName), hence the
-# suffix. A lakehouse name begins with a letter and holds letters, digits and underscores, at most 123 (Learn,
-# "Create a lakehouse in Microsoft Fabric"); it is joined without a separator so that a zone's dashes drop out.
-declare_name_rule("fabric_workspace", NameRule("ws", 1, 256, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
-declare_name_rule("fabric_connection", NameRule("conn", 1, 200, r"[A-Za-z0-9][A-Za-z0-9_.-]*", "-", False, True))
+# Workspace": WorkspaceNameAlreadyExists; "Connections - Create Connection": DuplicateConnectionName), not across
+# Azure: the prefix, environment and zone in the name keep one platform's apart from another's in a tenant, and
+# a clash is refused by name at creation. A lakehouse name begins with a letter and holds letters, digits and
+# underscores, at most 123 (Learn, "Create a lakehouse in Microsoft Fabric"); it is joined without a separator
+# so that a zone's dashes drop out.
+declare_name_rule("fabric_workspace", NameRule("ws", 1, 256, r"[A-Za-z0-9][A-Za-z0-9_.-]*"))
+declare_name_rule("fabric_connection", NameRule("conn", 1, 200, r"[A-Za-z0-9][A-Za-z0-9_.-]*"))
 declare_name_rule("fabric_lakehouse", NameRule("lh", 1, 123, r"[A-Za-z][A-Za-z0-9]*", ""))
 FABRIC_WORKSPACE_ROLES = ("Admin", "Member", "Contributor", "Viewer")
 

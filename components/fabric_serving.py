@@ -125,10 +125,17 @@ class FabricServing(SecureComponent):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.shortcuts: dict[str, FabricShortcut] = {}
+        self.shortcuts = self._shortcuts(name, args, dfs, grants)
+        self.models = self._models(name, args)
+        self.register_outputs({"workspace_id": self.workspace_id, "lakehouse_id": self.lakehouse.lakehouse_id})
+
+    def _shortcuts(
+        self, name: str, args: FabricServingArgs, dfs: pulumi.Output[str], grants: Sequence[pulumi.Resource]
+    ) -> dict[str, FabricShortcut]:
+        shortcuts: dict[str, FabricShortcut] = {}
         for table in args.tables:
             # After the lake admits the workspace (its rules are on the account) and the identity may read.
-            self.shortcuts[f"{table.schema}.{table.name}"] = FabricShortcut(
+            shortcuts[f"{table.schema}.{table.name}"] = FabricShortcut(
                 f"{name}-shortcut-{table.schema}-{table.name}".replace("_", "-"),
                 FabricShortcutArgs(
                     workspace_id=self.workspace_id,
@@ -141,6 +148,9 @@ class FabricServing(SecureComponent):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.lake.account, *grants]),
             )
+        return shortcuts
+
+    def _models(self, name: str, args: FabricServingArgs) -> dict[str, FabricSemanticModel]:
         # What the bundled TMDL leaves to the zone: its workspace, lakehouse and serverless endpoint.
         values = pulumi.Output.all(
             self.workspace_id, self.lakehouse.lakehouse_id, args.serverless_endpoint or ""
@@ -151,10 +161,10 @@ class FabricServing(SecureComponent):
                 tmdl.SERVERLESS_PLACEHOLDER: ids[2],
             }
         )
-        self.models: dict[str, FabricSemanticModel] = {}
+        models: dict[str, FabricSemanticModel] = {}
         for model in args.models:
             reads = [s for key, s in self.shortcuts.items() if key.split(".", 1)[0] in model.schemas]
-            self.models[model.name] = FabricSemanticModel(
+            models[model.name] = FabricSemanticModel(
                 f"{name}-model-{model.name}",
                 FabricSemanticModelArgs(
                     workspace_id=self.workspace_id,
@@ -165,4 +175,4 @@ class FabricServing(SecureComponent):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=reads or None),
             )
-        self.register_outputs({"workspace_id": self.workspace_id, "lakehouse_id": self.lakehouse.lakehouse_id})
+        return models

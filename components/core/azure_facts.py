@@ -155,6 +155,7 @@ RESOURCE_PROVIDERS: dict[str, str] = {
     "containerregistry": "Microsoft.ContainerRegistry",
     "cosmosdb": "Microsoft.DocumentDB",
     "datafactory": "Microsoft.DataFactory",
+    "fabric": "Microsoft.Fabric",
     "keyvault": "Microsoft.KeyVault",
     "machinelearningservices": "Microsoft.MachineLearningServices",
     "managedidentity": "Microsoft.ManagedIdentity",

@@ -55,6 +55,7 @@ SERVICES: dict[str, Service] = {
     "azure-native:datafactory:Factory": Service("Microsoft.DataFactory/factories", "factoryName", "data_factory"),
     "azure-native:purview:Account": Service("Microsoft.Purview/accounts", "accountName", "purview"),
     "azure-native:kusto:Cluster": Service("Microsoft.Kusto/clusters", "clusterName", "data_explorer_cluster"),
+    "azure-native:fabric:FabricCapacity": Service("Microsoft.Fabric/capacities", "capacityName", "fabric_capacity"),
     "azure-native:machinelearningservices:Workspace": Service(
         "Microsoft.MachineLearningServices/workspaces", "workspaceName"
     ),
