@@ -457,7 +457,9 @@ def _check_fabric_workspace(config: PlatformConfig, key: str, zone: LandingZoneC
         problems.append(
             ConfigProblem(f"{key}.enabled", "a Fabric workspace runs on the platform's capacity: set management.fabric")
         )
-    if zone.data_products and not any(p.name == SERVING_SET for p in zone.pipelines):
+    # Data products run on the zone's Spark pool; without one the zone has no model to deploy.
+    runs_products = zone.data_products and zone.services.synapse.enabled
+    if runs_products and not any(p.name == SERVING_SET for p in zone.pipelines):
         problems.append(
             ConfigProblem(
                 f"{key}.enabled",
