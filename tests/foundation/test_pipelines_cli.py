@@ -138,11 +138,16 @@ def test_plan_lists_each_zones_pipelines_triggers_and_schedules_and_draws_the_fl
     assert "  Data Factory pipeline pl_master\n" in out
     text = report.read_text()
     assert "## Data flow" in text and 'subgraph sales_flow["sales: data flow"]' in text
-    # Source to raw, raw to enriched, enriched to each product, each product to the serving endpoint.
+    # Source to raw, raw to enriched, enriched to each product, each product to the serving endpoint, and on to
+    # the reports: in Direct Lake over the Fabric workspace's shortcuts, or in DirectQuery through the endpoint.
     assert "sales_Dynamics_365___Dataverse -->|crm_ingestion| sales_raw_crm" in text
     assert "sales_raw_crm -->|crm_conform| sales_enriched_crm" in text
     assert "sales_enriched_erp -->|sales_analytics| sales_curated_sales_analytics" in text
-    assert "sales_curated_sales_analytics -->|logical_warehouse| sales_serverless_SQL_endpoint__Power_BI_" in text
+    assert "sales_curated_sales_analytics -->|logical_warehouse| sales_serverless_SQL_endpoint" in text
+    onelake = "sales_OneLake_shortcuts__Fabric_lakehouse_"
+    assert f"sales_curated_sales_analytics -->|shortcut| {onelake}" in text
+    assert f"{onelake} -->|Direct Lake| sales_Power_BI__SalesAnalytics" in text
+    assert "sales_serverless_SQL_endpoint -->|DirectQuery| sales_Power_BI__CustomerDimension" in text
 
 
 def test_the_distribution_ships_every_bundled_definition(tmp_path):
