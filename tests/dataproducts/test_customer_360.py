@@ -127,7 +127,7 @@ def test_the_lowest_tenancy_score_is_the_customer_score(spark):
 def test_leases_without_a_term_fail_with_the_null_rate(enriched):
     inputs = inputs_of(enriched, customer_360.FEATURE_INPUTS)
     inputs["leases"] = inputs["leases"].withColumn("LeaseTerm", F.lit(None).cast("double"))
-    with pytest.raises(DataQualityError, match=r"leases: column LeaseTerm is 100\.0% null, above the 0\.0% allowed"):
+    with pytest.raises(DataQualityError, match=r"leases: column LeaseTerm is 100\.0% null or blank, above the 0\.0% allowed"):
         customer_360.build_features(inputs)
 
 

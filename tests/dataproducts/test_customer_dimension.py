@@ -101,6 +101,6 @@ def test_a_customer_without_a_name_fails_before_anything_is_written(enriched):
         "Name", F.when(F.col("CustomerId") == "C0001", F.lit(None)).otherwise(F.col("Name"))
     )
     with pytest.raises(
-        DataQualityError, match=r"customers: column Name is 3\.2% null, above the 0\.0% allowed \(1 of 31 rows\)"
+        DataQualityError, match=r"customers: column Name is 3\.2% null or blank, above the 0\.0% allowed \(1 of 31 rows\)"
     ):
         customer_dimension.build(inputs, as_of=date(2026, 6, 30))
