@@ -42,8 +42,9 @@ Measures on each profile (``profiles``), as of the business date:
 - ``CsatScore``: the average survey answer (0-5) x 20, 0-100; an answer outside 0-5 is a
   ``SurveyAnswerOutOfRange`` finding and left out;
 - ``LifetimeValue``: rent earned to the business date, each lease's monthly rent x the months it was
-  occupied (start to the earliest of move-out, end and the business date). Customer Insights' CLV is a
-  prediction over payments; the rent roll is the property system's own record of that value.
+  occupied (from its start to the earliest of the move-out, the lease's end and the business date).
+  Customer Insights' CLV is a prediction over payments; the rent roll is the property system's own
+  record of that value.
 
 Segments a marketer can target (``segments``, one row per segment and member with the profile's e-mail):
 
@@ -221,8 +222,11 @@ def profile_measures(
     bridge = profile_bridge(profiles).select("CustomerId", "cid")
     day = F.lit(as_of)
     rent = cleansing.optional(leases, conformed.LEASES, "MonthlyRent")
-    left = F.least(F.coalesce("MoveOutDate", "EndDate", day), F.coalesce("EndDate", day), day)
-    months = F.greatest(F.months_between(left, F.col("StartDate")), F.lit(0.0))
+    # Occupied from the start day until the move-out day, the day after the lease's last, or the day
+    # after the business date, whichever comes first.
+    after = F.date_add(day, 1)
+    until = F.least(F.coalesce("MoveOutDate", F.date_add("EndDate", 1), after), after)
+    months = F.greatest(F.months_between(until, F.col("StartDate")), F.lit(0.0))
     current = F.col("MoveOutDate").isNull() & (F.coalesce("EndDate", day) >= day)
     lease_rows = leases.select(
         "cid",

@@ -68,6 +68,8 @@ from cloudscale.dataproducts.quality import check_all, expectations
 CONTRACT = CUSTOMER_DIMENSION
 INPUTS = inputs(CONTRACT)
 OUTPUTS = tuple(outputs(CONTRACT))
+CDM_ENTITIES = tuple(name for name, table in outputs(CONTRACT).items() if table.format == "cdm")
+"""The outputs that are entities of the CDM folder (the findings are a curated table beside it)."""
 MANIFEST = "default.manifest.cdm.json"
 PARTITION_REGEX = ".+\\.parquet$"
 PARQUET_TRAIT = "is.partition.format.parquet"
@@ -281,7 +283,9 @@ def customer(
         "CustomerId", F.col("Category").alias("TopAffinityCategory"), F.col("AffinityScore").alias("TopAffinityScore")
     )
     days_since = F.greatest(F.datediff(F.lit(as_of), F.col("LastOrderDate")), F.lit(0))
-    churn = F.when(days_since.isNull(), 100.0).otherwise(F.round(F.least(days_since / 365.0, F.lit(1.0)) * 100, 2))
+    churn = F.when(F.col("LastOrderDate").isNull(), 100.0).otherwise(
+        F.round(F.least(days_since / 365.0, F.lit(1.0)) * 100, 2)
+    )
     joined = (
         base.join(crm_ids, base.CustomerId == crm_ids.SurvivorId, "left")
         .drop("SurvivorId")
@@ -420,8 +424,9 @@ def manifest_document(entities: Mapping[str, T.StructType], manifest_name: str =
 
 
 def cdm_documents(tables: Mapping[str, DataFrame]) -> dict[str, str]:
-    """Every CDM document of the folder, path (relative to the folder) to JSON text."""
-    schemas = {name: df.schema for name, df in tables.items()}
+    """Every CDM document of the folder, path (relative to the folder) to JSON text: the entities among
+    ``tables``."""
+    schemas = {name: df.schema for name, df in tables.items() if name in CDM_ENTITIES}
     documents = {MANIFEST: manifest_document(schemas)}
     for name, schema in schemas.items():
         documents[f"{name}.cdm.json"] = entity_document(name, schema)

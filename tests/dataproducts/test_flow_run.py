@@ -78,7 +78,8 @@ def test_a_cancelled_order_brings_no_revenue(flow, facts):
     assert all(abs(revenue[c] - expected[c]) < 0.05 for c in expected)
     cancelled = _query(
         flow,
-        f"SELECT PaymentStatus, Outstanding FROM sales_analytics.order_status WHERE OrderId = '{facts.cancelled_order_id}'",
+        "SELECT PaymentStatus, Outstanding FROM sales_analytics.order_status "
+        f"WHERE OrderId = '{facts.cancelled_order_id}'",
     )
     assert cancelled == [("Cancelled", 0.0)]
 
