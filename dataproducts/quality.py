@@ -58,32 +58,35 @@ def _missing(column: Column, spark_type: str) -> Column:
     return column.isNull() | (F.regexp_replace(column, r"(?U)\s+", "") == "")
 
 
-def require_null_rates(df: DataFrame, name: str, limits: Mapping[str, float]) -> None:
-    if not limits:
-        return
+def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
+    """Check one input against its expectation; returns it unchanged so checks chain into reads.
+
+    One pass over the input counts its rows, its distinct keys and the missing values of each rated
+    column; only a broken rule costs another (to show examples of duplicated keys).
+    """
+    require_columns(df, name, [*expectation.required, *expectation.key, *expectation.max_null_rate])
     types = dict(df.dtypes)
-    aggregates = [F.count(F.lit(1)).alias("__rows")] + [
-        F.sum(F.when(_missing(F.col(column), types.get(column, "")), 1).otherwise(0)).alias(column) for column in limits
+    aggregates = [F.count(F.lit(1)).alias("__rows")]
+    if expectation.key:
+        aggregates.append(F.count_distinct(F.struct(*[F.col(f"`{k}`") for k in expectation.key])).alias("__keys"))
+    aggregates += [
+        F.sum(_missing(F.col(f"`{column}`"), types.get(column, "")).cast("int")).alias(column)
+        for column in expectation.max_null_rate
     ]
     counts = df.agg(*aggregates).first()
-    rows = counts["__rows"] if counts else 0
-    for column, limit in limits.items():
-        rate = (counts[column] or 0) / rows if rows else 0.0
+    rows = int(counts["__rows"]) if counts else 0
+    if not expectation.allow_empty and rows == 0:
+        raise DataQualityError(f"{name}: no rows; the product would publish an empty table")
+    if expectation.key and counts and counts["__keys"] != rows:
+        require_unique(df, name, expectation.key)
+    for column, limit in expectation.max_null_rate.items():
+        missing = (counts[column] or 0) if counts else 0
+        rate = missing / rows if rows else 0.0
         if rate > limit:
             raise DataQualityError(
                 f"{name}: column {column} is {rate:.1%} null or blank, above the {limit:.1%} allowed "
-                f"({counts[column]} of {rows} rows)"
+                f"({missing} of {rows} rows)"
             )
-
-
-def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
-    """Check one input against its expectation; returns it unchanged so checks chain into reads."""
-    require_columns(df, name, [*expectation.required, *expectation.key, *expectation.max_null_rate])
-    if not expectation.allow_empty and df.limit(1).count() == 0:
-        raise DataQualityError(f"{name}: no rows; the product would publish an empty table")
-    if expectation.key:
-        require_unique(df, name, expectation.key)
-    require_null_rates(df, name, expectation.max_null_rate)
     return df
 
 

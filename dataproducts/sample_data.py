@@ -176,6 +176,7 @@ class PlantedFacts:
     meeting_room_event_id: str
     customer_organised_event_id: str
     no_online_details_event_id: str
+    second_seller: tuple[str, str]
     out_of_range_case_id: str
     erp_name_match: tuple[str, str]
     erp_only_customer_id: str
@@ -791,14 +792,17 @@ class _Builder:
         room = self._event(seller, [contact], _ts(self.as_of - timedelta(days=20), 11), 60, "Meeting Room 3", False)
         # A meeting the customer organised, the seller attending.
         invited = self._event(contact, [seller], _ts(self.as_of - timedelta(days=15), 15), 45, "Our office", False)
-        # A meeting whose source carries no online details: the location's words decide.
-        vague = self._event(seller, [contact], _ts(self.as_of - timedelta(days=10), 9), 30, "Zoom call", False)
+        # A meeting whose source carries no online details: the location's words decide. Another seller
+        # than the account's primary caller holds it: the account has two relationships.
+        second = sellers[self.customers[4]["PrimaryContactId"]]
+        vague = self._event(second, [contact], _ts(self.as_of - timedelta(days=10), 9), 30, "Zoom call", False)
         vague["IsOnlineMeeting"] = None
         vague["OnlineMeetingProvider"] = None
         self.planted.update(
             meeting_room_event_id=room["Id"],
             customer_organised_event_id=invited["Id"],
             no_online_details_event_id=vague["Id"],
+            second_seller=(second["ContactId"], planted["CustomerId"]),
         )
         # The intern's mail to a customer never counts (title outside the seller titles).
         self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
