@@ -212,14 +212,13 @@ def billing_addresses(addresses: DataFrame, survivor_map: DataFrame) -> tuple[Da
         F.col("SurvivorId").alias("CustomerId"), "AddressId", "City", "Region", "Country", "__count"
     )
     several = chosen.where("__count > 1")
-    found = several.select(
-        F.lit("MultipleBillingAddresses").alias("Rule"),
-        F.lit("addresses").alias("Input"),
-        F.col("CustomerId").alias("RecordKey"),
-        F.concat(F.col("__count").cast("string"), F.lit(" billing addresses; chose "), F.col("AddressId")).alias(
-            "Detail"
-        ),
-        F.lit("The survivor's address with the lowest address number, then address id").alias("Resolution"),
+    found = cleansing.finding(
+        several,
+        "MultipleBillingAddresses",
+        "addresses",
+        F.col("CustomerId"),
+        F.concat(F.col("__count").cast("string"), F.lit(" billing addresses; chose "), F.col("AddressId")),
+        "The survivor's address with the lowest address number, then address id",
     )
     return chosen.drop("AddressId", "__count"), found
 

@@ -173,20 +173,18 @@ def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str,
     if as_of is None:
         return dict(inputs)
     day = F.lit(as_of)
-    interactions = inputs["interactions"].where(F.to_date("openedAt") <= day)
     closed_later = F.to_date("closedAt") > day
+    # The closing is what the business date did not know yet, so it is cleared last.
+    interactions = (
+        inputs["interactions"]
+        .where(F.to_date("openedAt") <= day)
+        .withColumn("status", F.when(closed_later, F.lit("Open")).otherwise(F.col("status")))
+        .withColumn("csat", F.when(~closed_later | F.col("closedAt").isNull(), F.col("csat")))
+        .withColumn("closedAt", F.when(~closed_later | F.col("closedAt").isNull(), F.col("closedAt")))
+    )
     return {
         **inputs,
-        "interactions": interactions.select(
-            *[
-                F.when(closed_later, F.lit(None).cast(kind)).otherwise(F.col(name)).alias(name)
-                if name in ("closedAt", "csat")
-                else F.when(closed_later, F.lit("Open")).otherwise(F.col(name)).alias(name)
-                if name == "status"
-                else F.col(f"`{name}`")
-                for name, kind in interactions.dtypes
-            ]
-        ),
+        "interactions": interactions,
         "sales_headers": inputs["sales_headers"].where(F.to_date("OrderDate") <= day),
     }
 
