@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cloudscale.dataproducts.contracts.model import CONTRACT_FILE, contract_from_json
+from cloudscale.dataproducts.contracts.products import PRODUCTS
 from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.chain import check_chain
 from cloudscale.pipelines.compose import SetChoice, bundled_choice, compose_zone, product_set_name
@@ -22,7 +23,7 @@ from cloudscale.pipelines.definitions import DefinitionProblem, bundled_root, bu
 from cloudscale.pipelines.validate import activity_scopes, validate
 
 # Data products a zone may declare (dataProducts); each runs if its notebook nb_<product> exists.
-KNOWN_PRODUCTS = ("sales-analytics", "customer-360", "relationship-mesh", "customer-dimension", "customer-service")
+KNOWN_PRODUCTS = tuple(PRODUCTS)
 
 
 def _shown(problem: DefinitionProblem, folders: dict[str, Path]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import authorization, containerregistry
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
@@ -71,7 +71,8 @@ declare_type(
     computed_outputs=lambda registry: {"loginServer": f"{registry.name}.azurecr.io"},
     diagnosable=True,
     stateful=True,
-    private_link_groups=("registry",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"registry": ("privatelink.azurecr.io",)},
 )
 # The platform wires no image scanner to its registries, and Azure ML pushes the environment images it
 # builds and pulls them right after: with quarantine on, every such pull fails until something releases
@@ -111,7 +112,7 @@ class ContainerRegistry(SecureComponent):
             location=b.location,
             # Private link, retention, quarantine, content trust, export policy and zone redundancy are Premium-only.
             sku={"name": "Premium"},
-            identity=self.identity(),
+            identity=self._identity(),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             public_network_access="Disabled",
@@ -128,28 +129,28 @@ class ContainerRegistry(SecureComponent):
                 # Registry tokens must carry the ACR audience, not any ARM token the caller happens to hold.
                 "azure_ad_authentication_as_arm_policy": {"status": "disabled"},
             },
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.registry.id
         self.login_server: pulumi.Output[str] = self.registry.login_server
-        self.secure(
+        self._secure(
             self.registry,
             logical_name=f"{name}-registry",
             purpose="cr",
-            service="container_registry",
             group_ids=["registry"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.register_outputs({"id": self.id, "login_server": self.login_server})
 
-    def grant_pull(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+    def grant_pull(self, principal: Principal) -> authorization.RoleAssignment:
+        """AcrPull on this registry: pull images and artifacts, nothing else."""
+        return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PULL, principal=principal
         )
 
-    def grant_push(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+    def grant_push(self, principal: Principal) -> authorization.RoleAssignment:
+        """AcrPush on this registry: push and pull images (a build pipeline's identity)."""
+        return self._grant_on(
             self.registry, logical_name=f"{self._name}-registry", role=BuiltInRole.ACR_PUSH, principal=principal
         )

@@ -28,6 +28,7 @@ from cloudscale.components.baseline import (
     identity_block,
 )
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
     declare_type,
     managed_identity_required,
@@ -53,6 +54,7 @@ _BOUNDED_STALENESS = {"max_staleness_prefix": 100_000, "max_interval_in_seconds"
 
 declare_type(
     cosmosdb.DatabaseAccount,
+    customer_managed_key=KeyEncryption("keyVaultKeyUri", bool),
     rules=(
         public_network_access_disabled(),
         SecurityRule("tls", "minimalTlsVersion", lambda v: v == "Tls12", "minimum TLS is below 1.2"),
@@ -70,7 +72,11 @@ declare_type(
     computed_outputs=lambda account: {"documentEndpoint": f"https://{account.name}.documents.azure.com:443/"},
     diagnosable=True,
     stateful=True,
-    private_link_groups=("Sql", "Analytical"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={
+        "Sql": ("privatelink.documents.azure.com",),
+        "Analytical": ("privatelink.analytics.cosmos.azure.com",),
+    },
 )
 # Reviewed: databases and containers live inside the account's network and RBAC boundary.
 for _child in (cosmosdb.SqlResourceSqlRoleAssignment, cosmosdb.SqlResourceSqlRoleDefinition):
@@ -141,14 +147,12 @@ class CosmosAccount(SecureComponent):
         self._create_account(name, args)
         self.id: pulumi.Output[str] = self.account.id
         self.endpoint: pulumi.Output[str] = self.account.document_endpoint
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
-            service="cosmos",
             group_ids=["Sql", "Analytical"],
             diagnostics=COSMOS_DIAGNOSTICS,
-            stateful=True,
         )
         self.database = cosmosdb.SqlResourceSqlDatabase(
             f"{name}-database",
@@ -157,7 +161,7 @@ class CosmosAccount(SecureComponent):
             database_name=args.database_name,
             resource={"id": args.database_name},
             options={"autoscale_settings": {"max_throughput": args.autoscale_max_throughput}},
-            opts=self.child_opts(stateful=True, parent=self.account),
+            opts=self._child_opts(stateful=True, parent=self.account),
         )
         self.containers = {container.name: self._container(name, b, container) for container in args.containers}
         self._analytics_reader: cosmosdb.SqlResourceSqlRoleDefinition | None = None
@@ -195,8 +199,8 @@ class CosmosAccount(SecureComponent):
             enable_automatic_failover=True,
             enable_free_tier=False,
             **key_encryption(args.customer_managed_key),
-            tags=self.tags,
-            opts=self.child_opts(
+            tags=self._tags,
+            opts=self._child_opts(
                 stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
             ),
         )
@@ -217,11 +221,11 @@ class CosmosAccount(SecureComponent):
             database_name=self.database_name,
             container_name=container.name,
             resource=resource,
-            opts=self.child_opts(stateful=True, parent=self.database, depends_on=[self.database]),
+            opts=self._child_opts(stateful=True, parent=self.database, depends_on=[self.database]),
         )
 
     def _data_plane_guid(self, *parts: str) -> str:
-        return str(uuid.uuid5(_DATA_PLANE_NAMESPACE, "|".join((self.scope_key(self._name), *parts))))
+        return str(uuid.uuid5(_DATA_PLANE_NAMESPACE, "|".join((self._scope_key(self._name), *parts))))
 
     def _data_plane_scope(self, database: str | None) -> pulumi.Output[str]:
         return self.id.apply(lambda account_id: f"{account_id}/dbs/{database}" if database else account_id)
@@ -238,21 +242,27 @@ class CosmosAccount(SecureComponent):
             principal_id=principal.principal_id,
             scope=self._data_plane_scope(database),
             # A child of the account, under its lock: the assignment's delete lifts it.
-            opts=self.child_opts(parent=self.account, under=self.account),
+            opts=self._child_opts(parent=self.account, under=self.account),
         )
 
     def _built_in(self, role_guid: str) -> pulumi.Output[str]:
         return self.id.apply(lambda account_id: f"{account_id}/sqlRoleDefinitions/{role_guid}")
 
-    def grant_data_read(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_data_read(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Built-in Data Reader: point reads, queries and the change feed of the transactional store."""
         return self._assign("reader", self._built_in(COSMOS_BUILT_IN_DATA_READER), principal, database)
 
-    def grant_data_write(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_data_write(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Built-in Data Contributor: item reads and writes, for the customer-service applications."""
         return self._assign("contributor", self._built_in(COSMOS_BUILT_IN_DATA_CONTRIBUTOR), principal, database)
 
-    def grant_analytics_read(self, principal: Principal, database: str | None = None) -> pulumi.Resource:
+    def grant_analytics_read(
+        self, principal: Principal, database: str | None = None
+    ) -> cosmosdb.SqlResourceSqlRoleAssignment:
         """Analytical-store reads only, which is all Synapse Link needs (no transactional reads)."""
         if self._analytics_reader is None:
             self._analytics_reader = cosmosdb.SqlResourceSqlRoleDefinition(
@@ -264,6 +274,6 @@ class CosmosAccount(SecureComponent):
                 resource_group_name=self.baseline.resource_group_name,
                 assignable_scopes=[self.id],
                 permissions=[{"data_actions": list(ANALYTICS_READER_ACTIONS)}],
-                opts=self.child_opts(parent=self.account),
+                opts=self._child_opts(parent=self.account),
             )
         return self._assign("analytics", self._analytics_reader.id, principal, database)

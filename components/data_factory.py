@@ -54,7 +54,8 @@ declare_type(
     datafactory.Factory,
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
-    private_link_groups=("dataFactory", "portal"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"dataFactory": ("privatelink.datafactory.azure.net",), "portal": ("privatelink.adf.azure.com",)},
 )
 # Reviewed: the managed virtual network, its runtime, endpoints and linked services live inside the factory.
 for _child in (
@@ -173,11 +174,10 @@ class DataFactory(SecureComponent):
         if args.purview_id is not None and args.purview_ingestion_storage_id is not None:
             self._add_lineage_endpoints(args, args.purview_id, args.purview_ingestion_storage_id)
         self._link_key_vault(args)
-        self.secure(
+        self._secure(
             self.factory,
             logical_name=f"{name}-factory",
             purpose="adf",
-            service="data_factory",
             group_ids=["dataFactory", "portal"],
             diagnostics=LOGS_AND_METRICS_DEDICATED,
         )
@@ -198,11 +198,11 @@ class DataFactory(SecureComponent):
                 identity_name=b.namer.name("user_assigned_identity", credential_identity_purpose(credential)),
                 resource_group_name=b.resource_group_name,
                 location=b.location,
-                tags=self.tags,
+                tags=self._tags,
             )
             for credential in args.credentials
         }
-        identity = self.identity()
+        identity = self._identity()
         if identities:
             # Data Factory takes its user-assigned identities as a map keyed by resource id; the type
             # stays known in a preview, where the ids are not yet.
@@ -219,8 +219,8 @@ class DataFactory(SecureComponent):
             identity=identity,
             public_network_access="Disabled",
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
-            tags=self.tags,
-            opts=self.child_opts(),
+            tags=self._tags,
+            opts=self._child_opts(),
         )
         self.id: pulumi.Output[str] = self.factory.id
         self.principal = Principal.of_resource(f"{name}-factory", self.factory, identity=identity)
@@ -240,7 +240,7 @@ class DataFactory(SecureComponent):
                         resource_id=created.id,
                         description="A user-assigned identity of the factory, for linked services that name it",
                     ),
-                    opts=self.child_opts(depends_on=[self.factory]),
+                    opts=self._child_opts(depends_on=[self.factory]),
                 ),
             )
             for credential, (created, principal) in identities.items()
@@ -258,7 +258,7 @@ class DataFactory(SecureComponent):
             resource_group_name=b.resource_group_name,
             api_version=FACTORY_API_VERSION,
             properties={},
-            opts=self.child_opts(depends_on=[self.factory]),
+            opts=self._child_opts(depends_on=[self.factory]),
         )
         self.integration_runtime = datafactory.IntegrationRuntime(
             f"{name}-runtime",
@@ -272,7 +272,7 @@ class DataFactory(SecureComponent):
                 ),
                 compute_properties=datafactory.IntegrationRuntimeComputePropertiesArgs(location="AutoResolve"),
             ),
-            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+            opts=self._child_opts(depends_on=[self.managed_virtual_network]),
         )
 
     def _connect_lakes(self, args: DataFactoryArgs) -> None:
@@ -347,9 +347,14 @@ class DataFactory(SecureComponent):
             after=[self.integration_runtime, self.managed_private_endpoints[lake.key]],
         )
 
+    def definition_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options for a definition declared in the factory (dataset, pipeline, trigger): a child of the
+        factory that waits for its integration runtime and for ``after``."""
+        return self._child_opts(depends_on=[self.integration_runtime, *after])
+
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource:
+    ) -> datafactory.ManagedPrivateEndpoint:
         """A private endpoint from the managed VNet; it stays Pending until the target's owner approves."""
         return datafactory.ManagedPrivateEndpoint(
             f"{self._name}-mpe-{logical_name}",
@@ -358,7 +363,7 @@ class DataFactory(SecureComponent):
             managed_virtual_network_name=MANAGED_VIRTUAL_NETWORK,
             managed_private_endpoint_name=endpoint_name,
             properties=datafactory.ManagedPrivateEndpointArgs(private_link_resource_id=target_id, group_id=group_id),
-            opts=self.child_opts(depends_on=[self.managed_virtual_network]),
+            opts=self._child_opts(depends_on=[self.managed_virtual_network]),
         )
 
     def add_linked_service(
@@ -368,7 +373,7 @@ class DataFactory(SecureComponent):
         linked_service_name: str,
         properties: dict[str, Any],
         after: Sequence[pulumi.Resource] = (),
-    ) -> pulumi.Resource:
+    ) -> datafactory.LinkedService:
         """A linked service from its JSON ``properties`` body (the form Synapse takes as well).
 
         Without a ``connectVia`` the service runs on the managed-VNet AutoResolve runtime, so it can
@@ -401,5 +406,5 @@ class DataFactory(SecureComponent):
             linked_service_name=linked_service_name,
             properties=properties,
             # It signs in as the factory's identity, so it waits for that identity's grants.
-            opts=self.child_opts(depends_on=[*after, *self.access_grants]),
+            opts=self._child_opts(depends_on=[*after, *self.access_grants]),
         )

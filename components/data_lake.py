@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import storage
+from pulumi_azure_native import authorization, storage
 
 from cloudscale.components.baseline import STORAGE_ACCOUNT, STORAGE_SERVICE, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     accept_finding,
     declare_type,
     managed_identity_required,
@@ -46,7 +48,39 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("blob", "dfs", "file"),
+    # Only the lakes (ADLS Gen2, hierarchical namespace on) hold the platform's data; their key is named
+    # by keySource and keyVaultProperties (see ``encryption`` below).
+    customer_managed_key=KeyEncryption(
+        "encryption",
+        lambda e: (
+            isinstance(e, Mapping)
+            and str(e.get("keySource", "")).lower() == "microsoft.keyvault"
+            and isinstance(e.get("keyVaultProperties"), Mapping)
+            and bool(e["keyVaultProperties"].get("keyName"))
+        ),
+        applies=lambda inputs: inputs.get("isHnsEnabled") is True,
+    ),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "storage account",
+            (
+                storage.StorageAccount,
+                storage.BlobServiceProperties,
+                storage.FileServiceProperties,
+                storage.QueueServiceProperties,
+                storage.TableServiceProperties,
+                storage.ManagementPolicy,
+            ),
+            name_input="accountName",
+            source="the account's settings are written under its exclusive lock: 409 "
+            "StorageAccountOperationInProgress (Microsoft Learn, Storage Resource Provider error codes)",
+        ),
+    ),
+    # One zone per storage service (Microsoft Learn, "Azure Private Endpoint private DNS zone values").
+    private_link={
+        service: (f"privatelink.{service}.core.windows.net",)
+        for service in ("blob", "dfs", "file", "queue", "table", "web")
+    },
     computed_outputs=lambda account: {
         "primaryEndpoints": {
             service: f"https://{account.name}.{service}.core.windows.net/"
@@ -261,7 +295,7 @@ def secure_storage_services(
     """Logs and transactions of the account's blob or file service: Azure Monitor has them on each
     service sub-resource, not on the account, so each gets its own diagnostic setting."""
     for service in services:
-        component.secure_sub_resource(
+        component._secure_sub_resource(
             account,
             logical_name=f"{logical_name}-{service}",
             diagnostics=STORAGE_SERVICE,
@@ -281,20 +315,18 @@ class DataLake(SecureComponent):
         self.blob_endpoint: pulumi.Output[str] = self.account.primary_endpoints.blob
         self._configure_blob_service(name, args)
         self._create_containers(name, args)
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose=args.purpose,
-            service="storage",
             group_ids=["blob", "dfs"] if args.hierarchical_namespace else ["blob"],
             diagnostics=STORAGE_ACCOUNT,
-            stateful=True,
         )
         # Waiting for the blob service properties keeps the two writes to blobServices/default apart.
         # The setting keeps the logical name it was first deployed with (``<lake>-blob-service-diag``): a
         # new one would make Pulumi create the replacement, then delete the old one, and both have the same
         # Azure name on the same scope, so that delete would remove the setting just written.
-        self.secure_sub_resource(
+        self._secure_sub_resource(
             self.account,
             logical_name=f"{name}-blob-service",
             diagnostics=STORAGE_SERVICE,
@@ -313,9 +345,9 @@ class DataLake(SecureComponent):
     def _create_account(self, name: str, args: DataLakeArgs) -> None:
         b = args.baseline
         public_network_access, network_rule_set = network_access(args.resource_instances, args.addresses)
-        self._grants: dict[tuple[BuiltInRole, str, str], pulumi.Resource] = {}
+        self._grants: dict[tuple[BuiltInRole, str, str], authorization.RoleAssignment] = {}
         key = args.customer_managed_key
-        identity = self.identity()
+        identity = self._identity()
         if key is not None:
             identity = {"type": "SystemAssigned,UserAssigned", "user_assigned_identities": [key.identity_id]}
         self.account = storage.StorageAccount(
@@ -342,9 +374,9 @@ class DataLake(SecureComponent):
             enable_nfs_v3=False,
             network_rule_set=network_rule_set,
             encryption=encryption(key),
-            tags=self.tags,
+            tags=self._tags,
             # The account must not ask for the key before its identity may use it.
-            opts=self.child_opts(stateful=True, depends_on=key.ready if key else ()),
+            opts=self._child_opts(stateful=True, depends_on=key.ready if key else ()),
         )
 
     def _configure_blob_service(self, name: str, args: DataLakeArgs) -> None:
@@ -365,7 +397,7 @@ class DataLake(SecureComponent):
             resource_group_name=b.resource_group_name,
             blob_services_name="default",
             **recovery,
-            opts=self.child_opts(),
+            opts=self._child_opts(),
         )
         self.lifecycle = storage.ManagementPolicy(
             f"{name}-lifecycle",
@@ -376,7 +408,7 @@ class DataLake(SecureComponent):
             # Storage writes the account's settings one at a time under an exclusive lock; a second one
             # meanwhile fails with 409 StorageAccountOperationInProgress (Microsoft Learn, Storage
             # Resource Provider error codes).
-            opts=self.child_opts(depends_on=[self.blob_service]),
+            opts=self._child_opts(depends_on=[self.blob_service]),
         )
 
     def _create_containers(self, name: str, args: DataLakeArgs) -> None:
@@ -387,7 +419,7 @@ class DataLake(SecureComponent):
                 account_name=self.account.name,
                 resource_group_name=args.baseline.resource_group_name,
                 public_access="None",
-                opts=self.child_opts(stateful=True),
+                opts=self._child_opts(stateful=True),
             )
             for container in args.containers
         }
@@ -399,21 +431,21 @@ class DataLake(SecureComponent):
             raise KeyError(f"{self.account_name} has no container {container!r}; it has {', '.join(self.containers)}")
         return self.containers[container], container
 
-    def grant_read(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+    def grant_read(self, principal: Principal, container: str | None = None) -> authorization.RoleAssignment:
         """Storage Blob Data Reader on one container, or on the whole account when none is named."""
         return self._grant(BuiltInRole.STORAGE_BLOB_DATA_READER, principal, container)
 
-    def grant_write(self, principal: Principal, container: str | None = None) -> pulumi.Resource:
+    def grant_write(self, principal: Principal, container: str | None = None) -> authorization.RoleAssignment:
         """Storage Blob Data Contributor on one container, or on the whole account when none is named."""
         return self._grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, principal, container)
 
-    def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> pulumi.Resource:
+    def _grant(self, role: BuiltInRole, principal: Principal, container: str | None) -> authorization.RoleAssignment:
         resource, label = self._scope(container)
         # Idempotent: Azure rejects a second assignment of one role to one principal at one scope
         # (RoleAssignmentExists), and grants by intent may be asked for by more than one caller.
         key = (role, principal.key, label)
         if key not in self._grants:
-            self._grants[key] = self.grant_on(
+            self._grants[key] = self._grant_on(
                 resource, logical_name=f"{self._name}-{label}", role=role, principal=principal, under=self.account
             )
         return self._grants[key]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import keyvault
+from pulumi_azure_native import authorization, keyvault
 
 from cloudscale.components.baseline import Principal, SecureComponent, ServiceBaseline, user_assigned_identity
 from cloudscale.components.baseline.type_facts import SecurityRule, declare_type
@@ -33,6 +33,9 @@ from cloudscale.components.key_rotation import KeyRotationPolicy, KeyRotationPol
 # Synapse accept RSA keys of 2048 and 3072 bits only (Microsoft Learn, "Azure SQL transparent data
 # encryption with customer-managed key": requirements for configuring the TDE protector).
 KEY_SIZE = 3072
+# What Key Vault creates for RSA keys (Microsoft Learn, "About keys": RSA 2048, 3072 and 4096); a service
+# that takes fewer sizes gets a key of its own size (Azure Data Explorer takes only 2048).
+RSA_KEY_SIZES = (2048, 3072, 4096)
 # Each version lives a year; a new one is made after eleven months, and the vault's event grid
 # notification fires a month before expiry in case rotation failed (Microsoft Learn, "Configure
 # cryptographic key auto-rotation in Azure Key Vault": the expiry must be at least 28 days and
@@ -102,7 +105,10 @@ class CustomerManagedKey:
     # The identity's role on the key: a service created before it exists cannot reach the key.
     ready: Sequence[pulumi.Resource]
     # Grants on the key to a service's own identity (Synapse's system-assigned one).
-    grant_use: Callable[[str, Principal], pulumi.Resource]
+    grant_use: Callable[[str, Principal], authorization.RoleAssignment]
+    key_size: int = KEY_SIZE
+    # Whether the key is RSA-HSM: a second key a service needs in the zone's vault follows the zone's.
+    hsm: bool = False
 
 
 @dataclass
@@ -117,10 +123,13 @@ class EncryptionKeyArgs:
     hsm: bool = False
     # What a data-plane call to the vault waits for: its private endpoint and that endpoint's DNS zone group.
     vault_reachable: Sequence[pulumi.Resource] = ()
+    key_size: int = KEY_SIZE
 
 
 class EncryptionKey(SecureComponent):
     def __init__(self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.key_size not in RSA_KEY_SIZES:
+            raise ValueError(f"{name}: key_size {args.key_size} is not an RSA size Key Vault creates ({RSA_KEY_SIZES})")
         super().__init__("cloudscale:security:EncryptionKey", name, args.baseline, opts)
         b = args.baseline
         self.key_name = b.namer.name("key_vault_key", args.purpose)
@@ -131,7 +140,7 @@ class EncryptionKey(SecureComponent):
             resource_group_name=b.resource_group_name,
             properties={
                 "kty": "RSA-HSM" if args.hsm else "RSA",
-                "key_size": KEY_SIZE,
+                "key_size": args.key_size,
                 "key_ops": list(KEY_OPERATIONS),
                 # The first version expires like every later one (the rotation policy's expiryTime applies
                 # only to versions it creates).
@@ -144,11 +153,11 @@ class EncryptionKey(SecureComponent):
                     ],
                 },
             },
-            tags=self.tags,
+            tags=self._tags,
             # The vault's delete lock covers its keys; ``protect`` keeps Pulumi from deleting this one.
             # ARM creates a key only if none exists and never updates one, so what changes later, the
             # rotation policy and the expiry, is written by ``self.rotation`` instead.
-            opts=self.child_opts(
+            opts=self._child_opts(
                 stateful=True, ignore_changes=["properties.rotationPolicy", "properties.attributes.expires"]
             ),
         )
@@ -169,6 +178,8 @@ class EncryptionKey(SecureComponent):
             identity_id=self.identity_resource.id,
             ready=(grant,),
             grant_use=self.grant_use,
+            key_size=args.key_size,
+            hsm=args.hsm,
         )
         self.register_outputs({"key_uri": self.key.key_uri, "identity_id": self.identity_resource.id})
 
@@ -186,9 +197,9 @@ class EncryptionKey(SecureComponent):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.vault_reachable) or None),
         )
 
-    def grant_use(self, logical_name: str, principal: Principal) -> pulumi.Resource:
+    def grant_use(self, logical_name: str, principal: Principal) -> authorization.RoleAssignment:
         """Wrap and unwrap with this key and nothing else: scoped to the key, not the vault."""
-        return self.grant_on(
+        return self._grant_on(
             self.key,
             logical_name=logical_name,
             role=BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER,

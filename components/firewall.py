@@ -103,8 +103,8 @@ class Firewall(SecureComponent):
             # Landing zones use the firewall as their DNS server, so FQDN rules see the names clients resolved.
             dns_settings={"enable_proxy": True},
             intrusion_detection={"mode": args.idps_mode} if premium else None,
-            tags=self.tags,
-            opts=self.child_opts(),
+            tags=self._tags,
+            opts=self._child_opts(),
         )
         self.rule_collection_group = network.FirewallPolicyRuleCollectionGroup(
             f"{name}-rcg",
@@ -113,7 +113,7 @@ class Firewall(SecureComponent):
             resource_group_name=b.resource_group_name,
             priority=200,
             rule_collections=rule_collections(args.source_addresses, args.additional_allowed_fqdns),
-            opts=self.child_opts(parent=self.policy),
+            opts=self._child_opts(parent=self.policy),
         )
 
     def _create_public_ip(self, name: str, args: FirewallArgs, zones: Sequence[str]) -> None:
@@ -127,13 +127,11 @@ class Firewall(SecureComponent):
             public_ip_allocation_method="Static",
             public_ip_address_version="IPv4",
             zones=zones or None,
-            tags=self.tags,
+            tags=self._tags,
             # Partners allow-list this address; a new one would cut the platform off from them.
-            opts=self.child_opts(stateful=True),
+            opts=self._child_opts(stateful=True),
         )
-        self.secure(
-            self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS, stateful=True
-        )
+        self._secure(self.public_ip, logical_name=f"{name}-pip", purpose="pip", diagnostics=LOGS_AND_METRICS)
 
     def _create_firewall(self, name: str, args: FirewallArgs, zones: Sequence[str]) -> None:
         b = args.baseline
@@ -152,10 +150,10 @@ class Firewall(SecureComponent):
                     "public_ip_address": {"id": self.public_ip.id},
                 }
             ],
-            tags=self.tags,
+            tags=self._tags,
             # Azure rejects a firewall update while its policy's rule collection group is still being written.
-            opts=self.child_opts(depends_on=[self.rule_collection_group]),
+            opts=self._child_opts(depends_on=[self.rule_collection_group]),
         )
-        self.secure(
+        self._secure(
             self.firewall, logical_name=f"{name}-firewall", purpose="afw", diagnostics=LOGS_AND_METRICS_DEDICATED
         )

@@ -113,7 +113,7 @@ class HubNetwork(SecureComponent):
                 virtual_network_name=self.vnet.name,
                 resource_group_name=b.resource_group_name,
                 address_prefix=args.firewall_subnet_prefix,
-                opts=self.child_opts(parent=self.vnet),
+                opts=self._child_opts(parent=self.vnet),
             )
             previous = [self.firewall_subnet]
         self.services_subnet = guarded_subnet(
@@ -124,7 +124,7 @@ class HubNetwork(SecureComponent):
             address_prefix=args.services_subnet_prefix,
             nsg=self.nsg,
             route_table=self.route_table,
-            opts=self.child_opts(parent=self.vnet, depends_on=previous),
+            opts=self._child_opts(parent=self.vnet, depends_on=previous),
         )
         self.services_subnet_id: pulumi.Output[str] = self.services_subnet.id
 
@@ -146,13 +146,14 @@ class HubNetwork(SecureComponent):
             use_remote_gateways=False,
             # The enterprise hub's owner writes its VNet on a schedule of their own.
             opts=pulumi.ResourceOptions.merge(
-                self.child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
+                self._child_opts(parent=self.vnet, depends_on=[self.services_subnet]),
                 pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-peer-hub-retry-busy-vnet")),
             ),
         )
 
     @property
     def firewall_subnet_id(self) -> pulumi.Output[str]:
+        """The ``AzureFirewallSubnet``'s id; a hub without it (egress through an existing hub) raises."""
         if self.firewall_subnet is None:
             raise ValueError(f"{self._name} has no {FIREWALL_SUBNET_NAME}: its egress is an existing hub's firewall")
         return self.firewall_subnet.id

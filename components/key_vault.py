@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import keyvault
+from pulumi_azure_native import authorization, keyvault
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
@@ -36,7 +36,8 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("vault",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"vault": ("privatelink.vaultcore.azure.net",)},
     computed_outputs=lambda vault: {
         "properties": {**vault.inputs.get("properties", {}), "vaultUri": f"https://{vault.name}.vault.azure.net/"}
     },
@@ -100,32 +101,35 @@ class KeyVault(SecureComponent):
                 "enabled_for_disk_encryption": False,
                 "enabled_for_template_deployment": False,
             },
-            tags=self.tags,
+            tags=self._tags,
             # The create mode only matters on create; a later switch back to "default" is not a change.
-            opts=self.child_opts(stateful=True, ignore_changes=["properties.createMode"]),
+            opts=self._child_opts(stateful=True, ignore_changes=["properties.createMode"]),
         )
         self.id: pulumi.Output[str] = self.vault.id
-        created = self.secure(
+        # https://<name>.vault.azure.net/, which Azure returns once the vault exists.
+        self.uri: pulumi.Output[str] = self.vault.properties.vault_uri
+        created = self._secure(
             self.vault,
             logical_name=f"{name}-vault",
             purpose=args.purpose,
-            service="key_vault",
             group_ids=["vault"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         # A data-plane call (a key's rotation policy) reaches the vault only through its endpoint, once
         # the vault's name resolves to it.
         self.reachable: list[pulumi.Resource] = [created[kind] for kind in ("pe:vault", "dns:vault") if kind in created]
         self.register_outputs({"id": self.id, "vault_name": self.vault_name})
 
-    def grant_secrets_read(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+    def grant_secrets_read(self, principal: Principal) -> authorization.RoleAssignment:
+        """Key Vault Secrets User on this vault: read secret values, nothing else (no keys, no certificates)."""
+        return self._grant_on(
             self.vault, logical_name=f"{self._name}-vault", role=BuiltInRole.KEY_VAULT_SECRETS_USER, principal=principal
         )
 
-    def grant_secrets_manage(self, principal: Principal) -> pulumi.Resource:
-        return self.grant_on(
+    def grant_secrets_manage(self, principal: Principal) -> authorization.RoleAssignment:
+        """Key Vault Secrets Officer on this vault: create, rotate and delete secrets (an operator or a
+        rotation job), still without access to keys or certificates."""
+        return self._grant_on(
             self.vault,
             logical_name=f"{self._name}-vault",
             role=BuiltInRole.KEY_VAULT_SECRETS_OFFICER,

@@ -41,7 +41,20 @@ accept_finding(
     "ingestion stays private (LogAnalyticsArgs.public_query)",
     when=lambda inputs: inputs.get("features", {}).get("disableLocalAuth") is True,
 )
-declare_type(monitor.PrivateLinkScope, private_link_groups=("azuremonitor",))
+# An Azure Monitor Private Link Scope's one endpoint registers in the monitoring zones and in blob storage
+# (the agents' solution packs) (Microsoft Learn, "Azure Private Endpoint private DNS zone values").
+declare_type(
+    monitor.PrivateLinkScope,
+    private_link={
+        "azuremonitor": (
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+            "privatelink.blob.core.windows.net",
+        )
+    },
+)
 
 
 @dataclass
@@ -69,23 +82,22 @@ class LogAnalytics(SecureComponent):
             public_network_access_for_ingestion="Disabled",
             public_network_access_for_query="Enabled" if args.public_query else "Disabled",
             features={"enable_log_access_using_only_resource_permissions": True, "disable_local_auth": True},
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.workspace.id
         # The workspace's own audit log goes to itself: who queried what is a security review question.
         self.baseline = dataclasses.replace(b, log_analytics_workspace_id=self.workspace.id)
-        self.secure(
+        self._secure(
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose="log",
             diagnostics=AUDIT_AND_METRICS,
-            stateful=True,
         )
         self.private_link_scope: monitor.PrivateLinkScope | None = None
         self.private_link_scope_id: pulumi.Output[str] | None = None
         if not args.private_link_scope:
-            self.join_monitor_scope(self.workspace, logical_name=f"{name}-workspace", resource_name=workspace_name)
+            self._join_monitor_scope(self.workspace, logical_name=f"{name}-workspace", resource_name=workspace_name)
         else:
             self.private_link_scope = monitor.PrivateLinkScope(
                 f"{name}-ampls",
@@ -93,8 +105,8 @@ class LogAnalytics(SecureComponent):
                 resource_group_name=b.resource_group_name,
                 location="global",
                 access_mode_settings={"ingestion_access_mode": "PrivateOnly", "query_access_mode": "Open"},
-                tags=self.tags,
-                opts=self.child_opts(),
+                tags=self._tags,
+                opts=self._child_opts(),
             )
             self.private_link_scope_id = self.private_link_scope.id
             monitor.PrivateLinkScopedResource(
@@ -103,13 +115,12 @@ class LogAnalytics(SecureComponent):
                 scope_name=self.private_link_scope.name,
                 resource_group_name=b.resource_group_name,
                 linked_resource_id=self.workspace.id,
-                opts=self.child_opts(parent=self.private_link_scope),
+                opts=self._child_opts(parent=self.private_link_scope),
             )
-            self.secure(
+            self._secure(
                 self.private_link_scope,
                 logical_name=f"{name}-ampls",
                 purpose="ampls",
-                service="monitor",
                 group_ids=["azuremonitor"],
             )
         self.register_outputs({"id": self.id})

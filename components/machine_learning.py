@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import applicationinsights, storage
+from pulumi_azure_native import applicationinsights, authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
 
 from cloudscale.components.baseline import (
@@ -45,7 +45,8 @@ declare_type(
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("amlworkspace",),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")},
 )
 # Workspace-based Application Insights stores its telemetry in Log Analytics already; a diagnostic
 # setting to the same workspace would only duplicate it (Azure Monitor documents this).
@@ -159,7 +160,7 @@ class MachineLearningWorkspace(SecureComponent):
         self.datastores = {store.name: self._datastore(name, b, store) for store in args.datastores}
         self._grant_dependencies(name)
         self.code_versions = self._code_assets(name, args)
-        self._job_submitters: dict[str, pulumi.Resource] = {}
+        self._job_submitters: dict[str, authorization.RoleAssignment] = {}
         self.register_outputs(
             {
                 "id": self.id,
@@ -187,12 +188,12 @@ class MachineLearningWorkspace(SecureComponent):
             public_network_access_for_ingestion="Disabled",
             public_network_access_for_query="Disabled",
             disable_local_auth=True,
-            tags=self.tags,
+            tags=self._tags,
             # No diagnostic setting: a workspace-based component's telemetry already lands in Log Analytics.
-            opts=self.child_opts(),
+            opts=self._child_opts(),
         )
         # Public ingestion is off, so SDK and agent telemetry arrives only through the platform's AMPLS.
-        self.join_monitor_scope(
+        self._join_monitor_scope(
             component,
             logical_name=f"{name}-appi",
             resource_name=b.namer.name("application_insights", args.purpose),
@@ -206,7 +207,7 @@ class MachineLearningWorkspace(SecureComponent):
         # machine-learning/concept-soft-delete). azure-native's Workspace has no input for either (no
         # soft-delete or recover flag; its delete sends no forceToPurge), so a dev platform that is
         # destroyed and recreated purges the workspace itself: README, "Destroying and recreating dev".
-        identity = self.identity()
+        identity = self._identity()
         self.workspace = ml.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,
@@ -228,19 +229,17 @@ class MachineLearningWorkspace(SecureComponent):
             managed_network=self._managed_network(args),
             # The registry is private, so images are built on the cluster inside the managed network.
             image_build_compute=self.compute_name,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
-        self.secure(
+        self._secure(
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose=args.purpose,
-            service="machine_learning",
             group_ids=["amlworkspace"],
             diagnostics=LOGS_AND_METRICS_DEDICATED,
-            stateful=True,
         )
 
     def _storage(self, name: str, args: MachineLearningArgs) -> storage.StorageAccount:
@@ -273,18 +272,16 @@ class MachineLearningWorkspace(SecureComponent):
                 "require_infrastructure_encryption": True,
                 "services": {"blob": {"enabled": True}, "file": {"enabled": True}},
             },
-            identity=self.identity(),
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            identity=self._identity(),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
-        self.secure(
+        self._secure(
             account,
             logical_name=f"{name}-storage",
             purpose=args.purpose,
-            service="storage",
             group_ids=["blob", "file"],
             diagnostics=STORAGE_ACCOUNT,
-            stateful=True,
         )
         secure_storage_services(self, account, logical_name=f"{name}-storage", services=("blob", "file"))
         return account
@@ -331,7 +328,7 @@ class MachineLearningWorkspace(SecureComponent):
         for endpoint in args.outbound_private_endpoints:
             targets.setdefault(f"outbound-{endpoint.target}", endpoint.resource_id)
         return [
-            self.grant_on(
+            self._grant_on(
                 self.workspace,
                 logical_name=f"{name}-{label}",
                 role=BuiltInRole.AI_NETWORK_CONNECTION_APPROVER,
@@ -345,7 +342,7 @@ class MachineLearningWorkspace(SecureComponent):
         self, name: str, args: MachineLearningArgs, after: Sequence[pulumi.Resource]
     ) -> tuple[ml.Compute, Principal]:
         b = args.baseline
-        identity = self.identity()
+        identity = self._identity()
         cluster = ml.Compute(
             f"{name}-cpu",
             compute_name=self.compute_name,
@@ -370,8 +367,8 @@ class MachineLearningWorkspace(SecureComponent):
                     remote_login_port_public_access="Disabled",
                 ),
             ),
-            tags=self.tags,
-            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace, *after]),
+            tags=self._tags,
+            opts=self._child_opts(parent=self.workspace, depends_on=[self.workspace, *after]),
         )
         return cluster, Principal.of_resource(f"{name}-cpu", cluster, identity=identity)
 
@@ -391,10 +388,10 @@ class MachineLearningWorkspace(SecureComponent):
                 credentials=ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
                 service_data_access_auth_identity="WorkspaceSystemAssignedIdentity",
             ),
-            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+            opts=self._child_opts(parent=self.workspace, depends_on=[self.workspace]),
         )
 
-    def grant_submit_jobs(self, principal: Principal) -> pulumi.Resource:
+    def grant_submit_jobs(self, principal: Principal) -> authorization.RoleAssignment:
         """Let another service's identity (a factory, a Synapse workspace) submit and follow jobs.
 
         A pipeline's Web activity PUTs a command job to ``{workspace}/jobs/{name}`` and polls it under
@@ -404,7 +401,7 @@ class MachineLearningWorkspace(SecureComponent):
         Idempotent per principal.
         """
         if principal.key not in self._job_submitters:
-            self._job_submitters[principal.key] = self.grant_on(
+            self._job_submitters[principal.key] = self._grant_on(
                 self.workspace,
                 logical_name=f"{self._name}-workspace",
                 role=BuiltInRole.AZUREML_DATA_SCIENTIST,
@@ -430,7 +427,7 @@ class MachineLearningWorkspace(SecureComponent):
             container_name=CODE_CONTAINER,
             public_access="None",
             # A container is stateful by type; protected like the workspace's other stores where locked.
-            opts=self.child_opts(parent=self.storage, stateful=True),
+            opts=self._child_opts(parent=self.storage, stateful=True),
         )
         return {
             f"{asset.name}:{asset.version}": self._code_asset(name, b, container, asset) for asset in args.code_assets
@@ -449,7 +446,7 @@ class MachineLearningWorkspace(SecureComponent):
                 blob_name=f"{folder}/{file_name}",
                 type="Block",
                 source=pulumi.FileAsset(path),
-                opts=self.child_opts(parent=container),
+                opts=self._child_opts(parent=container),
             )
             for file_name, path in sorted(asset.files.items())
         ]
@@ -459,7 +456,7 @@ class MachineLearningWorkspace(SecureComponent):
             workspace_name=self.workspace_name,
             resource_group_name=b.resource_group_name,
             properties=ml.CodeContainerPropertiesArgs(description=asset.description or None),
-            opts=self.child_opts(parent=self.workspace, depends_on=[self.workspace]),
+            opts=self._child_opts(parent=self.workspace, depends_on=[self.workspace]),
         )
         return ml.CodeVersion(
             f"{name}-code-{asset.name}-version",
@@ -474,13 +471,13 @@ class MachineLearningWorkspace(SecureComponent):
                 description=asset.description or None,
                 is_anonymous=False,
             ),
-            opts=self.child_opts(parent=registered, depends_on=[registered, *blobs]),
+            opts=self._child_opts(parent=registered, depends_on=[registered, *blobs]),
         )
 
     def _grant_dependencies(self, name: str) -> None:
         """The data-plane roles the workspace and its cluster need, since every store is reached with identities."""
         for principal in (self.principal, self.compute_principal):
-            self.grant_on(
+            self._grant_on(
                 self.storage,
                 logical_name=f"{name}-storage",
                 role=BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR,
@@ -490,7 +487,7 @@ class MachineLearningWorkspace(SecureComponent):
         # The workspace pushes the images it builds; the cluster only pulls them.
         registry_roles = ((BuiltInRole.ACR_PUSH, self.principal), (BuiltInRole.ACR_PULL, self.compute_principal))
         for role, principal in registry_roles:
-            self.grant_on(
+            self._grant_on(
                 self.workspace,
                 logical_name=f"{name}-registry",
                 role=role,

@@ -53,11 +53,11 @@ class PrivateDns(SecureComponent):
                 private_zone_name=zone,
                 resource_group_name=b.resource_group_name,
                 location="global",
-                tags=self.tags,
+                tags=self._tags,
                 # A deleted zone takes every private endpoint's record with it, and recreating the zone
                 # brings none back. No delete lock, though: it would also block the record cleanup that
                 # deleting a private endpoint performs.
-                opts=self.child_opts(stateful=True),
+                opts=self._child_opts(stateful=True),
             )
             self.zones[zone] = private_zone
             self.links[zone] = privatedns.VirtualNetworkLink(
@@ -73,8 +73,8 @@ class PrivateDns(SecureComponent):
                 # internet for Azure Private DNS zones"; resolutionPolicy exists from API 2024-06-01, the
                 # version azure-native v3's privatedns.VirtualNetworkLink uses).
                 resolution_policy=privatedns.ResolutionPolicy.NX_DOMAIN_REDIRECT,
-                tags=self.tags,
-                opts=self.child_opts(parent=private_zone),
+                tags=self._tags,
+                opts=self._child_opts(parent=private_zone),
             )
         self.zone_ids: dict[str, pulumi.Output[str]] = {zone: z.id for zone, z in self.zones.items()}
         self.register_outputs({"zone_ids": self.zone_ids})

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network, purview
+from pulumi_azure_native import network, purview, storage
 
+# The ingestion storage is a storage account: its endpoints' DNS zones are declared with the lakes.
+from cloudscale.components import data_lake as _storage_account_facts  # noqa: F401
 from cloudscale.components.baseline import (
     LOGS_AND_METRICS,
     Principal,
@@ -35,7 +37,8 @@ declare_type(
     rules=(public_network_access_disabled(), managed_identity_required()),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("account", "portal"),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"account": ("privatelink.purview.azure.com",), "portal": ("privatelink.purviewstudio.azure.com",)},
     # Purview creates its ingestion storage account in a resource group it manages.
     computed_outputs=lambda account: {
         "ingestionStorage": {
@@ -83,7 +86,7 @@ class Purview(SecureComponent):
         if b.private_endpoints is None:
             raise ValueError(f"{name}: Purview is only reachable through private endpoints; give a placement")
         self.account_name = b.namer.name("purview", args.purpose)
-        identity = self.identity()
+        identity = self._identity()
         self.account = purview.Account(
             f"{name}-account",
             account_name=self.account_name,
@@ -94,30 +97,28 @@ class Purview(SecureComponent):
             managed_resources_public_network_access="Disabled",
             ingestion_storage={"public_network_access": "Disabled"},
             managed_event_hub_state="Disabled",
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.id: pulumi.Output[str] = self.account.id
         self.principal = Principal.of_resource(name, self.account, identity=identity)
         self.principal_id: pulumi.Output[str] = pulumi.Output.from_input(self.principal.principal_id)
-        self.secure(
+        self._secure(
             self.account,
             logical_name=f"{name}-account",
             purpose="pview",
-            service="purview",
             group_ids=["account", "portal"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.ingestion_storage_id: pulumi.Output[str] = self.account.ingestion_storage.apply(
             lambda storage: storage.id if storage else None
         )
         # The "-blob"/"-queue" endings are how the Purview portal recognises ingestion endpoints.
-        ingestion = self.private_endpoints(
+        ingestion = self._private_endpoints(
             self.ingestion_storage_id,
             logical_name=f"{name}-ingestion",
             purpose="pview-ingestion",
-            service="purview_ingestion",
+            target_type=storage.StorageAccount,
             group_ids=INGESTION_GROUP_IDS,
         )
         self.ingestion_endpoints: dict[str, network.PrivateEndpoint] = {

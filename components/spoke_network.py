@@ -184,7 +184,7 @@ class SpokeNetwork(SecureComponent):
                 nsg=nsg,
                 route_table=self.route_table,
                 delegation=spec.delegation,
-                opts=self.child_opts(depends_on=[previous]),
+                opts=self._child_opts(depends_on=[previous]),
             )
             self.security_groups[spec.role] = nsg
             self.subnets[spec.role] = subnet

@@ -16,7 +16,9 @@ from pulumi_azure_native import sql
 
 from cloudscale.components.baseline import DiagnosticProfile, SecureComponent, ServiceBaseline, identity_block
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     declare_type,
     managed_identity_required,
     public_network_access_disabled,
@@ -62,7 +64,27 @@ declare_type(
     ),
     computed_outputs=lambda server: {"fullyQualifiedDomainName": f"{server.name}.database.windows.net"},
     stateful=True,
-    private_link_groups=("sqlServer",),
+    # The TDE protector is a Key Vault key: ``keyId`` on the server (``tde_protector`` below), or an
+    # EncryptionProtector of type AzureKeyVault for it (Microsoft Learn,
+    # azure-sql/database/transparent-data-encryption-byok-overview).
+    customer_managed_key=KeyEncryption("keyId", bool),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "SQL server auditing",
+            (sql.ServerBlobAuditingPolicy, sql.ExtendedServerBlobAuditingPolicy),
+            name_input="serverName",
+            source="both set the server's one auditing policy: 409 ServerBlobAuditingPolicyInProgress",
+        ),
+        SerialisedWrites.of(
+            "SQL server Defender settings",
+            (sql.ServerSecurityAlertPolicy, sql.SqlVulnerabilityAssessmentsSetting, sql.ServerVulnerabilityAssessment),
+            name_input="serverName",
+            source="vulnerability assessment runs on Microsoft Defender for SQL, which must be on first "
+            "(Microsoft Learn, SQL vulnerability assessment express configuration)",
+        ),
+    ),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={"sqlServer": ("privatelink.database.windows.net",)},
 )
 # Auditing to Log Analytics (Microsoft Learn, "Auditing for Azure SQL Database and Azure Synapse
 # Analytics"): on, and with the Azure Monitor target, without which the master diagnostic setting gets nothing.
@@ -94,6 +116,17 @@ declare_type(
     ),
 )
 declare_type(sql.Database, diagnosable=True, stateful=True)
+# Reviewed: a server's TDE protector only names the key that encrypts the server; the platform sets it
+# on the server itself, and the customer-managed key rule counts either.
+declare_type(
+    sql.EncryptionProtector,
+    customer_managed_key=KeyEncryption(
+        "serverKeyType",
+        lambda kind: kind == "AzureKeyVault",
+        parent_type="azure-native:sql:Server",
+        name_input="serverName",
+    ),
+)
 # Reviewed: the database, and the server's vulnerability assessment, Entra-only and backup settings.
 for _child in (
     sql.Database,
@@ -206,20 +239,18 @@ class SqlHyperscale(SecureComponent):
             # The server makes no outbound calls the ERP needs, so nothing can exfiltrate through it.
             restrict_outbound_network_access="Enabled",
             **tde_protector(args.customer_managed_key),
-            tags=self.tags,
-            opts=self.child_opts(
+            tags=self._tags,
+            opts=self._child_opts(
                 stateful=True, depends_on=args.customer_managed_key.ready if args.customer_managed_key else ()
             ),
         )
         self.server_id: pulumi.Output[str] = self.server.id
         self.fqdn: pulumi.Output[str] = self.server.fully_qualified_domain_name
-        self.secure(
+        self._secure(
             self.server,
             logical_name=f"{name}-server",
             purpose=args.purpose,
-            service="sql_server",
             group_ids=["sqlServer"],
-            stateful=True,
         )
         self.entra_only = sql.ServerAzureADOnlyAuthentication(
             f"{name}-entra-only",
@@ -227,12 +258,12 @@ class SqlHyperscale(SecureComponent):
             azure_ad_only_authentication=True,
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
-            opts=self.child_opts(parent=self.server),
+            opts=self._child_opts(parent=self.server),
         )
 
     def _audit(self, name: str, b: ServiceBaseline) -> None:
         # Never None: the constructor refuses a baseline without a workspace.
-        master_audit = self.secure_sub_resource(
+        master_audit = self._secure_sub_resource(
             self.server, logical_name=f"{name}-master-audit", diagnostics=SERVER_AUDIT, sub_resource="databases/master"
         )
         self.audit_policy = sql.ExtendedServerBlobAuditingPolicy(
@@ -245,7 +276,7 @@ class SqlHyperscale(SecureComponent):
             is_devops_audit_enabled=True,
             audit_actions_and_groups=list(AUDIT_ACTION_GROUPS),
             # Audit records must have somewhere to go from the moment auditing is switched on.
-            opts=self.child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
+            opts=self._child_opts(parent=self.server, depends_on=[master_audit] if master_audit else []),
         )
 
     def _defender(self, name: str, args: SqlHyperscaleArgs) -> None:
@@ -262,7 +293,7 @@ class SqlHyperscale(SecureComponent):
             disabled_alerts=[],
             email_account_admins=args.alert_account_admins,
             email_addresses=list(args.alert_emails),
-            opts=self.child_opts(parent=self.server),
+            opts=self._child_opts(parent=self.server),
         )
         # The express configuration keeps scan results inside the service: no storage account, no keys.
         self.vulnerability_assessment = sql.SqlVulnerabilityAssessmentsSetting(
@@ -271,7 +302,7 @@ class SqlHyperscale(SecureComponent):
             server_name=self.server.name,
             resource_group_name=b.resource_group_name,
             state="Enabled",
-            opts=self.child_opts(parent=self.server, depends_on=[self.threat_detection]),
+            opts=self._child_opts(parent=self.server, depends_on=[self.threat_detection]),
         )
 
     def _database(self, name: str, args: SqlHyperscaleArgs) -> sql.Database:
@@ -292,15 +323,14 @@ class SqlHyperscale(SecureComponent):
             # Hyperscale serverless publishes no auto-pause range (resource-limits-vcore-single-databases,
             # Microsoft Learn), so pausing stays off.
             auto_pause_delay=-1 if serverless else None,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True, parent=self.server),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True, parent=self.server),
         )
-        self.secure(
+        self._secure(
             database,
             logical_name=f"{name}-database",
             purpose=f"{args.purpose}-db",
             diagnostics=SQL_DATABASE,
-            stateful=True,
         )
         self.short_term_retention = sql.BackupShortTermRetentionPolicy(
             f"{name}-short-term-retention",
@@ -309,7 +339,7 @@ class SqlHyperscale(SecureComponent):
             server_name=self.server_name,
             resource_group_name=b.resource_group_name,
             retention_days=args.short_term_retention_days,
-            opts=self.child_opts(parent=database, depends_on=[database]),
+            opts=self._child_opts(parent=database, depends_on=[database]),
         )
         return database
 

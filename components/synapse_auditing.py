@@ -102,5 +102,5 @@ def audit_workspace_sql(
             "mode": resources.DeploymentMode.INCREMENTAL,
             "template": auditing_template(workspace_name),
         },
-        opts=owner.child_opts(parent=workspace, depends_on=[workspace, *after]),
+        opts=owner._child_opts(parent=workspace, depends_on=[workspace, *after]),
     )

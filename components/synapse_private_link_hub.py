@@ -14,7 +14,8 @@ from pulumi_azure_native import synapse
 from cloudscale.components.baseline import SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import declare_type
 
-declare_type(synapse.PrivateLinkHub, private_link_groups=("Web",))
+# (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+declare_type(synapse.PrivateLinkHub, private_link={"Web": ("privatelink.azuresynapse.net",)})
 
 
 @dataclass
@@ -33,15 +34,14 @@ class SynapsePrivateLinkHub(SecureComponent):
             private_link_hub_name=self.hub_name,
             resource_group_name=b.resource_group_name,
             location=b.location,
-            tags=self.tags,
-            opts=self.child_opts(),
+            tags=self._tags,
+            opts=self._child_opts(),
         )
         self.id: pulumi.Output[str] = self.hub.id
-        self.secure(
+        self._secure(
             self.hub,
             logical_name=f"{name}-hub",
             purpose="synplh",
-            service="synapse_private_link_hub",
             group_ids=["Web"],
         )
         self.register_outputs({"id": self.id})

@@ -20,7 +20,9 @@ from pulumi_azure_native import synapse
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, Principal, SecureComponent, ServiceBaseline
 from cloudscale.components.baseline.type_facts import (
+    KeyEncryption,
     SecurityRule,
+    SerialisedWrites,
     declare_type,
     managed_identity_required,
     public_network_access_disabled,
@@ -67,7 +69,31 @@ declare_type(
     ),
     diagnosable=True,
     stateful=True,
-    private_link_groups=("Dev", "Sql", "SqlOnDemand"),
+    # The workspace's key encryption key (see ``workspace_encryption``), by name or vault URL.
+    customer_managed_key=KeyEncryption(
+        "encryption.cmk.key", lambda key: isinstance(key, Mapping) and bool(key.get("keyVaultUrl") or key.get("name"))
+    ),
+    serialised_writes=(
+        SerialisedWrites.of(
+            "Synapse workspace",
+            (
+                synapse.Workspace,
+                synapse.WorkspaceAadAdmin,
+                synapse.WorkspaceSqlAadAdmin,
+                synapse.IpFirewallRule,
+                "azure-native:synapse:WorkspaceManagedIdentitySqlControlSetting",
+            ),
+            name_input="workspaceName",
+            source="administrator, firewall and identity settings update the workspace itself, which refuses a "
+            "write while it is Updating (409 Conflict)",
+        ),
+    ),
+    # (Microsoft Learn, "Azure Private Endpoint private DNS zone values")
+    private_link={
+        "Sql": ("privatelink.sql.azuresynapse.net",),
+        "SqlOnDemand": ("privatelink.sql.azuresynapse.net",),
+        "Dev": ("privatelink.dev.azuresynapse.net",),
+    },
     computed_outputs=lambda workspace: {
         "connectivityEndpoints": {
             "dev": f"https://{workspace.name}.dev.azuresynapse.net",
@@ -200,7 +226,7 @@ class SynapseWorkspace(SecureComponent):
 
     def _create_workspace(self, name: str, args: SynapseWorkspaceArgs) -> None:
         b = args.baseline
-        identity = self.identity()
+        identity = self._identity()
         self.workspace = synapse.Workspace(
             f"{name}-workspace",
             workspace_name=self.workspace_name,
@@ -232,8 +258,8 @@ class SynapseWorkspace(SecureComponent):
             public_network_access="Disabled",
             trusted_service_bypass_enabled=False,
             purview_configuration={"purview_resource_id": args.purview_id} if args.purview_id is not None else None,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True, depends_on=args.after),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True, depends_on=args.after),
         )
         self.id: pulumi.Output[str] = self.workspace.id
         self.principal = Principal.of_resource(f"{name}-workspace", self.workspace, identity=identity)
@@ -244,7 +270,7 @@ class SynapseWorkspace(SecureComponent):
             else []
         )
         self.access_grants: list[pulumi.Resource] = list(args.access(self.principal)) if args.access else []
-        self._run_grants: dict[str, list[pulumi.Resource]] = {}
+        self._run_grants: dict[str, list[SynapseRoleAssignment]] = {}
         # What Power BI connects to (through the VNet data gateway, since public access is off).
         self.serverless_sql_endpoint: pulumi.Output[str] = self.workspace.connectivity_endpoints.apply(
             lambda endpoints: endpoints["sqlOnDemand"]
@@ -273,19 +299,17 @@ class SynapseWorkspace(SecureComponent):
             resource_group_name=args.baseline.resource_group_name,
             key_vault_url=key.key_uri,
             is_active_cmk=True,
-            opts=self.child_opts(depends_on=[grant]),
+            opts=self._child_opts(depends_on=[grant]),
         )
         return [activation]
 
     def _secure_workspace(self, name: str) -> None:
-        created = self.secure(
+        created = self._secure(
             self.workspace,
             logical_name=f"{name}-workspace",
             purpose="synw",
-            service="synapse_workspace",
             group_ids=["Sql", "SqlOnDemand", "Dev"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         # Data-plane calls go to the development endpoint, so they wait until its name resolves to the
         # private endpoint: the DNS zone group, which the endpoint alone does not cover (it is a child).
@@ -338,11 +362,11 @@ class SynapseWorkspace(SecureComponent):
                 for package in self.packages
             ]
             or None,
-            tags=self.tags,
+            tags=self._tags,
             # A child of the workspace, under its lock: removing or replacing the pool lifts it.
-            opts=self.child_opts(depends_on=[*self.activated, *self.packages], under=self.workspace),
+            opts=self._child_opts(depends_on=[*self.activated, *self.packages], under=self.workspace),
         )
-        self.secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
+        self._secure(self.spark_pool, logical_name=f"{name}-spark", purpose="spark", diagnostics=LOGS_AND_METRICS)
 
     def _create_sql_admins(
         self, name: str, args: SynapseWorkspaceArgs, group_name: str, group_object_id: str
@@ -356,11 +380,11 @@ class SynapseWorkspace(SecureComponent):
             "tenant_id": args.tenant_id,
         }
         workspace_admin = synapse.WorkspaceAadAdmin(
-            f"{name}-aad-admin", **admin, opts=self.child_opts(depends_on=self.activated)
+            f"{name}-aad-admin", **admin, opts=self._child_opts(depends_on=self.activated)
         )
         # Both write the workspace's administrator settings, so one waits for the other.
         sql_admin = synapse.WorkspaceSqlAadAdmin(
-            f"{name}-sql-aad-admin", **admin, opts=self.child_opts(depends_on=[workspace_admin])
+            f"{name}-sql-aad-admin", **admin, opts=self._child_opts(depends_on=[workspace_admin])
         )
         return [workspace_admin, sql_admin]
 
@@ -388,9 +412,9 @@ class SynapseWorkspace(SecureComponent):
 
     def data_plane_opts(self, after: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a child that talks to the development endpoint: it waits until that is reachable."""
-        return self.child_opts(depends_on=[*self._dev_endpoint_ready, *after])
+        return self._child_opts(depends_on=[*self._dev_endpoint_ready, *after])
 
-    def grant_run_notebooks(self, principal: Principal) -> list[pulumi.Resource]:
+    def grant_run_notebooks(self, principal: Principal) -> list[SynapseRoleAssignment]:
         """Synapse RBAC for another service (a factory) to run the workspace's notebooks on its Spark pool.
 
         What running a published notebook takes (Microsoft Learn, "Understand the roles required to
@@ -414,7 +438,7 @@ class SynapseWorkspace(SecureComponent):
             ),
             "credential-user": ("Synapse Credential User", self.workspace.name.apply(credential_scope)),
         }
-        grants: list[pulumi.Resource] = [
+        grants = [
             SynapseRoleAssignment(
                 f"{self._name}-rbac-{label}-{principal.key}",
                 SynapseRoleAssignmentArgs(
@@ -432,7 +456,7 @@ class SynapseWorkspace(SecureComponent):
 
     def add_managed_private_endpoint(
         self, logical_name: str, *, endpoint_name: str, target_id: pulumi.Input[str], group_id: str
-    ) -> pulumi.Resource:
+    ) -> SynapseManagedPrivateEndpoint:
         """A managed private endpoint in the workspace's managed VNet; Pending until the target approves."""
         return SynapseManagedPrivateEndpoint(
             f"{self._name}-mpe-{logical_name}",
@@ -442,17 +466,17 @@ class SynapseWorkspace(SecureComponent):
                 private_link_resource_id=target_id,
                 group_id=group_id,
             ),
-            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+            opts=self._child_opts(depends_on=self._dev_endpoint_ready),
         )
 
     def add_linked_service(
         self, logical_name: str, *, linked_service_name: str, properties: dict[str, Any]
-    ) -> pulumi.Resource:
+    ) -> SynapseLinkedService:
         """A workspace linked service from its JSON ``properties`` body, sent to the service verbatim."""
         return SynapseLinkedService(
             f"{self._name}-ls-{logical_name}",
             SynapseLinkedServiceArgs(
                 workspace_name=self.workspace.name, linked_service_name=linked_service_name, properties=properties
             ),
-            opts=self.child_opts(depends_on=self._dev_endpoint_ready),
+            opts=self._child_opts(depends_on=self._dev_endpoint_ready),
         )

@@ -14,10 +14,22 @@ import pulumi
 from pulumi_azure_native import network
 
 from cloudscale.components.baseline import LOGS_AND_METRICS, LOGS_ONLY, SecureComponent
-from cloudscale.components.baseline.type_facts import declare_type
+from cloudscale.components.baseline.type_facts import SerialisedWrites, declare_type
 
 for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup, network.RouteTable, network.Subnet):
     declare_type(_network_type)
+declare_type(
+    network.VirtualNetwork,
+    serialised_writes=(
+        SerialisedWrites.of(
+            "virtual network",
+            (network.VirtualNetwork, network.Subnet, network.VirtualNetworkPeering),
+            name_input="virtualNetworkName",
+            source="Microsoft.Network accepts one write per VNet at a time: ARM error AnotherOperationInProgress "
+            "(pulumi/pulumi-azure-native#699, hashicorp/terraform-provider-azurerm#3780)",
+        ),
+    ),
+)
 # Flow and rule-counter logs of networks and their security groups go to Log Analytics.
 for _network_type in (network.VirtualNetwork, network.NetworkSecurityGroup):
     declare_type(_network_type, diagnosable=True)
@@ -40,10 +52,10 @@ def virtual_network(
         location=b.location,
         address_space={"address_prefixes": [address_space]},
         dhcp_options={"dns_servers": dns_servers},
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
-    component.secure(vnet, logical_name=logical_name, purpose="vnet", diagnostics=LOGS_AND_METRICS)
+    component._secure(vnet, logical_name=logical_name, purpose="vnet", diagnostics=LOGS_AND_METRICS)
     return vnet
 
 
@@ -63,10 +75,10 @@ def network_security_group(
         resource_group_name=b.resource_group_name,
         location=b.location,
         security_rules=list(security_rules),
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
-    component.secure(nsg, logical_name=logical_name, purpose=purpose, diagnostics=LOGS_ONLY)
+    component._secure(nsg, logical_name=logical_name, purpose=purpose, diagnostics=LOGS_ONLY)
     return nsg
 
 
@@ -95,8 +107,8 @@ def firewall_route_table(
                 "next_hop_ip_address": firewall_ip,
             }
         ],
-        tags=component.tags,
-        opts=component.child_opts(),
+        tags=component._tags,
+        opts=component._child_opts(),
     )
 
 

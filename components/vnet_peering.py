@@ -50,7 +50,7 @@ class VnetPeering(SecureComponent):
             # ``after`` orders the writes this program knows; other stacks' writes on the same VNet (several
             # landing stacks peering with one hub) can only be retried.
             opts=pulumi.ResourceOptions.merge(
-                self.child_opts(depends_on=args.after),
+                self._child_opts(depends_on=args.after),
                 pulumi.ResourceOptions(hooks=busy_vnet_retry(f"{name}-retry-busy-vnet")),
             ),
         )

@@ -21,28 +21,4 @@ PRODUCT_MODULES: dict[str, str] = {
     "customer-service": "customer_service",
 }
 
-# What each product publishes to its workspace-lake container (the modules' OUTPUTS), kept here too so
-# that `cloudscale plan` can list it without pyspark, which only the Spark pool and the tests have.
-PUBLISHES: dict[str, tuple[str, ...]] = {
-    "sales-analytics": ("sales_summary", "order_status", "quality_findings"),
-    "customer-360": ("profiles", "segments", "renewal_features", "renewal_predictions", "quality_findings"),
-    "relationship-mesh": (
-        "interactions",
-        "interactionsdata",
-        "impactscores",
-        "sellerscores",
-        "contactscores",
-        "prospectingchecklist",
-        "calendardata",
-        "quality_findings",
-    ),
-    "customer-dimension": (
-        "cdm/Customer",
-        "cdm/CustomerAffinity",
-        "cdm/default.manifest.cdm.json",
-        "quality_findings",
-    ),
-    "customer-service": ("service_by_order", "service_to_revenue", "quality_findings"),
-}
-
-__all__ = ["PRODUCT_MODULES", "PUBLISHES"]
+__all__ = ["PRODUCT_MODULES"]

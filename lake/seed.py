@@ -189,10 +189,10 @@ def seed_raw(
 def generate_sample_data(size: str, seed: int, root: Path) -> list[Path]:
     """Write the sample-data generator's output to ``root`` in the raw layout; returns the files."""
     try:
-        from cloudscale.dataproducts import sample_data
+        from cloudscale.dataproducts import sample_data, source_data
     except ImportError as error:
         raise LakeError(
             f"the sample-data generator is not installed ({error}); pass --from DIR with data in the raw layout"
         ) from None
     data = sample_data.generate(size, seed=seed)
-    return list(sample_data.write_raw_layout(data, root))
+    return list(source_data.write_raw_layout(data, root))

@@ -7,14 +7,11 @@ the pack); the others (diagnostics, protect, tags, unreviewed types) are advisor
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from cloudscale import components
-from cloudscale.components.baseline.type_facts import TypeRegistry, registry
+from cloudscale.components.baseline.type_facts import TypeRegistry
+from cloudscale.components.library import declared
 from cloudscale.policy import resource_rules, stack_rules
 from cloudscale.policy.facts import StackFacts, Violation
 from cloudscale.policy.resource_rules import ResourceRule
@@ -57,7 +54,8 @@ _OWN_RULES = (
     ),
     Rule(
         "customer-managed-key",
-        "In prd the lakes, Cosmos DB, SQL (TDE protector) and Synapse are encrypted with a customer-managed key.",
+        "In prd every data store whose type takes a customer-managed key (the lakes, Cosmos DB, SQL's TDE "
+        "protector, Synapse, ...) is encrypted with one.",
         True,
         resource_rules.customer_managed_key,
     ),
@@ -84,19 +82,6 @@ _OWN_RULES = (
     Rule("required-tags", "Tracked resources carry the required tags.", False, resource_rules.required_tags),
     Rule("unreviewed-type", "Every resource type is declared by a component.", False, resource_rules.unreviewed_type),
 )
-
-
-@cache
-def _import_library() -> None:
-    for module in pkgutil.walk_packages(components.__path__, f"{components.__name__}."):
-        importlib.import_module(module.name)
-
-
-def declared() -> TypeRegistry:
-    """The type registry with every module of the component library imported, so what is checked never
-    depends on which components a program happened to import first."""
-    _import_library()
-    return registry()
 
 
 def rules(types: TypeRegistry | None = None) -> list[Rule]:

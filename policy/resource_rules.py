@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cloudscale.policy.facts import PRODUCTION, StackFacts, Violation
+from cloudscale.policy.stack_rules import encrypted, key_of
 from cloudscale.policy.subject import Subject, is_unknown
 
 ResourceRule = Callable[[Subject, StackFacts], list[Violation]]
@@ -65,52 +66,18 @@ def protected(subject: Subject, facts: StackFacts) -> list[Violation]:
     return [facts.judged(subject, "protect", "stateful resource is not protected", "medium")]
 
 
-def _known(*values: Any) -> bool:
-    return not any(is_unknown(value) for value in values)
-
-
-def _storage_key(subject: Subject) -> bool | None:
-    # Only the lakes (ADLS Gen2: hierarchical namespace on) hold the platform's data.
-    if subject.value("isHnsEnabled") is not True:
-        return None
-    source, vault = subject.value("encryption.keySource"), subject.value("encryption.keyVaultProperties")
-    if not _known(source, vault):
-        return None
-    return str(source).lower() == "microsoft.keyvault" and isinstance(vault, dict) and bool(vault.get("keyName"))
-
-
-def _cosmos_key(subject: Subject) -> bool | None:
-    uri = subject.value("keyVaultKeyUri")
-    return bool(uri) if _known(uri) else None
-
-
-def _synapse_key(subject: Subject) -> bool | None:
-    key = subject.value("encryption.cmk.key")
-    return (isinstance(key, dict) and bool(key.get("keyVaultUrl") or key.get("name"))) if _known(key) else None
-
-
-def _sql_server_key(subject: Subject) -> bool | None:
-    # A server without ``keyId`` may still get an AzureKeyVault TDE protector of its own resource, which
-    # only the stack rule sees (stack_rules.customer_managed_keys).
-    key_id = subject.value("keyId")
-    return True if key_id and _known(key_id) else None
-
-
-# How each type says that a customer-managed key encrypts it, on azure-native's inputs.
-_CMK_SHAPES: dict[str, Callable[[Subject], bool | None]] = {
-    "azure-native:storage:StorageAccount": _storage_key,
-    "azure-native:cosmosdb:DatabaseAccount": _cosmos_key,
-    "azure-native:synapse:Workspace": _synapse_key,
-    "azure-native:sql:Server": _sql_server_key,
-}
-
-
 def customer_managed_key(subject: Subject, facts: StackFacts) -> list[Violation]:
-    """In prd the lakes, Cosmos DB, the SQL server's TDE protector and Synapse are encrypted with a
-    customer-managed key; other environments may use Microsoft-managed keys. Judged from the resource's
-    own inputs, so the policy pack refuses it before it is created."""
-    shape = _CMK_SHAPES.get(subject.type)
-    if shape is None or facts.environment_of(subject) != PRODUCTION or shape(subject) is not False:
+    """In prd every data store whose type takes a customer-managed key (as its component declares it,
+    ``declare_type(..., customer_managed_key=KeyEncryption(...))``) is encrypted with one; other
+    environments may use Microsoft-managed keys. Judged from the resource's own inputs, so the policy pack
+    refuses it before it is created. A store whose key a child may set instead (a SQL server's TDE
+    protector) and that names none itself is left to the stack rule, which sees the child."""
+    key = key_of(facts, subject)
+    if key is None or key.parent_type is not None or facts.environment_of(subject) != PRODUCTION:
+        return []
+    if key.applies is not None and not key.applies(subject.props):
+        return []
+    if encrypted(subject, key) is not False or subject.type in facts.registry.key_set_by_child():
         return []
     return [facts.judged(subject, "customer-managed-key", "not encrypted with a customer-managed key in prd", "high")]
 

@@ -8,9 +8,10 @@ that dependency otherwise: the rules give the same answer in preview and update.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from cloudscale.components.baseline.type_facts import KeyEncryption
 from cloudscale.policy.facts import PRODUCTION, StackFacts, Violation
 from cloudscale.policy.subject import Subject, is_unknown
 
@@ -18,8 +19,6 @@ StackRule = Callable[[Sequence[Subject], StackFacts], list[Violation]]
 
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-SQL_SERVER = "azure-native:sql:Server"
-ENCRYPTION_PROTECTOR = "azure-native:sql:EncryptionProtector"
 LOCK = "azure-native:authorization:ManagementLockByScope"
 
 
@@ -129,36 +128,49 @@ def delete_locks(subjects: Sequence[Subject], facts: StackFacts) -> list[Violati
     return out
 
 
-def _known(*values: Any) -> bool:
-    return not any(is_unknown(value) for value in values)
+def _encrypted(subject: Subject, key: KeyEncryption) -> bool | None:
+    """What the subject's own inputs say; ``None`` when the value is unknown until deploy."""
+    value = subject.value(key.path)
+    return None if is_unknown(value) else key.ok(value)
 
 
-def _sql_key(subject: Subject, protectors: Iterable[Subject]) -> bool | None:
-    """The server's TDE protector is a Key Vault key: ``keyId`` on the server, or an EncryptionProtector
-    of type AzureKeyVault for it (Microsoft Learn, azure-sql/database/transparent-data-encryption-byok-overview)."""
-    key_id = subject.value("keyId")
-    if key_id and _known(key_id):
-        return True
-    for protector in protectors:
-        server = protector.value("serverName")
-        mine = protector.depends_on("serverName", subject.urn) or (
-            _known(server) and server == subject.value("serverName")
-        )
-        if mine and protector.value("serverKeyType") == "AzureKeyVault":
-            return True
-    return None if not _known(key_id) else False
+def _sets_key_of(setter: Subject, key: KeyEncryption, subject: Subject) -> bool:
+    """Whether ``setter`` (a child such as a SQL server's TDE protector) sets ``subject``'s key."""
+    if key.parent_type != subject.type or encrypted(setter, key) is not True:
+        return False
+    name = setter.value(key.name_input)
+    return setter.depends_on(key.name_input, subject.urn) or (
+        not is_unknown(name) and name is not None and name == subject.value(key.name_input)
+    )
 
 
 def customer_managed_keys(subjects: Sequence[Subject], facts: StackFacts) -> list[Violation]:
-    """In prd a SQL server that names no key itself (``keyId``) has an AzureKeyVault TDE protector: the one
-    customer-managed key check that needs another resource. The lakes, Cosmos DB, Synapse and servers
-    with ``keyId`` are judged one by one (``resource_rules.customer_managed_key``), before they exist."""
-    protectors = [s for s in subjects if s.type == ENCRYPTION_PROTECTOR]
+    """In prd, a data store whose key a child of its own may set (a SQL server's TDE protector, as its type
+    declares) and that names none itself has such a child: the one customer-managed key check that needs
+    another resource. Every other data store is judged alone (``resource_rules.customer_managed_key``),
+    before it is created."""
+    keyed = [(subject, key) for subject in subjects if (key := key_of(facts, subject)) is not None]
+    setters = [(subject, key) for subject, key in keyed if key.parent_type is not None]
+    set_by_child = facts.registry.key_set_by_child()
     out = []
-    for subject in subjects:
-        if subject.type != SQL_SERVER or facts.environment_of(subject) != PRODUCTION or subject.value("keyId"):
+    for subject, key in keyed:
+        if key.parent_type is not None or subject.type not in set_by_child:
             continue
-        if _sql_key(subject, protectors) is False:
-            message = "not encrypted with a customer-managed key in prd"
-            out.append(facts.judged(subject, "customer-managed-key", message, "high"))
+        if facts.environment_of(subject) != PRODUCTION or (key.applies is not None and not key.applies(subject.props)):
+            continue
+        if encrypted(subject, key) is not False or any(_sets_key_of(setter, k, subject) for setter, k in setters):
+            continue
+        message = "no customer-managed TDE protector sets its key in prd"
+        out.append(facts.judged(subject, "customer-managed-key-tde-protector", message, "high"))
     return out
+
+
+def encrypted(subject: Subject, key: KeyEncryption) -> bool | None:
+    """What the subject's own inputs say; ``None`` when the value is unknown until deploy."""
+    value = subject.value(key.path)
+    return None if is_unknown(value) else key.ok(value)
+
+
+def key_of(facts: StackFacts, subject: Subject) -> KeyEncryption | None:
+    type_facts = facts.registry.get(subject.type)
+    return type_facts.customer_managed_key if type_facts is not None else None

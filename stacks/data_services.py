@@ -7,11 +7,14 @@ DB analytical store, and Azure ML reads the enriched-curated lake and writes to 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from cloudscale.components.baseline import ServiceBaseline
+from cloudscale.components import data_explorer
+from cloudscale.components.baseline import Principal, ServiceBaseline
 from cloudscale.components.core.azure_facts import zones_for
 from cloudscale.components.cosmos_account import CosmosAccount, CosmosAccountArgs, CosmosContainer
+from cloudscale.components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from cloudscale.components.machine_learning import (
     CodeAsset,
     LakeDatastore,
@@ -40,12 +43,9 @@ def deploy_data_services(context: LandingZoneContext) -> dict[str, Any]:
     """Declare the enabled services of one landing zone and return the outputs to merge into the zone's."""
     services = context.zone.services
     outputs: dict[str, Any] = {}
-    if services.sql_hyperscale.enabled:
-        outputs.update(_erp_database(context))
-    if services.cosmos.enabled:
-        outputs.update(_customer_service_database(context))
-    if services.machine_learning.enabled:
-        outputs.update(_retention_workspace(context))
+    for service, deploy in DATA_SERVICES.items():
+        if getattr(services, service).enabled:
+            outputs.update(deploy(context))
     return outputs
 
 
@@ -250,6 +250,52 @@ def _retention_workspace(context: LandingZoneContext) -> dict[str, Any]:
     }
 
 
+def _analytics_cluster(context: LandingZoneContext) -> dict[str, Any]:
+    config = context.zone.services.data_explorer
+    zone = context.zone.name
+    key = None
+    if context.customer_managed_key is not None:
+        # Azure Data Explorer takes only RSA 2048 keys: its own key, in the zone's vault, beside the zone's.
+        key = EncryptionKey(
+            f"{zone}-analytics-cmk",
+            EncryptionKeyArgs(
+                baseline=context.key_vault.baseline,
+                vault_name=context.key_vault.vault.name,
+                vault_uri=context.key_vault.uri,
+                purpose="adx",
+                key_size=data_explorer.KEY_SIZE,
+                hsm=context.customer_managed_key.hsm,
+                vault_reachable=context.key_vault.reachable,
+            ),
+            opts=context.scope.opts(),
+        ).customer_managed_key
+    cluster = data_explorer.DataExplorer(
+        f"{zone}-analytics",
+        data_explorer.DataExplorerArgs(
+            baseline=_baseline(context, "data_explorer"),
+            tenant_id=tenant_id(),
+            database_name=config.database_name,
+            sku=config.sku,
+            capacity=config.capacity,
+            autoscale_max=config.autoscale_max,
+            soft_delete_days=config.soft_delete_days,
+            hot_cache_days=config.hot_cache_days,
+            auto_stop=config.auto_stop,
+            customer_managed_key=key,
+        ),
+        opts=context.scope.opts(),
+    )
+    for group in config.readers:
+        cluster.grant_read(Principal.group(str(group), str(group)))
+    for group in config.ingestors:
+        cluster.grant_ingest(Principal.group(str(group), str(group)))
+    return {
+        "dataExplorerUri": cluster.uri,
+        "dataExplorerIngestionUri": cluster.ingestion_uri,
+        "dataExplorerDatabaseName": cluster.database_name,
+    }
+
+
 def _code_assets(jobs: MachineLearningJobs) -> list[CodeAsset]:
     """The bundled training code, registered at the version the zone's job definitions reference."""
     version = code_version()
@@ -262,3 +308,13 @@ def _code_assets(jobs: MachineLearningJobs) -> list[CodeAsset]:
 def _datastore_name(lake: str, container: str) -> str:
     # Datastore names allow letters, digits and underscores only.
     return f"{lake}_{container}".replace("-", "_")
+
+
+# The zone's optional data services: each one's key under ``landingZones[i].services`` (snake_case),
+# which is also its resources' ``Component`` tag, and the function that wires it into the zone.
+DATA_SERVICES: Mapping[str, Callable[[LandingZoneContext], dict[str, Any]]] = {
+    "sql_hyperscale": _erp_database,
+    "cosmos": _customer_service_database,
+    "machine_learning": _retention_workspace,
+    "data_explorer": _analytics_cluster,
+}

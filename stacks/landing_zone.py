@@ -36,11 +36,11 @@ from typing import Any
 import pulumi
 
 from cloudscale.components.baseline import Principal, ServiceBaseline
-from cloudscale.components.core import platform_zones
 from cloudscale.components.data_factory import DataFactory, DataFactoryArgs, FactoryLake
 from cloudscale.components.data_lake import AddressAdmission, DataLake, DataLakeArgs, ResourceInstanceAccess
 from cloudscale.components.encryption_key import CustomerManagedKey, EncryptionKey, EncryptionKeyArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.library import platform_zones
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
 from cloudscale.components.spoke_network import SpokeNetwork, SpokeNetworkArgs, subnet_specs
 from cloudscale.components.synapse_workspace import (

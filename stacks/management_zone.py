@@ -20,10 +20,10 @@ from pulumi_azure_native import resources
 
 from cloudscale.components.baseline import PrivateEndpointPlacement, user_assigned_identity
 from cloudscale.components.container_registry import ContainerRegistry, ContainerRegistryArgs
-from cloudscale.components.core.dns_zones import platform_zones
 from cloudscale.components.firewall import Firewall, FirewallArgs, first_usable_address
 from cloudscale.components.hub_network import HubNetwork, HubNetworkArgs
 from cloudscale.components.key_vault import KeyVault, KeyVaultArgs
+from cloudscale.components.library import platform_zones
 from cloudscale.components.log_analytics import LogAnalytics, LogAnalyticsArgs
 from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
 from cloudscale.components.purview import Purview, PurviewArgs
@@ -62,7 +62,7 @@ def deploy_management_zone(config: PlatformConfig) -> ZoneContract:
     if hub is None:
         egress = _own_egress_and_dns(scope, config, network, network_group, workspace_id)
     else:
-        egress = _existing_hub(hub)
+        egress = _existing_hub(hub, config.location)
     resolve_egress_ip(egress.firewall_private_ip)
 
     placement = PrivateEndpointPlacement(subnet_id=network.services_subnet_id, dns_zone_ids=egress.zone_ids)
@@ -242,12 +242,12 @@ def _own_egress_and_dns(
     )
 
 
-def _existing_hub(hub: ExistingHubConfig) -> EgressAndDns:
+def _existing_hub(hub: ExistingHubConfig, location: str) -> EgressAndDns:
     # The config checks have already proved that the hub provides every zone the platform needs.
     return EgressAndDns(
         firewall_private_ip=pulumi.Output.from_input(str(hub.firewall_private_ip)),
         dns_servers=pulumi.Output.from_input([str(server) for server in hub.dns_servers]),
-        zone_ids=dict(hub.private_dns_zone_ids),
+        zone_ids=hub.zone_ids(platform_zones(location)),
     )
 
 

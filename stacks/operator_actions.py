@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cloudscale.components.data_factory import credential_identity_purpose
 from cloudscale.components.spoke_network import spoke_vnet_name
+from cloudscale.dataproducts.contracts.serving import DATABASE
 from cloudscale.pipelines.definitions import DefinitionSet
 from cloudscale.pipelines.linked_services import DATAVERSE_TYPES, credential_of
 from cloudscale.pipelines.placeholders import UnresolvedPlaceholderError, resolve
@@ -15,7 +16,12 @@ from cloudscale.stacks.config.network_plan import (
     subnet_roles,
 )
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
-from cloudscale.stacks.zone_pipelines import GRAPH_DATA_CONNECT_SET, factory_credentials, graph_data_connect
+from cloudscale.stacks.zone_pipelines import (
+    GRAPH_DATA_CONNECT_SET,
+    factory_credentials,
+    graph_data_connect,
+    serves_from_factory,
+)
 from cloudscale.stacks.zone_scope import ZoneScope
 
 # The resource group the zone's Data Factory and its credentials' identities live in (landing_zone.py).
@@ -64,6 +70,7 @@ def operator_actions(config: PlatformConfig) -> list[str]:
         if zone.services.data_factory.enabled:
             actions += _credential_actions(config, zone)
             actions += _graph_data_connect_actions(config, zone)
+        actions += _serving_login(config, zone)
     hub = config.management.existing_hub
     if config.uses_existing_hub and hub is not None:
         vnets = [] if config.role == "landing" else [MANAGEMENT_ZONE]
@@ -82,6 +89,24 @@ def operator_actions(config: PlatformConfig) -> list[str]:
                 "stack creates only the platform's side, which stays Initiated until then."
             )
     return actions
+
+
+def _serving_login(config: PlatformConfig, zone: LandingZoneConfig) -> list[str]:
+    """The master's serving steps sign in to the serverless SQL endpoint as the factory: an Entra login there
+    is a data-plane object, made once by the workspace's SQL administrators."""
+    if not serves_from_factory(deployed_pipelines(zone).sets):
+        return []
+    namer = ZoneScope(config, zone.name).namer
+    factory = namer.name("data_factory", "integration")
+    workspace = namer.name("synapse_workspace")
+    return [
+        f"In zone {zone.name}, a SQL administrator of workspace {workspace} admits the factory {factory} to the "
+        "serverless SQL endpoint, where the master pipeline recreates the serving views after each product "
+        f"publishes: in master, CREATE LOGIN [{factory}] FROM EXTERNAL PROVIDER; CREATE DATABASE [{DATABASE}] "
+        "(the master's own create is then a no-op, so the factory needs no server-wide role); in "
+        f"{DATABASE}, CREATE USER [{factory}] FROM LOGIN [{factory}]; ALTER ROLE db_owner ADD MEMBER [{factory}]. "
+        "The factory's managed private endpoint to the workspace's SqlOnDemand is approved on the workspace."
+    ]
 
 
 def _credential_actions(config: PlatformConfig, zone: LandingZoneConfig) -> list[str]:

@@ -23,15 +23,15 @@ from cloudscale.components.key_vault import KeyVault
 from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArtifactArgs
 from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
-from cloudscale.dataproducts import PRODUCT_MODULES, PUBLISHES
+from cloudscale.dataproducts import PRODUCT_MODULES
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
-from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of
+from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of, product_set_name
 from cloudscale.pipelines.data_access import lake_access
 from cloudscale.pipelines.data_flow import data_flow
 from cloudscale.pipelines.definitions import KINDS, Artifact, DefinitionSet, Target
 from cloudscale.pipelines.linked_services import credential_names
 from cloudscale.pipelines.placeholders import resolve
-from cloudscale.pipelines.platform import SYNAPSE_ARTIFACTS_LINKED_SERVICE
+from cloudscale.pipelines.platform import SERVERLESS_LINKED_SERVICE, SYNAPSE_ARTIFACTS_LINKED_SERVICE
 from cloudscale.pipelines.set_settings import M365IngestionSettings, set_settings
 from cloudscale.pipelines.validate import all_activities
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
@@ -100,7 +100,11 @@ def zone_data_products(config: PlatformConfig) -> dict[str, list[dict[str, Any]]
                 runs = "not run: orchestration is disabled"
             else:
                 runs = f"not run: no notebook {notebook_of(product)}"
-            entries.append({"product": product, "runs": runs, "publishes": list(PUBLISHES.get(product, ()))})
+            contract = next(
+                (x.contract for x in composed.sets if x.name == product_set_name(product) and x.contract), None
+            )
+            publishes = [t.path for t in contract.writes if t.format in ("delta", "cdm")] if contract else []
+            entries.append({"product": product, "runs": runs, "publishes": publishes})
         if entries:
             found[zone.name] = entries
     return found
@@ -115,6 +119,14 @@ def zone_data_flows(config: PlatformConfig) -> dict[str, list[tuple[str, str, st
         if edges:
             flows[zone.name] = [(e.source, e.destination, e.label) for e in edges]
     return flows
+
+
+def serves_from_factory(sets: Sequence[DefinitionSet]) -> bool:
+    """Whether the zone's master pipeline runs in the factory and recreates the serving views."""
+    return any(
+        s.name == MASTER_SET and s.target == "dataFactory" and SERVERLESS_LINKED_SERVICE in s.of_kind("linkedService")
+        for s in sets
+    )
 
 
 def platform_values(
@@ -193,6 +205,15 @@ def deploy_zone_pipelines(
             endpoint_name=scope.namer.name("managed_private_endpoint", "synapse-dev"),
             target_id=workspace.id,
             group_id="Dev",
+        )
+    if factory is not None and workspace is not None and serves_from_factory(composed.sets):
+        # The master's serving steps run their T-SQL on the workspace's serverless SQL endpoint, which the
+        # factory's managed VNet reaches only through a private endpoint to SqlOnDemand.
+        factory.add_managed_private_endpoint(
+            "synapse-sqlondemand",
+            endpoint_name=scope.namer.name("managed_private_endpoint", "synapse-sqlondemand"),
+            target_id=workspace.id,
+            group_id="SqlOnDemand",
         )
     if factory is not None:
         # The master pipeline runs the workspace's notebooks, so the factory's artifacts come after
@@ -312,7 +333,7 @@ def _deploy_to_factory(
         definitions: DefinitionSet, artifact: Artifact, properties: Any, earlier: list[pulumi.Resource]
     ) -> pulumi.Resource | None:
         logical = f"{factory._name}-{definitions.name}"
-        opts = factory.child_opts(depends_on=[factory.integration_runtime, *after, *earlier])
+        opts = factory.definition_opts(after=[*after, *earlier])
         if artifact.kind == "linkedService":
             # Linked services sign in as the factory, so they wait for what ``after`` grants it.
             return factory.add_linked_service(

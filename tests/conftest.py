@@ -37,7 +37,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ import pytest
 
 from cloudscale.stacks.config.loader import forget_parsed_configs
 from cloudscale.stacks.offline.engine import OfflineRun, install_mocks, run_program
-from cloudscale.stacks.offline.inline import use_inline_executor
+from cloudscale.stacks.offline.inline import inline_event_loop
 from cloudscale.stacks.offline.mocks import AzureMocks
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
@@ -72,6 +72,7 @@ LONGEST_FIRST = (
     "tests/policy/test_pack.py::test_importing_the_rules_neither_starts_the_pack_nor_loads_the_policy_sdk",
     "tests/foundation/test_import_cost.py::test_planning_the_dev_stack_loads_no_data_plane_sdk",
     "tests/foundation/test_packaging.py::test_the_installed_wheel_imports_beside_a_consumers_own_components",
+    "tests/foundation/test_consumer_example.py::test_the_examples_own_tests_pass_on_the_installed_wheel",
     "tests/foundation/test_install_path.py::test_pip_resolves_requirements_txt_to_the_project",
 )
 
@@ -143,22 +144,14 @@ def _fresh_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
         made[0] += 1
         return task
 
-    loop = asyncio.new_event_loop()
+    def pending(loop: asyncio.AbstractEventLoop) -> Iterable[asyncio.Task[Any]]:
+        # Something that installed its own factory leaves asyncio to say.
+        return set(made_here) if loop.get_task_factory() is recorded_task else asyncio.all_tasks(loop)
+
     # The engine's calls run in the loop's thread, as they do under run_offline (stacks/offline/inline.py).
-    use_inline_executor(loop)
-    loop.set_task_factory(recorded_task)
-    asyncio.set_event_loop(loop)
-    yield loop
-    if loop.get_task_factory() is recorded_task:
-        pending = {task for task in made_here if not task.done()}
-    else:  # something installed its own factory: ask asyncio
-        pending = asyncio.all_tasks(loop)
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
-    asyncio.set_event_loop(None)
+    with inline_event_loop(pending) as loop:
+        loop.set_task_factory(recorded_task)
+        yield loop
     _release_pinned_garbage(made[0])
 
 

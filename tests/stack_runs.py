@@ -143,7 +143,7 @@ class StackRuns:
         """What the type registry knew right after ``run`` was made, in the process that made it, for
         each reviewed type of the run: ``[diagnosable, stateful, sorted private link groups]``.
 
-        Running a program teaches the registry (``secure()`` notes each type's facts); a run read from
+        Running a program teaches the registry (``_secure()`` notes each type's facts); a run read from
         another worker taught this process nothing, so the facts travel with the run.
         """
         return self._taught[id(run)]

@@ -26,8 +26,13 @@ _ASSIGNMENT_NAMESPACE = uuid.UUID("6f1c1f0e-4d8e-4a55-9a36-0c1e5a7d2b10")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who gets access. ``key`` is a stable logical name used to derive assignment GUIDs,
-    because the object id is unknown until the identity exists."""
+    """Who gets access.
+
+    ``key`` is a stable label for the principal, unique within the platform (``"finance-readers"``):
+    role assignments take their logical names and GUIDs from it, because an identity's object id is
+    unknown until the identity exists. Changing it replaces the principal's assignments.
+    ``principal_id`` is the Entra object id; ``principal_type`` is ``ServicePrincipal`` (managed
+    identities and applications), ``Group`` or ``User``."""
 
     key: str
     principal_id: pulumi.Input[str]

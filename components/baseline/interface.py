@@ -1,11 +1,11 @@
 """The secure-service interface every service component takes, modelled on Azure Verified Modules.
 
 A component receives one ``ServiceBaseline`` (where it lives, its names, its private endpoints,
-diagnostics, lock, identity and tags) and calls ``secure(...)`` once per resource, or
-``secure_sub_resource(...)`` for a sub-resource that has no resource of its own (a storage account's
-blob service) and ``private_endpoints(...)`` for an endpoint whose target is not a resource of the
+diagnostics, lock, identity and tags) and calls ``_secure(...)`` once per resource, or
+``_secure_sub_resource(...)`` for a sub-resource that has no resource of its own (a storage account's
+blob service) and ``_private_endpoints(...)`` for an endpoint whose target is not a resource of the
 program (Purview's ingestion storage). Components create private endpoints, diagnostic settings and
-locks only through these methods (a test scans the components to keep it so), and ``secure()`` tells
+locks only through these methods (a test scans the components to keep it so), and ``_secure()`` tells
 the type registry (``type_facts``) what it was told, so the platform's checks know the type.
 """
 
@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
-from pulumi_azure_native import monitor, network, resources
+from pulumi_azure_native import authorization, monitor, network, resources
 
 from cloudscale.components.baseline.access import Principal, grant
 from cloudscale.components.baseline.diagnostics import DiagnosticProfile, diagnostic_setting
@@ -61,10 +62,10 @@ class SecureComponent(pulumi.ComponentResource):
         self._lock_windows: dict[int, LockWindow] = {}
 
     @property
-    def tags(self) -> dict[str, str]:
+    def _tags(self) -> dict[str, str]:
         return dict(self.baseline.tags)
 
-    def child_opts(
+    def _child_opts(
         self,
         *,
         stateful: bool = False,
@@ -79,53 +80,52 @@ class SecureComponent(pulumi.ComponentResource):
             protect=self.baseline.lock and stateful,
             depends_on=list(depends_on) or None,
             ignore_changes=list(ignore_changes) or None,
-            hooks=self.lock_hooks(under) if under is not None else None,
+            hooks=self._lock_hooks(under) if under is not None else None,
         )
 
-    def lock_hooks(self, resource: pulumi.Resource) -> pulumi.ResourceHookBinding | None:
+    def _lock_hooks(self, resource: pulumi.Resource) -> pulumi.ResourceHookBinding | None:
         """The hooks that lift ``resource``'s delete lock for a delete under it; None if it has no lock."""
         window = self._lock_windows.get(id(resource))
         return window.bind() if window is not None else None
 
-    def scope_key(self, logical_name: str) -> str:
+    def _scope_key(self, logical_name: str) -> str:
         """Unique per platform, zone and resource, so assignment GUIDs never collide across stacks."""
         n = self.baseline.namer
         return f"{n.seed}|{n.prefix}|{n.environment}|{n.zone}|{logical_name}"
 
-    def identity(self) -> dict[str, object]:
+    def _identity(self) -> dict[str, object]:
         return identity_block()
 
-    def secure(
+    def _secure(
         self,
         resource: pulumi.CustomResource,
         *,
         logical_name: str,
         purpose: str,
-        service: str | None = None,
         group_ids: Sequence[str] = (),
         diagnostics: DiagnosticProfile | None = None,
-        stateful: bool = False,
     ) -> dict[str, pulumi.Resource]:
         """Private endpoints, diagnostics and lock for one resource of the program.
 
-        Returns what was made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone
-        group), ``diagnostics``, ``lock``.
+        The endpoints' DNS zones and whether the resource holds data (so it is locked where the baseline
+        locks) come from its type's declaration (``declare_type``), not from the caller. Returns what was
+        made by kind: ``pe:<groupId>`` and ``dns:<groupId>`` (the endpoint's DNS zone group),
+        ``diagnostics``, ``lock``.
         """
-        registry().note_secured(resource, diagnostics=diagnostics is not None, stateful=stateful, group_ids=group_ids)
+        registry().note_secured(resource, diagnostics=diagnostics is not None)
+        facts = registry().get(resource)
         b = self.baseline
         created: dict[str, pulumi.Resource] = {}
         window = None
-        if stateful and b.lock:
+        if facts is not None and facts.stateful and b.lock:
             # Before the endpoints and the diagnostic setting, which lift the lock for their own deletes.
             window = self._lock_windows[id(resource)] = LockWindow(logical_name)
         if group_ids:
-            if service is None:
-                raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
-            endpoints = self.private_endpoints(
+            endpoints = self._private_endpoints(
                 resource.id,
+                target_type=resource,
                 logical_name=logical_name,
                 purpose=purpose,
-                service=service,
                 group_ids=group_ids,
                 hooks=window.bind() if window is not None else None,
             )
@@ -134,7 +134,7 @@ class SecureComponent(pulumi.ComponentResource):
                 # Callers of the service through the endpoint wait for this, not the endpoint alone.
                 created[f"dns:{group_id}"] = zone_group
         if diagnostics is not None:
-            setting = self.secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
+            setting = self._secure_sub_resource(resource, logical_name=logical_name, diagnostics=diagnostics)
             if setting is not None:
                 created["diagnostics"] = setting
         if window is not None:
@@ -143,18 +143,19 @@ class SecureComponent(pulumi.ComponentResource):
             )
         return created
 
-    def private_endpoints(
+    def _private_endpoints(
         self,
         target_id: pulumi.Input[str],
         *,
+        target_type: Any,
         logical_name: str,
         purpose: str,
-        service: str,
         group_ids: Sequence[str],
         hooks: pulumi.ResourceHookBinding | None = None,
     ) -> dict[str, tuple[network.PrivateEndpoint, network.PrivateDnsZoneGroup]]:
-        """One private endpoint and its DNS zone group per group id of the target; ``hooks`` lift the
-        target's lock while an endpoint is deleted."""
+        """One private endpoint and its DNS zone group per group id of the target, a resource of
+        ``target_type`` (an SDK class, an instance of one, or a type token) whose declaration names the
+        group's DNS zones; ``hooks`` lift the target's lock while an endpoint is deleted."""
         b = self.baseline
         if b.private_endpoints is None:
             raise ValueError(f"{logical_name}: private endpoints requested but no placement was given")
@@ -164,7 +165,7 @@ class SecureComponent(pulumi.ComponentResource):
                 f"{logical_name}-pe-{group_id.lower()}",
                 endpoint_name=b.namer.name("private_endpoint", f"{purpose}-{group_id.lower()}"),
                 target_id=target_id,
-                service=service,
+                target_type=target_type,
                 group_id=group_id,
                 placement=b.private_endpoints,
                 resource_group_name=b.resource_group_name,
@@ -175,7 +176,7 @@ class SecureComponent(pulumi.ComponentResource):
             for group_id in group_ids
         }
 
-    def secure_sub_resource(
+    def _secure_sub_resource(
         self,
         resource: pulumi.CustomResource,
         *,
@@ -202,10 +203,10 @@ class SecureComponent(pulumi.ComponentResource):
             resource_uri=resource_uri,
             workspace_id=workspace_id,
             profile=diagnostics,
-            hooks=self.lock_hooks(resource),
+            hooks=self._lock_hooks(resource),
         )
 
-    def join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
+    def _join_monitor_scope(self, resource: pulumi.CustomResource, *, logical_name: str, resource_name: str) -> None:
         """Scope a Log Analytics workspace or Application Insights component into the platform's AMPLS."""
         scope_id = self.baseline.monitor_private_link_scope_id
         if scope_id is None:
@@ -221,7 +222,7 @@ class SecureComponent(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def grant_on(
+    def _grant_on(
         self,
         resource: pulumi.CustomResource,
         *,
@@ -231,15 +232,15 @@ class SecureComponent(pulumi.ComponentResource):
         scope: pulumi.Input[str] | None = None,
         scope_suffix: str = "",
         under: pulumi.Resource | None = None,
-    ) -> pulumi.Resource:
+    ) -> authorization.RoleAssignment:
         """A role assignment on ``resource`` (or ``scope``); ``under`` is the locked resource holding it
         when that is not ``resource`` itself (a container's account)."""
         return grant(
             self,
             f"{logical_name}{'-' + scope_suffix if scope_suffix else ''}",
             scope=scope if scope is not None else resource.id,
-            scope_key=self.scope_key(f"{logical_name}|{scope_suffix}"),
+            scope_key=self._scope_key(f"{logical_name}|{scope_suffix}"),
             role=role,
             principal=principal,
-            hooks=self.lock_hooks(under or resource),
+            hooks=self._lock_hooks(under or resource),
         )

@@ -1,15 +1,16 @@
-"""A private endpoint plus its DNS zone group, resolved from the platform's one zone table."""
+"""A private endpoint plus its DNS zone group, in the zones its target's type declares for the group."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import network
 
-from cloudscale.components.baseline.type_facts import declare_type
-from cloudscale.components.core.dns_zones import zone_resource_label, zones_for
+from cloudscale.components.baseline.type_facts import declare_type, registry, type_token
+from cloudscale.components.core.dns_zones import render_zone, zone_resource_label
 
 # Reviewed: an endpoint and its zone group hold no data and expose nothing on their own.
 declare_type(network.PrivateEndpoint)
@@ -34,7 +35,7 @@ def private_endpoint(
     *,
     endpoint_name: str,
     target_id: pulumi.Input[str],
-    service: str,
+    target_type: Any,
     group_id: str,
     placement: PrivateEndpointPlacement,
     resource_group_name: pulumi.Input[str],
@@ -50,12 +51,12 @@ def private_endpoint(
     (Microsoft Learn, "Azure Private Endpoint DNS configuration"). ``hooks`` lift the target's delete
     lock while the endpoint is deleted (baseline/lock.py).
     """
-    zones = zones_for(service, group_id, location)
+    zones = [render_zone(zone, location) for zone in registry().private_dns_zones(target_type, group_id)]
     missing = [zone for zone in zones if zone not in placement.dns_zone_ids]
     if missing:
         raise MissingDnsZoneError(
-            f"private endpoint {endpoint_name} ({service}/{group_id}) needs DNS zone(s) {', '.join(missing)}, "
-            "which the zone contract does not provide"
+            f"private endpoint {endpoint_name} ({type_token(target_type)}/{group_id}) needs DNS zone(s) "
+            f"{', '.join(missing)}, which the zone contract does not provide"
         )
     endpoint = network.PrivateEndpoint(
         logical_name,

@@ -1,7 +1,7 @@
 """Pure data and functions shared by every component: Azure facts, naming, tags, DNS zones, roles."""
 
-from cloudscale.components.core.dns_zones import platform_zones, zone_resource_label, zones_for
-from cloudscale.components.core.naming import RULES, Namer, NameRule, NamingError
+from cloudscale.components.core.dns_zones import render_zone, zone_resource_label
+from cloudscale.components.core.naming import RULES, Namer, NameRule, NamingError, declare_name_rule
 from cloudscale.components.core.roles import BuiltInRole
 from cloudscale.components.core.tags import TagError, merge_tags, platform_tags, tag_problems
 
@@ -12,10 +12,10 @@ __all__ = [
     "Namer",
     "NamingError",
     "TagError",
+    "declare_name_rule",
     "merge_tags",
     "platform_tags",
-    "platform_zones",
+    "render_zone",
     "tag_problems",
     "zone_resource_label",
-    "zones_for",
 ]

@@ -1,46 +1,12 @@
-"""Every private DNS zone the platform uses, and which zones each private-endpoint groupId needs.
+"""The private DNS zones the platform hosts beyond those its own types need, and how zones are written.
 
-This is the single list: the management zone creates exactly ``platform_zones(location)``,
-bring-your-own-hub validation checks the supplied ids against it, and every private endpoint
-resolves its zone group through ``zones_for``. ``{region}`` is filled from the configured location.
+Each resource type declares the zones of its private-link groups next to its component
+(``declare_type(..., private_link=...)``); ``cloudscale.components.library.platform_zones`` is every
+declared zone plus ``ADDITIONAL_ZONES``, rendered for a location: the management zone creates exactly
+those, and a bring-your-own hub must provide them. ``{region}`` is filled from the configured location.
 """
 
 from __future__ import annotations
-
-# (service, groupId) -> zones its private DNS zone group must reference.
-PRIVATE_LINK_ZONES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("storage", "blob"): ("privatelink.blob.core.windows.net",),
-    ("storage", "dfs"): ("privatelink.dfs.core.windows.net",),
-    ("storage", "file"): ("privatelink.file.core.windows.net",),
-    ("storage", "queue"): ("privatelink.queue.core.windows.net",),
-    ("storage", "table"): ("privatelink.table.core.windows.net",),
-    ("storage", "web"): ("privatelink.web.core.windows.net",),
-    ("key_vault", "vault"): ("privatelink.vaultcore.azure.net",),
-    ("container_registry", "registry"): ("privatelink.azurecr.io",),
-    ("synapse_workspace", "Sql"): ("privatelink.sql.azuresynapse.net",),
-    ("synapse_workspace", "SqlOnDemand"): ("privatelink.sql.azuresynapse.net",),
-    ("synapse_workspace", "Dev"): ("privatelink.dev.azuresynapse.net",),
-    ("synapse_private_link_hub", "Web"): ("privatelink.azuresynapse.net",),
-    ("data_factory", "dataFactory"): ("privatelink.datafactory.azure.net",),
-    ("data_factory", "portal"): ("privatelink.adf.azure.com",),
-    ("sql_server", "sqlServer"): ("privatelink.database.windows.net",),
-    ("cosmos", "Sql"): ("privatelink.documents.azure.com",),
-    ("cosmos", "Analytical"): ("privatelink.analytics.cosmos.azure.com",),
-    ("purview", "account"): ("privatelink.purview.azure.com",),
-    ("purview", "portal"): ("privatelink.purviewstudio.azure.com",),
-    ("purview", "platform"): ("privatelink.purview-service.microsoft.com",),
-    ("purview_ingestion", "blob"): ("privatelink.blob.core.windows.net",),
-    ("purview_ingestion", "queue"): ("privatelink.queue.core.windows.net",),
-    ("purview_ingestion", "namespace"): ("privatelink.servicebus.windows.net",),
-    ("machine_learning", "amlworkspace"): ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-    ("monitor", "azuremonitor"): (
-        "privatelink.monitor.azure.com",
-        "privatelink.oms.opinsights.azure.com",
-        "privatelink.ods.opinsights.azure.com",
-        "privatelink.agentsvc.azure-automation.net",
-        "privatelink.blob.core.windows.net",
-    ),
-}
 
 # Zones the reference deploys for services a landing zone may add later (Databricks, Event Hubs,
 # AKS, Batch, ...), so data products can bring them without touching the hub.
@@ -73,27 +39,15 @@ ADDITIONAL_ZONES: tuple[str, ...] = (
     # <region>.privatelink.redisenterprise.cache.azure.net are outdated names.
     "privatelink.batch.azure.com",
     "privatelink.redisenterprise.cache.azure.net",
+    # The Microsoft Purview portal's platform endpoint, which the reference forgets; the platform
+    # creates only the account's and the ingestion storage's endpoints.
+    "privatelink.purview-service.microsoft.com",
 )
 
 
-def _render(zone: str, location: str) -> str:
+def render_zone(zone: str, location: str) -> str:
+    """A zone as declared (``privatelink.{region}.azmk8s.io``) for one location."""
     return zone.replace("{region}", location)
-
-
-def zones_for(service: str, group_id: str, location: str) -> tuple[str, ...]:
-    try:
-        zones = PRIVATE_LINK_ZONES[(service, group_id)]
-    except KeyError:
-        known = ", ".join(f"{s}/{g}" for s, g in sorted(PRIVATE_LINK_ZONES))
-        raise KeyError(f"no private DNS zone is known for {service}/{group_id}; known: {known}") from None
-    return tuple(_render(zone, location) for zone in zones)
-
-
-def platform_zones(location: str) -> list[str]:
-    """Every zone the management zone hosts, sorted and without duplicates."""
-    zones = {zone for group in PRIVATE_LINK_ZONES.values() for zone in group}
-    zones.update(ADDITIONAL_ZONES)
-    return sorted(_render(zone, location) for zone in zones)
 
 
 def zone_resource_label(zone: str) -> str:

@@ -77,6 +77,14 @@ RULES: dict[str, NameRule] = {
 }
 
 
+def declare_name_rule(kind: str, rule: NameRule) -> None:
+    """Teach the naming function a kind, next to the component that names it (at import, like
+    ``declare_type``); the config check proves every configured prefix and zone can name it
+    (``cloudscale.components.library.name_rules``). Declaring a kind again with another rule fails."""
+    if RULES.setdefault(kind, rule) != rule:
+        raise ValueError(f"name rule {kind!r} is declared twice with different rules")
+
+
 @dataclass(frozen=True)
 class Namer:
     """Produces names for one zone of one platform; every component gets one of these."""

@@ -4,7 +4,7 @@ and writes.
 A table is named by where it lives. Lake tables are ``<lake>/<container>/<path>`` with the lakes of a
 landing zone (``raw``, ``enriched``, ``workspace``, ``external``); tables of a source system outside the
 lakes are ``<system>/<name>`` (``dataverse/account``, ``erp/Sales.SalesOrderHeader``,
-``mgdc/BasicDataSet_v0.Message_v0``, ``cosmos/interactions``). Column types are Spark SQL type strings
+``mgdc/BasicDataSet_v0.Message_v1``, ``cosmos/interactions``). Column types are Spark SQL type strings
 (``string``, ``int``, ``decimal(19,4)``, ``timestamp``, ``array<struct<...>>``): the notebooks run on
 Spark, and the serving layer maps them to T-SQL and DuckDB types from there.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from ipaddress import IPv4Network
 
-from cloudscale.components.core import RULES, Namer, NamingError, azure_facts, platform_zones, tag_problems
+from cloudscale.components.core import Namer, NamingError, azure_facts, tag_problems
+from cloudscale.components.library import name_rules, platform_zones
 from cloudscale.stacks.config.errors import ConfigProblem
 from cloudscale.stacks.config.model import (
     CosmosConfig,
@@ -105,7 +106,7 @@ def _check_names(config: PlatformConfig) -> list[ConfigProblem]:
     ]
     for zone, key in zones:
         namer = Namer(config.prefix, config.environment, zone, config.name_seed)
-        for kind in RULES:
+        for kind in name_rules():
             try:
                 # Every purpose a stack passes, today or later, meets the rules these purposes meet.
                 for purpose in namer.probe_purposes(kind):
@@ -267,13 +268,15 @@ def _check_hub(config: PlatformConfig) -> list[ConfigProblem]:
     problems = []
     needed = platform_zones(config.location)
     # A landing stack registers its endpoints in the zones the management stack hands it.
-    missing = [] if config.role == "landing" else [zone for zone in needed if zone not in hub.private_dns_zone_ids]
+    provided = hub.zone_ids(needed)
+    missing = [] if config.role == "landing" else [zone for zone in needed if zone not in provided]
     if missing:
         problems.append(
             ConfigProblem(
                 "management.existingHub.privateDnsZoneIds",
                 f"missing {len(missing)} zone id(s) the platform needs: {', '.join(missing[:8])}"
-                + (" ..." if len(missing) > 8 else ""),
+                + (" ..." if len(missing) > 8 else "")
+                + "; list them, or give privateDnsZonesResourceGroupId, the resource group that holds the hub's zones",
             )
         )
     for zone, zone_id in hub.private_dns_zone_ids.items():

@@ -7,15 +7,26 @@ Field-level rules live here; rules that span several fields live in ``checks.py`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Address, IPv4Network
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, PlainSerializer, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from cloudscale.components import data_explorer
 from cloudscale.components.core import azure_facts
 from cloudscale.stacks.config.errors import ConfigError, ConfigProblem
 
@@ -96,6 +107,15 @@ VnetId = Annotated[
 ]
 
 
+ResourceGroupId = Annotated[
+    str,
+    Field(
+        pattern=r"(?i)^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w._()]+$",
+        description="/subscriptions/<id>/resourceGroups/<rg>",
+    ),
+]
+
+
 class ExistingHubConfig(Model):
     """Bring your own hub: the enterprise connectivity hub already provides egress and DNS.
 
@@ -108,7 +128,12 @@ class ExistingHubConfig(Model):
     """Private IP of the hub's firewall, the next hop of every platform route."""
     dns_servers: tuple[IPv4Address, ...] = Field(min_length=1, max_length=20)
     """The hub's DNS servers, which every platform VNet uses."""
-    # Taken from the management stack's contract in the landing role, so only required there.
+    # The hub's private DNS zones, in one resource group (as Azure landing zones keep them): every
+    # zone's id is derived from it, so a service that brings a zone needs no new entry here.
+    private_dns_zones_resource_group_id: ResourceGroupId | None = None
+    """The hub's resource group that holds its private DNS zones; each zone's id is derived from it."""
+    # Zone ids by zone name, for zones kept elsewhere or without the resource group; taken from the
+    # management stack's contract in the landing role, so only required there.
     private_dns_zone_ids: FrozenMap[str, str] = Field(default_factory=_empty_map)
     """Private DNS zone name -> zone id in the hub, for every zone of components/core/dns_zones.py (in the
     landing role, taken from the management stack)."""
@@ -116,6 +141,15 @@ class ExistingHubConfig(Model):
     """Resource id of the hub VNet every platform VNet peers with."""
     address_space: tuple[IPv4Network, ...] = Field(min_length=1)
     """The hub VNet's address ranges; the firewall and DNS servers must lie in them."""
+
+    def zone_ids(self, zones: Iterable[str]) -> dict[str, str]:
+        """The id of each of ``zones`` the hub provides: listed, else in the zones' resource group."""
+        ids = dict(self.private_dns_zone_ids)
+        group = self.private_dns_zones_resource_group_id
+        for zone in zones:
+            if zone not in ids and group is not None:
+                ids[zone] = f"{group}/providers/Microsoft.Network/privateDnsZones/{zone}"
+        return ids
 
 
 class ManagementNetworkConfig(Model):
@@ -255,6 +289,39 @@ class MachineLearningConfig(Model):
     """FQDNs the managed network lets the workspace reach (AllowOnlyApprovedOutbound only)."""
 
 
+def _data_explorer_sku(value: str) -> str:
+    if value not in data_explorer.SKUS:
+        raise ValueError(f"{value!r} is not an Azure Data Explorer SKU, such as Standard_E2ads_v5 or Standard_E8ads_v5")
+    return value
+
+
+class DataExplorerConfig(Model):
+    """An Azure Data Explorer cluster and database for the zone's telemetry and logs (off unless enabled)."""
+
+    enabled: bool = False
+    database_name: str = Field("telemetry", pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]{0,259}$")
+    sku: Annotated[str, AfterValidator(_data_explorer_sku)] = "Standard_E2ads_v5"
+    capacity: int = Field(2, ge=1, le=1000)
+    # Optimized autoscale up to this many instances; unset keeps the capacity fixed.
+    autoscale_max: int | None = Field(None, ge=2, le=1000)
+    soft_delete_days: int = Field(365, ge=1, le=36_500)
+    hot_cache_days: int = Field(31, ge=0, le=36_500)
+    auto_stop: bool = False
+    # Entra groups (object ids) that query the database, and that ingest into it.
+    readers: tuple[UUID, ...] = Field(default_factory=tuple)
+    ingestors: tuple[UUID, ...] = Field(default_factory=tuple)
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> DataExplorerConfig:
+        if self.sku.startswith(data_explorer.DEV_SKU_PREFIX) and (self.capacity != 1 or self.autoscale_max):
+            raise ValueError(f"capacity: a {self.sku} cluster has exactly 1 instance and no autoscale")
+        if self.autoscale_max is not None and self.autoscale_max < self.capacity:
+            raise ValueError(f"autoscaleMax ({self.autoscale_max}) is below capacity ({self.capacity})")
+        if self.hot_cache_days > self.soft_delete_days:
+            raise ValueError(f"hotCacheDays ({self.hot_cache_days}) exceeds softDeleteDays ({self.soft_delete_days})")
+        return self
+
+
 class ServicesConfig(Model):
     data_factory: DataFactoryConfig = Field(default_factory=DataFactoryConfig)
     """The zone's Data Factory."""
@@ -266,6 +333,8 @@ class ServicesConfig(Model):
     """The zone's Cosmos DB account."""
     machine_learning: MachineLearningConfig = Field(default_factory=MachineLearningConfig)
     """The zone's Azure Machine Learning workspace."""
+    data_explorer: DataExplorerConfig = Field(default_factory=DataExplorerConfig)
+    """The zone's Azure Data Explorer cluster; off unless enabled."""
 
 
 LakeRedundancy = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"]

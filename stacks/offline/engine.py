@@ -21,7 +21,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 
 from cloudscale.stacks.aliases import apply_alias_policy
 from cloudscale.stacks.offline.inline import state_struct, use_inline_executor
-from cloudscale.stacks.offline.mocks import AzureMocks, RecordedResource
+from cloudscale.stacks.offline.mocks import AzureMocks, Invoke, RecordedResource
 from cloudscale.stacks.offline.urn_pins import alias_to_urn, make_urn
 
 PROJECT = "cloudscale"
@@ -189,6 +189,8 @@ def install_mocks(
     stack: str = "dev",
     stack_outputs: dict[str, dict[str, Any]] | None = None,
     alias_policy: bool = True,
+    project: str = PROJECT,
+    invokes: Mapping[str, Invoke] | None = None,
 ) -> tuple[AzureMocks, StrictMonitor]:
     """Mocks for a test of a piece of the program.
 
@@ -196,9 +198,9 @@ def install_mocks(
     the start, so a component tested on its own sees what it sees inside ``build_platform``, which
     registers the same policy. ``run_offline`` leaves it to the program, as ``pulumi up`` does.
     """
-    mock = AzureMocks(preview=preview, stack_outputs=stack_outputs or {})
+    mock = AzureMocks(preview=preview, stack_outputs=stack_outputs or {}, invokes=dict(invokes or {}))
     monitor = StrictMonitor(mock)
-    pulumi.runtime.set_mocks(mock, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(mock, project=project, stack=stack, preview=preview, monitor=monitor)
     if alias_policy:
         apply_alias_policy()
     return mock, monitor
@@ -229,7 +231,7 @@ def run_program(
     @pulumi.runtime.test
     def _program() -> Any:
         if config is not None:
-            pulumi.runtime.set_all_config(config_values(config))
+            pulumi.runtime.set_all_config(config_values(config, pulumi.get_project()))
         value = program()
         # An asynchronous program (what ``pulumi.run`` takes) runs as a task of the engine's loop.
         return finish_when_done(value) if inspect.iscoroutine(value) else finish(value)

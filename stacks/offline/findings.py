@@ -62,10 +62,17 @@ def subjects(run: OfflineRun) -> list[Subject]:
     return out
 
 
-def run_findings(run: OfflineRun, *, protects_state: bool, required_tags: Iterable[str] = ()) -> list[Finding]:
-    """Every rule over the run; ``required_tags`` are the stack's configured tags, on top of the platform's."""
+def run_findings(
+    run: OfflineRun, *, protects_state: bool | None = None, required_tags: Iterable[str] = (), environment: str = ""
+) -> list[Finding]:
+    """Every rule over the run; ``required_tags`` are the stack's configured tags, on top of the platform's.
+
+    ``protects_state`` and ``environment`` default to each resource's ``Environment`` tag, as the
+    policy pack reads them (``StackFacts``)."""
     extra = tuple(tag for tag in required_tags if tag not in PLATFORM_TAG_KEYS)
-    facts = StackFacts(declared(), required_tags=PLATFORM_TAG_KEYS + extra, protects_state=protects_state)
+    facts = StackFacts(
+        declared(), environment=environment, required_tags=PLATFORM_TAG_KEYS + extra, protects_state=protects_state
+    )
     return [_finding(v) for v in evaluate(subjects(run), facts)]
 
 

@@ -12,8 +12,9 @@ must not pump (it runs inside one of the loop's own callbacks).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from google.protobuf import struct_pb2
@@ -47,6 +48,30 @@ class InlineExecutor(ThreadPoolExecutor):
 def use_inline_executor(loop: asyncio.AbstractEventLoop) -> None:
     """Make ``run_in_executor(None, ...)`` on ``loop`` run the call in the loop's thread."""
     loop.set_default_executor(InlineExecutor(max_workers=1, thread_name_prefix="inline"))
+
+
+@contextmanager
+def inline_event_loop(
+    pending: Callable[[asyncio.AbstractEventLoop], Iterable[asyncio.Task[Any]]] = asyncio.all_tasks,
+) -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh event loop that answers the engine's calls inline, as the thread's loop while it lasts.
+
+    Afterwards the tasks ``pending`` names are cancelled and awaited, so work one program left queued
+    never runs against the next one's mocks, and the loop is closed.
+    """
+    loop = asyncio.new_event_loop()
+    use_inline_executor(loop)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        unfinished = [task for task in pending(loop) if not task.done()]
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            loop.run_until_complete(asyncio.gather(*unfinished, return_exceptions=True))
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 def state_struct(state: Mapping[str, Any]) -> struct_pb2.Struct:

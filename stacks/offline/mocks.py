@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +65,16 @@ def _physical_name(args: MockResourceArgs) -> str:
     return args.name
 
 
+# An invoke's answer from its arguments, as the provider would give it (camelCase keys).
+Invoke = Callable[[dict[str, Any]], Mapping[str, Any]]
+
+
 @dataclass
 class AzureMocks(pulumi.runtime.Mocks):
     preview: bool = False
     stack_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Answers to invokes by token, beyond those the platform itself makes (getClientConfig).
+    invokes: dict[str, Invoke] = field(default_factory=dict)
     resources: list[RecordedResource] = field(default_factory=list)
     calls: list[MockCallArgs] = field(default_factory=list)
     ids: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -111,6 +118,8 @@ class AzureMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:
         self.calls.append(args)
+        if args.token in self.invokes:
+            return dict(self.invokes[args.token](dict(args.args)))
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": "cloudscale-offline",
@@ -118,7 +127,7 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "subscriptionId": SUBSCRIPTION_ID,
                 "tenantId": TENANT_ID,
             }
-        raise NotImplementedError(f"invoke {args.token} has no offline mock")
+        raise NotImplementedError(f"invoke {args.token} has no offline mock; give its answer in invokes={{token: ...}}")
 
     def _resource_id(self, args: MockResourceArgs) -> str:
         if not args.typ.startswith("azure-native:"):

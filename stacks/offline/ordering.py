@@ -7,8 +7,10 @@ that cannot resolve its service's private name yet. The engine only orders what 
 resources behind each Output input, and a custom parent. ``A`` is *ordered after* ``B`` when a chain
 of those edges leads from ``A`` to ``B``; each rule below asks for such a path.
 
-A write's parent is the resource its name came from (an Output of it), else the one with that name,
-so a preview places the same writes as an update. The grant rule follows each identity's principal
+Which writes Azure serialises on which parent is declared with the parent's type
+(``declare_type(..., serialised_writes=...)``), so a new service's ordering is checked without an edit
+here. A write's parent is the resource its name came from (an Output of it), else the one with that
+name, so a preview places the same writes as an update. The grant rule follows each identity's principal
 id, which the mocks leave out of a preview, so it checks fully only in an update, which
 ``cloudscale plan`` runs by default.
 """
@@ -21,11 +23,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from cloudscale.components.library import declared
 from cloudscale.stacks.offline.engine import OfflineRun, RegisteredOptions
 from cloudscale.stacks.offline.findings import UNKNOWN, Finding
 
 VNET = "azure-native:network:VirtualNetwork"
-SUBNET = "azure-native:network:Subnet"
 PEERING = "azure-native:network:VirtualNetworkPeering"
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -35,7 +37,6 @@ SYNAPSE_LINKED_SERVICE = "pulumi-python:dynamic/synapse:LinkedService"
 SYNAPSE_ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
 SYNAPSE_ROLE_ASSIGNMENT = "pulumi-python:dynamic/synapse:RoleAssignment"
 FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
-SQL_SERVER = "azure-native:sql:Server"
 SYNAPSE_WORKSPACE = "azure-native:synapse:Workspace"
 SYNAPSE_KEY_ACTIVATION = "azure-native:synapse:Key"
 
@@ -49,12 +50,8 @@ ORDERING_RULES = frozenset({SERIALISED, REMOTE_VNET, DNS_FIRST, GRANT_FIRST, ACT
 
 @dataclass(frozen=True)
 class SerialisedParent:
-    """Writes that Azure accepts one at a time on one parent resource.
-
-    A write's parent is the ``parent_type`` resource its ``name_input`` came from (an Output of that
-    resource), else the one of that type whose own ``name_input`` has the same value, else, when the
-    parent is not in the program, the resource group and name values themselves.
-    """
+    """Writes that Azure accepts one at a time on one parent resource, as its type declares them
+    (``SerialisedWrites`` in components/baseline/type_facts.py, which says how a write finds its parent)."""
 
     parent: str
     types: frozenset[str]
@@ -63,70 +60,12 @@ class SerialisedParent:
     source: str
 
 
-SERIALISED_PARENTS: tuple[SerialisedParent, ...] = (
-    SerialisedParent(
-        "virtual network",
-        frozenset({VNET, SUBNET, PEERING}),
-        VNET,
-        "virtualNetworkName",
-        "Microsoft.Network accepts one write per VNet at a time: ARM error AnotherOperationInProgress "
-        "(pulumi/pulumi-azure-native#699, hashicorp/terraform-provider-azurerm#3780)",
-    ),
-    SerialisedParent(
-        "storage account",
-        frozenset(
-            {
-                "azure-native:storage:StorageAccount",
-                "azure-native:storage:BlobServiceProperties",
-                "azure-native:storage:FileServiceProperties",
-                "azure-native:storage:QueueServiceProperties",
-                "azure-native:storage:TableServiceProperties",
-                "azure-native:storage:ManagementPolicy",
-            }
-        ),
-        "azure-native:storage:StorageAccount",
-        "accountName",
-        "the account's settings are written under its exclusive lock: 409 StorageAccountOperationInProgress "
-        "(Microsoft Learn, Storage Resource Provider error codes)",
-    ),
-    SerialisedParent(
-        "Synapse workspace",
-        frozenset(
-            {
-                "azure-native:synapse:Workspace",
-                "azure-native:synapse:WorkspaceAadAdmin",
-                "azure-native:synapse:WorkspaceSqlAadAdmin",
-                "azure-native:synapse:IpFirewallRule",
-                "azure-native:synapse:WorkspaceManagedIdentitySqlControlSetting",
-            }
-        ),
-        "azure-native:synapse:Workspace",
-        "workspaceName",
-        "administrator, firewall and identity settings update the workspace itself, which refuses a "
-        "write while it is Updating (409 Conflict)",
-    ),
-    SerialisedParent(
-        "SQL server auditing",
-        frozenset({"azure-native:sql:ServerBlobAuditingPolicy", "azure-native:sql:ExtendedServerBlobAuditingPolicy"}),
-        SQL_SERVER,
-        "serverName",
-        "both set the server's one auditing policy: 409 ServerBlobAuditingPolicyInProgress",
-    ),
-    SerialisedParent(
-        "SQL server Defender settings",
-        frozenset(
-            {
-                "azure-native:sql:ServerSecurityAlertPolicy",
-                "azure-native:sql:SqlVulnerabilityAssessmentsSetting",
-                "azure-native:sql:ServerVulnerabilityAssessment",
-            }
-        ),
-        SQL_SERVER,
-        "serverName",
-        "vulnerability assessment runs on Microsoft Defender for SQL, which must be on first "
-        "(Microsoft Learn, SQL vulnerability assessment express configuration)",
-    ),
-)
+def serialised_parents() -> tuple[SerialisedParent, ...]:
+    """Every serialised parent the component library declares."""
+    return tuple(
+        SerialisedParent(writes.parent, writes.types, parent_type, writes.name_input, writes.source)
+        for parent_type, writes in declared().serialised_writes()
+    )
 
 
 @dataclass(frozen=True)
@@ -261,11 +200,12 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
         if o.typ != "pulumi:pulumi:Stack"
     ]
     graph = DependencyGraph(options)
-    groups = serialised_groups(resources)
+    parents = serialised_parents()
+    groups = serialised_groups(resources, parents)
     by_urn = {r.urn: r for r in resources}
     found = [
-        *_serialised_writes(groups, by_urn, graph),
-        *_peerings_after_remote_vnets(resources, groups, graph),
+        *_serialised_writes(groups, parents, by_urn, graph),
+        *_peerings_after_remote_vnets(resources, groups, parents, graph),
         *_dns_before_data_plane(resources, graph),
         *_grants_before_use(resources, graph),
         *_activation_before_use(resources, graph),
@@ -274,17 +214,19 @@ def ordering_findings(run: OfflineRun) -> list[Finding]:
     return list(dict.fromkeys(found))
 
 
-def serialised_groups(resources: Sequence[_Resource]) -> dict[tuple[str, str], list[_Resource]]:
+def serialised_groups(
+    resources: Sequence[_Resource], parents: Sequence[SerialisedParent]
+) -> dict[tuple[str, str], list[_Resource]]:
     """Writes by serialised parent: (parent kind, parent identity) -> writes."""
     by_urn = {r.urn: r for r in resources}
     named: dict[tuple[str, str, Any], list[str]] = defaultdict(list)
     for resource in resources:
-        for parent in SERIALISED_PARENTS:
+        for parent in parents:
             if resource.typ == parent.parent_type:
                 named[(parent.parent, resource.typ, resource.inputs.get(parent.name_input))].append(resource.urn)
     groups: dict[tuple[str, str], list[_Resource]] = defaultdict(list)
     for resource in resources:
-        for parent in SERIALISED_PARENTS:
+        for parent in parents:
             if resource.typ in parent.types:
                 identity = _parent_identity(resource, parent, by_urn, named)
                 if identity is not None:
@@ -313,16 +255,16 @@ def _parent_identity(
     return f"{group}/{name}" if _known(group) else None
 
 
-def _parent_of(group_key: tuple[str, str]) -> SerialisedParent:
-    return next(parent for parent in SERIALISED_PARENTS if parent.parent == group_key[0])
-
-
 def _serialised_writes(
-    groups: Mapping[tuple[str, str], Sequence[_Resource]], by_urn: Mapping[str, _Resource], graph: DependencyGraph
+    groups: Mapping[tuple[str, str], Sequence[_Resource]],
+    parents: Sequence[SerialisedParent],
+    by_urn: Mapping[str, _Resource],
+    graph: DependencyGraph,
 ) -> list[Finding]:
+    by_kind = {parent.parent: parent for parent in parents}
     found = []
     for key, writes in groups.items():
-        parent = _parent_of(key)
+        parent = by_kind[key[0]]
         parent_name = by_urn[key[1]].name if key[1] in by_urn else key[1]
         ordered = sorted(writes, key=lambda w: graph.position(w.urn))
         # In a topological order, a total order needs only each neighbour to wait for the one before.
@@ -341,10 +283,14 @@ def _serialised_writes(
 
 
 def _peerings_after_remote_vnets(
-    resources: Sequence[_Resource], groups: Mapping[tuple[str, str], Sequence[_Resource]], graph: DependencyGraph
+    resources: Sequence[_Resource],
+    groups: Mapping[tuple[str, str], Sequence[_Resource]],
+    parents: Sequence[SerialisedParent],
+    graph: DependencyGraph,
 ) -> list[Finding]:
     # A VNet of the program is its own group's identity.
-    writes_by_vnet = {identity: group for (kind, identity), group in groups.items() if kind == "virtual network"}
+    vnet_kinds = {parent.parent for parent in parents if parent.parent_type == VNET}
+    writes_by_vnet = {identity: group for (kind, identity), group in groups.items() if kind in vnet_kinds}
     found = []
     for peering in (r for r in resources if r.typ == PEERING):
         for remote in peering.deps_of("remoteVirtualNetwork"):

@@ -35,6 +35,8 @@ ARM_SCOPE = "https://management.azure.com/.default"
 # released); its REST operation, "Workspaces - Check Name Availability" (Microsoft.Synapse 2021-06-01),
 # goes through azure-mgmt-resource's pipeline (sign-in, retries) instead.
 SYNAPSE_NAME_CHECK_API = "2021-06-01"
+# Data Explorer checks a cluster name per region (its names are <name>.<region>.kusto.windows.net).
+KUSTO_NAME_CHECK_API = "2024-04-13"
 # What creating the stack's resource groups and resources takes, and what its role assignments take
 # (Microsoft Learn, "Azure built-in roles": Contributor, Role Based Access Control Administrator).
 RESOURCE_WRITE_ACTIONS = (
@@ -232,7 +234,7 @@ _NAME_CHECKS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _name_available(azure: _Azure, name: GlobalName) -> tuple[bool | None, str]:
+def _name_available(azure: _Azure, name: GlobalName, location: str) -> tuple[bool | None, str]:
     """(available, Azure's reason); None where the service offers no check."""
     body = {"name": name.name, "type": name.arm_type}
     if name.kind in _NAME_CHECKS:
@@ -249,24 +251,30 @@ def _name_available(azure: _Azure, name: GlobalName) -> tuple[bool | None, str]:
         exists = azure.client(CosmosDBManagementClient).database_accounts.check_name_exists(name.name)
         return not exists, "an account of this name exists" if exists else ""
     if name.kind == "synapse_workspace":
-        return _synapse_name_available(azure, body)
+        # No SDK in the preflight extra exposes these two checks; ARM's REST call is the same either way.
+        answer = _post_name_check(azure, "Microsoft.Synapse/checkNameAvailability", SYNAPSE_NAME_CHECK_API, body)
+        return bool(answer.get("available")), str(answer.get("message") or answer.get("reason") or "")
+    if name.kind == "data_explorer_cluster":
+        path = f"Microsoft.Kusto/locations/{_region_key(location)}/checkNameAvailability"
+        answer = _post_name_check(azure, path, KUSTO_NAME_CHECK_API, body)
+        return bool(answer.get("nameAvailable")), str(answer.get("message") or answer.get("reason") or "")
     return None, ""
 
 
-def _synapse_name_available(azure: _Azure, body: dict[str, str]) -> tuple[bool, str]:
+def _post_name_check(azure: _Azure, path: str, api_version: str, body: dict[str, str]) -> dict[str, Any]:
     from azure.core.rest import HttpRequest
     from azure.mgmt.resource.resources import ResourceManagementClient
 
     request = HttpRequest(
         "POST",
-        f"/subscriptions/{azure.subscription_id}/providers/Microsoft.Synapse/checkNameAvailability",
-        params={"api-version": SYNAPSE_NAME_CHECK_API},
+        f"/subscriptions/{azure.subscription_id}/providers/{path}",
+        params={"api-version": api_version},
         json=body,
     )
     response = azure.client(ResourceManagementClient).send_request(request)
     response.raise_for_status()
-    answer = response.json()
-    return bool(answer.get("available")), str(answer.get("message") or answer.get("reason") or "")
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def _already_ours(azure: _Azure, name: GlobalName) -> bool:
@@ -286,7 +294,7 @@ def _check_names(azure: _Azure, requirements: Requirements, result: CheckResult)
     available = ours = 0
     unchecked: list[str] = []
     for name in requirements.global_names:
-        free, reason = _name_available(azure, name)
+        free, reason = _name_available(azure, name, requirements.location)
         if free is None:
             unchecked.append(name.name)
         elif free:

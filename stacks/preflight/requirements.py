@@ -54,6 +54,7 @@ SERVICES: dict[str, Service] = {
     "azure-native:synapse:Workspace": Service("Microsoft.Synapse/workspaces", "workspaceName", "synapse_workspace"),
     "azure-native:datafactory:Factory": Service("Microsoft.DataFactory/factories", "factoryName", "data_factory"),
     "azure-native:purview:Account": Service("Microsoft.Purview/accounts", "accountName", "purview"),
+    "azure-native:kusto:Cluster": Service("Microsoft.Kusto/clusters", "clusterName", "data_explorer_cluster"),
     "azure-native:machinelearningservices:Workspace": Service(
         "Microsoft.MachineLearningServices/workspaces", "workspaceName"
     ),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
-from cloudscale.components.core import Namer, platform_zones
+from cloudscale.components.core import Namer
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks.offline.engine import OfflineRun
 
 SUBNET_ID = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/pe"

@@ -75,3 +75,22 @@ def test_the_key_is_software_or_hsm_protected_as_told(offline, hsm, kty):
 
     run = offline.run(program)
     assert run.one(KEY).inputs["properties"]["kty"] == kty
+
+
+def test_a_service_that_takes_only_rsa_2048_gets_a_key_of_that_size(offline):
+    def program() -> EncryptionKey:
+        baseline = service_baseline(environment="prd", tags=platform_tags("prd", "sales", "security"))
+        args = EncryptionKeyArgs(
+            baseline=baseline, vault_name="kv-adatum-prd-sales", vault_uri=VAULT_URI, purpose="adx", key_size=2048
+        )
+        return EncryptionKey("sales-adx-cmk", args)
+
+    run = offline.run(program)
+    assert run.one(KEY).inputs["properties"]["keySize"] == 2048
+
+
+def test_a_key_size_key_vault_does_not_create_is_refused_before_anything_is_registered(offline):
+    args = EncryptionKeyArgs(baseline=service_baseline(), vault_name="kv", vault_uri=VAULT_URI, key_size=1024)
+    with pytest.raises(ValueError, match="key_size 1024 is not an RSA size"):
+        offline.run(lambda: EncryptionKey("sales-cmk", args))
+    assert offline.mocks is not None and offline.mocks.resources == []

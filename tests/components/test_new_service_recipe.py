@@ -24,10 +24,11 @@ from cloudscale.components.baseline import (
     public_network_access_disabled,
 )
 from cloudscale.components.baseline.type_facts import tag
-from cloudscale.components.core import Namer, NameRule, dns_zones, naming, platform_tags
+from cloudscale.components.core import Namer, NameRule, naming, platform_tags
 from cloudscale.stacks.offline.report import build_plan
 
-# Recipe step 1: the type's security rules, accepted exceptions and computed outputs, next to the component.
+# Recipe step 2 (type facts): the security rules, computed outputs, state and the private-link group's DNS
+# zone, with the accepted exceptions, next to the component.
 declare_type(
     eventhub.Namespace,
     rules=(
@@ -36,6 +37,8 @@ declare_type(
         SecurityRule("tls", "minimumTlsVersion", lambda v: v in ("1.2", "1.3"), "minimum TLS is below 1.2"),
     ),
     computed_outputs=lambda namespace: {"serviceBusEndpoint": f"https://{namespace.name}.servicebus.windows.net:443/"},
+    stateful=True,
+    private_link={"namespace": ("privatelink.servicebus.windows.net",)},
 )
 accept_finding(
     eventhub.Namespace,
@@ -54,7 +57,7 @@ class EventHubNamespaceArgs:
     local_auth: bool = False
 
 
-# Recipe step 2: the component, on the secure-service interface.
+# Recipe step 1: the component, on the secure-service interface.
 class EventHubNamespace(SecureComponent):
     def __init__(self, name: str, args: EventHubNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cloudscale:integration:EventHubNamespace", name, args.baseline, opts)
@@ -68,18 +71,16 @@ class EventHubNamespace(SecureComponent):
             disable_local_auth=not args.local_auth,
             minimum_tls_version="1.2",
             public_network_access=args.public_network_access,
-            tags=self.tags,
-            opts=self.child_opts(stateful=True),
+            tags=self._tags,
+            opts=self._child_opts(stateful=True),
         )
         self.endpoint: pulumi.Output[str] = self.namespace.service_bus_endpoint
-        self.secure(
+        self._secure(
             self.namespace,
             logical_name=f"{name}-namespace",
             purpose=args.purpose,
-            service="event_hubs",
             group_ids=["namespace"],
             diagnostics=LOGS_AND_METRICS,
-            stateful=True,
         )
         self.register_outputs({"endpoint": self.endpoint})
 
@@ -92,10 +93,9 @@ WORKSPACE_ID = "/subscriptions/s/resourceGroups/mon/providers/Microsoft.Operatio
 def event_hubs_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     # Recipe step 3: the name rule (Microsoft.EventHub/namespaces: 6-50 characters, letters, digits and
     # hyphens, starting with a letter, ending with a letter or digit; a public DNS label, so globally
-    # unique; resource-name-rules#microsofteventhub) and the group's DNS zone, one entry each.
+    # unique; resource-name-rules#microsofteventhub).
     rule = NameRule("evhns", 6, 50, r"[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]", globally_unique=True)
     monkeypatch.setitem(naming.RULES, "event_hubs_namespace", rule)
-    monkeypatch.setitem(dns_zones.PRIVATE_LINK_ZONES, ("event_hubs", "namespace"), (ZONE,))
 
 
 def _baseline(*, workspace: bool = True, component: str = "telemetry") -> ServiceBaseline:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pulumi
 
-from cloudscale.components.core import platform_zones, zone_resource_label
+from cloudscale.components.core import render_zone, zone_resource_label
+from cloudscale.components.core.dns_zones import ADDITIONAL_ZONES
+from cloudscale.components.library import declared, platform_zones
 from cloudscale.components.private_dns import PrivateDns, PrivateDnsArgs
 
 from .support import service_baseline
@@ -23,59 +25,16 @@ REFERENCE_GAPS = {
 }
 
 
-# Pinned literally (Microsoft Learn, "Azure Private Endpoint private DNS zone values"), so a change of
-# the zone table cannot pass by changing what the test compares against.
-NORTHEUROPE_ZONES = {
-    "privatelink.adf.azure.com",
-    "privatelink.afs.azure.net",
-    "privatelink.agentsvc.azure-automation.net",
-    "privatelink.analysis.windows.net",
-    "privatelink.analytics.cosmos.azure.com",
-    "privatelink.api.azureml.ms",
-    "privatelink.azure-automation.net",
-    "privatelink.azure-devices.net",
-    "privatelink.azurecr.io",
-    "privatelink.azuredatabricks.net",
-    "privatelink.azuresynapse.net",
-    "privatelink.azurewebsites.net",
-    "privatelink.batch.azure.com",
-    "privatelink.blob.core.windows.net",
-    "privatelink.cassandra.cosmos.azure.com",
-    "privatelink.cognitiveservices.azure.com",
-    "privatelink.database.windows.net",
-    "privatelink.datafactory.azure.net",
-    "privatelink.dev.azuresynapse.net",
-    "privatelink.dfs.core.windows.net",
-    "privatelink.documents.azure.com",
-    "privatelink.eventgrid.azure.net",
-    "privatelink.file.core.windows.net",
-    "privatelink.gremlin.cosmos.azure.com",
-    "privatelink.mariadb.database.azure.com",
-    "privatelink.mongo.cosmos.azure.com",
-    "privatelink.monitor.azure.com",
-    "privatelink.mysql.database.azure.com",
-    "privatelink.northeurope.azmk8s.io",
-    "privatelink.notebooks.azure.net",
-    "privatelink.ods.opinsights.azure.com",
-    "privatelink.oms.opinsights.azure.com",
-    "privatelink.pbidedicated.windows.net",
-    "privatelink.postgres.database.azure.com",
-    "privatelink.prod.powerquery.microsoft.com",
-    "privatelink.purview-service.microsoft.com",
-    "privatelink.purview.azure.com",
-    "privatelink.purviewstudio.azure.com",
-    "privatelink.queue.core.windows.net",
-    "privatelink.redis.cache.windows.net",
-    "privatelink.redisenterprise.cache.azure.net",
-    "privatelink.search.windows.net",
-    "privatelink.service.signalr.net",
-    "privatelink.servicebus.windows.net",
-    "privatelink.sql.azuresynapse.net",
-    "privatelink.table.core.windows.net",
-    "privatelink.table.cosmos.azure.com",
-    "privatelink.vaultcore.azure.net",
-    "privatelink.web.core.windows.net",
-}
+# The zones the platform hosts come from its types' declarations (``declare_type(..., private_link=...)``)
+# and ADDITIONAL_ZONES; the URN pins of the bundled stacks (tests/stacks/pinned_urns) are the literal
+# inventory, so a zone that appears or disappears fails there.
+NORTHEUROPE_ZONES = set(platform_zones("northeurope"))
+
+
+def _declared_zone_templates() -> set[str]:
+    """Every zone a declared type's private-link groups need, ``{region}`` unrendered."""
+    types = declared()
+    return {zone for token in types.tokens() for group in types.get(token).private_link.values() for zone in group}
 
 
 def _dns(location: str = "northeurope", *, lock: bool = False) -> PrivateDns:
@@ -101,11 +60,19 @@ def test_every_platform_zone_is_created_globally(offline):
     assert {z.name for z in zones.values()} == {f"dns-{zone_resource_label(zone)}" for zone in zones}
 
 
+def test_the_platform_hosts_every_zone_its_types_need_and_the_additional_ones():
+    templates = _declared_zone_templates()
+    assert {"privatelink.blob.core.windows.net", "privatelink.{region}.kusto.windows.net"} <= templates
+    assert {render_zone(zone, "northeurope") for zone in templates | set(ADDITIONAL_ZONES)} == NORTHEUROPE_ZONES
+
+
 def test_region_specific_zones_follow_the_configured_location(offline):
     run = offline.run(_dns)
     names = {z.inputs["privateZoneName"] for z in run.of_type(ZONE)}
-    # AKS is the only regional zone; Batch and Redis Enterprise dropped the region from theirs.
-    assert [name for name in names if "northeurope" in name] == ["privatelink.northeurope.azmk8s.io"]
+    # AKS's and Data Explorer's zones name the region; Batch and Redis Enterprise dropped it from theirs.
+    regional = {render_zone(z, "northeurope") for z in _declared_zone_templates() | set(ADDITIONAL_ZONES) if "{" in z}
+    assert {"privatelink.northeurope.azmk8s.io", "privatelink.northeurope.kusto.windows.net"} <= regional
+    assert {name for name in names if "northeurope" in name} == regional
     assert {"privatelink.batch.azure.com", "privatelink.redisenterprise.cache.azure.net"} <= names
     # The reference hard-codes West Europe alongside North Europe; nothing here may name another region.
     assert not [name for name in names if "westeurope" in name]

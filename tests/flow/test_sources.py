@@ -70,15 +70,15 @@ def test_the_erp_database_runs_the_pipelines_t_sql(sources):
 def test_graph_data_connect_filters_by_its_date_column_and_selects_output_columns(sources):
     graph = GraphDataConnect(sources)
     _, rows = graph.extract(
-        "BasicDataSet_v0.Message_v0",
-        "CreatedDateTime",
+        "BasicDataSet_v0.Message_v1",
+        "SentDateTime",
         "2026-06-01T00:00:00Z",
         "2026-07-01T00:00:00Z",
         ["Id", "Subject"],
     )
     assert rows and all(set(r) == {"Id", "Subject"} for r in rows)
     with pytest.raises(SourceError, match="no date filter column"):
-        graph.extract("BasicDataSet_v0.Message_v0", "SentOn", "2026-01-01", "2026-02-01", [])
+        graph.extract("BasicDataSet_v0.Message_v1", "SentOn", "2026-01-01", "2026-02-01", [])
 
 
 def test_csv_extracts_are_dropped_with_the_time_the_system_dropped_them(sources, tmp_path):

@@ -158,7 +158,7 @@ def test_a_sub_resource_diagnostic_setting_waits_for_the_writes_it_must_not_race
             super().__init__("cloudscale:test:Holder", "holder", _baseline(), None)
             vault = KeyVault("kv", KeyVaultArgs(baseline=self.baseline, tenant_id="tenant", purpose="sec"))
             other = KeyVault("kv2", KeyVaultArgs(baseline=self.baseline, tenant_id="tenant", purpose="other"))
-            self.secure_sub_resource(
+            self._secure_sub_resource(
                 vault.vault,
                 logical_name="kv-keys",
                 diagnostics=LOGS_AND_METRICS,
@@ -181,7 +181,7 @@ def test_a_sub_resource_gets_no_diagnostic_setting_without_a_workspace(offline):
             baseline = dataclasses.replace(_baseline(), log_analytics_workspace_id=None)
             super().__init__("cloudscale:test:Holder", "holder", baseline, None)
             vault = KeyVault("kv", KeyVaultArgs(baseline=baseline, tenant_id="tenant", purpose="sec"))
-            self.secure_sub_resource(vault.vault, logical_name="kv-keys", diagnostics=LOGS_AND_METRICS)
+            self._secure_sub_resource(vault.vault, logical_name="kv-keys", diagnostics=LOGS_AND_METRICS)
             self.register_outputs({})
 
     run = offline.run(Holder)

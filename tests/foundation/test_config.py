@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cloudscale.components.core import Namer, NameRule, naming
+from cloudscale.components.library import name_rules
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, parse_config
 from cloudscale.stacks.offline.engine import config_values
@@ -227,10 +228,10 @@ def test_a_name_rule_that_only_longer_purposes_break_is_caught_before_deploy(off
     assert offline.mocks.resources == []
 
 
-@pytest.mark.parametrize("kind", sorted(naming.RULES))
+@pytest.mark.parametrize("kind", sorted(name_rules()))
 def test_the_probed_purposes_reach_the_longest_whole_name_and_a_cut_one(kind):
     namer = Namer("adatum", "dev", "sales", "seed")
-    rule = naming.RULES[kind]
+    rule = name_rules()[kind]
     probes = namer.probe_purposes(kind)
     assert probes[0] == ""
     assert len(namer.name(kind, probes[-1])) <= rule.max_length

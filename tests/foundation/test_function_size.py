@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.installed import LIBRARY_FOLDERS
 
 MAX_LINES = 60
-LIBRARY_FOLDERS = ("components", "stacks", "cli", "lake", "pipelines", "dataproducts", "policy")
 
 # Parsed in a fresh interpreter: inside a long test run CPython 3.11.7's ``ast.parse`` can fail with
 # "AST constructor recursion depth mismatch" (python/cpython gh-106905), see tests/foundation/source_scan.py.

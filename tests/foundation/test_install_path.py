@@ -19,12 +19,8 @@ from importlib import metadata
 import yaml
 
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.installed import LIBRARY_FOLDERS
 from tests.foundation.source_scan import absolute_imports
-
-# The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
-LIBRARY_FOLDERS = tuple(
-    sorted(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values())
-)
 
 
 def _project() -> dict:
@@ -80,11 +76,28 @@ def _top_names(imports: list[tuple[int, str]]) -> set[str]:
     return {module.split(".")[0] for _, module in imports}
 
 
+def _extra(name: str) -> set[str]:
+    """An extra's distributions, with the extras it names of this project (``cloudscale[flow]``) expanded."""
+    found: set[str] = set()
+    for requirement in _pyproject()["project"]["optional-dependencies"][name]:
+        if _distribution(requirement) == "cloudscale":
+            for included in re.findall(r"\[(.*)\]", requirement)[0].split(","):
+                found |= _extra(included.strip())
+        else:
+            found.add(_distribution(requirement))
+    return found
+
+
 def test_the_program_imports_only_the_library_and_what_it_declares():
     declared = {_distribution(r) for r in _pyproject()["project"]["dependencies"]}
     # The data products run on the Synapse Spark pool and Azure ML, never in the program: pyspark,
-    # scikit-learn and the rest come with the dev extras that run their tests.
-    with_dev = declared | {_distribution(r) for r in _pyproject()["project"]["optional-dependencies"]["dev"]}
+    # scikit-learn and the rest come with the extras that play them locally and run their tests.
+    # cloudscale.testing's pytest fixtures need pytest, which a consumer installs with the testing extra.
+    allowed = {
+        "dataproducts": declared | _extra("dev"),
+        "flow": declared | _extra("flow"),
+        "testing": declared | _extra("testing"),
+    }
     providers = metadata.packages_distributions()
     sources = [PROJECT_ROOT / "__main__.py"] + [
         path for folder in LIBRARY_FOLDERS for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
@@ -99,7 +112,7 @@ def test_the_program_imports_only_the_library_and_what_it_declares():
             where = source.relative_to(PROJECT_ROOT)
             if not distributions:
                 problems.append(f"{where} imports {name}, which no installed distribution provides")
-            elif not distributions & (with_dev if where.parts[0] == "dataproducts" else declared):
+            elif not distributions & allowed.get(where.parts[0], declared):
                 problems.append(f"{where} imports {name}, which pyproject does not declare")
     assert problems == []
     assert _top_names(imports[PROJECT_ROOT / "__main__.py"]) == {"pulumi", "cloudscale"}

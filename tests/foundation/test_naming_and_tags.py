@@ -4,15 +4,17 @@ import re
 
 import pytest
 
-from cloudscale.components.core import RULES, Namer, NamingError, merge_tags, platform_zones, zones_for
+from cloudscale.components.baseline.type_facts import TypeFacts
+from cloudscale.components.core import Namer, NameRule, NamingError, declare_name_rule, merge_tags, naming
 from cloudscale.components.core.tags import TagError
+from cloudscale.components.library import declared, name_rules, platform_zones
 
 NAMER = Namer("adatum", "dev", "sales", seed="sub-1")
 
 
-@pytest.mark.parametrize("kind", sorted(RULES))
+@pytest.mark.parametrize("kind", sorted(name_rules()))
 def test_every_kind_produces_a_name_its_service_accepts(kind):
-    rule = RULES[kind]
+    rule = name_rules()[kind]
     for purpose in ("raw", "encur", "a-very-long-purpose-that-does-not-fit-anywhere-short"):
         name = NAMER.name(kind, purpose)
         assert rule.min_length <= len(name) <= rule.max_length, name
@@ -72,9 +74,31 @@ def test_dns_zones_include_what_the_reference_misses_and_follow_the_region():
         assert zone in zones
     assert not [z for z in zones if "westeurope" in z]
     assert len(zones) == len(set(zones))
-    assert zones_for("machine_learning", "amlworkspace", "northeurope") == (
+    assert declared().private_dns_zones("azure-native:machinelearningservices:Workspace", "amlworkspace") == (
         "privatelink.api.azureml.ms",
         "privatelink.notebooks.azure.net",
     )
-    with pytest.raises(KeyError, match="no private DNS zone is known"):
-        zones_for("storage", "nosuchgroup", "northeurope")
+    with pytest.raises(KeyError, match="declares no private DNS zones for group 'nosuchgroup'"):
+        declared().private_dns_zones("azure-native:storage:StorageAccount", "nosuchgroup")
+
+
+def test_the_platform_zones_are_what_the_types_declare(monkeypatch):
+    # A type declared with a private-link group brings its zone to the management zone and the hub check.
+    facts = TypeFacts(
+        "azure-native:relay:Namespace",
+        reviewed=True,
+        private_link={"namespace": ("privatelink.{region}.relay.example",)},
+    )
+    assert "privatelink.northeurope.relay.example" not in platform_zones("northeurope")
+    monkeypatch.setitem(declared()._facts, facts.token, facts)
+    assert "privatelink.northeurope.relay.example" in platform_zones("northeurope")
+
+
+def test_a_component_declares_the_name_rule_of_its_kind_once(monkeypatch):
+    monkeypatch.setattr(naming, "RULES", dict(naming.RULES))
+    rule = NameRule("wdg", 1, 40, r"[a-z-]{1,40}")
+    declare_name_rule("widget", rule)
+    declare_name_rule("widget", rule)
+    assert NAMER.name("widget") == "wdg-adatum-dev-sales"
+    with pytest.raises(ValueError, match="declared twice"):
+        declare_name_rule("widget", NameRule("wdg", 1, 20, r"[a-z-]{1,20}"))

@@ -6,24 +6,14 @@ installed the generic top-level names, one of the two would shadow the other.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import sysconfig
 import textwrap
 import tomllib
-from pathlib import Path
-
-import pytest
 
 from cloudscale.components.core import Namer
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
+from tests.foundation.installed import LIBRARY_FOLDERS, install, run
 from tests.foundation.source_scan import absolute_imports
 
-# The repository folders that install as cloudscale.<folder> (pyproject's package-dir mapping).
-LIBRARY_FOLDERS = tuple(
-    sorted(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values())
-)
 # The repository's folder names, which exist as importable names only inside this checkout.
 REPOSITORY_NAMES = frozenset(LIBRARY_FOLDERS)
 
@@ -32,7 +22,8 @@ CONSUMER = textwrap.dedent(
     import components
     from cloudscale.components import DataLake, DataLakeArgs
     from cloudscale.components.baseline import PrivateEndpointPlacement, ServiceBaseline
-    from cloudscale.components.core import Namer, platform_zones
+    from cloudscale.components.core import Namer
+    from cloudscale.components.library import platform_zones
     from cloudscale.stacks.offline.engine import run_offline
 
     assert components.OWN == "consumer", components.__file__
@@ -55,42 +46,15 @@ CONSUMER = textwrap.dedent(
 )
 
 
-def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, check=False, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(map(str, args))}:\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    # Built from a clean copy: setuptools reuses a build/ folder, which keeps modules deleted since.
-    source = out / "source"
-    for name in ("pyproject.toml", "README.md"):
-        source.mkdir(exist_ok=True)
-        shutil.copy(PROJECT_ROOT / name, source / name)
-    for folder in LIBRARY_FOLDERS:
-        shutil.copytree(PROJECT_ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    # No build isolation and no dependencies: setuptools and wheel come with the dev extras, so no network.
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, source)
-    (found,) = out.glob("cloudscale-*.whl")
-    return found
-
-
 def test_the_installed_wheel_imports_beside_a_consumers_own_components(wheel, tmp_path):
-    venv = tmp_path / "consumer-venv"
-    _run(sys.executable, "-m", "venv", "--without-pip", venv)
-    python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "-q", wheel)
-    site_packages = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
-    # The dependencies (pulumi, azure-native, ...) come from this environment; the library only from the wheel.
-    (site_packages / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    environment = install(wheel, tmp_path / "consumer-venv")
+    python, site_packages = environment.python, environment.site_packages
 
     project = tmp_path / "consumer"
     (project / "components").mkdir(parents=True)
     (project / "components" / "__init__.py").write_text('OWN = "consumer"\n')
     (project / "main.py").write_text(CONSUMER)
-    result = _run(python, "main.py", cwd=project)
+    result = run(python, "main.py", cwd=project)
 
     library = next(line for line in result.stdout.splitlines() if line.startswith("library:"))
     assert library.startswith(f"library: {site_packages}/cloudscale/components/"), result.stdout
@@ -103,6 +67,15 @@ def test_the_wheel_holds_only_the_cloudscale_namespace(wheel):
 
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"cloudscale"}
+
+
+def test_the_wheel_marks_every_package_of_the_namespace_typed(wheel):
+    import zipfile
+
+    # PEP 561: in a namespace package, each package under the namespace carries its own marker.
+    packages = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert [p for p in sorted(packages) if f"{p.replace('.', '/')}/py.typed" not in names] == []
 
 
 def test_every_library_folder_is_mapped():

@@ -14,6 +14,7 @@ from pulumi_azure_native import servicebus
 from cloudscale import components
 from cloudscale.components.baseline.type_facts import SecurityRule, TypeRegistry, declare_type, registry
 from cloudscale.components.core import platform_tags
+from cloudscale.components.library import declared
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.findings import Finding, findings, missing_diagnostics
@@ -44,32 +45,12 @@ BROKEN_RULES: tuple[tuple[str, str, str, Any], ...] = (
     ("azure-native:keyvault:Vault", "purge-protection", "properties.enablePurgeProtection", False),
     ("azure-native:storage:StorageAccount", "shared-key", "allowSharedKeyAccess", True),
 )
-STATEFUL_TYPES = (
-    "azure-native:storage:StorageAccount",
-    "azure-native:cosmosdb:DatabaseAccount",
-    "azure-native:sql:Server",
-    "azure-native:sql:Database",
-    "azure-native:keyvault:Vault",
-    "azure-native:synapse:Workspace",
-)
-DIAGNOSABLE_TYPES = (
-    "azure-native:network:VirtualNetwork",
-    "azure-native:network:NetworkSecurityGroup",
-    "azure-native:network:PublicIPAddress",
-    "azure-native:network:AzureFirewall",
-    "azure-native:keyvault:Vault",
-    "azure-native:containerregistry:Registry",
-    "azure-native:purview:Account",
-    "azure-native:synapse:Workspace",
-    "azure-native:synapse:BigDataPool",
-    "azure-native:datafactory:Factory",
-    "azure-native:sql:Database",
-    "azure-native:cosmosdb:DatabaseAccount",
-    "azure-native:storage:StorageAccount",
-    "azure-native:operationalinsights:Workspace",
-    "azure-native:machinelearningservices:Workspace",
-    "azure-native:applicationinsights:Component",
-)
+
+
+def _declared_types(fact: str) -> list[str]:
+    """Every type the component library declares with ``fact`` (stateful, diagnosable)."""
+    types = declared()
+    return [token for token in types.tokens() if getattr(types.get(token), fact)]
 
 
 @dataclass(frozen=True)
@@ -90,7 +71,7 @@ class PlatformRun:
 def platform() -> PlatformRun:
     """The dev platform (management and sales zones, where dev's vaults are accepted without purge
     protection) and the management stack (which keeps it); running them also fills the registry with
-    what ``secure()`` was told."""
+    what ``_secure()`` was told."""
     resources: list[RecordedResource] = []
     reported: list[Finding] = []
     undiagnosed: list[Finding] = []
@@ -138,21 +119,30 @@ def test_the_accepted_shared_key_exception_is_declared_by_machine_learning(platf
     assert "file share" in finding.detail
 
 
-@pytest.mark.parametrize("token", STATEFUL_TYPES)
-def test_stateful_types_come_from_what_secure_is_told(platform, token):
+@pytest.mark.parametrize("token", _declared_types("stateful"))
+def test_every_type_declared_stateful_must_be_protected(token):
     resource = RecordedResource(token, "unprotected", {}, True, None, None)
     reported = findings([resource], protects_state=True, locked=set())
     assert ("medium", "protect") in [(f.severity, f.rule) for f in reported]
 
 
-@pytest.mark.parametrize("token", DIAGNOSABLE_TYPES)
-def test_diagnosable_types_come_from_what_secure_is_told(platform, token):
+@pytest.mark.parametrize("token", _declared_types("diagnosable"))
+def test_every_type_declared_diagnosable_must_send_diagnostics(token):
     resource = RecordedResource(token, "silent", {}, True, None, None)
     reported = missing_diagnostics([resource], {(token, "silent"): "/subscriptions/s/x"})
     assert [(f.severity, f.rule) for f in reported] == [("medium", "diagnostics")]
 
 
-def test_workspace_based_application_insights_needs_no_diagnostic_setting(platform):
+def test_the_data_stores_are_declared_stateful_and_the_services_diagnosable():
+    assert {"azure-native:storage:StorageAccount", "azure-native:sql:Database", "azure-native:keyvault:Vault"} <= set(
+        _declared_types("stateful")
+    )
+    assert {"azure-native:network:AzureFirewall", "azure-native:synapse:BigDataPool"} <= set(
+        _declared_types("diagnosable")
+    )
+
+
+def test_workspace_based_application_insights_needs_no_diagnostic_setting():
     token = "azure-native:applicationinsights:Component"
     resource = RecordedResource(token, "appi", {"workspaceResourceId": "/w"}, True, None, None)
     assert missing_diagnostics([resource], {(token, "appi"): "/subscriptions/s/appi"}) == []

@@ -33,16 +33,16 @@ def _apply(plan: LakePlan, journal: Journal, **kwargs):
 def test_first_run_creates_every_folder_with_its_entries(fake_dfs, dev_platform, tmp_path):
     plan = _plan(fake_dfs, dev_platform)
     outcomes = _apply(plan, Journal(tmp_path / "journal.json"))
-    # Every folder with entries changes; a container root nobody is granted (enriched/m365: Microsoft
-    # 365 data is conformed elsewhere) already is as declared.
+    # Every folder changes: the pipelines, or a team, are granted on each (m365 is conformed in the zone
+    # like the others now).
     assert all(o.changed for o in outcomes if o.folder.recursive or o.folder.traverse)
-    assert [o.folder.logical for o in outcomes if not o.changed] == ["enriched/m365"]
-    assert "customers" in fake_dfs.paths(RAW, "crm")
+    assert [o.folder.logical for o in outcomes if not o.changed] == []
+    assert "account" in fake_dfs.paths(RAW, "crm")
     assert fake_dfs.paths(ACCOUNTS["enriched"], "data") == ["customer_service", "customer_service/interactions"]
-    customers = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers")))
-    assert customers[(False, "user", FACTORY_ID)] == "rwx"
-    assert customers[(True, "user", FACTORY_ID)] == "rwx"
-    assert customers[(False, "user", SYNAPSE_ID)] == "r-x"
+    account = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account")))
+    assert account[(False, "user", FACTORY_ID)] == "rwx"
+    assert account[(True, "user", FACTORY_ID)] == "rwx"
+    assert account[(False, "user", SYNAPSE_ID)] == "r-x"
     root = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))
     assert root[(False, "user", FACTORY_ID)] == "--x"
     assert (True, "user", FACTORY_ID) not in root  # execute on the parent only, not inherited
@@ -70,9 +70,9 @@ def test_existing_files_get_the_grants_through_recursive_batches(fake_dfs, dev_p
     tree = fake_dfs.accounts[RAW]["crm"]
     from ..dataplane.fake_dfs import BASE_ACL, Node
 
-    tree["customers"] = Node(True, list(BASE_ACL))
+    tree["account"] = Node(True, list(BASE_ACL))
     for index in range(7):
-        tree[f"customers/part-{index:05d}.parquet"] = Node(False, list(BASE_ACL))
+        tree[f"account/part-{index:05d}.parquet"] = Node(False, list(BASE_ACL))
     batches: list[int] = []
     outcomes = _apply(
         _plan(fake_dfs, dev_platform),
@@ -80,16 +80,16 @@ def test_existing_files_get_the_grants_through_recursive_batches(fake_dfs, dev_p
         batch_size=5,
         on_batch=lambda location, outcome: batches.append(outcome.batches),
     )
-    customers = next(o for o in outcomes if o.folder.logical == "raw/crm/customers")
-    assert customers.recursive is not None
-    assert (customers.recursive.directories, customers.recursive.files) == (1, 7)
-    assert customers.recursive.batches == 2
-    assert customers.recursive.failures == 0
+    account = next(o for o in outcomes if o.folder.logical == "raw/crm/account")
+    assert account.recursive is not None
+    assert (account.recursive.directories, account.recursive.files) == (1, 7)
+    assert account.recursive.batches == 2
+    assert account.recursive.failures == 0
     continued = [
         r for r in fake_dfs.requests if r.operation == "setAccessControlRecursive" and "continuation" in r.query
     ]
     assert continued
-    file_acl = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers/part-00006.parquet")))
+    file_acl = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/part-00006.parquet")))
     assert file_acl[(False, "user", FACTORY_ID)] == "rwx"
     assert (True, "user", FACTORY_ID) not in file_acl  # files have no default ACL
 
@@ -98,24 +98,24 @@ def test_failed_paths_are_counted_reported_and_retried_by_the_next_run(fake_dfs,
     from ..dataplane.fake_dfs import BASE_ACL, Node
 
     tree = fake_dfs.accounts[RAW]["crm"]
-    tree["customers"] = Node(True, list(BASE_ACL))
-    tree["customers/locked.parquet"] = Node(False, list(BASE_ACL))
-    fake_dfs.failing_paths = {"customers/locked.parquet"}
+    tree["account"] = Node(True, list(BASE_ACL))
+    tree["account/locked.parquet"] = Node(False, list(BASE_ACL))
+    fake_dfs.failing_paths = {"account/locked.parquet"}
     journal = Journal(tmp_path / "journal.json")
     plan = _plan(fake_dfs, dev_platform)
     outcomes = _apply(plan, journal)
-    # Both the team grant on raw/crm and the pipelines' grant on raw/crm/customers reach the file.
-    assert failures(outcomes) == [("customers/locked.parquet", "denied")] * 2
-    customers = next(o for o in outcomes if o.folder.logical == "raw/crm/customers")
-    assert customers.recursive is not None and customers.recursive.failures == 1
-    assert set(Journal(tmp_path / "journal.json").pending) == {f"{RAW}/crm", f"{RAW}/crm/customers"}
+    # Both the team grant on raw/crm and the pipelines' grant on raw/crm/account reach the file.
+    assert failures(outcomes) == [("account/locked.parquet", "denied")] * 2
+    account = next(o for o in outcomes if o.folder.logical == "raw/crm/account")
+    assert account.recursive is not None and account.recursive.failures == 1
+    assert set(Journal(tmp_path / "journal.json").pending) == {f"{RAW}/crm", f"{RAW}/crm/account"}
 
     fake_dfs.failing_paths = set()
     again = _apply(plan, Journal(tmp_path / "journal.json"))
     retried = [o for o in again if o.recursive is not None]
-    assert [o.folder.logical for o in retried] == ["raw/crm", "raw/crm/customers"]
+    assert [o.folder.logical for o in retried] == ["raw/crm", "raw/crm/account"]
     assert (
-        parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers/locked.parquet")))[(False, "user", FACTORY_ID)] == "rwx"
+        parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/locked.parquet")))[(False, "user", FACTORY_ID)] == "rwx"
     )
     assert not (tmp_path / "journal.json").exists()
 
@@ -124,18 +124,18 @@ def test_a_recursive_update_stopped_midway_resumes_from_its_continuation(fake_df
     from ..dataplane.fake_dfs import BASE_ACL, Node
 
     tree = fake_dfs.accounts[RAW]["crm"]
-    tree["customers"] = Node(True, list(BASE_ACL))
+    tree["account"] = Node(True, list(BASE_ACL))
     for index in range(9):
-        tree[f"customers/part-{index:05d}.parquet"] = Node(False, list(BASE_ACL))
+        tree[f"account/part-{index:05d}.parquet"] = Node(False, list(BASE_ACL))
     plan = _plan(fake_dfs, dev_platform)
     journal_file = tmp_path / "journal.json"
-    # The update of raw/crm/customers (10 paths, 4 per batch) fails in its second batch.
+    # The update of raw/crm/account (10 paths, 4 per batch) fails in its second batch.
     original = fake_dfs._set_recursive
     calls = {"n": 0}
 
     def flaky(tree, path, *args, **kwargs):
-        calls["n"] += path == "customers"
-        if path == "customers" and calls["n"] == 2:
+        calls["n"] += path == "account"
+        if path == "account" and calls["n"] == 2:
             from ..dataplane.fake_dfs import _error
 
             return _error(500, "InternalError", "injected")
@@ -145,23 +145,23 @@ def test_a_recursive_update_stopped_midway_resumes_from_its_continuation(fake_df
     with pytest.raises(HttpResponseError):
         _apply(plan, Journal(journal_file), batch_size=4)
     pending = Journal(journal_file).pending
-    location = f"{RAW}/crm/customers"
+    location = f"{RAW}/crm/account"
     assert pending[location]["continuation"] is not None
-    untouched = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers/part-00008.parquet")))
+    untouched = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/part-00008.parquet")))
     assert (False, "user", FACTORY_ID) not in untouched
 
     fake_dfs._set_recursive = original
     first_of_rerun = len(fake_dfs.requests)
     outcomes = _apply(plan, Journal(journal_file), batch_size=4)
-    customers = next(o for o in outcomes if o.folder.logical == "raw/crm/customers")
-    assert customers.recursive is not None and customers.recursive.resumed
+    account = next(o for o in outcomes if o.folder.logical == "raw/crm/account")
+    assert account.recursive is not None and account.recursive.resumed
     resumed_first = next(
         r
         for r in fake_dfs.requests[first_of_rerun:]
-        if r.operation == "setAccessControlRecursive" and r.path == "customers"
+        if r.operation == "setAccessControlRecursive" and r.path == "account"
     )
     assert resumed_first.query.get("continuation") == pending[location]["continuation"]
-    done = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers/part-00008.parquet")))
+    done = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/part-00008.parquet")))
     assert done[(False, "user", FACTORY_ID)] == "rwx"
     assert not journal_file.exists()
     assert not any(o.changed for o in _apply(plan, Journal(journal_file)))
@@ -251,12 +251,12 @@ def test_prune_revokes_a_removed_team_from_the_folder_and_everything_below(fake_
     root.acl = [*root.acl, f"group:{former_team}:r-x", f"default:group:{former_team}:r-x"]
     from ..dataplane.fake_dfs import BASE_ACL, Node
 
-    tree["customers/2026"] = Node(True, [*BASE_ACL, f"group:{former_team}:r-x"])
-    tree["customers/2026/part-0.parquet"] = Node(False, [*BASE_ACL, f"group:{former_team}:r-x"])
+    tree["account/2026"] = Node(True, [*BASE_ACL, f"group:{former_team}:r-x"])
+    tree["account/2026/part-0.parquet"] = Node(False, [*BASE_ACL, f"group:{former_team}:r-x"])
     outcomes = _apply(plan, Journal(tmp_path / "journal.json"), prune=True)
     crm = next(o for o in outcomes if o.folder.logical == "raw/crm")
     assert sorted(crm.pruned) == [f"default:group:{former_team}", f"group:{former_team}"]
-    for path in ("", "customers/2026", "customers/2026/part-0.parquet"):
+    for path in ("", "account/2026", "account/2026/part-0.parquet"):
         assert not any(former_team in entry for entry in fake_dfs.acl(RAW, "crm", path)), path
     # What the config declares is untouched, and the next run finds nothing to prune.
     assert (False, "group", CRM_WRITERS) in parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))
@@ -267,8 +267,8 @@ def test_prune_revokes_a_removed_team_from_the_folder_and_everything_below(fake_
 def test_prune_keeps_a_principal_that_a_folder_below_still_declares(fake_dfs, dev_platform, tmp_path):
     plan = _plan(fake_dfs, dev_platform)
     _apply(plan, Journal(tmp_path / "journal.json"))
-    # The factory passes through crm (execute only) to write customers; a stray default entry for it
-    # on crm goes, its grants on customers stay.
+    # The factory passes through crm (execute only) to write account; a stray default entry for it
+    # on crm goes, its grants on account stay.
     root = fake_dfs.node(RAW, "crm", "")
     root.acl = [*root.acl, f"default:user:{FACTORY_ID}:r-x"]
     outcomes = _apply(plan, Journal(tmp_path / "journal.json"), prune=True)
@@ -277,5 +277,5 @@ def test_prune_keeps_a_principal_that_a_folder_below_still_declares(fake_dfs, de
     assert crm.pruned_here_only == [f"default:user:{FACTORY_ID}"]
     assert (True, "user", FACTORY_ID) not in parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))
     assert parse_acl(",".join(fake_dfs.acl(RAW, "crm", "")))[(False, "user", FACTORY_ID)] == "--x"
-    customers = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "customers")))
-    assert customers[(True, "user", FACTORY_ID)] == "rwx"
+    account = parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account")))
+    assert account[(True, "user", FACTORY_ID)] == "rwx"

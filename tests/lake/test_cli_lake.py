@@ -54,7 +54,7 @@ def test_dry_run_without_outputs_plans_the_dev_stack_offline(plan_reads_stack_ru
     status, out, _ = _run(capsys, "lake", "init", "--stack", "dev", "--dry-run")
     assert status == 0
     # The dev stack's real account names, as the offline plan derives them.
-    assert "stadatumdevsalesrawaad5/crm/customers" in out
+    assert "stadatumdevsalesrawaad5/crm/account" in out
     assert "stadatumdevsaleswork941a/sales-analytics/curated" in out
     assert "from the offline plan" in out
 
@@ -83,7 +83,7 @@ def test_outputs_come_from_the_automation_api_when_the_cli_is_present(fake_dfs, 
     status, out, _ = _run(capsys, "lake", "init", "--stack", "dev", "--dry-run")
     assert status == 0
     assert selected and selected[0]["stack_name"] == "dev"
-    assert "stsalesraw/crm/customers" in out
+    assert "stsalesraw/crm/account" in out
     assert "from the outputs of stack dev" in out
 
 
@@ -93,11 +93,11 @@ def test_init_twice_changes_nothing_the_second_time_and_says_so(fake_dfs, tmp_pa
     argv = ["lake", "init", "--stack", "dev", "--outputs", str(outputs), "--journal", str(journal)]
     status, out, _ = _run(capsys, *argv)
     assert status == 0
-    assert "created   raw/crm/customers" in out
-    assert "Changed 46 of 47 folders" in out
+    assert "created   raw/crm/account" in out
+    assert "Changed 58 of 58 folders" in out
     status, out, _ = _run(capsys, *argv)
     assert status == 0
-    assert "Nothing to change: 47 folders and 167 ACL entries are as declared." in out
+    assert "Nothing to change: 58 folders and 171 ACL entries are as declared." in out
     assert "created" not in out
 
 
@@ -219,8 +219,8 @@ def test_seed_uploads_the_generators_raw_layout(fake_dfs, tmp_path, capsys):
     status, out, err = _run(capsys, "lake", "seed", "--stack", "dev", "--size", "small", "--outputs", str(outputs))
     assert status == 0, err
     uploaded = [p for c in ("crm", "erp") for p in fake_dfs.paths("stsalesraw", c) if p.endswith(".parquet")]
-    assert any(p.startswith("customers/") for p in uploaded)
-    assert any(p.startswith("sales_headers/") for p in uploaded)
+    assert any(p.startswith("account/") for p in uploaded)
+    assert any(p.startswith("Sales.SalesOrderHeader/") for p in uploaded)
     assert "Uploaded" in out
 
 

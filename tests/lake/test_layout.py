@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES, CRM_ENTITIES, ERP_ENTITIES
+from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES
 from cloudscale.lake.errors import LakeError
 from cloudscale.lake.layout import SHARED_CONTAINER, FolderPlan, LakePlan, plan_zone
 from cloudscale.lake.outputs import zone_outputs
@@ -47,11 +47,11 @@ def _entries(folder: FolderPlan, kind: str = "recursive") -> set[str]:
 def test_every_layer_maps_onto_the_platforms_accounts_and_containers():
     plan = _plan()
     where = {f.logical: (f.account_name, f.container, f.path) for f in plan.folders}
-    for entity in CRM_ENTITIES:
-        assert where[f"raw/crm/{entity}"] == (ACCOUNTS["raw"], "crm", entity)
-        assert where[f"enriched/crm/{entity}"] == (ACCOUNTS["enriched"], "crm", entity)
-    for entity in ERP_ENTITIES:
-        assert where[f"raw/erp/{entity}"] == (ACCOUNTS["raw"], "erp", entity)
+    integrations = [o for o in BUNDLED_PIPELINE_ENTITIES if o.integration != "customer_service"]
+    assert {o.integration for o in integrations} == {"crm", "erp", "leasing", "m365"}
+    for output in integrations:
+        logical = f"{output.layer}/{output.integration}/{output.entity}"
+        assert where[logical] == (ACCOUNTS[output.layer], output.integration, output.entity)
     # The customer-service link is no integration team: it writes the shared container.
     assert where["enriched/customer_service/interactions"] == (
         ACCOUNTS["enriched"],
@@ -71,8 +71,8 @@ def test_shared_container_is_the_one_the_control_plane_creates():
 
 def test_factory_writes_and_synapse_reads_exactly_the_ingested_folders():
     plan = _plan()
-    customers = _folder(plan, "raw/crm/customers")
-    assert _entries(customers) == {
+    accounts = _folder(plan, "raw/crm/account")
+    assert _entries(accounts) == {
         f"user:{FACTORY_ID}:rwx",
         f"default:user:{FACTORY_ID}:rwx",
         f"user:{SYNAPSE_ID}:r-x",
@@ -112,7 +112,7 @@ def test_plan_follows_the_enabled_services():
     zone = _zone(services=services, pipelines=[])
     plan = _plan(zone, dataFactoryPrincipalId=None, synapsePrincipalId=None)
     logical = {f.logical for f in plan.folders}
-    assert "raw/crm/customers" not in logical
+    assert "raw/crm/account" not in logical
     assert "enriched/customer_service/interactions" not in logical
     assert "curated/sales-analytics" in logical  # the folder, without identities
     assert not any(FACTORY_ID in str(g.entry) or SYNAPSE_ID in str(g.entry) for f in plan.folders for g in f.recursive)
@@ -130,6 +130,8 @@ def test_too_many_groups_for_one_acl_is_refused_before_any_call():
         _plan(zone)
 
 
-def test_entities_are_one_constant_of_pipeline_outputs():
+def test_entities_are_what_the_integration_contracts_write():
+    from cloudscale.dataproducts.contracts.integration import INGESTED
+
     crm = {o.entity for o in BUNDLED_PIPELINE_ENTITIES if o.integration == "crm" and o.layer == "raw"}
-    assert crm == set(CRM_ENTITIES)
+    assert crm == {raw.path for _, raw in INGESTED if raw.container == "crm"}

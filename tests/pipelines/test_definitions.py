@@ -22,11 +22,15 @@ from cloudscale.pipelines.platform import zone_platform
 from cloudscale.pipelines.validate import activity_scopes, all_activities, validate
 
 BUNDLED = (
+    "crm_conform",
     "crm_ingestion",
     "customer_service_link",
+    "erp_conform",
     "erp_ingestion",
+    "leasing_conform",
     "leasing_ingestion",
     "logical_warehouse",
+    "m365_conform",
     "m365_ingestion",
 )
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -66,13 +70,9 @@ def test_every_bundled_set_is_shipped_and_validates_together():
     # pipeline or SQL script).
     products = sorted(PRODUCT_MODULES.values())
     assert sorted(s.name for s in sets) == sorted([*BUNDLED, *products])
+    # Ingestion copies with Data Factory; conforming, the link, products and serving run in Synapse.
     assert {s.name: s.target for s in sets} == {
-        "crm_ingestion": "dataFactory",
-        "customer_service_link": "synapse",
-        "erp_ingestion": "dataFactory",
-        "leasing_ingestion": "dataFactory",
-        "logical_warehouse": "synapse",
-        "m365_ingestion": "dataFactory",
+        **{name: "dataFactory" if name.endswith("_ingestion") else "synapse" for name in BUNDLED},
         **dict.fromkeys(products, "synapse"),
     }
     assert validate(sets) == []
@@ -145,13 +145,13 @@ def test_invalid_dependency_condition(tmp_path):
 def test_cycle(tmp_path):
     def loop(properties):
         properties["activities"][0]["dependsOn"] = [
-            {"activity": "Create product views", "dependencyConditions": ["Succeeded"]}
+            {"activity": "Wait for training job", "dependencyConditions": ["Succeeded"]}
         ]
 
-    found = problems_with(tmp_path, "logical_warehouse", "pipeline/pl_logical_warehouse.json", loop)
+    found = problems_with(tmp_path, "customer_360", "pipeline/pl_customer_360.json", loop)
     assert found == [
-        "logical_warehouse/pipeline/pl_logical_warehouse.json: $.properties.activities[1].dependsOn: "
-        "dependency cycle: Create database -> Create product views -> Create data source -> Create database"
+        "customer_360/pipeline/pl_customer_360.json: $.properties.activities[1].dependsOn: "
+        "dependency cycle: Build features -> Wait for training job -> Submit training job -> Build features"
     ]
 
 
@@ -181,25 +181,56 @@ def test_undeclared_dataset_parameter(tmp_path):
     assert any(f.endswith("dataset 'ds_raw_crm_parquet' declares no parameter 'window'") for f in found)
 
 
+def _trigger_problems(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> list[str]:
+    """A team's nightly trigger beside the bundled ERP ingestion, changed, then validated with the rest."""
+    folder = copy_set(tmp_path, "erp_ingestion")
+    trigger = {
+        "type": "ScheduleTrigger",
+        "typeProperties": {"recurrence": {"frequency": "Day", "interval": 1, "startTime": "2026-01-01T02:00:00Z"}},
+        "pipelines": [
+            {
+                "pipelineReference": {"referenceName": "pl_erp_ingestion", "type": "PipelineReference"},
+                "parameters": {
+                    "windowStart": "@addDays(trigger().scheduledTime, -1)",
+                    "windowEnd": "@trigger().scheduledTime",
+                },
+            }
+        ],
+    }
+    change(trigger)
+    (folder / "trigger").mkdir()
+    (folder / "trigger" / "tr_erp_nightly.json").write_text(json.dumps({"name": "tr_erp_nightly", "properties": trigger}))
+    others = [s for s in bundled_sets() if s.name != "erp_ingestion"]
+    changed, load_problems = load_set(folder)
+    return [str(p) for p in load_problems + validate([*others, changed])]
+
+
+TRIGGER = "erp_ingestion/trigger/tr_erp_nightly.json"
+
+
+def test_a_team_trigger_of_a_bundled_pipeline_validates(tmp_path):
+    assert _trigger_problems(tmp_path, lambda _: None) == []
+
+
 def test_trigger_that_does_not_match_its_pipeline(tmp_path):
     def mismatch(properties):
         properties["pipelines"][0]["parameters"] = {"snapshotAt": "@trigger().scheduledTime"}
 
-    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", mismatch)
-    assert found == [
-        "customer_service_link/trigger/tr_customer_service_link.json: "
-        "$.properties.pipelines[0].parameters.snapshotAt: pipeline 'pl_customer_service_link' declares no "
+    assert _trigger_problems(tmp_path, mismatch) == [
+        f"{TRIGGER}: $.properties.pipelines[0].parameters.snapshotAt: pipeline 'pl_erp_ingestion' declares no "
         "parameter 'snapshotAt'",
-        "customer_service_link/trigger/tr_customer_service_link.json: $.properties.pipelines[0].parameters: "
-        "pipeline 'pl_customer_service_link' needs parameter 'snapshotTime' (it has no defaultValue)",
+        f"{TRIGGER}: $.properties.pipelines[0].parameters: pipeline 'pl_erp_ingestion' needs parameter "
+        "'windowStart' (it has no defaultValue)",
+        f"{TRIGGER}: $.properties.pipelines[0].parameters: pipeline 'pl_erp_ingestion' needs parameter "
+        "'windowEnd' (it has no defaultValue)",
     ]
 
 
 def test_trigger_output_that_its_type_does_not_have(tmp_path):
     def window(properties):
-        properties["pipelines"][0]["parameters"]["snapshotTime"] = "@trigger().outputs.windowEndTime"
+        properties["pipelines"][0]["parameters"]["windowEnd"] = "@trigger().outputs.windowEndTime"
 
-    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", window)
+    found = _trigger_problems(tmp_path, window)
     assert len(found) == 1 and "@trigger().outputs.windowEndTime is not defined for a ScheduleTrigger" in found[0]
 
 
@@ -207,11 +238,9 @@ def test_trigger_of_a_missing_pipeline(tmp_path):
     def rename(properties):
         properties["pipelines"][0]["pipelineReference"]["referenceName"] = "pl_other"
 
-    found = problems_with(tmp_path, "customer_service_link", "trigger/tr_customer_service_link.json", rename)
-    assert found == [
-        "customer_service_link/trigger/tr_customer_service_link.json: "
-        "$.properties.pipelines[0].pipelineReference.referenceName: pipeline 'pl_other' does not exist in the "
-        "zone's Synapse workspace"
+    assert _trigger_problems(tmp_path, rename) == [
+        f"{TRIGGER}: $.properties.pipelines[0].pipelineReference.referenceName: pipeline 'pl_other' does not "
+        "exist in the zone's Data Factory"
     ]
 
 
@@ -428,11 +457,11 @@ def test_master_composition_over_bundled_ingestion_and_a_fixture_product():
     by_name = {a["name"]: a for a in pipeline["activities"]}
     assert set(by_name) == {
         "Ingest pl_crm_ingestion",
-        "Fail pl_crm_ingestion",
+        "Fail ingest pl_crm_ingestion",
         "Ingest pl_erp_ingestion",
-        "Fail pl_erp_ingestion",
+        "Fail ingest pl_erp_ingestion",
         "Build sales-analytics",
-        "Fail sales-analytics",
+        "Fail build sales-analytics",
     }
     build = by_name["Build sales-analytics"]
     assert {d["activity"] for d in build["dependsOn"]} == {"Ingest pl_crm_ingestion", "Ingest pl_erp_ingestion"}
@@ -443,7 +472,7 @@ def test_master_composition_over_bundled_ingestion_and_a_fixture_product():
     assert run_paths.runs_when_fails(steps, "Ingest pl_erp_ingestion") == {
         "Ingest pl_crm_ingestion",
         "Ingest pl_erp_ingestion",
-        "Fail pl_erp_ingestion",
+        "Fail ingest pl_erp_ingestion",
     }
     trigger = master.of_kind("trigger")["tr_master"].properties
     assert trigger["type"] == "TumblingWindowTrigger"
@@ -476,11 +505,12 @@ def test_lake_access_is_derived_per_container():
         # Graph Data Connect writes raw/m365 as its own service principal; the factory clears a window
         # there before it is copied again.
         LakeAccess("dataFactory", "raw", "m365", True),
+        # The conforming notebooks read each integration's raw landings and write its enriched tables;
+        # the customer-service link writes the shared container.
+        *(LakeAccess("synapse", "raw", integration, False) for integration in ("crm", "erp", "leasing", "m365")),
+        *(LakeAccess("synapse", "enriched", integration, True) for integration in ("crm", "erp", "leasing", "m365")),
         LakeAccess("synapse", "enriched", "data", True),
-        # What the data products' notebooks declare in their access.json files.
-        LakeAccess("synapse", "raw", "crm", False),
-        LakeAccess("synapse", "raw", "erp", False),
-        LakeAccess("synapse", "raw", "leasing", False),
+        # Each data product's contract: it writes its own workspace container.
         *(
             LakeAccess("synapse", "workspace", product, True)
             for product in (
@@ -529,26 +559,29 @@ def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint(
     from cloudscale.pipelines.compose import bundled_choice
     from cloudscale.pipelines.data_flow import SERVING, FlowEdge, data_flow
 
+    chosen = ("crm_ingestion", "erp_ingestion", "customer_service_link", "logical_warehouse")
     composed = compose_zone(
-        [bundled_choice(name, "k") for name in BUNDLED],
+        [bundled_choice(name, "k") for name in chosen],
         products=["sales-analytics"],
         master_target="dataFactory",
         master_schedule=None,
-        product_root=FIXTURES,
     )
-    edges = set(data_flow(composed.sets, composed.products))
-    assert {
-        FlowEdge("Dynamics 365 / Dataverse", "raw/crm", "pl_crm_ingestion"),
-        FlowEdge("ERP database (SQL Hyperscale)", "raw/erp", "pl_erp_ingestion"),
-        FlowEdge("Cosmos DB analytical store", "enriched/data", "pl_customer_service_link"),
-        FlowEdge("raw/crm", "curated/sales-analytics", "nb_sales_analytics"),
-        FlowEdge("enriched/data", "curated/sales-analytics", "nb_sales_analytics"),
-        FlowEdge("curated/sales-analytics", SERVING, "pl_logical_warehouse"),
-    } <= edges
+    # Each edge is a contract's read and write: source into raw, raw into enriched, enriched into the
+    # product's curated tables, those into the serving views; nothing the zone did not select.
+    assert set(data_flow(composed.sets, composed.products)) == {
+        FlowEdge("Dynamics 365 / Dataverse", "raw/crm", "crm_ingestion"),
+        FlowEdge("ERP database (SQL Hyperscale)", "raw/erp", "erp_ingestion"),
+        FlowEdge("Cosmos DB analytical store", "enriched/data", "customer_service_link"),
+        FlowEdge("raw/crm", "enriched/crm", "crm_conform"),
+        FlowEdge("raw/erp", "enriched/erp", "erp_conform"),
+        FlowEdge("enriched/crm", "curated/sales-analytics", "sales_analytics"),
+        FlowEdge("enriched/erp", "curated/sales-analytics", "sales_analytics"),
+        FlowEdge("curated/sales-analytics", SERVING, "logical_warehouse"),
+    }
 
 
-def test_bundled_definitions_write_the_lake_layouts_folders():
-    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES, CUSTOMER_SERVICE
+def test_bundled_ingestion_writes_the_lake_layouts_raw_folders():
+    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES
 
     sets = {s.name: s for s in bundled_sets()}
     crm = sets["crm_ingestion"].of_kind("pipeline")["pl_crm_ingestion"].properties["parameters"]["entities"]
@@ -559,9 +592,6 @@ def test_bundled_definitions_write_the_lake_layouts_folders():
     m365 = sets["m365_ingestion"].of_kind("pipeline")["pl_m365_ingestion"].properties["parameters"]["datasets"]
     written |= {("m365", d["folder"]) for d in m365["defaultValue"]}
     assert written == {(o.integration, o.entity) for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
-    link = sets["customer_service_link"].of_kind("pipeline")["pl_customer_service_link"].properties
-    output = link["activities"][0]["typeProperties"]["parameters"]["output_path"]["value"]
-    assert output == f"abfss://data@{{{{ lake.enriched.account }}}}.dfs.core.windows.net/{CUSTOMER_SERVICE}"
 
 
 def test_parameter_types_are_the_services_in_any_case(tmp_path):
@@ -576,12 +606,12 @@ def test_parameter_types_are_the_services_in_any_case(tmp_path):
     ]
 
 
-def test_customer_360_reads_only_what_the_leasing_ingestion_writes_or_crm_provides():
-    from cloudscale.dataproducts.customer_360 import FEATURE_INPUTS
-    from cloudscale.lake.entities import BUNDLED_PIPELINE_ENTITIES
+def test_every_data_product_reads_only_tables_a_bundled_set_writes():
+    from cloudscale.dataproducts.contracts.products import PRODUCTS, inputs
 
-    raw = {f"{o.integration}/{o.entity}" for o in BUNDLED_PIPELINE_ENTITIES if o.layer == "raw"}
-    assert set(FEATURE_INPUTS.values()) <= raw
+    written = {table.id for definitions in bundled_sets() if definitions.contract for table in definitions.contract.writes}
+    for name, contract in PRODUCTS.items():
+        assert set(inputs(contract).values()) <= written, name
 
 
 # -- ingestion: explicit columns, one file per window ------------------------------------------------
@@ -626,7 +656,10 @@ def test_dataverse_columns_are_logical_names_and_erp_reads_its_watermark():
         names = [c["source"]["name"] for c in item["columns"]]
         key = "activityid" if item["entity"] == "activitypointer" else f"{item['entity']}id"
         assert all(n == n.lower() for n in names), item["entity"]
-        assert {key, "modifiedon"} <= set(names), item["entity"]
+        # stringmap (the option-set labels) has no modifiedon: it is copied whole every window.
+        watermark = {"modifiedon"} if item["entity"] != "stringmap" else set()
+        assert item["watermark"] == "".join(watermark), item["entity"]
+        assert {key, *watermark} <= set(names), item["entity"]
     for table in pipelines["erp_ingestion"].properties["parameters"]["tables"]["defaultValue"]:
         assert table["watermark"] in [c["source"]["name"] for c in table["columns"]]
 

@@ -54,10 +54,18 @@ def test_the_master_runs_customer_360_through_training_to_its_predictions(target
     assert scoring["typeProperties"]["parameters"]["window_end"]["value"]["value"] == "@pipeline().parameters.windowEnd"
 
 
-def test_customer_360_features_wait_for_every_ingestion_step():
-    master = _master(_zone("dataFactory"))
-    features = next(a for a in master.properties["activities"] if a["name"] == "customer-360 Build features")
-    assert {d["activity"] for d in features["dependsOn"]} == {"Ingest pl_crm_ingestion", "Ingest pl_erp_ingestion"}
+def test_customer_360_features_wait_for_the_steps_that_write_what_they_read():
+    composed = compose_zone(
+        [bundled_choice(name, f"k{i}") for i, name in enumerate(("crm_ingestion", "erp_ingestion", "leasing_ingestion"))],
+        products=["customer-360"],
+        master_target="dataFactory",
+        master_schedule=None,
+    )
+    by_name = {a["name"]: a for a in _master(composed).properties["activities"]}
+    waits = {d["activity"] for d in by_name["customer-360 Build features"]["dependsOn"]}
+    # Its contract reads enriched CRM and leasing tables, never ERP: it starts once those are conformed.
+    assert waits == {"Run crm_conform", "Run leasing_conform"}
+    assert {d["activity"] for d in by_name["Run leasing_conform"]["dependsOn"]} == {"Ingest pl_leasing_ingestion"}
 
 
 def test_every_reference_of_the_inlined_steps_names_a_master_activity_or_variable():
@@ -77,7 +85,8 @@ def test_every_reference_of_the_inlined_steps_names_a_master_activity_or_variabl
 def test_in_a_factory_the_notebook_steps_run_through_the_workspace_linked_service_without_snapshot():
     master = _master(_zone("dataFactory"))
     notebooks = [a for _p, a in all_activities(master) if a["type"] == "SynapseNotebook"]
-    assert len(notebooks) == 3  # sales analytics, Customer 360 features and scoring
+    # The CRM and ERP conforming steps, sales analytics, Customer 360 features and scoring.
+    assert len(notebooks) == 5
     for notebook in notebooks:
         assert notebook["linkedServiceName"]["referenceName"] == "ls_synapse_workspace"
         assert "snapshot" not in notebook["typeProperties"]

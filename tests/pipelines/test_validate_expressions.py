@@ -165,12 +165,12 @@ def test_dataset_and_linked_service_parameters_and_their_functions(tmp_path):
     ]
 
     def linked_service(properties):
-        properties["typeProperties"]["connectionString"] = "Initial Catalog=@{linkedService().databases}"
+        properties["typeProperties"]["serviceUri"] = "https://@{linkedService().environments}.crm4.dynamics.com"
 
-    found = problems_with(tmp_path / "ls", "logical_warehouse", "linkedService/ls_serverless_sql.json", linked_service)
+    found = problems_with(tmp_path / "ls", "crm_ingestion", "linkedService/ls_dataverse_crm.json", linked_service)
     assert found == [
-        "logical_warehouse/linkedService/ls_serverless_sql.json: $.properties.typeProperties.connectionString: "
-        "@linkedService().databases is not a declared parameter"
+        "crm_ingestion/linkedService/ls_dataverse_crm.json: $.properties.typeProperties.serviceUri: "
+        "@linkedService().environments is not a declared parameter"
     ]
 
 
@@ -229,14 +229,14 @@ def test_activity_names_are_unique_across_nesting_levels(tmp_path):
 def test_notebook_parameters_are_the_ones_its_parameters_cell_assigns(tmp_path):
     def typo(properties):
         parameters = properties["activities"][0]["typeProperties"]["parameters"]
-        parameters["snapshot_times"] = parameters.pop("snapshot_time")
+        parameters["stages"] = parameters.pop("stage")
 
-    found = problems_with(tmp_path, "customer_service_link", "pipeline/pl_customer_service_link.json", typo)
+    found = problems_with(tmp_path, "customer_360", "pipeline/pl_customer_360.json", typo)
     assert found == [
-        "customer_service_link/pipeline/pl_customer_service_link.json: "
-        "$.properties.activities[0].typeProperties.parameters.snapshot_times: notebook 'nb_customer_service_link' "
-        "declares no parameter 'snapshot_times' in its parameters cell "
-        "(it declares containers, linked_service, output_path, snapshot_time)"
+        "customer_360/pipeline/pl_customer_360.json: "
+        "$.properties.activities[0].typeProperties.parameters.stages: notebook 'nb_customer_360' "
+        "declares no parameter 'stages' in its parameters cell "
+        "(it declares as_of, enriched_root, raw_root, stage, window_end, window_start, workspace_root)"
     ]
 
 

@@ -87,7 +87,14 @@ def test_a_bundled_set_is_read_once_for_every_zone_that_selects_it(monkeypatch):
             master_target="dataFactory",
             master_schedule=None,
         )
-        assert [s.name for s in composed.sets] == ["crm_ingestion", "erp_ingestion", "sales_analytics", "master"]
+        assert [s.name for s in composed.sets] == [
+            "crm_ingestion",
+            "erp_ingestion",
+            "crm_conform",
+            "erp_conform",
+            "sales_analytics",
+            "master",
+        ]
         # The choices still name each zone's own keys.
         assert composed.choices["crm_ingestion"].key == f"{key}[0]"
-    assert sorted(reads) == ["crm_ingestion", "erp_ingestion", "sales_analytics"]
+    assert sorted(reads) == ["crm_conform", "crm_ingestion", "erp_conform", "erp_ingestion", "sales_analytics"]

@@ -73,7 +73,7 @@ def test_the_rules_see_every_deployed_resource_with_its_urn(planned):
     assert all(s.urn and s.resource_id for s in seen)
 
 
-# What running a program teaches the registry beyond the components' declarations (``secure()``).
+# What running a program teaches the registry beyond the components' declarations (``_secure()``).
 _DECLARED = """
 import json
 from cloudscale.policy import declared
@@ -96,7 +96,7 @@ def static(session_shelf: SessionShelf) -> dict[str, list]:
 
 
 def test_the_pack_knows_without_running_a_program_what_secure_teaches_the_plan(planned, static, stack_runs):
-    # The pack runs no program: every fact secure() adds in a run must already be declared at import.
+    # The pack runs no program: every fact _secure() adds in a run must already be declared at import.
     # The registry as the run left it, in whichever worker made the run.
     learned = stack_runs.taught(planned.run)
     assert learned and {t: v for t, v in learned.items() if static.get(t) != v} == {}

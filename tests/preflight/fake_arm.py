@@ -8,6 +8,8 @@ It answers as ARM does, in the shapes the management SDKs read:
   Microsoft.KeyVault, Microsoft.ContainerRegistry and Microsoft.Purview (``nameAvailable``, ``reason``,
   ``message``), Microsoft.Sql and Microsoft.Synapse (``available``, ``reason``, ``message``); a name
   whose ``type`` differs from the namespace's is a 400, as ARM answers.
+* ``POST /subscriptions/{sub}/providers/Microsoft.Kusto/locations/{location}/checkNameAvailability``:
+  Data Explorer's per-region check (``nameAvailable``, ``reason``, ``message``).
 * ``HEAD /providers/Microsoft.DocumentDB/databaseAccountNames/{name}``: 200 when an account has the
   name, 404 when not.
 * ``GET /subscriptions/{sub}/resourceGroups/{rg}/resources?$filter=resourceType eq '...' and name eq '...'``:
@@ -71,11 +73,16 @@ NAME_CHECKS = {
     "Microsoft.Purview": "Microsoft.Purview/accounts",
     "Microsoft.Sql": "Microsoft.Sql/servers",
     "Microsoft.Synapse": "Microsoft.Synapse/workspaces",
+    "Microsoft.Kusto": "Microsoft.Kusto/clusters",
 }
+# Namespaces whose check is per region (``.../locations/{location}/checkNameAvailability``).
+_REGIONAL_NAME_CHECKS = {"Microsoft.Kusto"}
 _AVAILABLE_FIELD = {"Microsoft.Sql": "available", "Microsoft.Synapse": "available"}
 
 _PROVIDERS = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/providers$")
-_NAME_CHECK = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/providers/(?P<ns>[^/]+)/checkNameAvailability$")
+_NAME_CHECK = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/providers/(?P<ns>[^/]+)(/locations/(?P<loc>[^/]+))?/checkNameAvailability$"
+)
 _COSMOS_NAME = re.compile(r"^/providers/Microsoft\.DocumentDB/databaseAccountNames/(?P<name>[^/]+)$")
 # ARM paths are case-insensitive; azure-mgmt-resource writes "resourcegroups".
 _GROUP_RESOURCES = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/resources$", re.IGNORECASE)
@@ -179,6 +186,8 @@ class FakeArm(FakeSynapse):
         namespace = match["ns"]
         expected = NAME_CHECKS.get(namespace)
         body = request.body or {}
+        if (match["loc"] is not None) != (namespace in _REGIONAL_NAME_CHECKS):
+            return _error(404, "NotFound", f"{namespace} has no checkNameAvailability at {request.path}")
         if expected is None or body.get("type") != expected:
             return _error(400, "InvalidResourceType", f"type {body.get('type')!r} cannot be checked here")
         name = str(body.get("name"))

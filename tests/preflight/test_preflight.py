@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from cloudscale.stacks.config import parse_config
 from cloudscale.stacks.offline.engine import run_offline
 from cloudscale.stacks.offline.stack_files import load_stack_config
 from cloudscale.stacks.preflight import azure_check
-from cloudscale.stacks.preflight.requirements import SERVICES, Requirements, stack_requirements
+from cloudscale.stacks.preflight.requirements import SERVICES, GlobalName, Requirements, stack_requirements
 from tests.dataplane.test_synapse_dataplane import StaticTokenCredential, tls_files
 
 from .fake_arm import CONTRIBUTOR, OWNER, RBAC_ADMINISTRATOR, ArmState, FakeArm, access_token
@@ -242,6 +243,18 @@ def test_a_taken_name_that_is_this_stacks_own_resource_passes(arm, prd):
     # The vault is the stack's own (a later run); the Cosmos DB account name belongs to someone else.
     assert problem.message.startswith(f"cosmos account name {cosmos.name} is taken")
     assert "1 already this stack's" in " ".join(result.passed)
+
+
+def test_a_data_explorer_cluster_name_is_checked_in_its_region(arm, prd):
+    requirements, _ = prd
+    cluster = GlobalName("data_explorer_cluster", "dec-adatum-prd-sales", "Microsoft.Kusto/clusters", "rg-sales")
+    with_cluster = dataclasses.replace(requirements, global_names=[*requirements.global_names, cluster])
+    assert _blocking(with_cluster) == []
+    arm.state.taken = {cluster.arm_type: {cluster.name}}
+    [problem] = _blocking(with_cluster)
+    assert problem.message.startswith(f"data explorer cluster name {cluster.name} is taken")
+    [asked] = [r for r in arm.requests if "Microsoft.Kusto" in r.path and r.method == "POST"][-1:]
+    assert f"/locations/{requirements.location.replace(' ', '').lower()}/checkNameAvailability" in asked.path
 
 
 def test_a_deleted_vaults_name_says_how_to_get_it_back(arm, prd):

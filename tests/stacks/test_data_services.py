@@ -15,11 +15,18 @@ import pulumi
 import pytest
 
 from cloudscale.components.baseline import Principal
-from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, PlatformConfig, parse_config
+from cloudscale.stacks.config.model import ServicesConfig
 from cloudscale.stacks.contract import ZoneContract
-from cloudscale.stacks.data_services import COSMOS_LINKED_SERVICE, ERP_LINKED_SERVICE, deploy_data_services
+from cloudscale.stacks.data_services import (
+    COSMOS_LINKED_SERVICE,
+    DATA_SERVICES,
+    ERP_LINKED_SERVICE,
+    deploy_data_services,
+)
 from cloudscale.stacks.landing_context import ENRICHED, RAW, WORKSPACE, LandingZoneContext
 from cloudscale.stacks.offline.findings import findings
 from cloudscale.stacks.zone_scope import ZoneScope
@@ -32,7 +39,8 @@ FACTORY_NAME = "adf-adatum-dev-sales-integration"
 SQL_TYPES = ("azure-native:sql:Server", "azure-native:sql:Database")
 COSMOS_TYPES = ("azure-native:cosmosdb:DatabaseAccount", "azure-native:cosmosdb:SqlResourceSqlContainer")
 ML_TYPES = ("azure-native:machinelearningservices:Workspace", "azure-native:machinelearningservices:Compute")
-SERVICE_TYPES = {"sqlHyperscale": SQL_TYPES, "cosmos": COSMOS_TYPES, "machineLearning": ML_TYPES}
+# Each optional service's config key (camelCase) and its resources' Component tag (the snake_case key).
+SERVICES = {ServicesConfig.model_fields[service].alias or service: service for service in DATA_SERVICES}
 
 
 @dataclass
@@ -102,6 +110,9 @@ def _config(
 ) -> PlatformConfig:
     values = dict(dev_config)
     zones = json.loads(values["cloudscale:landingZones"])
+    # Every optional service on, whatever the stack file says; the edit switches them.
+    for service in SERVICES:
+        zones[0]["services"].setdefault(service, {})["enabled"] = True
     if edit is not None:
         edit(zones[0]["services"])
     # Pipeline sets that read a switched-off service go with it; the config check refuses them otherwise.
@@ -174,6 +185,11 @@ def _types(run) -> set[str]:
     return {r.typ for r in run.resources}
 
 
+def _components(run) -> set[str]:
+    """The Component tags of the run's tracked resources: which services declared something."""
+    return {str(r.inputs["tags"].get("Component")) for r in run.resources if isinstance(r.inputs.get("tags"), dict)}
+
+
 def test_the_sales_zone_gets_all_three_services(offline, dev_config):
     run = offline.run(_deploy(_config(dev_config)))
     assert set(SQL_TYPES + COSMOS_TYPES + ML_TYPES) <= _types(run)
@@ -186,22 +202,18 @@ def test_the_sales_zone_gets_all_three_services(offline, dev_config):
     }
 
 
-@pytest.mark.parametrize("service", list(SERVICE_TYPES))
+@pytest.mark.parametrize("service", list(SERVICES))
 def test_a_disabled_service_declares_nothing_and_the_others_are_untouched(offline, dev_config, service):
     def switch_off(services: dict[str, Any]) -> None:
         services[service]["enabled"] = False
 
     run = offline.run(_deploy(_config(dev_config, switch_off)))
-    types = _types(run)
-    assert not types & set(SERVICE_TYPES[service])
-    for other, other_types in SERVICE_TYPES.items():
-        if other != service:
-            assert set(other_types) <= types, other
+    assert _components(run) & set(SERVICES.values()) == set(SERVICES.values()) - {SERVICES[service]}
 
 
 def test_no_enabled_service_means_no_resources_and_no_outputs(offline, dev_config):
     def switch_all_off(services: dict[str, Any]) -> None:
-        for service in SERVICE_TYPES:
+        for service in SERVICES:
             services[service]["enabled"] = False
 
     run = offline.run(_deploy(_config(dev_config, switch_all_off)))

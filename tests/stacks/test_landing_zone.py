@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from cloudscale.components.core import BuiltInRole, platform_zones
+from cloudscale.components.core import BuiltInRole
+from cloudscale.components.library import platform_zones
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from cloudscale.components.core import BuiltInRole, platform_zones, zone_resource_label
+from cloudscale.components.core import BuiltInRole, zone_resource_label
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks import ConfigError, build_platform, load_config, management_zone, parse_config
 from cloudscale.stacks.contract import ZoneContract
 from cloudscale.stacks.offline.stack_files import load_stack_config
@@ -340,6 +341,14 @@ def test_existing_hub_services_subnet_admits_the_platform_and_the_hub_only(stack
         "10.1.0.0/16",
         HUB_ADDRESS_SPACE,
     ]
+
+
+def test_existing_hub_zone_ids_come_from_the_zones_resource_group_unless_listed(stack_runs, dev_config):
+    # Azure landing zones keep every private DNS zone in one resource group of the connectivity hub.
+    listed = {"privatelink.azurecr.io": HUB_ZONE_IDS["privatelink.azurecr.io"].replace("rg-hub-dns", "rg-registry-dns")}
+    config = _existing_hub_config(dev_config, privateDnsZoneIds=listed, privateDnsZonesResourceGroupId=HUB_DNS_GROUP)
+    run = stack_runs.run(config)
+    assert run.exports["privateDnsZoneIds"] == {**HUB_ZONE_IDS, **listed}
 
 
 def test_existing_hub_missing_a_zone_is_rejected_naming_the_key(dev_config):

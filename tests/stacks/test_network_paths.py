@@ -143,7 +143,8 @@ def _landing_behind_the_hub(byohub_management: bool) -> dict[str, str]:
     values = load_stack_config("byohub")
     management = json.loads(values["cloudscale:management"])
     # A landing stack takes the zone ids from the management stack's contract.
-    del management["existingHub"]["privateDnsZoneIds"]
+    management["existingHub"].pop("privateDnsZoneIds", None)
+    management["existingHub"].pop("privateDnsZonesResourceGroupId", None)
     config = {
         **values,
         "cloudscale:role": "landing",

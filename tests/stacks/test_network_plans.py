@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cloudscale.components.core import platform_zones
+from cloudscale.components.library import platform_zones
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, LandingZoneConfig, landing_subnets, parse_config
 
