@@ -425,11 +425,9 @@ def renewal_predictions(scored: DataFrame) -> DataFrame:
     )
 
 
-def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str, DataFrame]:
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """The inputs as the business date knew them: leases not yet started, move-outs, repairs and
     surveys after it have not happened."""
-    if as_of is None:
-        return dict(inputs)
     day = F.lit(as_of)
     leases = inputs["leases"].where(F.col("StartDate") <= day)
     leases = leases.withColumn("MoveOutDate", F.when(F.col("MoveOutDate") <= day, F.col("MoveOutDate")))
@@ -442,14 +440,13 @@ def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str,
     }
 
 
-def build_features(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
+def build_features(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """Stage ``features``: check the inputs, unify the profiles with their measures and segments, build the
-    renewal features. Without ``as_of`` the business date is today."""
-    day = as_of or date.today()
-    checked = as_of_date(check_inputs(inputs), day)
+    renewal features, all as of the business date ``as_of``."""
+    checked = as_of_date(check_inputs(inputs), as_of)
     surveys, survey_findings = _answers(checked["surveys"])
     unified = unify_profiles(checked["residents"], checked["contacts"])
-    profiles = profile_measures(unified, checked["leases"], checked["work_orders"], surveys, day)
+    profiles = profile_measures(unified, checked["leases"], checked["work_orders"], surveys, as_of)
     findings = cleansing.findings(
         unified.sparkSession, unmatched_records(checked["residents"], checked["contacts"]), survey_findings
     )

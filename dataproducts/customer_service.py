@@ -167,11 +167,9 @@ def service_to_revenue(case_rows: DataFrame, orders: DataFrame) -> DataFrame:
     )
 
 
-def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str, DataFrame]:
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """The inputs as the business date knew them: cases opened and orders placed after it have not
     happened; a case closed after it was open then, without its satisfaction answer."""
-    if as_of is None:
-        return dict(inputs)
     day = F.lit(as_of)
     closed_later = F.to_date("closedAt") > day
     # The closing is what the business date did not know yet, so it is cleared last.
@@ -189,7 +187,7 @@ def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str,
     }
 
 
-def build(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
+def build(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """Check the inputs, then compute every output of the product as of the business date."""
     checked = as_of_date(check_inputs(inputs), as_of)
     interactions = checked["interactions"]

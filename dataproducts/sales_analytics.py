@@ -208,11 +208,9 @@ def sales_summary(customers: DataFrame, territory_assignments: DataFrame, orders
     )
 
 
-def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str, DataFrame]:
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """The inputs as the business date knew them: orders, payments, shipments and assignments after it
     have not happened, a delivery after it is still under way, an assignment closed after it still holds."""
-    if as_of is None:
-        return dict(inputs)
     day = F.lit(as_of)
     shipments = inputs["shipments"].where(F.to_date("ShipDate") <= day)
     assignments = inputs["territory_assignments"].where(F.to_date("ValidFrom") <= day)
@@ -234,7 +232,7 @@ def _keyed(df: DataFrame, *columns: str) -> DataFrame:
     return df.select(*[cleansing.text(c).alias(c) if c in columns else F.col(f"`{c}`") for c in df.columns])
 
 
-def build(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
+def build(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """Check the inputs, then compute every output of the product as of the business date."""
     checked = as_of_date(check_inputs(inputs), as_of)
     headers = (
