@@ -132,6 +132,31 @@ _PLACEHOLDER_SERVICES = {
 }
 
 
+# Source formats read from one of the zone's own services (a contract's ``sources[].format``).
+_SOURCE_SERVICES = {
+    "sql": ("sql_hyperscale", "services.sqlHyperscale"),
+    "cosmos": ("cosmos", "services.cosmos"),
+}
+
+
+def _check_sources(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:
+    """A set reading one of the zone's services (its ERP database, its Cosmos DB) needs that service."""
+    problems: list[ConfigProblem] = []
+    for definitions in composed.sets:
+        choice = composed.choices.get(definitions.name)
+        for i, source in enumerate(definitions.contract.sources if definitions.contract else ()):
+            service, service_key = _SOURCE_SERVICES.get(source.format, ("", ""))
+            if service and not getattr(zone.services, service).enabled:
+                problems.append(
+                    ConfigProblem(
+                        choice.key if choice else f"{key}.pipelines",
+                        f"{definitions.name}/contract.json: $.sources[{i}]: reads {source.id} from "
+                        f"{source.system or source.format}, but {service_key} is not enabled",
+                    )
+                )
+    return problems
+
+
 def _missing_service(zone: LandingZoneConfig, placeholder: str) -> str | None:
     for prefix, (service, key) in _PLACEHOLDER_SERVICES.items():
         if placeholder.startswith(prefix) and not getattr(zone.services, service).enabled:
@@ -152,6 +177,7 @@ def check_pipelines(index: int, zone: LandingZoneConfig, location: str) -> list[
     found = composed.problems + validate(composed.sets, zone_platform_of(zone)) + check_chain(composed.sets)
     problems += [ConfigProblem(_owner_key(key, composed, p.file), str(p)) for p in found]
     problems += _check_placeholders(key, zone, composed)
+    problems += _check_sources(key, zone, composed)
     problems += _check_tumbling_windows(key, zone, composed)
     problems += _check_lake_access(key, zone, composed)
     return sorted(set(problems), key=lambda p: (p.key, p.message))

@@ -17,6 +17,7 @@ import pytest
 from cloudscale.components.baseline import Principal
 from cloudscale.components.core import BuiltInRole
 from cloudscale.components.library import platform_zones
+from cloudscale.dataproducts.contracts.catalog import bundled_contracts
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, PlatformConfig, parse_config
 from cloudscale.stacks.config.model import ServicesConfig
@@ -115,16 +116,17 @@ def _config(
         zones[0]["services"].setdefault(service, {})["enabled"] = True
     if edit is not None:
         edit(zones[0]["services"])
-    # Pipeline sets that read a switched-off service go with it; the config check refuses them otherwise.
-    needs = {"erp_ingestion": "sqlHyperscale", "customer_service_link": "cosmos"}
+    # Pipeline sets that read a switched-off service go with it, and so does everything downstream of
+    # them (the config check refuses a set or product reading a table nothing writes).
     services = zones[0]["services"]
-    zones[0]["pipelines"] = [
-        p for p in zones[0].get("pipelines", []) if p["name"] not in needs or services[needs[p["name"]]]["enabled"]
-    ]
+    cut = _cut_off({s for s, key in SOURCE_SERVICES.items() if not services[key]["enabled"]})
+    zones[0]["pipelines"] = [p for p in zones[0].get("pipelines", []) if p["name"] not in cut]
     # Customer 360 trains its retention model on Azure ML, so it goes with it too.
     product_needs = {"customer-360": "machineLearning"}
     zones[0]["dataProducts"] = [
-        p for p in zones[0].get("dataProducts", []) if p not in product_needs or services[product_needs[p]]["enabled"]
+        p
+        for p in zones[0].get("dataProducts", [])
+        if p.replace("-", "_") not in cut and (p not in product_needs or services[product_needs[p]]["enabled"])
     ]
     team_access = zones[0].get("access", {}).get("dataProducts", {})
     for product in [p for p in team_access if p not in zones[0]["dataProducts"]]:
@@ -132,6 +134,22 @@ def _config(
     values["cloudscale:landingZones"] = json.dumps(zones)
     values.update({f"cloudscale:{key}": value for key, value in overrides.items()})
     return parse_config(values)
+
+
+# The service a source format is read from: a set with such a source needs that service.
+SOURCE_SERVICES = {"sql": "sqlHyperscale", "cosmos": "cosmos"}
+
+
+def _cut_off(formats: set[str]) -> set[str]:
+    """The bundled sets that read a source of these formats, and every set downstream of them."""
+    contracts = bundled_contracts()
+    cut = {c.set for c in contracts if any(source.format in formats for source in c.sources)}
+    while True:
+        missing = {t.id for c in contracts if c.set in cut for t in c.writes}
+        more = {c.set for c in contracts if c.set not in cut and any(r.table in missing for r in c.reads)}
+        if not more:
+            return cut
+        cut |= more
 
 
 def _contract(location: str) -> ZoneContract:

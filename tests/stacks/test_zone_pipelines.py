@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cloudscale.dataproducts.azureml.code import CODE_ASSET, code_version
+from cloudscale.dataproducts.contracts.products import PRODUCTS
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
 from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
@@ -68,21 +69,24 @@ def test_dev_sales_zone_deploys_every_bundled_pipeline_to_its_service(dev):
     assert "ls_dataverse_crm" in linked
     synapse = {(r.inputs["kind"], r.inputs["artifact_name"]) for r in dev.of_type(ARTIFACT)}
     assert synapse == {
+        # The master runs every notebook: the Cosmos DB link, the conforming steps, the data products.
         ("notebook", "nb_customer_service_link"),
-        ("pipeline", "pl_customer_service_link"),
-        ("trigger", "tr_customer_service_link"),
-        ("sqlscript", "sql_logical_warehouse"),
-        ("pipeline", "pl_logical_warehouse"),
-        # The zone's data products (dataProducts): each notebook, and Customer 360's training pipeline.
+        ("notebook", "nb_crm_conform"),
+        ("notebook", "nb_erp_conform"),
+        ("notebook", "nb_leasing_conform"),
+        ("notebook", "nb_m365_conform"),
         ("notebook", "nb_sales_analytics"),
         ("notebook", "nb_customer_360"),
-        ("pipeline", "pl_customer_360"),
         ("notebook", "nb_relationship_mesh"),
+        ("notebook", "nb_customer_dimension"),
+        ("notebook", "nb_customer_service"),
+        # Customer 360's training pipeline is inlined in the master; its definition stays for ad-hoc runs.
+        ("pipeline", "pl_customer_360"),
+        # The serving layer's setup, for reference in Synapse Studio; the master's Script activities run it.
+        ("sqlscript", "sql_logical_warehouse"),
     }
-    serverless = dev.one(
-        "pulumi-python:dynamic/synapse:LinkedService", "sales-synapse-ls-logical_warehouse-ls_serverless_sql"
-    )
-    assert serverless.inputs["linked_service_name"] == "ls_serverless_sql"
+    serverless = dev.one("azure-native:datafactory:LinkedService", "sales-integration-ls-master-ls_serverless_sql")
+    assert serverless.inputs["linkedServiceName"] == "ls_serverless_sql"
 
 
 def test_the_erp_dataset_keeps_its_column_list_and_names_schema_and_table(dev):
@@ -125,9 +129,9 @@ def test_triggers_are_started_resources_with_their_schedules(dev):
     assert master["properties"]["typeProperties"]["frequency"] == "Hour"
     assert master["properties"]["typeProperties"]["interval"] == 24
     assert master["properties"]["typeProperties"]["startTime"] == "2026-01-01T02:00:00Z"
-    link = next(r.inputs for r in dev.of_type(ARTIFACT) if r.inputs["artifact_name"] == "tr_customer_service_link")
-    recurrence = link["properties"]["typeProperties"]["recurrence"]
-    assert (recurrence["frequency"], recurrence["interval"]) == ("Hour", 1)
+    # The master is the zone's one schedule: no set brings a trigger of its own.
+    assert {r.inputs["kind"] for r in dev.of_type(ARTIFACT)} >= {"notebook"}
+    assert [r for r in dev.of_type(ARTIFACT) if r.inputs["kind"] == "trigger"] == []
     # azure-native's own Trigger would deploy it stopped; none is declared.
     assert dev.of_type("azure-native:datafactory:Trigger") == []
 
@@ -141,18 +145,26 @@ def test_placeholders_are_resolved_from_the_zone(dev):
     assert "{{" not in factory.replace("${{", "")
 
 
-def test_logical_warehouse_runs_after_each_change_with_the_zone_products(dev):
-    warehouse = next(r.inputs for r in dev.of_type(ARTIFACT) if r.inputs["artifact_name"] == "pl_logical_warehouse")
-    assert warehouse["run_after_change"] is True
-    # One view per product of the zone that ships a notebook (and so publishes a curated table).
-    published = [
-        p
-        for p in ("sales-analytics", "customer-360", "relationship-mesh")
-        if (bundled_root() / p.replace("-", "_") / "notebook" / f"nb_{p.replace('-', '_')}.json").is_file()
-    ]
-    assert warehouse["run_parameters"]["products"] == [
-        {"view": p.replace("-", "_"), "path": f"{p}/curated/{p.replace('-', '_')}/"} for p in published
-    ]
+def test_the_master_serves_each_product_after_it_publishes_from_the_paths_its_contract_writes(dev):
+    master = dev.one("azure-native:datafactory:Pipeline", "sales-integration-master-pl-pl_master").inputs
+    serving = {a["name"]: a for a in master["activities"] if a["name"].startswith("Serve ")}
+    assert set(serving) == {f"Serve {p}" for p in PRODUCTS}
+    for product, contract in PRODUCTS.items():
+        activity = serving[f"Serve {product}"]
+        # Views are recreated each window, after the product has published (not once at deploy time).
+        waits_for = {d["activity"] for d in activity["dependsOn"]}
+        assert "Prepare serving data source" in waits_for and len(waits_for) == 2, waits_for
+        scripts = "\n".join(script["text"] for script in activity["scripts"])
+        # Delta tables are read as Delta; CDM entities are folders of Parquet partitions.
+        bulk = {
+            "delta": "/', DATA_SOURCE = 'curated', FORMAT = 'DELTA'",
+            "cdm": "/*.parquet', DATA_SOURCE = 'curated', FORMAT = 'PARQUET'",
+        }
+        for table in contract.writes:
+            if table.format in bulk:
+                assert f"BULK '{product}/{table.path}{bulk[table.format]}" in scripts, (product, table.path)
+    # Nothing runs the serving setup at deploy time, before any product has published.
+    assert all(not r.inputs["run_after_change"] for r in dev.of_type(ARTIFACT))
 
 
 def test_synapse_artifacts_wait_for_the_development_endpoint_and_each_other(dev):
@@ -163,10 +175,8 @@ def test_synapse_artifacts_wait_for_the_development_endpoint_and_each_other(dev)
     # The ordering check knows artifacts are data-plane calls, and finds the pipelines well ordered
     # (their derived grants come through the services' access callbacks).
     assert ordering_findings(dev) == []
-    trigger = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-trigger-tr_customer_service_link")]
-    assert _urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link") in trigger.dependencies
-    pipeline = dev.monitor.options[_urn(dev, "sales-synapse-customer_service_link-pipeline-pl_customer_service_link")]
-    assert _urn(dev, "sales-synapse-customer_service_link-notebook-nb_customer_service_link") in pipeline.dependencies
+    training = dev.monitor.options[_urn(dev, "sales-synapse-customer_360-pipeline-pl_customer_360")]
+    assert _urn(dev, "sales-synapse-customer_360-notebook-nb_customer_360") in training.dependencies
 
 
 def test_factory_trigger_waits_for_its_pipelines(dev):
@@ -188,12 +198,15 @@ def test_definitions_wait_for_what_they_reference_across_sets(dev):
 
 def test_data_roles_follow_the_definitions(dev):
     names = {r.name for r in dev.of_type(ASSIGNMENT)}
-    # Synapse writes the shared data container of the enriched lake (the link's output), and no
-    # other container of that lake; the factory's ingestion writes raw/crm and raw/erp.
+    # Synapse writes what the conforming steps and the link write in the enriched lake, and no other
+    # container of that lake; the factory's ingestion writes the raw containers.
     synapse_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-synapse-workspace")}
     assert {n for n in synapse_writes if n.startswith("sales-lake-enriched-")} == {
-        "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace"
+        f"sales-lake-enriched-{c}-storage-blob-data-contributor-sales-synapse-workspace"
+        for c in ("crm", "data", "erp", "leasing", "m365")
     }
+    # Raw data is only read by Synapse, never written.
+    assert not {n for n in synapse_writes if n.startswith("sales-lake-raw-")}
     factory_writes = {n for n in names if n.endswith("-storage-blob-data-contributor-sales-integration-factory")}
     assert {
         "sales-lake-raw-crm-storage-blob-data-contributor-sales-integration-factory",
@@ -207,22 +220,27 @@ def test_zone_outputs_list_pipelines_triggers_and_schedules(dev):
         return
     outputs = dev.exports["landingZones"]["sales"]
     triggers = {p["name"]: p["schedule"] for p in outputs["pipelines"] if p["kind"] == "trigger"}
-    assert triggers == {
-        "tr_customer_service_link": "ScheduleTrigger: every 1 Hour from 2026-01-01T00:00:00Z",
-        "tr_master": "TumblingWindowTrigger: every 24 Hour from 2026-01-01T02:00:00Z",
-    }
+    assert triggers == {"tr_master": "TumblingWindowTrigger: every 24 Hour from 2026-01-01T02:00:00Z"}
     assert outputs["dataAccess"] == [
         "dataFactory reads external/data",
         "dataFactory writes raw/crm",
         "dataFactory writes raw/erp",
         "dataFactory writes raw/leasing",
         "dataFactory writes raw/m365",
+        # The conforming steps and the Cosmos DB link, from their contracts.
+        "synapse writes enriched/crm",
         "synapse writes enriched/data",
-        # The data products' notebooks, from their access.json files.
+        "synapse writes enriched/erp",
+        "synapse writes enriched/leasing",
+        "synapse writes enriched/m365",
         "synapse reads raw/crm",
         "synapse reads raw/erp",
         "synapse reads raw/leasing",
+        "synapse reads raw/m365",
+        # The data products' notebooks, from their contracts.
         "synapse writes workspace/customer-360",
+        "synapse writes workspace/customer-dimension",
+        "synapse writes workspace/customer-service",
         "synapse writes workspace/relationship-mesh",
         "synapse writes workspace/sales-analytics",
     ]
@@ -242,6 +260,8 @@ def test_a_zone_without_pipelines_declares_none(stack_runs, dev_config):
 
 def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(stack_runs, dev_config, tmp_path):
     team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "finance_ingestion")
+    # Another system's extract: the ERP's contract (its tables have one writer, erp_ingestion) does not apply.
+    (team / "contract.json").unlink()
     for path in (team / "dataset").iterdir():
         document = json.loads(path.read_text())
         document["name"] = document["name"].replace("erp", "finance")
@@ -278,7 +298,6 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(stack_run
             "landingZones[0].pipelines[0].settings.crmServiceUri",
             "required",
         ),
-        (lambda z: z["pipelines"][2].pop("schedule"), "landingZones[0].pipelines[2].schedule", "required"),
         (
             lambda z: z["services"]["sqlHyperscale"].update(enabled=False),
             "landingZones[0].pipelines[1]",
@@ -292,12 +311,18 @@ def test_a_team_folder_is_validated_and_deployed_like_the_bundled_ones(stack_run
         (
             lambda z: z["services"]["cosmos"].update(enabled=False),
             "landingZones[0].pipelines[2]",
-            "uses {{ cosmos.containers }}, but services.cosmos is not enabled",
+            "customer_service_link/contract.json: $.sources[0]: reads cosmos/interactions from Cosmos DB analytical "
+            "store (Synapse Link), but services.cosmos is not enabled",
         ),
         (
-            lambda z: z["pipelines"][2]["schedule"].update(frequency="Fortnight"),
-            "landingZones[0].pipelines[2].schedule.frequency",
+            lambda z: z["orchestration"]["schedule"].update(frequency="Fortnight"),
+            "landingZones[0].orchestration.schedule.frequency",
             "Input should be",
+        ),
+        (
+            lambda z: z["orchestration"]["schedule"].update(frequency="Minute", interval=5),
+            "landingZones[0].orchestration.schedule.interval",
+            "a tumbling window is at least 15 minutes",
         ),
     ],
 )
@@ -344,16 +369,29 @@ def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(
     assert run.of_type(SYNAPSE_ROLE) == []
 
 
+def _team_notebook_set(tmp_path: Path, access: dict[str, Any]) -> Path:
+    """A team's Synapse set: one notebook that builds its lake paths itself, and its access.json."""
+    team = tmp_path / "team_notebooks"
+    (team / "notebook").mkdir(parents=True)
+    notebook = json.loads(
+        (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
+    )
+    notebook["name"] = "nb_team_reference_data"
+    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('reference data')"]}]
+    (team / "notebook" / "nb_team_reference_data.json").write_text(json.dumps(notebook))
+    (team / "access.json").write_text(json.dumps(access))
+    return team
+
+
 def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(stack_runs, dev_config, tmp_path):
-    team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "erp_copy")
-    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "enriched", "container": "crm"}]}))
+    team = _team_notebook_set(tmp_path, {"reads": [{"lake": "external", "container": "data"}]})
     zone = sales_zone(dev_config)
-    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "erp_ingestion"]
-    zone["pipelineFolders"] = [{"path": str(team)}]
+    zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
-    factory = _grants_of(run, "sales-integration-factory")
-    assert "sales-lake-enriched-crm-storage-blob-data-reader-sales-integration-factory" in factory
-    assert not [name for name in factory if name.startswith("sales-lake-enriched-") and "-crm-" not in name]
+    without = stack_runs.run(dev_config)
+    added = _grants_of(run, "sales-synapse-workspace") - _grants_of(without, "sales-synapse-workspace")
+    assert added == {"sales-lake-external-data-storage-blob-data-reader-sales-synapse-workspace"}
+    assert _grants_of(run, "sales-integration-factory") == _grants_of(without, "sales-integration-factory")
 
 
 @pytest.mark.parametrize(
@@ -361,19 +399,17 @@ def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(stack_ru
     [
         (
             {"reads": [{"lake": "raw", "container": "hr"}]},
-            "erp_copy/access.json: $.reads[0].container: reads container 'hr' of the raw lake, which this zone",
+            "team_notebooks/access.json: $.reads[0].container: reads container 'hr' of the raw lake, which this zone",
         ),
-        ({"writes": [{"lake": "lake9", "container": "crm"}]}, "erp_copy/access.json: $.writes[0].lake: one of"),
-        ({"reads": [{"container": "crm"}]}, "erp_copy/access.json: $.reads[0]: expected exactly"),
-        ({"read": []}, "erp_copy/access.json: $.read: unknown key"),
+        ({"writes": [{"lake": "lake9", "container": "crm"}]}, "team_notebooks/access.json: $.writes[0].lake: one of"),
+        ({"reads": [{"container": "crm"}]}, "team_notebooks/access.json: $.reads[0]: expected exactly"),
+        ({"read": []}, "team_notebooks/access.json: $.read: unknown key"),
     ],
 )
 def test_a_bad_access_file_names_its_file_and_key(offline, dev_config, tmp_path, access, fragment):
-    team = shutil.copytree(bundled_root() / "erp_ingestion", tmp_path / "erp_copy")
-    (team / "access.json").write_text(json.dumps(access))
+    team = _team_notebook_set(tmp_path, access)
     zone = sales_zone(dev_config)
-    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "erp_ingestion"]
-    zone["pipelineFolders"] = [{"path": str(team)}]
+    zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     with pytest.raises(ConfigError) as raised:
         offline.run(_program, config=config_with(dev_config, landingZones=[zone]))
     assert "landingZones[0].pipelineFolders[0]" in raised.value.keys, raised.value
@@ -382,26 +418,24 @@ def test_a_bad_access_file_names_its_file_and_key(offline, dev_config, tmp_path,
 
 
 def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_path):
-    team = shutil.copytree(bundled_root() / "customer_service_link", tmp_path / "link_copy")
-    shutil.rmtree(team / "trigger")  # its schedule is not what this is about
-    path = team / "notebook" / "nb_customer_service_link.json"
+    team = _team_notebook_set(tmp_path, {})
+    path = team / "notebook" / "nb_team_reference_data.json"
     document = json.loads(path.read_text())
     document["properties"]["cells"].append(
         {
             "cell_type": "code",
-            "source": ['spark.read.load("abfss://crm@{{ lake.enriched.account }}.dfs.core.windows.net/x")'],
+            "source": ['spark.read.load("abfss://data@{{ lake.workspace.account }}.dfs.core.windows.net/x")'],
         }
     )
     path.write_text(json.dumps(document))
     zone = sales_zone(dev_config)
-    zone["pipelines"] = [p for p in zone["pipelines"] if p["name"] != "customer_service_link"]
     zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     with pytest.raises(ConfigError) as raised:
         parse_config(config_with(dev_config, landingZones=[zone]))
-    assert "link_copy/notebook/nb_customer_service_link.json: $.properties.cells: uses container 'crm'" in str(
+    assert "team_notebooks/notebook/nb_team_reference_data.json: $.properties.cells: uses container 'data'" in str(
         raised.value
     )
-    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "enriched", "container": "crm"}]}))
+    (team / "access.json").write_text(json.dumps({"reads": [{"lake": "workspace", "container": "data"}]}))
     parse_config(config_with(dev_config, landingZones=[zone]))
 
 
