@@ -70,7 +70,9 @@ def main(argv: list[str]) -> int:
     floor = _measured([python, "-c", FLOOR])
     rows = []
     for label in ("first load", "rerun of the same window"):
-        run = _measured([python, "-m", "cloudscale.cli.main", "flow", "run", "--stack", "dev", "--out", str(out), "--json"])
+        run = _measured(
+            [python, "-m", "cloudscale.cli.main", "flow", "run", "--stack", "dev", "--out", str(out), "--json"]
+        )
         report = json.loads(run["stdout"])
         rows.append((label, run, report))
     lines = [

@@ -12,12 +12,14 @@ from typing import Any
 
 from cloudscale.dataproducts import sample_data, source_data
 from cloudscale.dataproducts.contracts import serving
+from cloudscale.dataproducts.source_data import SourceData
 from cloudscale.flow.engine import ActivityRun, Engine, PipelineRun
-from cloudscale.flow.platform import zone_platform
+from cloudscale.flow.platform import LocalPlatform, zone_platform
 from cloudscale.flow.serving import ServingEngine
 from cloudscale.flow.sources import Dataverse, ErpDatabase, GraphDataConnect, drop_csv_files, write_analytical_store
 from cloudscale.flow.world import World
-from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, MASTER_TRIGGER
+from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, MASTER_TRIGGER, ZonePipelines
+from cloudscale.pipelines.definitions import Artifact
 from cloudscale.pipelines.expressions import ExpressionContext, evaluate_value
 from cloudscale.stacks.config import LandingZoneConfig, PlatformConfig
 from cloudscale.stacks.config.pipeline_checks import deployed_pipelines
@@ -125,27 +127,7 @@ def run_flow(
     trigger = master.of_kind("trigger").get(MASTER_TRIGGER)
     anchor, step = _schedule_step(trigger)
     chosen = window or initial_window(sources, anchor, step)
-    contracts = {s.name: s.contract for s in composed.sets if s.contract is not None}
-    reads = contracts.get(serving.SERVING_SET) or serving.SERVING
-    if spark_factory is None:
-        from cloudscale.flow.spark import local_session
-
-        spark_factory = local_session
-    world = World(
-        platform=platform,
-        sets=composed.sets,
-        values_for=lambda name: {**platform.values, **composed.values_for(name)},
-        dataverse=Dataverse(sources),
-        erp=ErpDatabase(sources),
-        graph=GraphDataConnect(sources),
-        serving=ServingEngine(out / "serving.duckdb"),
-        views=serving.views(composed.products, contracts, reads),
-        contracts=contracts,
-        out=out,
-        run_time=chosen.end,
-        spark_factory=spark_factory,
-        cosmos_store=cosmos_store,
-    )
+    world = _world(composed, platform, sources, out, chosen, spark_factory, cosmos_store)
     steps: list[tuple[int, ActivityRun]] = []
 
     def record(run: ActivityRun, depth: int) -> None:
@@ -153,22 +135,8 @@ def run_flow(
         if observe:
             observe(run, depth)
 
-    engine = Engine(world, record)
-    start, end = chosen.text()
-    trigger_context = {
-        "outputs": {"windowStartTime": start, "windowEndTime": end},
-        "startTime": end,
-        "scheduledTime": end,
-        "name": MASTER_TRIGGER,
-    }
-    parameters = {"windowStart": start, "windowEnd": end}
-    if trigger is not None:
-        context = ExpressionContext(
-            pipeline={"parameters": {}}, trigger=trigger_context, variables={}, activities={}, now=chosen.end
-        )
-        given = (trigger.properties.get("pipeline") or {}).get("parameters") or {}
-        parameters = {key: evaluate_value(value, context) for key, value in given.items()}
-    run = engine.run_pipeline(
+    trigger_context, parameters = _as_triggered(trigger, chosen)
+    run = Engine(world, record).run_pipeline(
         master.target,
         MASTER_PIPELINE,
         parameters,
@@ -182,6 +150,58 @@ def run_flow(
     }
     world.serving.close()
     return FlowResult(stack, zone.name, chosen, run, counts, time.perf_counter() - started, out, size, steps)
+
+
+def _world(
+    composed: ZonePipelines,
+    platform: LocalPlatform,
+    sources: SourceData,
+    out: Path,
+    window: Window,
+    spark_factory: Callable[[], Any] | None,
+    cosmos_store: Path,
+) -> World:
+    """The local stand-ins the zone's definitions run against: sources, lake, Spark, serving engine."""
+    contracts = {s.name: s.contract for s in composed.sets if s.contract is not None}
+    reads = contracts.get(serving.SERVING_SET) or serving.SERVING
+    if spark_factory is None:
+        from cloudscale.flow.spark import local_session
+
+        spark_factory = local_session
+    return World(
+        platform=platform,
+        sets=composed.sets,
+        values_for=lambda name: {**platform.values, **composed.values_for(name)},
+        dataverse=Dataverse(sources),
+        erp=ErpDatabase(sources),
+        graph=GraphDataConnect(sources),
+        serving=ServingEngine(out / "serving.duckdb"),
+        views=serving.views(composed.products, contracts, reads),
+        contracts=contracts,
+        out=out,
+        run_time=window.end,
+        spark_factory=spark_factory,
+        cosmos_store=cosmos_store,
+    )
+
+
+def _as_triggered(trigger: Artifact | None, window: Window) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The master's trigger context for the window, and the parameters its trigger passes (the window's
+    bounds, as the deployed trigger maps them; without a trigger, the window's bounds by their names)."""
+    start, end = window.text()
+    context = {
+        "outputs": {"windowStartTime": start, "windowEndTime": end},
+        "startTime": end,
+        "scheduledTime": end,
+        "name": MASTER_TRIGGER,
+    }
+    if trigger is None:
+        return context, {"windowStart": start, "windowEnd": end}
+    expressions = ExpressionContext(
+        pipeline={"parameters": {}}, trigger=context, variables={}, activities={}, now=window.end
+    )
+    given = (trigger.properties.get("pipeline") or {}).get("parameters") or {}
+    return context, {key: evaluate_value(value, expressions) for key, value in given.items()}
 
 
 def _exists(engine: ServingEngine, view: serving.View) -> bool:

@@ -159,6 +159,41 @@ def compose_zone(
     A selected ingestion set brings the bundled set that conforms what it lands (``crm_ingestion``:
     ``crm_conform``) where the zone has a Synapse workspace to run it; a data product brings its set.
     """
+    sets, chosen, problems = _load_chosen(choices)
+    companions = [CONFORMS[name] for name in chosen if name in CONFORMS] if synapse else []
+    for name in [*companions, *(product_set_name(p) for p in products)]:
+        folder = (product_root or bundled_root()) / name
+        if name not in chosen and name not in {s.name for s in sets} and is_set_folder(folder):
+            definitions, found = _load(folder, "synapse", None)
+            sets.append(definitions)
+            problems += found
+    result = ZonePipelines(sets, chosen, problems)
+    if master_target is None:
+        return result
+    _select_master_steps(result, products, master_target)
+    if not result.orchestrated and not result.products and not result.steps:
+        return result
+    pipelines = _product_pipelines(sets, result.products)
+    result.inlined = {product: pipeline.name for product, pipeline in pipelines.items()}
+    master = master_set(
+        master_target,
+        [s for s in sets if s.name in result.orchestrated],
+        result.products,
+        master_schedule,
+        pipelines,
+        steps=[s for s in sets if s.name in result.steps],
+        contracts={s.name: s.contract for s in sets if s.contract is not None},
+        serving=synapse and SERVING_SET in chosen,
+    )
+    sets.append(master)
+    result.choices[MASTER_SET] = SetChoice(MASTER_SET, Path(), "orchestration", master_target, master_schedule)
+    return result
+
+
+def _load_chosen(
+    choices: Sequence[SetChoice],
+) -> tuple[list[DefinitionSet], dict[str, SetChoice], list[DefinitionProblem]]:
+    """The sets the zone selects, by name, with what is wrong in their folders."""
     sets: list[DefinitionSet] = []
     problems: list[DefinitionProblem] = []
     chosen: dict[str, SetChoice] = {}
@@ -170,17 +205,13 @@ def compose_zone(
         sets.append(definitions)
         problems += found
         chosen[definitions.name] = choice
-    root = product_root or bundled_root()
-    companions = [CONFORMS[name] for name in chosen if name in CONFORMS] if synapse else []
-    for name in [*companions, *(product_set_name(p) for p in products)]:
-        folder = root / name
-        if name not in chosen and name not in {s.name for s in sets} and is_set_folder(folder):
-            definitions, found = _load(folder, "synapse", None)
-            sets.append(definitions)
-            problems += found
-    result = ZonePipelines(sets, chosen, problems)
-    if master_target is None:
-        return result
+    return sets, chosen, problems
+
+
+def _select_master_steps(result: ZonePipelines, products: Sequence[str], master_target: Target) -> None:
+    """What the master runs: the selected pipelines of its service, the products with a notebook, and the
+    notebook steps (conforming, links) that have a contract to order them by."""
+    sets, chosen = result.sets, result.choices
     notebooks = {name for s in sets if s.target == "synapse" for name in s.of_kind("notebook")}
     result.products = [product for product in products if notebook_of(product) in notebooks]
     orchestrated = [
@@ -199,24 +230,6 @@ def compose_zone(
         and f"nb_{s.name}" in s.of_kind("notebook")
         and not s.of_kind("trigger")
     ]
-    if not result.orchestrated and not result.products and not result.steps:
-        return result
-    pipelines = _product_pipelines(sets, result.products)
-    result.inlined = {product: pipeline.name for product, pipeline in pipelines.items()}
-    serving = synapse and SERVING_SET in chosen
-    master = master_set(
-        master_target,
-        orchestrated,
-        result.products,
-        master_schedule,
-        pipelines,
-        steps=[s for s in sets if s.name in result.steps],
-        contracts={s.name: s.contract for s in sets if s.contract is not None},
-        serving=serving,
-    )
-    sets.append(master)
-    result.choices[MASTER_SET] = SetChoice(MASTER_SET, Path(), "orchestration", master_target, master_schedule)
-    return result
 
 
 def _load(folder: Path, target: Target | None, name: str | None) -> tuple[DefinitionSet, list[DefinitionProblem]]:
@@ -299,6 +312,40 @@ def master_set(
             target, step, f"nb_{definitions.name}", writers.before(definitions.name, ingested)
         )
         writers.add(definitions.name, [step])
+    built, variables, finals = _product_activities(target, products, inlined, writers, ingested)
+    activities += built
+    if serving and products:
+        activities += serving_activities(products, finals, contracts or {})
+    pipeline_properties = {
+        "description": "Runs the zone's ingestion, conforming, data products and serving views, for one window.",
+        "activities": activities,
+        "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
+        **({"variables": variables} if variables else {}),
+        "concurrency": 1,
+        "annotations": ["cloudscale", "orchestration"],
+        "folder": {"name": "orchestration"},
+    }
+    path = f"{MASTER_SET}/pipeline/{MASTER_PIPELINE}.json"
+    master.add(Artifact("pipeline", MASTER_PIPELINE, pipeline_properties, path, MASTER_SET))
+    if target == "dataFactory" and (products or steps):
+        master.add(_synapse_artifacts_linked_service())
+    if serving and products:
+        master.add(_serverless_linked_service())
+    if schedule is not None:
+        master.add(_master_trigger(schedule))
+    return master
+
+
+def _product_activities(
+    target: Target,
+    products: Sequence[str],
+    inlined: Mapping[str, Artifact],
+    writers: _Writers,
+    ingested: Sequence[str],
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, list[str]]]:
+    """Each product's steps (its notebook, or its own pipeline inlined), after the writers of what it reads;
+    with the inlined pipelines' variables and each product's final steps."""
+    activities: list[dict[str, Any]] = []
     variables: dict[str, Any] = {}
     finals: dict[str, list[str]] = {}
     for product in products:
@@ -312,33 +359,7 @@ def master_set(
             finals[product] = [f"Build {product}"]
         activities += added
         writers.add(product_set_name(product), finals[product])
-    if serving and products:
-        activities += serving_activities(products, finals, contracts or {})
-    pipeline_properties = {
-        "description": "Runs the zone's ingestion, conforming, data products and serving views, for one window.",
-        "activities": activities,
-        "parameters": {name: {"type": "String"} for name in WINDOW_PARAMETERS},
-        **({"variables": variables} if variables else {}),
-        "concurrency": 1,
-        "annotations": ["cloudscale", "orchestration"],
-        "folder": {"name": "orchestration"},
-    }
-    master.add(
-        Artifact(
-            "pipeline",
-            MASTER_PIPELINE,
-            pipeline_properties,
-            f"{MASTER_SET}/pipeline/{MASTER_PIPELINE}.json",
-            MASTER_SET,
-        )
-    )
-    if target == "dataFactory" and (products or steps):
-        master.add(_synapse_artifacts_linked_service())
-    if serving and products:
-        master.add(_serverless_linked_service())
-    if schedule is not None:
-        master.add(_master_trigger(schedule))
-    return master
+    return activities, variables, finals
 
 
 def _in_contract_order(steps: Sequence[DefinitionSet], contracts: Mapping[str, SetContract]) -> list[DefinitionSet]:

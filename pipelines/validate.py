@@ -20,8 +20,8 @@ from cloudscale.pipelines import run_paths
 from cloudscale.pipelines.definitions import TARGETS, Artifact, DefinitionProblem, DefinitionSet, Target
 from cloudscale.pipelines.expressions import Expression, ExpressionError, is_expression, parse
 from cloudscale.pipelines.expressions.analysis import Scope, problems
-from cloudscale.pipelines.placeholders import PLACEHOLDER, is_known_key, keys_in_texts
 from cloudscale.pipelines.linked_services import runtime_problems, sign_in_problems
+from cloudscale.pipelines.placeholders import PLACEHOLDER, is_known_key, keys_in_texts
 from cloudscale.pipelines.platform import (
     CONTAINER_ACTIVITIES,
     MAX_ACTIVITIES,
@@ -347,21 +347,7 @@ class Validator:
         kind = activity.get("type")
         type_properties = activity.get("typeProperties") or {}
         self._flattenable(artifact, activity, where)
-        if kind in SYNAPSE_SPARK_ACTIVITIES and scope.target == "dataFactory":
-            # A factory runs Synapse notebooks only through an AzureSynapseArtifacts linked service
-            # (Data Factory "Transform data by running a Synapse notebook").
-            reference = activity.get("linkedServiceName")
-            name = reference.get("referenceName") if isinstance(reference, Mapping) else None
-            if not name or self._linked_service_type(scope, name) != "AzureSynapseArtifacts":
-                self._problem(
-                    artifact,
-                    f"{where}.type",
-                    f"{kind} runs in a Data Factory only through a linkedServiceName of type AzureSynapseArtifacts"
-                    + (f"; {name!r} is not one" if name else ""),
-                )
-        elif kind not in activity_types(scope.target):
-            target = "Synapse workspace" if scope.target == "synapse" else "Data Factory"
-            self._problem(artifact, f"{where}.type", f"activity type {kind!r} does not exist in a {target}")
+        self._activity_type(artifact, scope, activity, where)
         if kind in ("SetVariable", "AppendVariable"):
             self._variable_declared(artifact, type_properties, where)
         if "linkedServiceName" in activity:
@@ -404,6 +390,24 @@ class Validator:
                 self._activities(
                     artifact, scope, case.get("activities") or [], f"{where}.typeProperties.cases[{index}].activities"
                 )
+
+    def _activity_type(self, artifact: Artifact, scope: _Scope, activity: Mapping[str, Any], where: str) -> None:
+        kind = activity.get("type")
+        if kind in SYNAPSE_SPARK_ACTIVITIES and scope.target == "dataFactory":
+            # A factory runs Synapse notebooks only through an AzureSynapseArtifacts linked service
+            # (Data Factory "Transform data by running a Synapse notebook").
+            reference = activity.get("linkedServiceName")
+            name = reference.get("referenceName") if isinstance(reference, Mapping) else None
+            if not name or self._linked_service_type(scope, name) != "AzureSynapseArtifacts":
+                self._problem(
+                    artifact,
+                    f"{where}.type",
+                    f"{kind} runs in a Data Factory only through a linkedServiceName of type AzureSynapseArtifacts"
+                    + (f"; {name!r} is not one" if name else ""),
+                )
+        elif kind not in activity_types(scope.target):
+            target = "Synapse workspace" if scope.target == "synapse" else "Data Factory"
+            self._problem(artifact, f"{where}.type", f"activity type {kind!r} does not exist in a {target}")
 
     def _notebook_parameters(self, artifact: Artifact, notebook: Artifact, passed: Any, where: str) -> None:
         # The service writes the passed values into a cell after the one tagged "parameters", overriding

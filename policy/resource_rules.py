@@ -9,7 +9,6 @@ it accepts; ``declared_rule`` turns every declared rule of one name into a rule 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from cloudscale.policy.facts import PRODUCTION, StackFacts, Violation
 from cloudscale.policy.stack_rules import encrypted, key_of

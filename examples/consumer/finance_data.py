@@ -72,12 +72,27 @@ def finance_data(settings: FinanceSettings) -> dict[str, pulumi.Output[str]]:
     )
     # The vault trusts the tenant the deployment signs in to.
     tenant_id = authorization.get_client_config_output().tenant_id
-    vault = KeyVault("finance", KeyVaultArgs(baseline=baseline, tenant_id=tenant_id, purpose="fin"))
+    production = settings.environment == "prd"
+    # An HSM-backed key in production, which needs the vault's Premium SKU.
+    vault = KeyVault(
+        "finance",
+        KeyVaultArgs(
+            baseline=baseline, tenant_id=tenant_id, purpose="fin", sku="premium" if production else "standard"
+        ),
+    )
     key = None
-    if settings.environment == "prd":
+    if production:
         key = EncryptionKey(
             "finance",
-            EncryptionKeyArgs(baseline=baseline, vault_name=vault.vault.name, vault_uri=vault.uri, purpose="lake"),
+            EncryptionKeyArgs(
+                baseline=baseline,
+                vault_name=vault.vault.name,
+                vault_uri=vault.uri,
+                purpose="lake",
+                hsm=True,
+                # The key is created through the vault's private endpoint: it waits for its DNS record.
+                vault_reachable=vault.reachable,
+            ),
         ).customer_managed_key
     lake = DataLake(
         "finance",

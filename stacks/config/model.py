@@ -299,17 +299,25 @@ class DataExplorerConfig(Model):
     """An Azure Data Explorer cluster and database for the zone's telemetry and logs (off unless enabled)."""
 
     enabled: bool = False
+    """Deploy the zone's Data Explorer cluster and database."""
     database_name: str = Field("telemetry", pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]{0,259}$")
+    """Name of the database the cluster holds."""
     sku: Annotated[str, AfterValidator(_data_explorer_sku)] = "Standard_E2ads_v5"
+    """Cluster SKU; a Dev(No SLA) SKU has exactly one instance and no SLA."""
     capacity: int = Field(2, ge=1, le=1000)
-    # Optimized autoscale up to this many instances; unset keeps the capacity fixed.
+    """Instance count (the minimum, with autoscaleMax)."""
     autoscale_max: int | None = Field(None, ge=2, le=1000)
+    """Optimized autoscale up to this many instances; unset keeps the capacity fixed."""
     soft_delete_days: int = Field(365, ge=1, le=36_500)
+    """How long the database keeps data before it is deleted."""
     hot_cache_days: int = Field(31, ge=0, le=36_500)
+    """How much of it stays in the hot cache (SSD); at most softDeleteDays."""
     auto_stop: bool = False
-    # Entra groups (object ids) that query the database, and that ingest into it.
+    """Let Azure stop the cluster after days without queries (saves cost; the first query waits for a start)."""
     readers: tuple[UUID, ...] = Field(default_factory=tuple)
+    """Entra groups (object ids) that query the database (Viewer)."""
     ingestors: tuple[UUID, ...] = Field(default_factory=tuple)
+    """Entra groups (object ids) that ingest into the database (Ingestor)."""
 
     @model_validator(mode="after")
     def _sizes_agree(self) -> DataExplorerConfig:

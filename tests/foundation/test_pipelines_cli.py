@@ -133,15 +133,16 @@ def test_plan_lists_each_zones_pipelines_triggers_and_schedules_and_draws_the_fl
         "  Data Factory trigger tr_master  (TumblingWindowTrigger: every 24 Hour from 2026-01-01T02:00:00Z, started)"
         in out
     )
-    assert (
-        "  Synapse trigger tr_customer_service_link  (ScheduleTrigger: every 1 Hour from 2026-01-01T00:00:00Z, started)"
-        in out
-    )
-    assert "  Synapse pipeline pl_logical_warehouse  (runs once after each change)" in out
+    # The master is the zone's one schedule; the notebooks it runs are steps of it, not pipelines.
+    assert "Synapse trigger" not in out
+    assert "  Data Factory pipeline pl_master\n" in out
     text = report.read_text()
     assert "## Data flow" in text and 'subgraph sales_flow["sales: data flow"]' in text
-    assert "-->|pl_crm_ingestion| sales_raw_crm" in text
-    assert "-->|pl_logical_warehouse| sales_serverless_SQL_endpoint__Power_BI_" in text
+    # Source to raw, raw to enriched, enriched to each product, each product to the serving endpoint.
+    assert "sales_Dynamics_365___Dataverse -->|crm_ingestion| sales_raw_crm" in text
+    assert "sales_raw_crm -->|crm_conform| sales_enriched_crm" in text
+    assert "sales_enriched_erp -->|sales_analytics| sales_curated_sales_analytics" in text
+    assert "sales_curated_sales_analytics -->|logical_warehouse| sales_serverless_SQL_endpoint__Power_BI_" in text
 
 
 def test_the_distribution_ships_every_bundled_definition(tmp_path):

@@ -114,9 +114,7 @@ def test_failed_paths_are_counted_reported_and_retried_by_the_next_run(fake_dfs,
     again = _apply(plan, Journal(tmp_path / "journal.json"))
     retried = [o for o in again if o.recursive is not None]
     assert [o.folder.logical for o in retried] == ["raw/crm", "raw/crm/account"]
-    assert (
-        parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/locked.parquet")))[(False, "user", FACTORY_ID)] == "rwx"
-    )
+    assert parse_acl(",".join(fake_dfs.acl(RAW, "crm", "account/locked.parquet")))[(False, "user", FACTORY_ID)] == "rwx"
     assert not (tmp_path / "journal.json").exists()
 
 

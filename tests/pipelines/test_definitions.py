@@ -199,7 +199,9 @@ def _trigger_problems(tmp_path: Path, change: Callable[[dict[str, Any]], None]) 
     }
     change(trigger)
     (folder / "trigger").mkdir()
-    (folder / "trigger" / "tr_erp_nightly.json").write_text(json.dumps({"name": "tr_erp_nightly", "properties": trigger}))
+    (folder / "trigger" / "tr_erp_nightly.json").write_text(
+        json.dumps({"name": "tr_erp_nightly", "properties": trigger})
+    )
     others = [s for s in bundled_sets() if s.name != "erp_ingestion"]
     changed, load_problems = load_set(folder)
     return [str(p) for p in load_problems + validate([*others, changed])]
@@ -609,7 +611,9 @@ def test_parameter_types_are_the_services_in_any_case(tmp_path):
 def test_every_data_product_reads_only_tables_a_bundled_set_writes():
     from cloudscale.dataproducts.contracts.products import PRODUCTS, inputs
 
-    written = {table.id for definitions in bundled_sets() if definitions.contract for table in definitions.contract.writes}
+    written = {
+        table.id for definitions in bundled_sets() if definitions.contract for table in definitions.contract.writes
+    }
     for name, contract in PRODUCTS.items():
         assert set(inputs(contract).values()) <= written, name
 

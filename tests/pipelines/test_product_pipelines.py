@@ -56,7 +56,10 @@ def test_the_master_runs_customer_360_through_training_to_its_predictions(target
 
 def test_customer_360_features_wait_for_the_steps_that_write_what_they_read():
     composed = compose_zone(
-        [bundled_choice(name, f"k{i}") for i, name in enumerate(("crm_ingestion", "erp_ingestion", "leasing_ingestion"))],
+        [
+            bundled_choice(name, f"k{i}")
+            for i, name in enumerate(("crm_ingestion", "erp_ingestion", "leasing_ingestion"))
+        ],
         products=["customer-360"],
         master_target="dataFactory",
         master_schedule=None,

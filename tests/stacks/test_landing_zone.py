@@ -10,7 +10,6 @@ import pytest
 
 from cloudscale.components.core import BuiltInRole
 from cloudscale.components.library import platform_zones
-from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.findings import findings
@@ -78,6 +77,8 @@ def test_dev_stack_spoke_has_the_planned_subnets(dev):
         "snet-adatum-dev-sales-product-sales-analytics": "10.1.4.0/24",
         "snet-adatum-dev-sales-product-customer-360": "10.1.5.0/24",
         "snet-adatum-dev-sales-product-relationship-mesh": "10.1.6.0/24",
+        "snet-adatum-dev-sales-product-customer-dimension": "10.1.7.0/24",
+        "snet-adatum-dev-sales-product-customer-service": "10.1.8.0/24",
     }
     # Private endpoints accept the platform's VNets: the management zone's and every landing zone's.
     rules = _by_name(dev.run, "azure-native:network:NetworkSecurityGroup")["sales-network-nsg-privateEndpoints"]
@@ -115,7 +116,7 @@ def test_dev_stack_peers_sales_and_management_both_ways(dev):
         assert outgoing["remoteVirtualNetwork"] == {"id": run.exports["hubVnetId"]}
         assert incoming["remoteVirtualNetwork"] == {"id": run.mocks.ids[(VNET, "sales-network-vnet")]}
     # The spoke's peering waits for its last subnet: Azure takes one write per VNet at a time.
-    last_subnet = _urn(run, "sales-network-subnet-product-relationship-mesh")
+    last_subnet = _urn(run, "sales-network-subnet-product-customer-service")
     assert last_subnet in run.monitor.options[_urn(run, "sales-to-mgmt-peering")].dependencies
 
 
@@ -128,7 +129,7 @@ def test_dev_stack_hub_side_peering_waits_for_every_hub_and_spoke_subnet(dev):
     dependencies = run.monitor.options[_urn(run, "mgmt-to-sales-peering")].dependencies
     # The hub's last subnet (its own VNet), and the spoke's last subnet (the remote VNet).
     assert _urn(run, "mgmt-network-snet-services") in dependencies
-    assert _urn(run, "sales-network-subnet-product-relationship-mesh") in dependencies
+    assert _urn(run, "sales-network-subnet-product-customer-service") in dependencies
     outgoing = run.monitor.options[_urn(run, "sales-to-mgmt-peering")].dependencies
     assert _urn(run, "mgmt-network-snet-services") in outgoing
 
@@ -149,7 +150,15 @@ def test_dev_stack_lakes(dev):
             container.inputs["containerName"]
         )
     assert containers["raw"] == containers["enriched"] == {"data", "crm", "erp", "leasing", "m365"}
-    assert containers["workspace"] == {"data", "synapse", "sales-analytics", "customer-360", "relationship-mesh"}
+    assert containers["workspace"] == {
+        "data",
+        "synapse",
+        "sales-analytics",
+        "customer-360",
+        "relationship-mesh",
+        "customer-dimension",
+        "customer-service",
+    }
     assert containers["external"] == {"data"}
     lifecycle = _by_name(run, "azure-native:storage:ManagementPolicy")["sales-lake-raw-lifecycle"]
     base = lifecycle["policy"]["rules"][0]["definition"]["actions"]["baseBlob"]
@@ -269,27 +278,6 @@ def test_dev_stack_private_endpoints_resolve_through_the_management_zones(dev_up
 
 
 # What each data product's notebook reads and writes (its access.json), as (lake-container, role).
-PRODUCT_GRANTS = {
-    "sales-analytics": [("raw-crm", "reader"), ("raw-erp", "reader"), ("workspace-sales-analytics", "contributor")],
-    "customer-360": [("raw-crm", "reader"), ("raw-leasing", "reader"), ("workspace-customer-360", "contributor")],
-    "relationship-mesh": [("raw-crm", "reader"), ("workspace-relationship-mesh", "contributor")],
-}
-
-
-def _product_grants(principal: str) -> dict[str, str]:
-    """The grants of the dev zone's products that ship a notebook (and so run in the workspace)."""
-    roles = {
-        "reader": BuiltInRole.STORAGE_BLOB_DATA_READER.value,
-        "contributor": BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value,
-    }
-    return {
-        f"sales-lake-{scope}-storage-blob-data-{role}-{principal}": roles[role]
-        for product, grants in PRODUCT_GRANTS.items()
-        if (bundled_root() / product.replace("-", "_") / "notebook").is_dir()
-        for scope, role in grants
-    }
-
-
 def _assignments(run: OfflineRun, principal: str) -> dict[str, str]:
     """Assignment name -> role GUID for one principal."""
     return {
@@ -303,6 +291,7 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
     """Role definition ids derive from the scope's id, so this runs in update mode."""
     run = dev_update.run
     writer = BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR.value
+    reader = BuiltInRole.STORAGE_BLOB_DATA_READER.value
     # Exactly what the zone's definitions read and write, container by container, plus each
     # service's own platform need (the factory's Key Vault linked service, Synapse's filesystem).
     factory = _assignments(run, "sales-integration-factory")
@@ -326,10 +315,28 @@ def test_dev_stack_grants_are_least_privilege_and_container_scoped(dev_update):
     synapse = _assignments(run, "sales-synapse-workspace")
     assert synapse == {
         "sales-lake-workspace-synapse-storage-blob-data-contributor-sales-synapse-workspace": writer,
-        # The customer-service link's output, derived from its notebook activity's parameters.
+        # The conforming steps read each raw container and write its enriched one, as their contracts say.
+        **{
+            f"sales-lake-raw-{source}-storage-blob-data-reader-sales-synapse-workspace": reader
+            for source in ("crm", "erp", "leasing", "m365")
+        },
+        **{
+            f"sales-lake-enriched-{source}-storage-blob-data-contributor-sales-synapse-workspace": writer
+            for source in ("crm", "erp", "leasing", "m365")
+        },
+        # The customer-service link's output, from its contract.
         "sales-lake-enriched-data-storage-blob-data-contributor-sales-synapse-workspace": writer,
-        # The data products' notebooks, as their access.json files declare.
-        **_product_grants("sales-synapse-workspace"),
+        # Each data product writes its own workspace container (what it reads, enriched, is written above).
+        **{
+            f"sales-lake-workspace-{product}-storage-blob-data-contributor-sales-synapse-workspace": writer
+            for product in (
+                "sales-analytics",
+                "customer-360",
+                "relationship-mesh",
+                "customer-dimension",
+                "customer-service",
+            )
+        },
         # pl_customer_360, run on its own, submits the training job as the workspace.
         "sales-retention-workspace-azureml-data-scientist-sales-synapse-workspace": (
             BuiltInRole.AZUREML_DATA_SCIENTIST.value

@@ -84,7 +84,7 @@ BAD_PLANS = [
         "address-space-too-small-for-the-subnets",
         lambda c: _with_sales(c, addressSpace="10.1.0.0/22"),
         "landingZones[0].addressSpace",
-        "the zone needs 7 subnets, so use at least a /21",
+        "the zone needs 9 subnets, so use at least a /20",
     ),
     (
         "address-space-smaller-than-one-subnet",

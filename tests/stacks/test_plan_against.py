@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from cloudscale.cli.main import main
+from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks.offline.changes import CREATE, DELETE, REPLACE, Change, blocking, compare
 from cloudscale.stacks.offline.report import build_plan, render_json
 from cloudscale.stacks.offline.stack_files import load_stack_config
@@ -41,10 +42,25 @@ def prd_plan(stack_runs: StackRuns) -> Callable[[dict[str, Any]], dict[str, Any]
     return plan
 
 
-def _zones_without_pipeline(name: str) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def with_team_reads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """prd with one more team set: a Synapse notebook that reads the external drop and writes workspace/data."""
+    team = tmp_path_factory.mktemp("plans") / "team_reference_data"
+    (team / "notebook").mkdir(parents=True)
+    notebook = json.loads(
+        (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
+    )
+    notebook["name"] = "nb_team_reference_data"
+    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('reference data')"]}]
+    (team / "notebook" / "nb_team_reference_data.json").write_text(json.dumps(notebook))
+    access = {
+        "reads": [{"lake": "external", "container": "data"}],
+        "writes": [{"lake": "workspace", "container": "data"}],
+    }
+    (team / "access.json").write_text(json.dumps(access))
     zones = copy.deepcopy(load_stack_config("prd")["cloudscale:landingZones"])
     zones = json.loads(zones) if isinstance(zones, str) else zones
-    zones[0]["pipelines"] = [p for p in zones[0]["pipelines"] if p["name"] != name]
+    zones[0]["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     return {"cloudscale:landingZones": json.dumps(zones)}
 
 
@@ -52,26 +68,26 @@ def test_an_unchanged_program_changes_nothing(prd_plan):
     assert compare(prd_plan({}), prd_plan({})) == []
 
 
-def test_dropping_a_pipelines_read_deletes_its_role_assignment_and_the_lock_lets_it_through(prd_plan):
-    # The leasing ingestion read the external drop and wrote raw/leasing: without it, the factory's
+def test_dropping_a_pipelines_read_deletes_its_role_assignment_and_the_lock_lets_it_through(prd_plan, with_team_reads):
+    # The team's set read the external drop and wrote workspace/data: without it, Synapse's
     # container-scoped assignments go. Each sits under its account's lock, which its delete lifts.
-    changes = compare(prd_plan({}), prd_plan(_zones_without_pipeline("leasing_ingestion")))
+    changes = compare(prd_plan(with_team_reads), prd_plan({}))
     deleted = [c for c in changes if c.action == DELETE and c.type == ASSIGNMENT]
     assert {c.name for c in deleted} == {
-        "sales-lake-external-data-storage-blob-data-reader-sales-integration-factory",
-        "sales-lake-raw-leasing-storage-blob-data-contributor-sales-integration-factory",
+        "sales-lake-external-data-storage-blob-data-reader-sales-synapse-workspace",
+        "sales-lake-workspace-data-storage-blob-data-contributor-sales-synapse-workspace",
     }
     assert all(c.refused == [] and len(c.lifted) == 1 for c in deleted)
-    assert [c.lifted[0] for c in deleted if "raw-leasing" in c.name] == ["lock-adatum-prd-sales-raw"]
+    assert [c.lifted[0] for c in deleted if "workspace-data" in c.name] == ["lock-adatum-prd-sales-work"]
     assert blocking(changes) == []
 
 
-def test_without_the_lift_hook_the_lock_refuses_that_delete(prd_plan):
-    previous = prd_plan({})
+def test_without_the_lift_hook_the_lock_refuses_that_delete(prd_plan, with_team_reads):
+    previous = copy.deepcopy(prd_plan(with_team_reads))
     for entry in previous["resources"]:
         for lock in entry["locks"]:
             lock["lifted"] = False
-    changes = compare(previous, prd_plan(_zones_without_pipeline("leasing_ingestion")))
+    changes = compare(previous, prd_plan({}))
     refused = [c for c in changes if c.action == DELETE and c.type == ASSIGNMENT]
     assert refused and all(
         c.refused == [f"CanNotDelete lock {c.refused[0].split()[2]} (409 ScopeLocked)"] for c in refused
@@ -112,7 +128,8 @@ def test_renaming_the_name_seed_replaces_every_stateful_resource_with_a_global_n
         ("Workspace", "sales-monitoring-workspace"),
         ("Workspace", "sales-retention-workspace"),
     ]
-    assert len(stateful) - len(kept) == 33
+    # The rest: every lake account and container, vaults, databases, registry, Purview, Synapse, the key.
+    assert len(stateful) - len(kept) == 37
     for urn in set(stateful) - {u for u in stateful if u not in replaced}:
         change = replaced[urn]
         assert change.stateful and change in blocking(changes)

@@ -56,7 +56,9 @@ def test_prd_encrypts_the_lake_with_the_teams_key(cloudscale_offline: OfflineEng
     assert run.violations() == []
     encryption = run.one(storage.StorageAccount).inputs["encryption"]
     assert encryption["keySource"] == "Microsoft.Keyvault"
-    assert run.one(keyvault.Key).inputs["properties"]["kty"] == "RSA"
+    # Production keys never leave the vault's HSMs, so the vault is Premium.
+    assert run.one(keyvault.Key).inputs["properties"]["kty"] == "RSA-HSM"
+    assert run.one(keyvault.Vault).inputs["properties"]["sku"]["name"] == "premium"
 
 
 def test_the_lakes_endpoint_is_what_azure_will_return(cloudscale_offline: OfflineEngine) -> None:
