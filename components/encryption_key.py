@@ -11,7 +11,7 @@ identity, granted here through ``grant_use`` once the workspace exists (componen
 Storage, Cosmos DB and SQL name the key without a version and pick up each version Key Vault's rotation
 policy creates (Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault"; storage,
 Cosmos DB and SQL TDE document automatic key version updates for versionless key URIs). Synapse does not
-re-encrypt with new versions; the lifecycle keeps old versions usable for it (README, "Rotation").
+re-encrypt with new versions; the lifecycle keeps old versions usable for it (docs/production.md, "Rotation").
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ class MachineLearningWorkspace(SecureComponent):
         # until it is permanently deleted ("Workspace soft deletion", learn.microsoft.com/azure/
         # machine-learning/concept-soft-delete). azure-native's Workspace has no input for either (no
         # soft-delete or recover flag; its delete sends no forceToPurge), so a dev platform that is
-        # destroyed and recreated purges the workspace itself: README, "Destroying and recreating dev".
+        # destroyed and recreated purges the workspace itself: docs/beyond-up.md, "Destroying and recreating dev".
         identity = self._identity()
         self.workspace = ml.Workspace(
             f"{name}-workspace",

@@ -10,7 +10,8 @@ window saw, and a rerun gives the same tables.
   customer key (the ERP carries it too), with the account's GUID where an account has no number; lookups
   become the related row's business key (a contact's account number, an account owner's employee number);
   employees (``systemuser``) join the customers' contacts as ``Employee``.
-* ERP: order and shipment rows take the order number, customers their account number, lines their
+* ERP: order and shipment rows take the order number, customers their account number (``ERP-<id>`` where
+  the ERP holds none), lines their
   product number and category, order states their names; money becomes the amount in the order currency.
 * Leasing: the extracts' text typed; empty text is no value.
 * Microsoft 365: Graph Data Connect rows typed, one row per item.
@@ -182,9 +183,16 @@ def _money(column: str) -> Column:
 def conform_erp(raw: Raw) -> dict[str, DataFrame]:
     # Spark resolves names without case, so the ERP's ids (CustomerID, ProductID) and the business keys
     # (CustomerId, ProductId) never meet in one frame: lookups carry their ids as __<name>.
-    customers = _latest(raw, "raw/erp/Sales.Customer").select(
-        F.col("CustomerID").alias("__customer"), F.col("AccountNumber").alias("CustomerId")
+    # A customer the ERP holds without a CRM account number keeps a key of its own, so its orders still
+    # belong to someone; the customer dimension matches it to the CRM by name where it can.
+    erp_customers = _latest(raw, "raw/erp/Sales.Customer").select(
+        F.col("CustomerID").cast("string").alias("ErpCustomerId"),
+        F.coalesce(_text("AccountNumber"), F.concat(F.lit(contracts.ERP_ONLY_PREFIX), F.col("CustomerID"))).alias(
+            "CustomerId"
+        ),
+        F.col("CustomerName").alias("Name"),
     )
+    customers = erp_customers.select(F.col("ErpCustomerId").alias("__customer"), "CustomerId")
     statuses = _latest(raw, "raw/erp/Sales.OrderStatus").select(
         F.col("StatusID").alias("__status"), F.col("Name").alias("Status")
     )
@@ -199,7 +207,7 @@ def conform_erp(raw: Raw) -> dict[str, DataFrame]:
         .select(F.col("ProductID").alias("__product"), F.col("ProductNumber").alias("ProductId"), "ProductCategory")
     )
     sales_headers = (
-        headers.join(customers, headers["CustomerID"] == customers["__customer"], "left")
+        headers.join(customers, headers["CustomerID"].cast("string") == customers["__customer"], "left")
         .join(statuses, headers["StatusID"] == statuses["__status"], "left")
         .select(
             F.col("SalesOrderNumber").alias("OrderId"),
@@ -239,6 +247,7 @@ def conform_erp(raw: Raw) -> dict[str, DataFrame]:
         _money("Amount").alias("Amount"),
     )
     return {
+        contracts.ERP_CUSTOMERS.id: erp_customers,
         contracts.SALES_HEADERS.id: sales_headers,
         contracts.SALES_LINES.id: sales_lines,
         contracts.SHIPMENTS.id: shipments,

@@ -1,4 +1,11 @@
-"""Customer 360 (property management): unified profiles, renewal features, renewal predictions.
+"""Customer 360 (property management, seed 001): unified profiles with measures and segments, renewal
+features, renewal predictions.
+
+The seed: "Administrators configure unified customer profiles in Customer Insights, together with
+measures, segments, and enrichments", then "use the unified customer profile ... for retention
+prediction"; its accelerator's Customer Insights setup defines the measures (leases ending in 90 days,
+air-conditioning work orders, CSAT = average survey answer x 20, lifetime value) and the segments
+(leases ending in 90 days; the same with air-conditioning work orders) this module computes in Spark.
 
 Stages, as the pipeline runs them:
 
@@ -23,7 +30,29 @@ The accelerator implements the model twice and the two disagree; the rules chose
   customer is expected to renew only if every current lease is), not the AML path's maximum.
 - Scoring only current tenancies (not moved out), as the Synapse path does; the AML path scores all.
 - Profile matching: e-mails are trimmed, lower-cased and stripped of blanks before matching; within a
-  source the most recently created record of an id wins, as in the Customer Insights merge rules.
+  source the most recently created record of an id wins (ties: the record with an e-mail, then the
+  greatest e-mail), as in the Customer Insights merge rules. An e-mail that is empty or only whitespace
+  matches nothing: its record keeps a profile of its own, a ``NoEmailToMatch`` finding.
+
+Measures on each profile (``profiles``), as of the business date:
+
+- ``Tenancies`` / ``CurrentTenancies``: resident x property x unit tenancies begun, and not moved out;
+- ``LeasesEndingIn90Days``: current leases (begun, not moved out) ending within 90 days after it;
+- ``WorkOrders`` / ``AirConditioningWorkOrders``: repairs requested;
+- ``CsatScore``: the average survey answer (0-5) x 20, 0-100; an answer outside 0-5 is a
+  ``SurveyAnswerOutOfRange`` finding and left out;
+- ``LifetimeValue``: rent earned to the business date, each lease's monthly rent x the months it was
+  occupied (from its start to the earliest of the move-out, the lease's end and the business date).
+  Customer Insights' CLV is a prediction over payments; the rent roll is the property system's own
+  record of that value.
+
+Segments a marketer can target (``segments``, one row per segment and member with the profile's e-mail):
+
+- ``LeaseEndingSoon``: a lease ending in 90 days (the accelerator's segment);
+- ``LeaseEndingSoonWithAirConditioningIssues``: that, and an air-conditioning work order (the
+  accelerator's intersection);
+- ``UnhappyCurrentResidents``: a current tenancy and a CSAT score below 50;
+- ``HighValueResidents``: a current tenancy and a lifetime value in the top fifth of the profiles with one.
 """
 
 from __future__ import annotations
@@ -37,6 +66,8 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from cloudscale.dataproducts import cleansing
+from cloudscale.dataproducts.contracts import integration as conformed
 from cloudscale.dataproducts.contracts.products import CUSTOMER_360, inputs, outputs
 from cloudscale.dataproducts.quality import DataQualityError, Expectation, check_all, expectations
 
@@ -61,6 +92,12 @@ FEATURE_PREFIXES: tuple[str, ...] = ("WO_", "Movein_")
 EARLY_MOVE_OUT_DAYS = 30
 RESIDENTS_SOURCE = "PropertySystem"
 CRM_SOURCE = "CRM"
+ENDING_SOON_DAYS = 90
+AIR_CONDITIONING = "Air Conditioning"
+ANSWER_RANGE = (0.0, 5.0)
+CSAT_SCALE = 20
+UNHAPPY_CSAT = 50.0
+HIGH_VALUE_SHARE = 0.2
 
 
 def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
@@ -68,11 +105,16 @@ def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
 
 
 def normalised_email(column: Column) -> Column:
-    return F.lower(F.regexp_replace(column, r"\s+", ""))
+    """The e-mail to match on: lower case, no whitespace; null when blank."""
+    return cleansing.match_key(column)
 
 
 def _latest_per_id(df: DataFrame, key: str, created: str) -> DataFrame:
-    newest_first = Window.partitionBy(key).orderBy(F.col(created).desc_nulls_last())
+    newest_first = Window.partitionBy(key).orderBy(
+        F.col(created).desc_nulls_last(),
+        normalised_email(F.col("Email")).desc_nulls_last(),
+        F.col("FirstName").desc_nulls_last(),
+    )
     return df.withColumn("__rank", F.row_number().over(newest_first)).where("__rank = 1").drop("__rank")
 
 
@@ -83,6 +125,8 @@ def _first_by_priority(column: str) -> Column:
 
 def unify_profiles(residents: DataFrame, contacts: DataFrame) -> DataFrame:
     """One profile per person across the property system and the CRM, matched on normalised e-mail."""
+    residents = residents.withColumn("cid", cleansing.text("cid")).where(F.col("cid").isNotNull())
+    contacts = contacts.withColumn("ContactId", cleansing.text("ContactId")).where(F.col("ContactId").isNotNull())
     people = _latest_per_id(residents, "cid", "Created_date").select(
         normalised_email(F.col("Email")).alias("MatchKey"),
         F.lit(1).alias("Priority"),
@@ -90,7 +134,7 @@ def unify_profiles(residents: DataFrame, contacts: DataFrame) -> DataFrame:
         F.lit(None).cast("string").alias("ContactId"),
         "FirstName",
         "LastName",
-        F.trim("Email").alias("Email"),
+        cleansing.text("Email").alias("Email"),
         F.col("Telephone").cast("string").alias("Telephone"),
         F.col("City").cast("string").alias("City"),
         F.to_timestamp("Created_date").alias("CreatedDate"),
@@ -103,16 +147,20 @@ def unify_profiles(residents: DataFrame, contacts: DataFrame) -> DataFrame:
         F.col("ContactId").cast("string").alias("ContactId"),
         "FirstName",
         "LastName",
-        F.trim("Email").alias("Email"),
+        cleansing.text("Email").alias("Email"),
         F.col("Phone").cast("string").alias("Telephone"),
         F.lit(None).cast("string").alias("City"),
         F.lit(None).cast("timestamp").alias("CreatedDate"),
         F.lit(CRM_SOURCE).alias("Source"),
     )
     records = people.unionByName(crm).withColumn(
-        # A record without an e-mail cannot match anything: it keeps a profile of its own.
+        # A record without an e-mail cannot match anything: it keeps a profile of its own, keyed by its
+        # source and id (a resident's and a contact's ids come from different systems).
         "MatchKey",
-        F.coalesce(F.col("MatchKey"), F.concat(F.lit("id:"), F.coalesce("ResidentId", "ContactId"))),
+        F.coalesce(
+            F.col("MatchKey"),
+            F.concat(F.lit("id:"), F.col("Source"), F.lit(":"), F.coalesce("ResidentId", "ContactId")),
+        ),
     )
     return (
         records.groupBy("MatchKey")
@@ -135,6 +183,142 @@ def unify_profiles(residents: DataFrame, contacts: DataFrame) -> DataFrame:
 def profile_bridge(profiles: DataFrame) -> DataFrame:
     """(CustomerId, cid, NormalisedEmail) for every resident id of a profile."""
     return profiles.select("CustomerId", "NormalisedEmail", F.explode("ResidentIds").alias("cid"))
+
+
+def unmatched_records(residents: DataFrame, contacts: DataFrame) -> DataFrame:
+    """Findings: the records that cannot be unified with any other, having no e-mail."""
+    resident_ids = residents.where(normalised_email(F.col("Email")).isNull()).select(cleansing.text("cid").alias("Id"))
+    contact_ids = contacts.where(
+        (F.col("ContactType") == "Contact") & normalised_email(F.col("Email")).isNull()
+    ).select(cleansing.text("ContactId").alias("Id"))
+    resolution = "A profile of its own"
+    detail = F.lit("no e-mail (empty or only whitespace) to match on")
+    return cleansing.finding(
+        resident_ids.distinct(), "NoEmailToMatch", "residents", F.col("Id"), detail, resolution
+    ).unionByName(cleansing.finding(contact_ids, "NoEmailToMatch", "contacts", F.col("Id"), detail, resolution))
+
+
+def _answers(surveys: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """The survey answers within the survey's 0-5 scale, and findings for those outside it."""
+    answer = F.col("answer").cast("double")
+    low, high = ANSWER_RANGE
+    within = answer.between(low, high)
+    outside = surveys.where(answer.isNotNull() & ~within)
+    found = cleansing.finding(
+        outside,
+        "SurveyAnswerOutOfRange",
+        "surveys",
+        F.col("sid"),
+        F.concat(F.lit("answer "), answer.cast("string"), F.lit(f" outside {low:g}-{high:g}")),
+        "Left out of the survey features and the CSAT score",
+    )
+    return surveys.where(within), found
+
+
+def profile_measures(
+    profiles: DataFrame, leases: DataFrame, work_orders: DataFrame, surveys: DataFrame, as_of: date
+) -> DataFrame:
+    """The profiles with their measures (see the module docstring), as of ``as_of``."""
+    bridge = profile_bridge(profiles).select("CustomerId", "cid")
+    day = F.lit(as_of)
+    rent = cleansing.optional(leases, conformed.LEASES, "MonthlyRent")
+    # Occupied from the start day until the move-out day, the day after the lease's last, or the day
+    # after the business date, whichever comes first.
+    after = F.date_add(day, 1)
+    until = F.least(F.coalesce("MoveOutDate", F.date_add("EndDate", 1), after), after)
+    months = F.greatest(F.months_between(until, F.col("StartDate")), F.lit(0.0))
+    current = F.col("MoveOutDate").isNull() & (F.coalesce("EndDate", day) >= day)
+    lease_rows = leases.select(
+        "cid",
+        "pid",
+        "uid",
+        current.alias("__current"),
+        (current & F.col("EndDate").between(day, F.date_add(day, ENDING_SOON_DAYS))).alias("__ending"),
+        (F.coalesce(rent, F.lit(0.0)) * months).alias("__value"),
+    )
+    tenancy = lease_rows.groupBy("cid", "pid", "uid").agg(
+        F.max(F.col("__current").cast("int")).alias("__current"),
+        F.sum(F.col("__ending").cast("int")).alias("__ending"),
+        F.sum("__value").alias("__value"),
+    )
+    per_customer_leases = (
+        tenancy.join(bridge, "cid")
+        .groupBy("CustomerId")
+        .agg(
+            F.count(F.lit(1)).alias("Tenancies"),
+            F.sum("__current").alias("CurrentTenancies"),
+            F.sum("__ending").alias("LeasesEndingIn90Days"),
+            F.round(F.sum("__value"), 2).alias("LifetimeValue"),
+        )
+    )
+    repairs = (
+        work_orders.join(bridge, "cid")
+        .groupBy("CustomerId")
+        .agg(
+            F.count(F.lit(1)).alias("WorkOrders"),
+            F.count(F.when(cleansing.text("workorder_type") == AIR_CONDITIONING, True)).alias(
+                "AirConditioningWorkOrders"
+            ),
+        )
+    )
+    answers = (
+        surveys.withColumn("NormalisedEmail", normalised_email(F.col("Email")))
+        .join(profiles.select("CustomerId", "NormalisedEmail"), "NormalisedEmail")
+        .groupBy("CustomerId")
+        .agg(F.round(F.avg(F.col("answer").cast("double")) * CSAT_SCALE, 2).alias("CsatScore"))
+    )
+    return (
+        profiles.join(per_customer_leases, "CustomerId", "left")
+        .join(repairs, "CustomerId", "left")
+        .join(answers, "CustomerId", "left")
+        .fillna(
+            {
+                "Tenancies": 0,
+                "CurrentTenancies": 0,
+                "LeasesEndingIn90Days": 0,
+                "WorkOrders": 0,
+                "AirConditioningWorkOrders": 0,
+            }
+        )
+    )
+
+
+def segments(profiles: DataFrame) -> DataFrame:
+    """One row per segment and member profile (see the module docstring)."""
+    ranked = profiles.withColumn(
+        "__value_rank",
+        F.percent_rank().over(Window.partitionBy(F.col("LifetimeValue") > 0).orderBy("LifetimeValue")),
+    )
+    current = F.col("CurrentTenancies") > 0
+    ending = F.col("LeasesEndingIn90Days") > 0
+    rules: list[tuple[str, Column, Column]] = [
+        ("LeaseEndingSoon", ending, F.lit(f"a lease ends within {ENDING_SOON_DAYS} days")),
+        (
+            "LeaseEndingSoonWithAirConditioningIssues",
+            ending & (F.col("AirConditioningWorkOrders") > 0),
+            F.concat(F.lit("lease ending soon; air-conditioning work orders: "), F.col("AirConditioningWorkOrders")),
+        ),
+        (
+            "UnhappyCurrentResidents",
+            current & (F.col("CsatScore") < UNHAPPY_CSAT),
+            F.concat(F.lit("CSAT "), F.col("CsatScore").cast("string")),
+        ),
+        (
+            "HighValueResidents",
+            current & (F.col("LifetimeValue") > 0) & (F.col("__value_rank") >= 1 - HIGH_VALUE_SHARE),
+            F.concat(F.lit("lifetime value "), F.col("LifetimeValue").cast("string")),
+        ),
+    ]
+    members = [
+        ranked.where(condition).select(
+            F.lit(name).alias("Segment"), "CustomerId", "Email", "FirstName", "LastName", reason.alias("Reason")
+        )
+        for name, condition, reason in rules
+    ]
+    found = members[0]
+    for more in members[1:]:
+        found = found.unionByName(more)
+    return found
 
 
 def _column_name(column: Column) -> Column:
@@ -241,11 +425,9 @@ def renewal_predictions(scored: DataFrame) -> DataFrame:
     )
 
 
-def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str, DataFrame]:
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
     """The inputs as the business date knew them: leases not yet started, move-outs, repairs and
     surveys after it have not happened."""
-    if as_of is None:
-        return dict(inputs)
     day = F.lit(as_of)
     leases = inputs["leases"].where(F.col("StartDate") <= day)
     leases = leases.withColumn("MoveOutDate", F.when(F.col("MoveOutDate") <= day, F.col("MoveOutDate")))
@@ -258,13 +440,21 @@ def as_of_date(inputs: Mapping[str, DataFrame], as_of: date | None) -> dict[str,
     }
 
 
-def build_features(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
-    """Stage ``features``: check the inputs, unify the profiles, build the renewal features."""
+def build_features(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
+    """Stage ``features``: check the inputs, unify the profiles with their measures and segments, build the
+    renewal features, all as of the business date ``as_of``."""
     checked = as_of_date(check_inputs(inputs), as_of)
-    profiles = unify_profiles(checked["residents"], checked["contacts"])
+    surveys, survey_findings = _answers(checked["surveys"])
+    unified = unify_profiles(checked["residents"], checked["contacts"])
+    profiles = profile_measures(unified, checked["leases"], checked["work_orders"], surveys, as_of)
+    findings = cleansing.findings(
+        unified.sparkSession, unmatched_records(checked["residents"], checked["contacts"]), survey_findings
+    )
     return {
         "profiles": profiles,
-        "renewal_features": renewal_features(profiles, checked["leases"], checked["work_orders"], checked["surveys"]),
+        "segments": segments(profiles),
+        "renewal_features": renewal_features(unified, checked["leases"], checked["work_orders"], surveys),
+        cleansing.FINDINGS: findings,
     }
 
 

@@ -1,4 +1,8 @@
-"""Customer service to revenue: the Cosmos DB analytical store's interactions joined with ERP orders.
+"""Customer service to revenue (seed 000): the Cosmos DB analytical store's interactions joined with ERP orders.
+
+The seed: "near real-time analytics and insight into user interaction with applications by leveraging
+Azure Synapse Link for Azure Cosmos DB", next to the ERP, surfaced in Power BI "over operational, data
+warehouse, and data lake data".
 
 The interactions are the customer-service application's container documents, read on Synapse through
 Synapse Link (``cosmos.olap``, no ETL on the operational store); the orders come from the ERP in the
@@ -8,7 +12,14 @@ revenue, and interactions per 1,000 of revenue).
 
 Cosmos DB documents carry system properties (``_rid``, ``_etag``, ``_ts``) that the analytical store
 exposes as columns; they are dropped here. A case's satisfaction (``csat``, 1-5) is reported on the
-0-100 scale Customer Insights uses for CSAT (average x 20).
+0-100 scale Customer Insights uses for CSAT (average x 20); an answer outside 1-5 is left out, a
+``CsatOutOfRange`` finding. A case about an order the ERP does not have is a ``CaseOfUnknownOrder``
+finding (it still counts for its customer), and one closed before it opened has no resolution time
+(``CaseClosedBeforeOpened``).
+
+Everything is as of the business date: cases opened and orders placed after it have not happened, and a
+case closed after it was still open then, without its satisfaction answer, so a backfill publishes what
+its window did. Blank customer and order ids are no value: they join nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from datetime import date
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from cloudscale.dataproducts import cleansing
 from cloudscale.dataproducts.contracts.products import CUSTOMER_SERVICE, inputs, outputs
 from cloudscale.dataproducts.quality import check_all, expectations
 
@@ -29,6 +41,7 @@ OUTPUTS = tuple(outputs(CONTRACT))
 EXPECTATIONS = expectations(CONTRACT, max_null_rate={"interactions": {"customerId": 0.0, "openedAt": 0.0}})
 
 CSAT_SCALE = 20  # 1-5 answers to a 0-100 score
+CSAT_RANGE = (1, 5)
 
 
 def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
@@ -36,29 +49,71 @@ def check_inputs(inputs: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
 
 
 def cases(interactions: DataFrame) -> DataFrame:
-    """The documents as cases: typed timestamps, resolution hours, system properties dropped."""
+    """The documents as cases: typed timestamps, resolution hours, system properties dropped; a
+    satisfaction answer outside 1-5 and a closing before the opening are no value."""
     opened = F.col("openedAt").cast("timestamp")
     closed = F.col("closedAt").cast("timestamp")
+    csat = F.col("csat").cast("double")
+    low, high = CSAT_RANGE
     return interactions.select(
-        F.col("id").alias("CaseId"),
-        F.col("customerId").alias("CustomerId"),
-        F.col("orderId").alias("OrderId"),
+        cleansing.text("id").alias("CaseId"),
+        cleansing.text("customerId").alias("CustomerId"),
+        cleansing.text("orderId").alias("OrderId"),
         F.col("channel").alias("Channel"),
         F.col("category").alias("Category"),
         opened.alias("OpenedAt"),
         closed.alias("ClosedAt"),
         F.col("status").alias("Status"),
-        F.col("csat").cast("double").alias("Csat"),
-        F.when(closed.isNotNull(), (F.unix_timestamp(closed) - F.unix_timestamp(opened)) / 3600.0).alias(
+        F.when(csat.between(low, high), csat).alias("Csat"),
+        F.when(closed >= opened, (F.unix_timestamp(closed) - F.unix_timestamp(opened)) / 3600.0).alias(
             "ResolutionHours"
         ),
+    ).where(F.col("CaseId").isNotNull() & F.col("CustomerId").isNotNull())
+
+
+def case_findings(interactions: DataFrame, orders: DataFrame) -> DataFrame:
+    """Findings: satisfaction answers outside 1-5, cases about unknown orders, closings before openings."""
+    low, high = CSAT_RANGE
+    csat = F.col("csat").cast("double")
+    rows = interactions.withColumn("__id", cleansing.text("id")).withColumn("__order", cleansing.text("orderId"))
+    out_of_range = cleansing.finding(
+        rows.where(csat.isNotNull() & ~csat.between(low, high)),
+        "CsatOutOfRange",
+        "interactions",
+        F.col("__id"),
+        F.concat(F.lit("csat "), F.col("csat").cast("string"), F.lit(f" outside {low}-{high}")),
+        "Left out of the satisfaction scores",
     )
+    known = orders.select(F.col("OrderId").alias("__order"))
+    unknown = cleansing.finding(
+        rows.where(F.col("__order").isNotNull()).join(known, "__order", "left_anti"),
+        "CaseOfUnknownOrder",
+        "interactions",
+        F.col("__id"),
+        F.concat(F.lit("order "), F.col("__order"), F.lit(" is not in the ERP")),
+        "Counted for its customer, not for any order",
+    )
+    inverted = cleansing.finding(
+        rows.where(F.col("closedAt").cast("timestamp") < F.col("openedAt").cast("timestamp")),
+        "CaseClosedBeforeOpened",
+        "interactions",
+        F.col("__id"),
+        F.lit("closedAt is before openedAt"),
+        "No resolution time",
+    )
+    return out_of_range.unionByName(unknown).unionByName(inverted)
 
 
 def order_revenue(sales_headers: DataFrame, sales_lines: DataFrame) -> DataFrame:
-    amounts = sales_lines.groupBy("OrderId").agg(F.sum("Amount").alias("OrderAmount"))
+    amounts = sales_lines.groupBy(cleansing.text("OrderId").alias("OrderId")).agg(F.sum("Amount").alias("OrderAmount"))
     return (
-        sales_headers.select("OrderId", "CustomerId", F.to_date("OrderDate").alias("OrderDate"), "Status")
+        sales_headers.select(
+            cleansing.text("OrderId").alias("OrderId"),
+            cleansing.text("CustomerId").alias("CustomerId"),
+            F.to_date("OrderDate").alias("OrderDate"),
+            "Status",
+        )
+        .where(F.col("OrderId").isNotNull())
         .join(amounts, "OrderId", "left")
         .withColumn(
             "Revenue", F.when(F.col("Status") == "Cancelled", 0.0).otherwise(F.coalesce("OrderAmount", F.lit(0.0)))
@@ -112,17 +167,34 @@ def service_to_revenue(case_rows: DataFrame, orders: DataFrame) -> DataFrame:
     )
 
 
-def build(inputs: Mapping[str, DataFrame], as_of: date | None = None) -> dict[str, DataFrame]:
-    """Check the inputs, then compute every output of the product as of the business date: cases opened
-    and orders placed after it have not happened yet."""
-    checked = check_inputs(inputs)
-    interactions, headers = checked["interactions"], checked["sales_headers"]
-    if as_of is not None:
-        interactions = interactions.where(F.to_date("openedAt") <= F.lit(as_of))
-        headers = headers.where(F.to_date("OrderDate") <= F.lit(as_of))
+def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
+    """The inputs as the business date knew them: cases opened and orders placed after it have not
+    happened; a case closed after it was open then, without its satisfaction answer."""
+    day = F.lit(as_of)
+    closed_later = F.to_date("closedAt") > day
+    # The closing is what the business date did not know yet, so it is cleared last.
+    interactions = (
+        inputs["interactions"]
+        .where(F.to_date("openedAt") <= day)
+        .withColumn("status", F.when(closed_later, F.lit("Open")).otherwise(F.col("status")))
+        .withColumn("csat", F.when(~closed_later | F.col("closedAt").isNull(), F.col("csat")))
+        .withColumn("closedAt", F.when(~closed_later | F.col("closedAt").isNull(), F.col("closedAt")))
+    )
+    return {
+        **inputs,
+        "interactions": interactions,
+        "sales_headers": inputs["sales_headers"].where(F.to_date("OrderDate") <= day),
+    }
+
+
+def build(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:
+    """Check the inputs, then compute every output of the product as of the business date."""
+    checked = as_of_date(check_inputs(inputs), as_of)
+    interactions = checked["interactions"]
     case_rows = cases(interactions)
-    orders = order_revenue(headers, checked["sales_lines"])
+    orders = order_revenue(checked["sales_headers"], checked["sales_lines"])
     return {
         "service_by_order": service_by_order(case_rows, orders),
         "service_to_revenue": service_to_revenue(case_rows, orders),
+        cleansing.FINDINGS: cleansing.findings(interactions.sparkSession, case_findings(interactions, orders)),
     }

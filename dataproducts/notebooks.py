@@ -96,17 +96,22 @@ def _link_cells() -> list[tuple[str, str]]:
     ]
 
 
+# The findings a product reports without stopping, in the run's log beside the published table.
+_FINDINGS = ("code", "print(cleansing.summary(outputs[cleansing.FINDINGS]))\n")
+
+
 def _product_cells(title: str, text: str, build: str, module: str, extra: str = "") -> list[tuple[str, str]]:
     return [
         ("markdown", f"# {title}\n\n{text}"),
         ("parameters", PARAMETERS + extra),
         (
             "code",
-            _header(f"from cloudscale.dataproducts import lake, {module}")
+            _header(f"from cloudscale.dataproducts import cleansing, lake, {module}")
             + f"inputs = lake.read_inputs(spark, roots, {module}.INPUTS)\n",
         ),
         ("code", f"outputs = {build}\n"),
         ("code", f'print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n'),
+        _FINDINGS,
     ]
 
 
@@ -148,7 +153,7 @@ def _customer_dimension_cells(module: str) -> list[tuple[str, str]]:
         f"{module}.build(inputs, as_of=run_date)",
         module,
     )
-    cells[-1] = (
+    cells[-2] = (
         "code",
         f'written = lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}")\n'
         f'cdm_root = lake.join(roots.workspace.format(container="customer-dimension"), {module}.CDM_FOLDER)\n'
@@ -173,7 +178,8 @@ def _customer_360_cells(module: str) -> list[tuple[str, str]]:
         ),
         (
             "code",
-            _header(f"from cloudscale.dataproducts import lake, {module}") + 'if stage not in ("features", "score"):\n'
+            _header(f"from cloudscale.dataproducts import cleansing, lake, {module}")
+            + 'if stage not in ("features", "score"):\n'
             '    raise ValueError(f"stage must be features or score, not {stage!r}")\n',
         ),
         (
@@ -181,7 +187,8 @@ def _customer_360_cells(module: str) -> list[tuple[str, str]]:
             'if stage == "features":\n'
             f"    inputs = lake.read_inputs(spark, roots, {module}.INPUTS)\n"
             f"    outputs = {module}.build_features(inputs, as_of=run_date)\n"
-            f'    print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n',
+            f'    print(lake.publish(spark, roots, {module}.CONTRACT, outputs, "nb_{module}"))\n'
+            "    print(cleansing.summary(outputs[cleansing.FINDINGS]))\n",
         ),
         (
             "code",

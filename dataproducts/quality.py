@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 if TYPE_CHECKING:
@@ -51,31 +51,42 @@ def require_unique(df: DataFrame, name: str, key: Sequence[str]) -> None:
         )
 
 
-def require_null_rates(df: DataFrame, name: str, limits: Mapping[str, float]) -> None:
-    if not limits:
-        return
-    aggregates = [F.count(F.lit(1)).alias("__rows")] + [
-        F.sum(F.when(F.col(column).isNull(), 1).otherwise(0)).alias(column) for column in limits
-    ]
-    counts = df.agg(*aggregates).first()
-    rows = counts["__rows"] if counts else 0
-    for column, limit in limits.items():
-        rate = (counts[column] or 0) / rows if rows else 0.0
-        if rate > limit:
-            raise DataQualityError(
-                f"{name}: column {column} is {rate:.1%} null, above the {limit:.1%} allowed "
-                f"({counts[column]} of {rows} rows)"
-            )
+def _missing(column: Column, spark_type: str) -> Column:
+    """No value: null, or text that is empty or only whitespace (which matches nothing either)."""
+    if spark_type != "string":
+        return column.isNull()
+    return column.isNull() | (F.regexp_replace(column, r"(?U)\s+", "") == "")
 
 
 def check(df: DataFrame, name: str, expectation: Expectation) -> DataFrame:
-    """Check one input against its expectation; returns it unchanged so checks chain into reads."""
+    """Check one input against its expectation; returns it unchanged so checks chain into reads.
+
+    One pass over the input counts its rows, its distinct keys and the missing values of each rated
+    column; only a broken rule costs another (to show examples of duplicated keys).
+    """
     require_columns(df, name, [*expectation.required, *expectation.key, *expectation.max_null_rate])
-    if not expectation.allow_empty and df.limit(1).count() == 0:
-        raise DataQualityError(f"{name}: no rows; the product would publish an empty table")
+    types = dict(df.dtypes)
+    aggregates = [F.count(F.lit(1)).alias("__rows")]
     if expectation.key:
+        aggregates.append(F.count_distinct(F.struct(*[F.col(f"`{k}`") for k in expectation.key])).alias("__keys"))
+    aggregates += [
+        F.sum(_missing(F.col(f"`{column}`"), types.get(column, "")).cast("int")).alias(column)
+        for column in expectation.max_null_rate
+    ]
+    counts = df.agg(*aggregates).first()
+    rows = int(counts["__rows"]) if counts else 0
+    if not expectation.allow_empty and rows == 0:
+        raise DataQualityError(f"{name}: no rows; the product would publish an empty table")
+    if expectation.key and counts and counts["__keys"] != rows:
         require_unique(df, name, expectation.key)
-    require_null_rates(df, name, expectation.max_null_rate)
+    for column, limit in expectation.max_null_rate.items():
+        missing = (counts[column] or 0) if counts else 0
+        rate = missing / rows if rows else 0.0
+        if rate > limit:
+            raise DataQualityError(
+                f"{name}: column {column} is {rate:.1%} null or blank, above the {limit:.1%} allowed "
+                f"({missing} of {rows} rows)"
+            )
     return df
 
 
@@ -120,14 +131,21 @@ def check_all(inputs: Mapping[str, DataFrame], expectations: Mapping[str, Expect
 
 
 def check_published(df: DataFrame, table: Table) -> int:
-    """What a product may publish: one row per declared key, and no empty value where the contract
-    forbids one. A table that breaks either is refused before anything is written, so a fact joined to
-    a dimension can never be counted twice through it. One pass over the data; returns its row count."""
+    """What a product may publish: one row per declared key, no empty value where the contract forbids
+    one, and every score within its declared range. A table that breaks any is refused before anything is
+    written, so a fact joined to a dimension can never be counted twice through it and a report never
+    scales a score it cannot show. One pass over the data; returns its row count."""
     required = [c.name for c in table.columns if not c.nullable]
+    ranged = [c for c in table.columns if c.range is not None]
     aggregates = [F.count(F.lit(1)).alias("__rows")]
     if table.key:
         aggregates.append(F.count_distinct(F.struct(*[F.col(f"`{k}`") for k in table.key])).alias("__keys"))
     aggregates += [F.sum(F.col(f"`{c}`").isNull().cast("int")).alias(c) for c in required]
+    for column in ranged:
+        low, high = column.range or (0.0, 0.0)
+        outside = (F.col(f"`{column.name}`") < low) | (F.col(f"`{column.name}`") > high)
+        aggregates.append(F.sum(outside.cast("int")).alias(f"__outside_{column.name}"))
+        aggregates.append(F.min_by(F.col(f"`{column.name}`"), ~outside).alias(f"__example_{column.name}"))
     counts = df.agg(*aggregates).first()
     rows = int(counts["__rows"]) if counts else 0
     if table.key and counts and counts["__keys"] != rows:
@@ -137,5 +155,12 @@ def check_published(df: DataFrame, table: Table) -> int:
             raise DataQualityError(
                 f"{table.id}: column {column} is empty in {counts[column]} of {rows} rows, "
                 "where its contract requires a value"
+            )
+    for column in ranged:
+        if counts and counts[f"__outside_{column.name}"]:
+            low, high = column.range or (0.0, 0.0)
+            raise DataQualityError(
+                f"{table.id}: column {column.name} is outside its range {low:g} to {high:g} in "
+                f"{counts[f'__outside_{column.name}']} of {rows} rows, e.g. {counts[f'__example_{column.name}']!r}"
             )
     return rows

@@ -1,16 +1,38 @@
-"""Relationship mesh: seller-account relationship strength from Microsoft 365 mail and meetings.
+"""Relationship mesh (seed 003): seller-account relationship strength from Microsoft 365 mail and meetings.
+
+The seed's insights: "The strength of multiple sellers' relationships within an account" (``sellerscores``),
+"The strength of a seller's relationship with individual external contacts within an account"
+(``contactscores``), and "The frequency and method of communication between seller and external contact
+for high-priority accounts" (``contactscores``' e-mail, in-person and online meeting counts with the
+account's tier; ``interactionsdata`` per day).
 
 Inputs are the CRM accounts and contacts (sellers are contacts of type ``Employee``) and the Graph
-Data Connect ``Message_v0`` and ``Event_v0`` rows. Rules follow the relationship-mesh accelerator's
+Data Connect ``Message_v1`` and ``Event_v1`` rows. Rules follow the relationship-mesh accelerator's
 ``ProcessNetgraphData`` notebook:
 
 - an e-mail counts 30 minutes, a meeting its length; a reply ("re: ...") is not a new interaction;
+- e-mails and meetings count in both directions: a seller writing to or organising with a contact, and a
+  contact writing to or organising with a seller (the accelerator emits both directions of both);
 - only sellers titled Director, Managing Director, Senior Director or Vice President count;
-- only interactions in the 60 months up to ``as_of`` count; meetings after ``as_of`` have not happened;
+- only interactions in the 60 months up to ``as_of`` count; mail and meetings after ``as_of`` have not
+  happened, so a backfill publishes what its window did;
 - weighted minutes = minutes x type factor (e-mail 0.5, meeting 1.0) x location factor (remote
   meeting 0.5, otherwise 1.0) x recency factor ((10 - min(years ago, 10)) / 10);
 - the impact score of a seller-account pair (primary caller only) is its weighted minutes over the
-  largest pair's, x 100, so the strongest relationship scores 100.
+  largest pair's, x 100, so the strongest relationship scores 100; ``sellerscores`` scores every
+  seller's pair the same way, with the seller's share of the account and rank within it.
+
+In person or online is what the source says: Graph's ``isOnlineMeeting`` and ``onlineMeetingProvider``
+(Microsoft Graph "event resource type"; a provider other than ``unknown`` is an online meeting). Only
+when the event carries neither does the accelerator's keyword rule on the location's name decide (an
+``OnlineDetailsMissing`` finding), and that rule leaves out words that name rooms as often as calls
+("meeting", "conference", "call", "code", "cell", "#").
+
+Dirty data: an e-mail address that is empty or only whitespace matches nobody; one address held by two
+contacts (a person entered twice) counts for the lowest contact id only (``AmbiguousContactAddress``);
+a recipient or attendee listed twice counts once; a meeting ending before it starts is left out
+(``MeetingTimesInvalid``); columns the contract reads as optional (``IsCancelled``, ``IsOnlineMeeting``,
+``OnlineMeetingProvider``, ``Location``) may be missing.
 
 Where the accelerator contradicts itself, this module picks one rule and says so:
 
@@ -31,6 +53,8 @@ from datetime import date
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from cloudscale.dataproducts import cleansing
+from cloudscale.dataproducts.contracts import integration as conformed
 from cloudscale.dataproducts.contracts.products import RELATIONSHIP_MESH, inputs, outputs
 from cloudscale.dataproducts.quality import check_all, expectations
 
@@ -41,7 +65,8 @@ OUTPUTS = tuple(outputs(CONTRACT))
 EXPECTATIONS = expectations(
     CONTRACT,
     max_null_rate={
-        "contacts": {"Email": 0.0},
+        # Contacts without an e-mail cannot be met in mail or calendars; a few are ordinary, most are not.
+        "contacts": {"Email": 0.2},
         "messages": {"SentDateTime": 0.0, "Sender": 0.0},
         "events": {"Start": 0.0, "End": 0.0},
     },
@@ -60,18 +85,16 @@ REMOTE_KEYWORDS: tuple[str, ...] = (
     "webex",
     "loopup",
     "dial",
-    "conference",
+    "bridge",
+    "skype",
+    "online",
     "+1",
-    "meeting",
-    "cell",
     "1-8",
-    "code",
     "888",
     "800",
-    "call",
-    "#",
     "google meet",
 )
+NO_PROVIDER = "unknown"
 CHECKLIST_ROLES: tuple[str, ...] = ("CEO", "CFO", "CIO")
 DEFAULT_CHECKLIST_TIERS: tuple[str, ...] = ("Tier 1", "Tier 2", "Tier 3")
 
@@ -81,53 +104,81 @@ def check_inputs(inputs: dict[str, DataFrame]) -> dict[str, DataFrame]:
 
 
 def _address(column: Column) -> Column:
-    return F.lower(F.trim(column))
+    return cleansing.match_key(column)
 
 
 def _size(name: str) -> Column:
     return F.when(F.col(name).isNull(), F.lit(0)).otherwise(F.size(name))
 
 
-def _people(contacts: DataFrame) -> tuple[DataFrame, DataFrame]:
-    people = contacts.withColumn("Address", _address(F.col("Email")))
-    sellers = people.where((F.col("ContactType") == "Employee") & F.col("Title").isin(*SELLER_TITLES)).select(
-        F.col("ContactId").alias("SellerId"), F.col("Address").alias("SellerAddress")
+def _one_per_address(people: DataFrame, id_column: str) -> tuple[DataFrame, DataFrame]:
+    """Each address once, held by its lowest id; and findings for the ids that lose it."""
+    by_address = Window.partitionBy("Address").orderBy(F.col(id_column).asc())
+    ranked = people.where(F.col("Address").isNotNull()).withColumn("__rank", F.row_number().over(by_address))
+    winners = ranked.where("__rank = 1").select("Address", F.col(id_column).alias("__winner"))
+    losers = ranked.where("__rank > 1").join(winners, "Address")
+    found = cleansing.finding(
+        losers,
+        "AmbiguousContactAddress",
+        "contacts",
+        F.col(id_column),
+        F.concat(F.lit("shares its e-mail address with "), F.col("__winner")),
+        "Mail and meetings with the address count for the lowest contact id only",
     )
-    external = people.where(F.col("ContactType") == "Contact").select(
-        F.col("ContactId"), F.col("CustomerId").alias("AccountId"), F.col("Address").alias("ContactAddress"), "Title"
+    return ranked.where("__rank = 1").drop("__rank"), found
+
+
+def _people(contacts: DataFrame) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """Sellers, external contacts (one per address each), and the findings of shared addresses."""
+    people = contacts.select(
+        cleansing.text("ContactId").alias("ContactId"),
+        cleansing.text("CustomerId").alias("CustomerId"),
+        cleansing.text("Title").alias("Title"),
+        cleansing.text("ContactType").alias("ContactType"),
+        _address(F.col("Email")).alias("Address"),
+    ).where(F.col("ContactId").isNotNull())
+    sellers, seller_findings = _one_per_address(
+        people.where((F.col("ContactType") == "Employee") & F.col("Title").isin(*SELLER_TITLES)), "ContactId"
     )
-    return sellers, external
+    external, contact_findings = _one_per_address(people.where(F.col("ContactType") == "Contact"), "ContactId")
+    return (
+        sellers.select(F.col("ContactId").alias("SellerId"), F.col("Address").alias("SellerAddress")),
+        external.select(
+            "ContactId", F.col("CustomerId").alias("AccountId"), F.col("Address").alias("ContactAddress"), "Title"
+        ),
+        seller_findings.unionByName(contact_findings),
+    )
 
 
 def _not_a_reply(subject: Column) -> Column:
     return ~F.lower(F.trim(F.coalesce(subject, F.lit("")))).startswith("re:")
 
 
+_INTERACTION_KEY = ("InteractionType", "SourceId", "SellerId", "ContactId")
+
+
+def _seller_contact_pairs(pairs: DataFrame, sellers: DataFrame, external: DataFrame) -> DataFrame:
+    """Rows of ``pairs`` (addresses A and B) where A is a seller's and B an external contact's."""
+    return pairs.join(sellers, sellers.SellerAddress == pairs.A).join(external, external.ContactAddress == pairs.B)
+
+
 def email_interactions(messages: DataFrame, contacts: DataFrame) -> DataFrame:
-    """One row per e-mail between a seller and an external contact, in either direction."""
-    sellers, external = _people(contacts)
+    """One row per e-mail and seller-contact pair, in either direction (a recipient listed twice, once)."""
+    sellers, external, _ = _people(contacts)
     base = messages.where(_not_a_reply(F.col("Subject"))).select(
-        F.col("Id").alias("SourceId"),
+        cleansing.text("Id").alias("SourceId"),
         F.to_date("SentDateTime").alias("InteractionDate"),
         _address(F.col("Sender.EmailAddress.Address")).alias("SenderAddress"),
         (_size("ToRecipients") + _size("CcRecipients") + _size("BccRecipients")).alias("NoOfPeople"),
-        "ToRecipients",
-        "CcRecipients",
-        "BccRecipients",
+        F.concat(
+            F.coalesce("ToRecipients", F.array()),
+            F.coalesce("CcRecipients", F.array()),
+            F.coalesce("BccRecipients", F.array()),
+        ).alias("Recipients"),
     )
-    recipients = None
-    for column in ("ToRecipients", "CcRecipients", "BccRecipients"):
-        exploded = base.select(
-            "SourceId", "InteractionDate", "SenderAddress", "NoOfPeople", F.explode(column).alias("Recipient")
-        ).select(
-            "SourceId",
-            "InteractionDate",
-            "SenderAddress",
-            "NoOfPeople",
-            _address(F.col("Recipient.EmailAddress.Address")).alias("RecipientAddress"),
-        )
-        recipients = exploded if recipients is None else recipients.unionByName(exploded)
-    assert recipients is not None
+    recipients = base.select(
+        "SourceId", "InteractionDate", "SenderAddress", "NoOfPeople", F.explode("Recipients").alias("Recipient")
+    ).withColumn("RecipientAddress", _address(F.col("Recipient.EmailAddress.Address")))
     # Both directions: seller-initiated mail and mail a customer sends to a seller.
     forward = recipients.select(
         "SourceId",
@@ -143,10 +194,9 @@ def email_interactions(messages: DataFrame, contacts: DataFrame) -> DataFrame:
         F.col("RecipientAddress").alias("A"),
         F.col("SenderAddress").alias("B"),
     )
-    pairs = forward.unionByName(backward)
     return (
-        pairs.join(sellers, sellers.SellerAddress == pairs.A)
-        .join(external, external.ContactAddress == pairs.B)
+        _seller_contact_pairs(forward.unionByName(backward), sellers, external)
+        .where(F.col("SourceId").isNotNull())
         .select(
             "SellerId",
             "ContactId",
@@ -158,10 +208,12 @@ def email_interactions(messages: DataFrame, contacts: DataFrame) -> DataFrame:
             "NoOfPeople",
             F.lit("NotApplicable").alias("LocationFlag"),
         )
+        .dropDuplicates(list(_INTERACTION_KEY))
     )
 
 
-def location_flag(location: Column) -> Column:
+def keyword_flag(location: Column) -> Column:
+    """The fallback: Remote when the location's name has a word of a call or online meeting."""
     lowered = F.lower(F.coalesce(location, F.lit("")))
     remote = F.lit(False)
     for keyword in REMOTE_KEYWORDS:
@@ -169,26 +221,57 @@ def location_flag(location: Column) -> Column:
     return F.when(remote, "Remote").otherwise("InPerson")
 
 
-def meeting_interactions(events: DataFrame, contacts: DataFrame, as_of: date) -> DataFrame:
-    """One row per meeting a seller organised with an external contact, held on or before ``as_of``."""
-    sellers, external = _people(contacts)
+def _meeting_mode(events: DataFrame) -> tuple[Column, Column]:
+    """(LocationFlag, whether the source said it): what the event's online details say, else the keywords."""
+    online = cleansing.optional(events, conformed.EVENTS, "IsOnlineMeeting")
+    provider = F.lower(cleansing.text(cleansing.optional(events, conformed.EVENTS, "OnlineMeetingProvider")))
+    location = cleansing.optional(events, conformed.EVENTS, "Location")
+    has_provider = provider.isNotNull() & (provider != NO_PROVIDER)
+    said_online = (online == F.lit(True)) | has_provider
+    said_in_person = (online == F.lit(False)) & ~F.coalesce(has_provider, F.lit(False))
+    flag = (
+        F.when(said_online, "Remote")
+        .when(said_in_person, "InPerson")
+        .otherwise(keyword_flag(location.getField("DisplayName")))
+    )
+    return flag, F.coalesce(said_online | said_in_person, F.lit(False))
+
+
+def _meetings(events: DataFrame, as_of: date) -> DataFrame:
+    """The events held on or before ``as_of`` and not cancelled, with length, mode and participants."""
     start = F.col("Start.DateTime").cast("timestamp")
     end = F.col("End.DateTime").cast("timestamp")
-    meetings = events.where(~F.coalesce(F.col("IsCancelled"), F.lit(False))).select(
-        F.col("Id").alias("SourceId"),
-        F.to_date(start).alias("InteractionDate"),
-        ((F.unix_timestamp(end) - F.unix_timestamp(start)) / 60.0).alias("Duration"),
-        _size("Attendees").alias("NoOfPeople"),
-        location_flag(F.col("Location.DisplayName")).alias("LocationFlag"),
-        _address(F.col("Organizer.EmailAddress.Address")).alias("OrganizerAddress"),
-        F.explode("Attendees").alias("Attendee"),
+    cancelled = F.coalesce(cleansing.optional(events, conformed.EVENTS, "IsCancelled"), F.lit(False))
+    flag, from_source = _meeting_mode(events)
+    return (
+        events.where(~cancelled)
+        .select(
+            cleansing.text("Id").alias("SourceId"),
+            F.to_date(start).alias("InteractionDate"),
+            ((F.unix_timestamp(end) - F.unix_timestamp(start)) / 60.0).alias("Duration"),
+            _size("Attendees").alias("NoOfPeople"),
+            flag.alias("LocationFlag"),
+            from_source.alias("FromSource"),
+            _address(F.col("Organizer.EmailAddress.Address")).alias("OrganizerAddress"),
+            F.col("Attendees"),
+        )
+        .where(F.col("SourceId").isNotNull() & (F.col("InteractionDate") <= F.lit(as_of)))
     )
-    meetings = meetings.where(F.col("InteractionDate") <= F.lit(as_of)).withColumn(
+
+
+def meeting_interactions(events: DataFrame, contacts: DataFrame, as_of: date) -> DataFrame:
+    """One row per meeting and seller-contact pair held on or before ``as_of``: a seller organising with a
+    contact attending, or a contact organising with a seller attending."""
+    sellers, external, _ = _people(contacts)
+    meetings = _meetings(events, as_of).where(F.col("Duration") >= 0)
+    attendees = meetings.select("*", F.explode("Attendees").alias("Attendee")).withColumn(
         "AttendeeAddress", _address(F.col("Attendee.EmailAddress.Address"))
     )
+    columns = ("SourceId", "InteractionDate", "Duration", "NoOfPeople", "LocationFlag")
+    forward = attendees.select(*columns, F.col("OrganizerAddress").alias("A"), F.col("AttendeeAddress").alias("B"))
+    backward = attendees.select(*columns, F.col("AttendeeAddress").alias("A"), F.col("OrganizerAddress").alias("B"))
     return (
-        meetings.join(sellers, meetings.OrganizerAddress == sellers.SellerAddress)
-        .join(external, meetings.AttendeeAddress == external.ContactAddress)
+        _seller_contact_pairs(forward.unionByName(backward), sellers, external)
         .select(
             "SellerId",
             "ContactId",
@@ -200,7 +283,30 @@ def meeting_interactions(events: DataFrame, contacts: DataFrame, as_of: date) ->
             "NoOfPeople",
             "LocationFlag",
         )
+        .dropDuplicates(list(_INTERACTION_KEY))
     )
+
+
+def meeting_findings(events: DataFrame, as_of: date) -> DataFrame:
+    """Findings: meetings whose times make no length, and meetings decided by keywords."""
+    meetings = _meetings(events, as_of)
+    invalid = cleansing.finding(
+        meetings.where(F.col("Duration").isNull() | (F.col("Duration") < 0)),
+        "MeetingTimesInvalid",
+        "events",
+        F.col("SourceId"),
+        F.lit("its end is before its start, or a time is missing"),
+        "Left out",
+    )
+    guessed = cleansing.finding(
+        meetings.where(~F.col("FromSource")),
+        "OnlineDetailsMissing",
+        "events",
+        F.col("SourceId"),
+        F.concat(F.lit("no isOnlineMeeting or onlineMeetingProvider; keywords say "), F.col("LocationFlag")),
+        "In person or online decided by the location's name",
+    )
+    return invalid.unionByName(guessed)
 
 
 def interactions(
@@ -211,7 +317,10 @@ def interactions(
     window_start = F.add_months(F.lit(as_of), -WINDOW_MONTHS)
     in_window = (F.col("InteractionDate") >= window_start) & (F.col("InteractionDate") <= F.lit(as_of))
     years_ago = F.least(F.year(F.lit(as_of)) - F.year("InteractionDate"), F.lit(10))
-    primary = customers.select(F.col("CustomerId").alias("AccountId"), F.col("PrimaryContactId"))
+    primary = customers.select(
+        cleansing.text("CustomerId").alias("AccountId"), cleansing.text("PrimaryContactId").alias("PrimaryContactId")
+    ).where(F.col("AccountId").isNotNull())
+    primary = primary.dropDuplicates(["AccountId"])
     weighted = (
         union.where(in_window)
         .join(primary, "AccountId", "left")
@@ -252,8 +361,8 @@ def impact_scores(interactions_df: DataFrame, as_of: date) -> DataFrame:
     days_since_meeting = F.datediff(F.lit(as_of), "LastMeetingDate")
     email_gap = F.when(days_since_email.isNull() | (days_since_email >= GAP_DAYS), 1).otherwise(0)
     meeting_gap = F.when(days_since_meeting.isNull() | (days_since_meeting >= GAP_DAYS), 1).otherwise(0)
-    strongest = scores.agg(F.max("AdjustedDuration").alias("MaxAdjustedDuration"))
-    return scores.crossJoin(strongest).select(
+    strongest = Window.partitionBy()
+    return scores.withColumn("MaxAdjustedDuration", F.max("AdjustedDuration").over(strongest)).select(
         "SellerId",
         "AccountId",
         F.round("AdjustedDuration", 2).alias("AdjustedDuration"),
@@ -264,7 +373,88 @@ def impact_scores(interactions_df: DataFrame, as_of: date) -> DataFrame:
         email_gap.alias("email_na_flag"),
         meeting_gap.alias("meeting_na_flag"),
         (email_gap * meeting_gap).alias("no_interaction_flag"),
-        F.round(F.col("AdjustedDuration") / F.col("MaxAdjustedDuration") * 100, 2).alias("ImpactScore"),
+        _score("AdjustedDuration", "MaxAdjustedDuration").alias("ImpactScore"),
+    )
+
+
+def _score(value: str, strongest: str) -> Column:
+    """``value`` over the strongest's, x 100, within 0-100 (0 where nothing has any weight)."""
+    share = F.col(value) / F.col(strongest) * 100
+    return F.round(F.when(F.col(strongest) > 0, F.least(F.greatest(share, F.lit(0.0)), F.lit(100.0))).otherwise(0.0), 2)
+
+
+def _counts() -> list[Column]:
+    is_email = F.col("InteractionType") == "Email"
+    return [
+        F.count_distinct(F.when(is_email, F.col("SourceId"))).alias("Emails"),
+        F.count_distinct(F.when(~is_email, F.col("SourceId"))).alias("Meetings"),
+        F.sum("WeightedMinutes").alias("AdjustedDuration"),
+        F.max("InteractionDate").alias("LastInteractionDate"),
+    ]
+
+
+def seller_scores(interactions_df: DataFrame) -> DataFrame:
+    """Every seller's relationship with every account: weighted minutes, share of the account, rank in it,
+    and a score against the strongest seller-account pair of all."""
+    pairs = (
+        interactions_df.where(F.col("AccountId").isNotNull())
+        .groupBy("SellerId", "AccountId")
+        .agg(
+            F.max("PrimaryCaller_Flag").alias("PrimaryCaller_Flag"),
+            F.count_distinct("ContactId").alias("Contacts"),
+            *_counts(),
+        )
+    )
+    account = Window.partitionBy("AccountId")
+    strongest_first = account.orderBy(F.desc("AdjustedDuration"), F.asc("SellerId"))
+    return (
+        pairs.withColumn("__account_total", F.sum("AdjustedDuration").over(account))
+        .withColumn("__strongest", F.max("AdjustedDuration").over(Window.partitionBy()))
+        .select(
+            "SellerId",
+            "AccountId",
+            "PrimaryCaller_Flag",
+            "Contacts",
+            "Emails",
+            "Meetings",
+            F.round("AdjustedDuration", 2).alias("AdjustedDuration"),
+            "LastInteractionDate",
+            _score("AdjustedDuration", "__account_total").alias("ShareOfAccount"),
+            F.row_number().over(strongest_first).cast("int").alias("RankInAccount"),
+            _score("AdjustedDuration", "__strongest").alias("RelationshipScore"),
+        )
+    )
+
+
+def contact_scores(interactions_df: DataFrame, customers: DataFrame, as_of: date) -> DataFrame:
+    """Per seller and external contact: e-mails, meetings in person and online, recency, and a score
+    against the strongest seller-contact pair."""
+    remote = (F.col("InteractionType") == "Meeting") & (F.col("LocationFlag") == "Remote")
+    in_person = (F.col("InteractionType") == "Meeting") & (F.col("LocationFlag") != "Remote")
+    pairs = interactions_df.groupBy("SellerId", "ContactId").agg(
+        F.min("AccountId").alias("AccountId"),
+        F.count_distinct(F.when(in_person, F.col("SourceId"))).alias("InPersonMeetings"),
+        F.count_distinct(F.when(remote, F.col("SourceId"))).alias("OnlineMeetings"),
+        *_counts(),
+    )
+    tiers = customers.select(cleansing.text("CustomerId").alias("AccountId"), "Tier").dropDuplicates(["AccountId"])
+    return (
+        pairs.join(tiers, "AccountId", "left")
+        .withColumn("__strongest", F.max("AdjustedDuration").over(Window.partitionBy()))
+        .select(
+            "SellerId",
+            "ContactId",
+            "AccountId",
+            "Tier",
+            "Emails",
+            "Meetings",
+            "InPersonMeetings",
+            "OnlineMeetings",
+            F.round("AdjustedDuration", 2).alias("AdjustedDuration"),
+            "LastInteractionDate",
+            F.datediff(F.lit(as_of), "LastInteractionDate").alias("DaysSinceLastInteraction"),
+            _score("AdjustedDuration", "__strongest").alias("ContactScore"),
+        )
     )
 
 
@@ -276,7 +466,9 @@ def prospecting_checklist(
     tiers: Sequence[str] = DEFAULT_CHECKLIST_TIERS,
 ) -> DataFrame:
     """Per account, "Met with CEO / CFO / CIO in last 6 months": 1 when its primary caller did."""
-    titles = contacts.select("ContactId", F.upper(F.col("Title")).alias("ContactTitle"))
+    titles = contacts.select(
+        cleansing.text("ContactId").alias("ContactId"), F.upper(cleansing.text("Title")).alias("ContactTitle")
+    ).dropDuplicates(["ContactId"])
     recent_meetings = (
         interactions_df.where(
             (F.col("InteractionType") == "Meeting")
@@ -286,7 +478,10 @@ def prospecting_checklist(
         .join(titles, "ContactId")
         .select("AccountId", "ContactTitle")
     )
-    roles = customers.select(F.col("CustomerId").alias("AccountId"), "Name", "Tier").crossJoin(
+    accounts = customers.select(
+        cleansing.text("CustomerId").alias("AccountId"), "Name", cleansing.text("Tier").alias("Tier")
+    ).where(F.col("AccountId").isNotNull())
+    roles = accounts.dropDuplicates(["AccountId"]).crossJoin(
         customers.sparkSession.createDataFrame([(role,) for role in CHECKLIST_ROLES], "Role string")
     )
     met = (
@@ -347,14 +542,18 @@ def build(
 ) -> dict[str, DataFrame]:
     """Check the inputs, then compute every output of the product."""
     checked = check_inputs(inputs)
-    counted = interactions(checked["customers"], checked["contacts"], checked["messages"], checked["events"], as_of)
-    spark = checked["customers"].sparkSession
+    customers, contacts = checked["customers"], checked["contacts"]
+    counted = interactions(customers, contacts, checked["messages"], checked["events"], as_of)
+    spark = customers.sparkSession
     return {
         "interactions": counted,
         "interactionsdata": interactions_data(counted),
         "impactscores": impact_scores(counted, as_of),
-        "prospectingchecklist": prospecting_checklist(checked["customers"], checked["contacts"], counted, as_of, tiers),
+        "sellerscores": seller_scores(counted),
+        "contactscores": contact_scores(counted, customers, as_of),
+        "prospectingchecklist": prospecting_checklist(customers, contacts, counted, as_of, tiers),
         "calendardata": calendar_data(
             spark, date(as_of.year - WINDOW_MONTHS // 12, 1, 1), date(as_of.year + 1, 12, 31)
         ),
+        cleansing.FINDINGS: cleansing.findings(spark, _people(contacts)[2], meeting_findings(checked["events"], as_of)),
     }

@@ -26,12 +26,15 @@ SIZES: dict[str, int] = {"small": 30, "medium": 300}
 """Number of CRM customers per named size; residents are eight times as many."""
 
 DEFAULT_AS_OF = date(2026, 6, 30)
+MIN_CUSTOMERS = 12
+"""The fewest customers that hold every planted fact, each on a customer of its own."""
 
 CUSTOMERS = "enriched/crm/customers"
 ADDRESSES = "enriched/crm/addresses"
 CONTACTS = "enriched/crm/contacts"
 TERRITORY_ASSIGNMENTS = "enriched/crm/territory_assignments"
 ACTIVITIES = "enriched/crm/activities"
+ERP_CUSTOMERS = "enriched/erp/erp_customers"
 SALES_HEADERS = "enriched/erp/sales_headers"
 SALES_LINES = "enriched/erp/sales_lines"
 SHIPMENTS = "enriched/erp/shipments"
@@ -49,6 +52,7 @@ TABLES: tuple[str, ...] = (
     CONTACTS,
     TERRITORY_ASSIGNMENTS,
     ACTIVITIES,
+    ERP_CUSTOMERS,
     SALES_HEADERS,
     SALES_LINES,
     SHIPMENTS,
@@ -115,6 +119,27 @@ class PlantedFacts:
     - ``cancelled_order_id``: a cancelled order, which counts as no revenue.
     - ``service_heavy_customer_id``: the customer with the most service interactions
       (``service_heavy_interactions`` of them).
+
+    Dirty data that real systems hold, which the products must get right:
+
+    - ``overlap_customer_id``: a customer whose old territory assignment ``overlapped_assignment_id`` was
+      never closed when ``overlapping_territory`` began on ``overlap_start``; from then on the newer one
+      holds, and each order counts once.
+    - ``in_transit_order_id``: an invoiced order shipped but not yet delivered.
+    - ``two_billing_customer_id``: a customer with two billing addresses; the lower address number,
+      ``billing_city``, is the dimension's.
+    - ``blank_email_contact_ids``: two customers' contacts whose e-mail is only whitespace: two profiles.
+    - ``no_email_resident_id``: a resident without an e-mail: a profile of its own.
+    - ``duplicate_contact_ids``: one person entered twice as a contact of one account (same e-mail); the
+      relationship mesh counts the first id only.
+    - ``meeting_room_event_id``: an in-person meeting in "Meeting Room 3", not online.
+    - ``customer_organised_event_id``: a meeting a customer's contact organised with the seller attending.
+    - ``no_online_details_event_id``: a meeting whose source gives no online details ("Zoom call"): the
+      location's keywords decide.
+    - ``out_of_range_case_id``: a case with a satisfaction answer outside 1-5, left out of the scores.
+    - ``erp_name_match``: (ERP customer id, CRM account number) of an ERP customer without an account
+      number that the dimension matches to the CRM by name; ``erp_only_customer_id``: one the CRM does not
+      know (``ERP-<id>``), a customer of its own.
     """
 
     as_of: date
@@ -138,6 +163,23 @@ class PlantedFacts:
     cancelled_order_id: str
     service_heavy_customer_id: str
     service_heavy_interactions: int
+    overlap_customer_id: str
+    overlapped_assignment_id: str
+    overlapping_territory: str
+    overlap_start: date
+    in_transit_order_id: str
+    two_billing_customer_id: str
+    billing_city: str
+    blank_email_contact_ids: tuple[str, str]
+    no_email_resident_id: str
+    duplicate_contact_ids: tuple[str, str]
+    meeting_room_event_id: str
+    customer_organised_event_id: str
+    no_online_details_event_id: str
+    second_seller: tuple[str, str]
+    out_of_range_case_id: str
+    erp_name_match: tuple[str, str]
+    erp_only_customer_id: str
 
 
 @dataclass
@@ -152,8 +194,8 @@ class SampleData:
 
 def resolve_size(size: str | int) -> int:
     if isinstance(size, int):
-        if size < 8:
-            raise ValueError(f"size must be at least 8 customers, got {size}")
+        if size < MIN_CUSTOMERS:
+            raise ValueError(f"size must be at least {MIN_CUSTOMERS} customers, got {size}")
         return size
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)} or a customer count, got {size!r}")
@@ -208,6 +250,51 @@ class _Builder:
         contacts = self._addresses_and_contacts()
         self._territories()
         self._activities(contacts)
+        self._plant_dirty_crm()
+
+    def _plant_dirty_crm(self) -> None:
+        """What CRM users leave behind: an assignment never closed, a second billing address, e-mails typed
+        as blanks, a contact entered twice."""
+        customer = self.customers[6]
+        assignments = self.tables[TERRITORY_ASSIGNMENTS]
+        old = next(a for a in assignments if a["CustomerId"] == customer["CustomerId"])
+        start = self.as_of - timedelta(days=200)
+        territory = TERRITORIES[(TERRITORIES.index(old["Territory"]) + 2) % len(TERRITORIES)]
+        assignments.append(
+            {
+                **old,
+                "AssignmentId": record_id("cs_territoryassignment", "overlapping"),
+                "Territory": territory,
+                "ValidFrom": start,
+            }
+        )
+        billing = self.customers[7]["CustomerId"]
+        first = next(a for a in self.tables[ADDRESSES] if a["CustomerId"] == billing and a["Type"] == "Bill To")
+        self.tables[ADDRESSES].append(
+            {
+                **first,
+                "AddressId": record_id("customeraddress", f"{billing}-3"),
+                "AddressNumber": 3,
+                "Line1": "1 Harbour Way",
+                "City": "Portland",
+            }
+        )
+        blank = [self.external_contacts[c["CustomerId"]][2] for c in self.customers[8:10]]
+        for contact, text in zip(blank, ("   ", "\u00a0"), strict=True):
+            contact["Email"] = text
+        twice = self.external_contacts[self.customers[10]["CustomerId"]][1]
+        again = {**twice, "ContactId": record_id("contact", "entered-twice"), "Phone": None}
+        self.tables[CONTACTS].append(again)
+        self.planted.update(
+            overlap_customer_id=customer["CustomerId"],
+            overlapped_assignment_id=old["AssignmentId"],
+            overlapping_territory=territory,
+            overlap_start=start,
+            two_billing_customer_id=billing,
+            billing_city=first["City"],
+            blank_email_contact_ids=(blank[0]["ContactId"], blank[1]["ContactId"]),
+            duplicate_contact_ids=tuple(sorted((twice["ContactId"], again["ContactId"]))),
+        )
 
     def _sellers(self) -> None:
         rng = self.rng
@@ -422,7 +509,68 @@ class _Builder:
                 self.tables[SALES_LINES].extend(lines)
                 if status == "Invoiced":
                     self._ship_and_pay(order_number, order_id, order_date, total)
+        self._erp_customers(order_number)
         self._plant_order_states()
+
+    def _erp_customers(self, order_number: int) -> None:
+        """The ERP's customers: every CRM account by its number, and two it holds without one: the same
+        company as a CRM account, its name typed differently, and a customer the CRM does not know."""
+        rows = self.tables[ERP_CUSTOMERS]
+        for number, customer in enumerate(self.customers, start=1):
+            rows.append({"ErpCustomerId": str(number), "CustomerId": customer["CustomerId"], "Name": customer["Name"]})
+        crm_twin = self.customers[11]
+        for name in (crm_twin["Name"].upper().replace(" ", "  ") + ".", "Woodgrove Traders"):
+            erp_id = str(len(rows) + 1)
+            rows.append({"ErpCustomerId": erp_id, "CustomerId": f"ERP-{erp_id}", "Name": name})
+            for days_ago in (100, 5):
+                order_number += 1
+                order_id = f"SO{order_number:06d}"
+                order_date = self.as_of - timedelta(days=days_ago)
+                status = "Open" if days_ago < 20 else "Invoiced"
+                line = {
+                    "OrderId": order_id,
+                    "LineNo": 1,
+                    "ProductId": "P005",
+                    "ProductCategory": CATEGORIES[0],
+                    "Qty": 4,
+                    "UnitPrice": 150.0,
+                    "Amount": 600.0,
+                }
+                self.tables[SALES_LINES].append(line)
+                self.tables[SALES_HEADERS].append(
+                    {
+                        "OrderId": order_id,
+                        "CustomerId": rows[-1]["CustomerId"],
+                        "OrderDate": order_date,
+                        "Status": status,
+                        "Total": 600.0,
+                    }
+                )
+                if status == "Open":
+                    continue
+                shipped = order_date + timedelta(days=2)
+                self.tables[SHIPMENTS].append(
+                    {
+                        "ShipmentId": str(order_number),
+                        "OrderId": order_id,
+                        "ShipDate": shipped,
+                        "DeliveredDate": shipped + timedelta(days=3),
+                        "Carrier": "Contoso Freight",
+                    }
+                )
+                self.tables[PAYMENTS].append(
+                    {
+                        "PaymentId": str(order_number),
+                        "OrderId": order_id,
+                        "PaymentDate": order_date + timedelta(days=20),
+                        "Method": "Wire",
+                        "Amount": 600.0,
+                    }
+                )
+        self.planted.update(
+            erp_name_match=(rows[-2]["ErpCustomerId"], crm_twin["CustomerId"]),
+            erp_only_customer_id=rows[-1]["CustomerId"],
+        )
 
     def _ship_and_pay(self, order_number: int, order_id: str, order_date: date, total: float) -> None:
         rng = self.rng
@@ -458,6 +606,12 @@ class _Builder:
             if payment["OrderId"] == partial["OrderId"]:
                 payment["Amount"] = round(partial["Total"] / 2, 2)
         self.planted.update(cancelled_order_id=cancelled["OrderId"], partially_paid_order_id=partial["OrderId"])
+        # An invoiced order whose shipment the carrier has not confirmed delivered.
+        in_transit = next(
+            s for s in self.tables[SHIPMENTS] if s["OrderId"] not in (cancelled["OrderId"], partial["OrderId"])
+        )
+        in_transit["DeliveredDate"] = None
+        self.planted["in_transit_order_id"] = in_transit["OrderId"]
         # The duplicate company record has its own orders in the ERP too.
         self.orders_by_customer: dict[str, list[Row]] = {}
         for header in headers:
@@ -495,7 +649,21 @@ class _Builder:
                         "_snapshot_time": snapshot,
                     }
                 )
-        self.planted.update(service_heavy_customer_id=heavy, service_heavy_interactions=12)
+        # A case whose satisfaction answer is outside the survey's 1-5 (an app that sent 0-10).
+        out_of_range = {
+            **self.tables[INTERACTIONS][-1],
+            "id": f"case-{number + 1:06d}",
+            "customerId": self.customers[5]["CustomerId"],
+            "orderId": None,
+            "status": "Closed",
+            "closedAt": self.tables[INTERACTIONS][-1]["openedAt"] + timedelta(hours=3),
+            "csat": 9,
+            "_rid": f"rid{number + 1:08d}",
+        }
+        self.tables[INTERACTIONS].append(out_of_range)
+        self.planted.update(
+            service_heavy_customer_id=heavy, service_heavy_interactions=12, out_of_range_case_id=out_of_range["id"]
+        )
 
     # -- Microsoft 365 through Graph Data Connect: BasicDataSet_v0.Message_v1 and Event_v1 rows
     def _message(self, sender: Row, recipients: list[Row], sent: datetime, subject: str) -> Row:
@@ -618,6 +786,24 @@ class _Builder:
             "Customer HQ",
             False,
         )
+        # The source says in person or online; a room's name says nothing.
+        planted = self.customers[3]
+        seller, contact = sellers[planted["PrimaryContactId"]], self.external_contacts[planted["CustomerId"]][1]
+        room = self._event(seller, [contact], _ts(self.as_of - timedelta(days=20), 11), 60, "Meeting Room 3", False)
+        # A meeting the customer organised, the seller attending.
+        invited = self._event(contact, [seller], _ts(self.as_of - timedelta(days=15), 15), 45, "Our office", False)
+        # A meeting whose source carries no online details: the location's words decide. Another seller
+        # than the account's primary caller holds it: the account has two relationships.
+        second = sellers[self.customers[4]["PrimaryContactId"]]
+        vague = self._event(second, [contact], _ts(self.as_of - timedelta(days=10), 9), 30, "Zoom call", False)
+        vague["IsOnlineMeeting"] = None
+        vague["OnlineMeetingProvider"] = None
+        self.planted.update(
+            meeting_room_event_id=room["Id"],
+            customer_organised_event_id=invited["Id"],
+            no_online_details_event_id=vague["Id"],
+            second_seller=(second["ContactId"], planted["CustomerId"]),
+        )
         # The intern's mail to a customer never counts (title outside the seller titles).
         self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
         self.planted.update(
@@ -659,6 +845,9 @@ class _Builder:
             residents.append(resident)
             # Satisfaction drives renewal: the signal the model must learn.
             plans.append((resident, rng.random()))
+        # A resident the property system holds without an e-mail: nothing to match on.
+        residents[3]["Email"] = None
+        self.planted["no_email_resident_id"] = residents[3]["cid"]
         renewer, leaver = residents[0], residents[1]
         plans[0] = (renewer, 1.0)
         plans[1] = (leaver, 0.0)
@@ -721,6 +910,8 @@ class _Builder:
                 "SignedDate": start - timedelta(days=20),
                 "MoveInDate": start,
                 "MoveOutDate": None,
+                # The unit's rent: by property and term, no randomness (the generator's draws stay as they were).
+                "MonthlyRent": float(800 + 75 * (index % 9) + 5 * term),
             }
         )
         leases = [self.tables[LEASES][-1]]
@@ -736,6 +927,7 @@ class _Builder:
                 "EndDate": end + timedelta(days=30 * renewal_term),
                 "LeaseTerm": float(renewal_term),
                 "SignedDate": end - timedelta(days=45),
+                "MonthlyRent": round(leases[0]["MonthlyRent"] * 1.03, 2),
             }
             self.tables[LEASES].append(renewal)
             leases.append(renewal)
@@ -776,7 +968,9 @@ class _Builder:
                 {
                     "sid": f"Q{self.survey_number:07d}",
                     # Surveys carry the e-mail as typed by the resident.
-                    "Email": resident["Email"].upper() if self.survey_number % 5 == 0 else resident["Email"],
+                    "Email": resident["Email"].upper()
+                    if resident["Email"] and self.survey_number % 5 == 0
+                    else resident["Email"],
                     "pid": pid,
                     "surveytype": "Move-in",
                     "surveydate": start + timedelta(days=14),

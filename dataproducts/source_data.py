@@ -28,6 +28,7 @@ from typing import Any
 
 from cloudscale.dataproducts import sample_data as truth
 from cloudscale.dataproducts.contracts import sources
+from cloudscale.dataproducts.contracts.integration import ERP_ONLY_PREFIX
 from cloudscale.dataproducts.sample_data import SampleData, record_id
 
 Row = dict[str, Any]
@@ -234,17 +235,20 @@ class _Renderer:
 
     # -- ERP
     def erp(self) -> None:
-        customers = self.rows(truth.CUSTOMERS)
-        customer_number = {c["CustomerId"]: number for number, c in enumerate(customers, start=1)}
+        erp_customers = self.rows(truth.ERP_CUSTOMERS)
+        customer_number = {c["CustomerId"]: int(c["ErpCustomerId"]) for c in erp_customers}
         opened = self.end_of_day - timedelta(days=10 * 365)
+        # A customer the ERP holds without an account number has none, or a blank one typed into the form.
         self.tables["erp/Sales.Customer"] = [
             {
-                "CustomerID": customer_number[c["CustomerId"]],
-                "AccountNumber": c["CustomerId"],
+                "CustomerID": int(c["ErpCustomerId"]),
+                "AccountNumber": (" " * (number % 2) or None)
+                if c["CustomerId"].startswith(ERP_ONLY_PREFIX)
+                else c["CustomerId"],
                 "CustomerName": c["Name"],
-                "ModifiedDate": c["ModifiedOn"],
+                "ModifiedDate": self.changed(f"erp-customer-{c['ErpCustomerId']}", opened),
             }
-            for c in customers
+            for number, c in enumerate(erp_customers)
         ]
         self.tables["erp/Sales.OrderStatus"] = [
             {"StatusID": number, "Name": name, "ModifiedDate": opened} for name, number in ORDER_STATUS_IDS.items()

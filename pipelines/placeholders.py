@@ -20,7 +20,7 @@ from cloudscale.pipelines.json_paths import walk
 # Web activity submits), resolved by Azure ML at run time, not a platform placeholder.
 PLACEHOLDER = re.compile(r"(?<!\$)\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}")
 
-# Every key the platform resolves, with what it stands for (the README lists the same).
+# Every key the platform resolves, with what it stands for (docs/pipelines.md, Placeholders, lists the same).
 PLATFORM_KEYS: dict[str, str] = {
     "zone.name": "the landing zone's name",
     "lake.raw.dfs": "https dfs endpoint of the raw lake",

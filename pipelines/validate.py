@@ -117,7 +117,9 @@ class Validator:
     def _placeholders(self, artifact: Artifact) -> None:
         for path, key in keys_in_texts(artifact.texts):
             if not is_known_key(key):
-                self._problem(artifact, path, f"unknown placeholder {{{{ {key} }}}}; see the README for the list")
+                self._problem(
+                    artifact, path, f"unknown placeholder {{{{ {key} }}}}; see docs/pipelines.md for the list"
+                )
 
     def _expression_checks(self, artifact: Artifact) -> None:
         scopes = _expression_scopes(artifact)

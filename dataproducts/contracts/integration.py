@@ -20,6 +20,8 @@ from cloudscale.dataproducts.contracts.sources import (
 
 SHARED_CONTAINER = "data"
 """The container every lake has beside the teams' ones, for flows that belong to no integration."""
+ERP_ONLY_PREFIX = "ERP-"
+"""How the conformed tables key a customer the ERP holds without a CRM account number: ``ERP-<its id>``."""
 WINDOW_COLUMN = "_window"
 """Not a column of any table: what the conforming steps call the window folder a raw row came from."""
 
@@ -122,12 +124,22 @@ ACTIVITIES = Table(
     key=("ActivityId",),
     description="Completed CRM activities (calls, e-mails, appointments, tasks) about an account or its contacts",
 )
+ERP_CUSTOMERS = Table(
+    "enriched/erp/erp_customers",
+    columns(
+        """ErpCustomerId string not null, CustomerId string not null, Name string""",
+        ErpCustomerId="The ERP's own customer id",
+        CustomerId="The CRM account number the ERP holds for it, or ERP-<ErpCustomerId> where it holds none",
+    ),
+    key=("ErpCustomerId",),
+    description="The ERP's customers, keyed as the orders refer to them",
+)
 SALES_HEADERS = Table(
     "enriched/erp/sales_headers",
     columns(
         """OrderId string not null, CustomerId string, OrderDate date, Status string, Total double""",
         OrderId="The ERP's sales order number",
-        CustomerId="The CRM account number of the ordering customer",
+        CustomerId="The ordering customer as enriched/erp/erp_customers keys it: the CRM account number where known",
     ),
     key=("OrderId",),
 )
@@ -162,7 +174,9 @@ LEASES = Table(
     "enriched/leasing/leases",
     columns(
         """lid string not null, cid string, pid string, uid string, Type string, ApplicationDate date,
-        StartDate date, EndDate date, LeaseTerm double, SignedDate date, MoveInDate date, MoveOutDate date"""
+        StartDate date, EndDate date, LeaseTerm double, SignedDate date, MoveInDate date, MoveOutDate date,
+        MonthlyRent double""",
+        MonthlyRent="The rent per month the lease agrees",
     ),
     key=("lid",),
 )
@@ -230,7 +244,7 @@ CRM_CONFORM = SetContract(
 ERP_CONFORM = SetContract(
     set="erp_conform",
     reads=_reads_all(ERP_RAW),
-    writes=(SALES_HEADERS, SALES_LINES, SHIPMENTS, PAYMENTS),
+    writes=(ERP_CUSTOMERS, SALES_HEADERS, SALES_LINES, SHIPMENTS, PAYMENTS),
     description="raw/erp to enriched/erp: order numbers, status names, categories, customers by account number",
 )
 LEASING_CONFORM = SetContract(

@@ -80,20 +80,35 @@ def split_fields(body: str) -> list[str]:
     return parts
 
 
+_NUMERIC = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal(")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str
     nullable: bool = True
     description: str = ""
+    range: tuple[float, float] | None = None
+    """The values a score may take (both ends included): what its consumers scale and colour by, which
+    publishing enforces."""
 
     def __post_init__(self) -> None:
         if not is_type(self.type):
             raise ContractError(f"column {self.name}: {self.type!r} is not a Spark SQL type")
+        if self.range is not None:
+            if not self.type.startswith(_NUMERIC):
+                raise ContractError(f"column {self.name}: a range needs a numeric type, not {self.type}")
+            if len(self.range) != 2 or self.range[0] > self.range[1]:
+                raise ContractError(f"column {self.name}: range {self.range!r} is not [lowest, highest]")
 
 
-def columns(spec: str, **descriptions: str) -> tuple[Column, ...]:
-    """Columns from ``"Name type, Other type not null, ..."`` (the DDL Spark's ``schema`` takes)."""
+def columns(
+    spec: str, ranges: Mapping[str, tuple[float, float]] | None = None, **descriptions: str
+) -> tuple[Column, ...]:
+    """Columns from ``"Name type, Other type not null, ..."`` (the DDL Spark's ``schema`` takes), with the
+    value ranges of the scores among them."""
+    bounds = dict(ranges or {})
     found: list[Column] = []
     for part in split_fields(spec.replace("\n", " ")):
         words = part.split()
@@ -101,7 +116,10 @@ def columns(spec: str, **descriptions: str) -> tuple[Column, ...]:
             continue
         nullable = not (len(words) >= 3 and [w.lower() for w in words[-2:]] == ["not", "null"])
         kind = " ".join(words[1:-2] if not nullable else words[1:])
-        found.append(Column(words[0], kind.replace(" ", ""), nullable, descriptions.get(words[0], "")))
+        name = words[0]
+        found.append(Column(name, kind.replace(" ", ""), nullable, descriptions.get(name, ""), bounds.pop(name, None)))
+    if bounds:
+        raise ContractError(f"ranges of column(s) the spec does not declare: {', '.join(sorted(bounds))}")
     return tuple(found)
 
 
@@ -238,6 +256,7 @@ def _table_json(table: Table) -> dict[str, Any]:
             "type": c.type,
             **({"nullable": False} if not c.nullable else {}),
             **({"description": c.description} if c.description else {}),
+            **({"range": list(c.range)} if c.range is not None else {}),
         }
         for c in table.columns
     ]
@@ -277,6 +296,14 @@ class _Reader:
             if not isinstance(spec, Mapping) or not isinstance(spec.get("name"), str):
                 self.problem(where, 'a column: {"name": ..., "type": ...}')
                 continue
+            bounds = spec.get("range")
+            if bounds is not None and not (
+                isinstance(bounds, list)
+                and len(bounds) == 2
+                and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+            ):
+                self.problem(f"{where}.range", "a range: [lowest, highest], two numbers")
+                bounds = None
             try:
                 cols.append(
                     Column(
@@ -284,6 +311,7 @@ class _Reader:
                         str(spec.get("type", "")),
                         bool(spec.get("nullable", True)),
                         str(spec.get("description", "")),
+                        (float(bounds[0]), float(bounds[1])) if bounds is not None else None,
                     )
                 )
             except ContractError as error:

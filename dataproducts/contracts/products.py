@@ -11,15 +11,44 @@ from cloudscale.dataproducts.contracts import integration as conformed
 from cloudscale.dataproducts.contracts.model import Read, SetContract, Table, columns
 
 CURATED = "curated"
+SCORE = (0.0, 100.0)
+"""The range of every score a product publishes."""
+FINDINGS_COLUMNS = (
+    "Rule string not null, Input string not null, RecordKey string not null, Detail string, Resolution string"
+)
+FINDINGS_KEY = ("Rule", "Input", "RecordKey")
 
 
-def published(product: str, name: str, spec: str, key: tuple[str, ...], description: str, **kinds: str) -> Table:
+def published(
+    product: str,
+    name: str,
+    spec: str,
+    key: tuple[str, ...],
+    description: str,
+    ranges: dict[str, tuple[float, float]] | None = None,
+    **kinds: str,
+) -> Table:
     return Table(
         f"workspace/{product}/{CURATED}/{name}",
-        columns(spec, **kinds),
+        columns(spec, ranges, **kinds),
         key=key,
         format="delta",
         description=description,
+    )
+
+
+def quality_findings(product: str) -> Table:
+    """The findings a product reports without stopping: what it found in its inputs and what it did."""
+    return published(
+        product,
+        "quality_findings",
+        FINDINGS_COLUMNS,
+        FINDINGS_KEY,
+        "Data-quality findings of the run: rule, input, the record's key, what was found and how it was resolved",
+        Rule="The rule that found it, such as OverlappingTerritoryAssignment",
+        Input="The input table the record belongs to",
+        RecordKey="The record's key in that input",
+        Resolution="What the product did: which record won, what it left out",
     )
 
 
@@ -36,6 +65,7 @@ SALES_ANALYTICS = SetContract(
         _read(conformed.SALES_HEADERS, "OrderId", "CustomerId", "OrderDate", "Status"),
         _read(conformed.SALES_LINES, "OrderId", "LineNo", "Amount"),
         _read(conformed.PAYMENTS, "PaymentId", "OrderId", "PaymentDate", "Amount"),
+        _read(conformed.SHIPMENTS, "ShipmentId", "OrderId", "ShipDate", "DeliveredDate"),
     ),
     writes=(
         published(
@@ -43,20 +73,30 @@ SALES_ANALYTICS = SetContract(
             "sales_summary",
             """CustomerId string not null, CustomerName string, Segment string, Territory string,
             Month string not null, Revenue double, Orders bigint, OpenOrders bigint, OpenOrderValue double,
-            AmountPaid double, Outstanding double, OrdersAwaitingPayment bigint""",
+            AmountPaid double, Outstanding double, OrdersAwaitingPayment bigint, ShippedOrders bigint,
+            DeliveredOrders bigint, AvgDaysToDeliver double""",
             ("CustomerId", "Territory", "Month"),
             "Per customer, territory (valid on the order date) and month",
             Month="yyyy-MM of the order date",
+            Territory="The assignment valid on the order date; where assignments overlap, the latest ValidFrom",
             Revenue="Order lines of orders not cancelled",
+            AvgDaysToDeliver="Order date to delivery, over the month's delivered orders",
         ),
         published(
             "sales-analytics",
             "order_status",
             """OrderId string not null, CustomerId string, OrderDate date, Status string, OrderAmount double,
-            AmountPaid double, Outstanding double, IsOpen boolean, PaymentStatus string""",
+            AmountPaid double, Outstanding double, IsOpen boolean, PaymentStatus string, ShipDate date,
+            DeliveredDate date, DeliveryStatus string, DaysToShip int, DaysToDeliver int""",
             ("OrderId",),
-            "One row per order with what is paid and outstanding",
+            "One row per order with what is paid and outstanding, and where its delivery stands",
+            ShipDate="The order's first shipment",
+            DeliveredDate="When its last shipment was delivered, once every shipment is",
+            DeliveryStatus="Cancelled, Not shipped, In transit, Partially delivered or Delivered, on the business day",
+            DaysToShip="Order date to first shipment",
+            DaysToDeliver="Order date to delivery of the last shipment",
         ),
+        quality_findings("sales-analytics"),
     ),
 )
 
@@ -85,7 +125,19 @@ CUSTOMER_360 = SetContract(
     reads=(
         _read(conformed.RESIDENTS, "cid", "FirstName", "LastName", "Email", "Created_date", "Telephone", "City"),
         _read(conformed.CONTACTS, "ContactId", "FirstName", "LastName", "Email", "ContactType", "Phone"),
-        _read(conformed.LEASES, "lid", "cid", "pid", "uid", "Type", "StartDate", "EndDate", "LeaseTerm", "MoveOutDate"),
+        _read(
+            conformed.LEASES,
+            "lid",
+            "cid",
+            "pid",
+            "uid",
+            "Type",
+            "StartDate",
+            "EndDate",
+            "LeaseTerm",
+            "MoveOutDate",
+            optional=("MonthlyRent",),
+        ),
         _read(conformed.WORK_ORDERS, "wid", "cid", "pid", "uid", "workorder_type", "ServiceRequestDate"),
         _read(conformed.SURVEYS, "sid", "Email", "pid", "surveytype", "surveydate", "question", "answer"),
     ),
@@ -95,9 +147,25 @@ CUSTOMER_360 = SetContract(
             "profiles",
             """CustomerId string not null, NormalisedEmail string, FirstName string, LastName string, Email string,
             Telephone string, City string, CreatedDate timestamp, ResidentIds array<string>,
-            ContactIds array<string>, Sources array<string>""",
+            ContactIds array<string>, Sources array<string>, Tenancies bigint, CurrentTenancies bigint,
+            LeasesEndingIn90Days bigint, WorkOrders bigint, AirConditioningWorkOrders bigint, CsatScore double,
+            LifetimeValue double""",
             ("CustomerId",),
-            "One profile per person across the property system and the CRM",
+            "One profile per person across the property system and the CRM, with its measures",
+            {"CsatScore": SCORE},
+            Tenancies="Resident x property x unit tenancies begun by the business date",
+            CurrentTenancies="Tenancies not moved out by the business date",
+            LeasesEndingIn90Days="Current leases whose end falls within 90 days after the business date",
+            CsatScore="Average survey answer (0-5) x 20",
+            LifetimeValue="Rent earned to the business date: monthly rent x months occupied, over every lease",
+        ),
+        published(
+            "customer-360",
+            "segments",
+            """Segment string not null, CustomerId string not null, Email string, FirstName string, LastName string,
+            Reason string""",
+            ("Segment", "CustomerId"),
+            "Target lists: one row per segment and member profile, with a reachable e-mail where the profile has one",
         ),
         _FEATURES,
         _MODEL,
@@ -107,7 +175,9 @@ CUSTOMER_360 = SetContract(
             "CustomerId string not null, RenewalPrediction string, RenewalPredictionScore double",
             ("CustomerId",),
             "Per customer: whether every current lease is expected to renew, and the lowest score (0-100)",
+            {"RenewalPredictionScore": SCORE},
         ),
+        quality_findings("customer-360"),
     ),
 )
 
@@ -133,10 +203,9 @@ RELATIONSHIP_MESH = SetContract(
             "Subject",
             "Start",
             "End",
-            "Location",
             "Organizer",
             "Attendees",
-            optional=("IsCancelled", "IsOnlineMeeting", "OnlineMeetingUrl"),
+            optional=("IsCancelled", "IsOnlineMeeting", "OnlineMeetingProvider", "Location"),
         ),
     ),
     writes=(
@@ -166,7 +235,32 @@ RELATIONSHIP_MESH = SetContract(
             DaysSinceLastEmail int, LastMeetingDate date, DaysSinceLastMeeting int, email_na_flag int,
             meeting_na_flag int, no_interaction_flag int, ImpactScore double""",
             ("SellerId", "AccountId"),
-            "The relationship score per seller and account, the strongest scoring 100",
+            "The relationship score per primary caller and account, the strongest scoring 100",
+            {"ImpactScore": SCORE},
+        ),
+        published(
+            "relationship-mesh",
+            "sellerscores",
+            """SellerId string not null, AccountId string not null, PrimaryCaller_Flag int, Contacts bigint,
+            Emails bigint, Meetings bigint, AdjustedDuration double, LastInteractionDate date,
+            ShareOfAccount double, RankInAccount int, RelationshipScore double""",
+            ("SellerId", "AccountId"),
+            "Every seller's relationship with every account they interact with, the primary caller's and the others'",
+            {"ShareOfAccount": SCORE, "RelationshipScore": SCORE},
+            ShareOfAccount="The seller's share of the account's weighted minutes, x 100",
+            RankInAccount="1 for the account's strongest seller",
+            RelationshipScore="Weighted minutes over the strongest seller-account pair's, x 100",
+        ),
+        published(
+            "relationship-mesh",
+            "contactscores",
+            """SellerId string not null, ContactId string not null, AccountId string, Tier string, Emails bigint,
+            Meetings bigint, InPersonMeetings bigint, OnlineMeetings bigint, AdjustedDuration double,
+            LastInteractionDate date, DaysSinceLastInteraction int, ContactScore double""",
+            ("SellerId", "ContactId"),
+            "Per seller and external contact: how often and how they communicate, and the relationship's strength",
+            {"ContactScore": SCORE},
+            ContactScore="Weighted minutes over the strongest seller-contact pair's, x 100",
         ),
         published(
             "relationship-mesh",
@@ -184,13 +278,20 @@ RELATIONSHIP_MESH = SetContract(
             ("Date",),
             "The date dimension the relationship report slices by",
         ),
+        quality_findings("relationship-mesh"),
     ),
 )
 
 
-def _cdm(name: str, spec: str, key: tuple[str, ...], description: str) -> Table:
+def _cdm(
+    name: str, spec: str, key: tuple[str, ...], description: str, ranges: dict[str, tuple[float, float]], **kinds: str
+) -> Table:
     return Table(
-        f"workspace/customer-dimension/cdm/{name}", columns(spec), key=key, format="cdm", description=description
+        f"workspace/customer-dimension/cdm/{name}",
+        columns(spec, ranges, **kinds),
+        key=key,
+        format="cdm",
+        description=description,
     )
 
 
@@ -202,15 +303,25 @@ CUSTOMER_DIMENSION = SetContract(
         _read(conformed.ADDRESSES, "AddressId", "CustomerId", "Type", "City", "Region", "Country"),
         _read(conformed.SALES_HEADERS, "OrderId", "CustomerId", "OrderDate", "Status"),
         _read(conformed.SALES_LINES, "OrderId", "LineNo", "ProductCategory", "Amount"),
+        _read(conformed.ERP_CUSTOMERS, "ErpCustomerId", "CustomerId", "Name"),
     ),
     writes=(
         _cdm(
             "Customer",
             """CustomerId string not null, Name string, Domain string, Segment string, Industry string, City string,
             Region string, Country string, CreatedDate date, SourceCustomerIds string, Orders int,
-            LastOrderDate date, ChurnScore double, TopAffinityCategory string, TopAffinityScore double""",
+            LastOrderDate date, ChurnScore double, TopAffinityCategory string, TopAffinityScore double,
+            Sources string, ErpCustomerIds string, LifetimeValue double, AverageOrderValue double,
+            ValueSegment string""",
             ("CustomerId",),
-            "One row per unified customer",
+            "One row per unified customer, across the CRM and the ERP",
+            {"ChurnScore": SCORE, "TopAffinityScore": SCORE},
+            City="Of the billing address: Bill To first, then the lowest address number, then the address id",
+            SourceCustomerIds="Every CRM account number (or ERP-only key) merged into the customer",
+            Sources="CRM, ERP or CRM,ERP: the systems that know the customer",
+            ErpCustomerIds="The ERP's customer ids matched to the customer",
+            LifetimeValue="Revenue of its orders not cancelled, to the business date",
+            ValueSegment="Prospect, Lost, At risk, High value or Active",
         ),
         _cdm(
             "CustomerAffinity",
@@ -218,7 +329,9 @@ CUSTOMER_DIMENSION = SetContract(
             AffinityRank int""",
             ("CustomerId", "Category"),
             "Per unified customer and product category: spend, share of spend and rank",
+            {"AffinityScore": SCORE},
         ),
+        quality_findings("customer-dimension"),
     ),
 )
 
@@ -249,6 +362,7 @@ CUSTOMER_SERVICE = SetContract(
             Interactions bigint, CsatScore double""",
             ("OrderId",),
             "Every order with the service cases about it",
+            {"CsatScore": SCORE},
         ),
         published(
             "customer-service",
@@ -258,7 +372,9 @@ CUSTOMER_SERVICE = SetContract(
             InteractionsPer1000Revenue double""",
             ("CustomerId",),
             "Per customer: service load next to the revenue it supports",
+            {"CsatScore": SCORE},
         ),
+        quality_findings("customer-service"),
     ),
 )
 

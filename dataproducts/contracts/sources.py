@@ -261,7 +261,7 @@ LEASING_LEASES = Table(
     columns(
         _text(
             "lid, cid, pid, uid, Type, ApplicationDate, StartDate, EndDate, LeaseTerm, SignedDate, "
-            "MoveInDate, MoveOutDate"
+            "MoveInDate, MoveOutDate, MonthlyRent"
         )
     ),
     key=("lid",),

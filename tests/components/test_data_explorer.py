@@ -1,6 +1,6 @@
-"""Azure Data Explorer, added by the README's recipe: the component, its config and its wiring, with the
-platform's checks (policy rules, customer-managed key, ordering, DNS zones, protection) applying to it
-from its type declarations alone."""
+"""Azure Data Explorer, added by the new-service recipe (docs/new-service.md): the component, its config
+and its wiring, with the platform's checks (policy rules, customer-managed key, ordering, DNS zones,
+protection) applying to it from its type declarations alone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The README's recipe for a new service, followed for an Event Hubs namespace.
+"""The recipe for a new service (docs/new-service.md), followed for an Event Hubs namespace.
 
 The component below is written in the test, not shipped: it proves that a new service declared by
 the recipe gets the plan's security, diagnostics and protect checks, and its computed outputs in

@@ -64,3 +64,12 @@ def enriched(spark: SparkSession, enriched_root: Path) -> dict[str, DataFrame]:
 
 def inputs_of(tables: dict[str, DataFrame], declared: dict[str, str]) -> dict[str, DataFrame]:
     return {name: tables[table_id] for name, table_id in declared.items()}
+
+
+def frame(spark: SparkSession, table_id: str, rows: list[dict[str, object]], drop: tuple[str, ...] = ()) -> DataFrame:
+    """A conformed table of hand-written rows, typed by its contract; columns a row leaves out are empty,
+    columns in ``drop`` are not there at all (an input without an optional column)."""
+    table = catalog.table(table_id)
+    names = [c.name for c in table.columns]
+    data = [tuple(row.get(name) for name in names) for row in rows]
+    return spark.createDataFrame(data, table.ddl()).drop(*drop)

@@ -20,7 +20,8 @@ def test_the_job_validates_and_its_rest_body_runs_the_script_on_the_cluster():
     assert body["environmentId"] == job.CURATED_ENVIRONMENT
     assert re.fullmatch(r".*/codes/renewal-training/versions/[0-9a-f]{12}", body["codeId"])
     assert body["inputs"]["features"] == {
-        "uri": "abfss://customer-360@{{ lake.workspace.account }}.dfs.core.windows.net/renewal_features",
+        # The renewal features' folder as the Customer 360 contract declares it.
+        "uri": "abfss://customer-360@{{ lake.workspace.account }}.dfs.core.windows.net/staging/renewal_features",
         "mode": "ReadOnlyMount",
         "jobInputType": "uri_folder",
     }

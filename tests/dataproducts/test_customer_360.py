@@ -9,16 +9,17 @@ import numpy as np
 import pytest
 from pyspark.sql import functions as F
 
-from cloudscale.dataproducts import customer_360, lake
+from cloudscale.dataproducts import customer_360
 from cloudscale.dataproducts.azureml import train_renewal
 from cloudscale.dataproducts.quality import DataQualityError
+from cloudscale.dataproducts.sample_data import DEFAULT_AS_OF as AS_OF
 
 from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def features_stage(enriched):
-    built = customer_360.build_features(inputs_of(enriched, customer_360.FEATURE_INPUTS))
+def features_stage(enriched, sample):
+    built = customer_360.build_features(inputs_of(enriched, customer_360.FEATURE_INPUTS), as_of=sample.facts.as_of)
     return {name: df.cache() for name, df in built.items()}
 
 
@@ -26,7 +27,7 @@ def features_stage(enriched):
 def trained(features_stage, tmp_path_factory):
     root = tmp_path_factory.mktemp("c360")
     features_path = str(root / "renewal_features")
-    lake.write_tables({"renewal_features": features_stage["renewal_features"]}, str(root), fmt="parquet")
+    features_stage["renewal_features"].write.parquet(features_path)
     with pytest.MonkeyPatch.context() as patch:
         # MLflow 3 keeps the local file store behind an opt-in; Azure ML sets its own tracking URI.
         patch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
@@ -54,11 +55,13 @@ def test_the_planted_duplicate_person_merges_into_one_profile(features_stage, sa
     assert row["FirstName"] == facts.duplicate_person_first_name
     people = {r["cid"] for r in sample.tables["enriched/leasing/residents"]}
     contacts = [c for c in sample.tables["enriched/crm/contacts"] if c["ContactType"] == "Contact"]
-    assert profiles.count() == len(people) + len(contacts) - 1
+    # The contact entered twice shares one e-mail: one person, one profile.
+    assert profiles.count() == len(people) + len(contacts) - 2
 
 
 def test_lease_features_count_renewals_and_flag_early_move_outs(features_stage, sample):
-    leases = sample.tables["enriched/leasing/leases"]
+    # The leases the business date knew: a renewal that starts later has not happened yet.
+    leases = [lease for lease in sample.tables["enriched/leasing/leases"] if lease["StartDate"] <= sample.facts.as_of]
     features = {(r["cid"], r["uid"]): r for r in features_stage["renewal_features"].collect()}
     for lease in leases:
         row = features[(lease["cid"], lease["uid"])]
@@ -82,7 +85,8 @@ def test_the_model_uses_no_feature_that_leaks_the_renewal(features_stage, traine
 
 def test_the_renewal_model_beats_a_constant_predictor_on_a_held_out_split(trained):
     metrics = trained["metrics"]
-    assert metrics["test_rows"] >= 40
+    # A quarter of the tenancies completed by the business date (one that ends later is no label yet).
+    assert metrics["test_rows"] >= 30
     assert metrics["auc"] > 0.75
     assert metrics["accuracy"] > metrics["baseline_accuracy"]
     assert metrics["log_loss"] < metrics["baseline_log_loss"]
@@ -127,8 +131,10 @@ def test_the_lowest_tenancy_score_is_the_customer_score(spark):
 def test_leases_without_a_term_fail_with_the_null_rate(enriched):
     inputs = inputs_of(enriched, customer_360.FEATURE_INPUTS)
     inputs["leases"] = inputs["leases"].withColumn("LeaseTerm", F.lit(None).cast("double"))
-    with pytest.raises(DataQualityError, match=r"leases: column LeaseTerm is 100\.0% null, above the 0\.0% allowed"):
-        customer_360.build_features(inputs)
+    with pytest.raises(
+        DataQualityError, match=r"leases: column LeaseTerm is 100\.0% null or blank, above the 0\.0% allowed"
+    ):
+        customer_360.build_features(inputs, as_of=AS_OF)
 
 
 def test_a_model_file_without_coefficients_is_refused():

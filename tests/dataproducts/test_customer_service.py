@@ -9,15 +9,15 @@ from pyspark.sql import functions as F
 
 from cloudscale.dataproducts import customer_service
 from cloudscale.dataproducts.quality import DataQualityError
+from cloudscale.dataproducts.sample_data import DEFAULT_AS_OF as AS_OF
 
 from .conftest import inputs_of
 
 
 @pytest.fixture(scope="module")
-def outputs(enriched):
-    return {
-        name: df.cache() for name, df in customer_service.build(inputs_of(enriched, customer_service.INPUTS)).items()
-    }
+def outputs(enriched, sample):
+    built = customer_service.build(inputs_of(enriched, customer_service.INPUTS), as_of=sample.facts.as_of)
+    return {name: df.cache() for name, df in built.items()}
 
 
 def test_the_service_heavy_customer_has_its_interactions_and_revenue(outputs, sample):
@@ -51,11 +51,11 @@ def test_a_document_id_seen_twice_fails_with_a_clear_message(enriched):
     with pytest.raises(
         DataQualityError, match=r"interactions: key \(id\) is not unique: 2 duplicated value\(s\), e\.g\. id='case-"
     ):
-        customer_service.build(inputs)
+        customer_service.build(inputs, as_of=AS_OF)
 
 
 def test_a_missing_column_is_named(enriched):
     inputs = inputs_of(enriched, customer_service.INPUTS)
     inputs["interactions"] = inputs["interactions"].drop("customerId")
     with pytest.raises(DataQualityError, match=r"interactions: missing required column\(s\) customerId; it has "):
-        customer_service.build(inputs)
+        customer_service.build(inputs, as_of=AS_OF)

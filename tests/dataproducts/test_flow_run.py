@@ -125,6 +125,62 @@ def test_the_report_draws_the_lineage_from_sources_to_serving(flow):
     assert (flow["out"] / "flow-report.md").read_text().count("```mermaid") == 1
 
 
+def test_every_product_reports_its_planted_findings_through_the_serving_views(flow, facts):
+    found = set(_query(flow, "SELECT 'sales', Rule, RecordKey FROM sales_analytics.quality_findings"))
+    for schema in ("customer_360", "relationship_mesh", "customer_dimension", "customer_service"):
+        found |= set(_query(flow, f"SELECT '{schema}', Rule, RecordKey FROM {schema}.quality_findings"))
+    assert {
+        ("sales", "OverlappingTerritoryAssignment", facts.overlapped_assignment_id),
+        ("customer_360", "NoEmailToMatch", facts.no_email_resident_id),
+        ("customer_360", "NoEmailToMatch", facts.blank_email_contact_ids[0]),
+        ("relationship_mesh", "AmbiguousContactAddress", facts.duplicate_contact_ids[1]),
+        ("relationship_mesh", "OnlineDetailsMissing", facts.no_online_details_event_id),
+        ("customer_dimension", "MultipleBillingAddresses", facts.two_billing_customer_id),
+        ("customer_dimension", "ErpCustomerWithoutCrmAccount", facts.erp_only_customer_id.removeprefix("ERP-")),
+        ("customer_service", "CsatOutOfRange", facts.out_of_range_case_id),
+    } <= found
+    steps = json.dumps(flow["report"]["run"])
+    assert "OverlappingTerritoryAssignment (territory_assignments): 1" in steps
+
+
+def test_the_new_computations_answer_through_the_views(flow, facts):
+    delivery = _query(
+        flow, f"SELECT DeliveryStatus FROM sales_analytics.order_status WHERE OrderId = '{facts.in_transit_order_id}'"
+    )
+    assert delivery == [("In transit",)]
+    seller, account = facts.second_seller
+    sellers = _query(
+        flow,
+        "SELECT SellerId, PrimaryCaller_Flag, RankInAccount FROM relationship_mesh.sellerscores "
+        f"WHERE AccountId = '{account}' ORDER BY RankInAccount",
+    )
+    assert len(sellers) == 2 and (seller, 0) in {(s, p) for s, p, _ in sellers}
+    erp_id, crm_id = facts.erp_name_match
+    unified = dict(_query(flow, "SELECT CustomerId, Sources || ' ' || ErpCustomerIds FROM customer_dimension.Customer"))
+    assert erp_id in unified[crm_id].split(" ")[1].split(",") and unified[crm_id].startswith("CRM,ERP")
+    assert unified[facts.erp_only_customer_id].startswith("ERP ")
+    billing = _query(
+        flow, f"SELECT City FROM customer_dimension.Customer WHERE CustomerId = '{facts.two_billing_customer_id}'"
+    )
+    assert billing == [(facts.billing_city,)]
+    measures = _query(
+        flow,
+        "SELECT count(*), sum(Tenancies), count(LifetimeValue), min(CsatScore) >= 0 AND max(CsatScore) <= 100 "
+        "FROM customer_360.profiles",
+    )
+    assert measures[0][1] > 0 and measures[0][2] > 0 and measures[0][3]
+    segments = {s for (s,) in _query(flow, "SELECT DISTINCT Segment FROM customer_360.segments")}
+    assert "LeaseEndingSoon" in segments
+    meetings = dict(
+        _query(
+            flow,
+            "SELECT SourceId, LocationFlag FROM relationship_mesh.interactions "
+            f"WHERE SourceId IN ('{facts.meeting_room_event_id}', '{facts.customer_organised_event_id}')",
+        )
+    )
+    assert meetings == {facts.meeting_room_event_id: "InPerson", facts.customer_organised_event_id: "InPerson"}
+
+
 # --- The semantic models over the run's serving views (the measures Power BI would evaluate) ---
 
 

@@ -91,7 +91,7 @@ def test_the_notebook_publishes_its_contract_and_a_bad_input_fails_it_with_the_q
     }
     execute("nb_sales_analytics", cells, spark, parameters)
     published = sorted(p.name for p in (tmp_path / "work" / "sales-analytics" / "curated").iterdir())
-    assert published == ["order_status", "sales_summary"]
+    assert published == ["order_status", "quality_findings", "sales_summary"]
 
     # A writer that drops a declared column is refused before anything is written ...
     lines = lake.read_table(spark, roots, "enriched/erp/sales_lines").drop("Amount")
@@ -104,6 +104,6 @@ def test_the_notebook_publishes_its_contract_and_a_bad_input_fails_it_with_the_q
     )
     lake.write_table(spark, broken, roots, "enriched/erp/sales_headers", "setup")
     with pytest.raises(
-        DataQualityError, match=r"sales_headers: column CustomerId is \d+\.\d% null, above the 0\.0% allowed"
+        DataQualityError, match=r"sales_headers: column CustomerId is \d+\.\d% null or blank, above the 0\.0% allowed"
     ):
         execute("nb_sales_analytics", cells, spark, parameters)

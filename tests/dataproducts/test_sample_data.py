@@ -22,6 +22,8 @@ def test_the_same_seed_gives_the_same_rows_and_another_seed_does_not():
 def test_size_is_a_name_or_a_customer_count():
     assert generate("medium").size == SIZES["medium"] > SIZES["small"]
     assert len(generate(12).tables["enriched/leasing/residents"]) == 12 * 8 + 1
+    with pytest.raises(ValueError, match="size must be at least 12 customers"):
+        generate(11)
     with pytest.raises(ValueError, match="size must be one of"):
         generate("huge")
 
@@ -59,7 +61,8 @@ def test_the_graph_data_connect_shapes_carry_their_nested_addresses_and_online_m
     data = generate("small")
     message = data.tables["enriched/m365/messages"][0]
     assert message["Sender"]["EmailAddress"]["Address"]
-    assert {e["IsOnlineMeeting"] for e in data.tables["enriched/m365/events"]} == {True, False}
+    # The source says online or not, except for a planted meeting without online details.
+    assert {e["IsOnlineMeeting"] for e in data.tables["enriched/m365/events"]} == {True, False, None}
     event = data.tables["enriched/m365/events"][0]
     assert datetime.fromisoformat(event["Start"]["DateTime"]) < datetime.fromisoformat(event["End"]["DateTime"])
     assert {"_rid", "_etag", "_ts"} <= data.tables["enriched/data/customer_service/interactions"][0].keys()
@@ -72,9 +75,35 @@ def test_the_planted_facts_are_in_the_data():
     events = {e["Id"]: e for e in data.tables["enriched/m365/events"]}
     assert messages[facts.reply_message_id]["Subject"].lower().startswith("re:")
     assert datetime.fromisoformat(events[facts.future_event_id]["Start"]["DateTime"]).date() > facts.as_of
-    emails = [r["Email"].strip().lower() for r in data.tables["enriched/leasing/residents"]] + [
-        c["Email"].strip().lower() for c in data.tables["enriched/crm/contacts"]
+    emails = [(r["Email"] or "").strip().lower() for r in data.tables["enriched/leasing/residents"]] + [
+        (c["Email"] or "").strip().lower() for c in data.tables["enriched/crm/contacts"]
     ]
     assert emails.count(facts.duplicate_person_email) == 3  # two resident records and one contact
     ids = {c["CustomerId"] for c in data.tables["enriched/crm/customers"]}
     assert set(facts.duplicate_customer_ids) <= ids
+
+
+def test_the_planted_dirty_data_is_in_the_data():
+    data = generate("small")
+    facts = data.facts
+    assignments = [
+        a for a in data.tables["enriched/crm/territory_assignments"] if a["CustomerId"] == facts.overlap_customer_id
+    ]
+    assert len([a for a in assignments if a["ValidTo"] is None]) == 2
+    billing = [
+        a
+        for a in data.tables["enriched/crm/addresses"]
+        if a["CustomerId"] == facts.two_billing_customer_id and a["Type"] == "Bill To"
+    ]
+    assert min(billing, key=lambda a: a["AddressNumber"])["City"] == facts.billing_city and len(billing) == 2
+    contacts = {c["ContactId"]: c for c in data.tables["enriched/crm/contacts"]}
+    assert all(not contacts[c]["Email"].strip() for c in facts.blank_email_contact_ids)
+    first, second = facts.duplicate_contact_ids
+    assert first < second and contacts[first]["Email"] == contacts[second]["Email"]
+    erp = {c["ErpCustomerId"]: c for c in data.tables["enriched/erp/erp_customers"]}
+    assert erp[facts.erp_name_match[0]]["CustomerId"].startswith("ERP-")
+    assert facts.erp_only_customer_id in {h["CustomerId"] for h in data.tables["enriched/erp/sales_headers"]}
+    events = {e["Id"]: e for e in data.tables["enriched/m365/events"]}
+    assert events[facts.no_online_details_event_id]["IsOnlineMeeting"] is None
+    assert events[facts.meeting_room_event_id]["Location"]["DisplayName"] == "Meeting Room 3"
+    assert all(lease["MonthlyRent"] > 0 for lease in data.tables["enriched/leasing/leases"])

@@ -3,6 +3,7 @@ builds with ``mkdocs build --strict`` offline."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,8 @@ from cloudscale.stacks.config.reference import PAGE, project_descriptions, rende
 from cloudscale.stacks.offline.stack_files import PROJECT_ROOT
 
 PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
+README = PROJECT_ROOT / "README.md"
+PAGES = sorted((PROJECT_ROOT / "docs").glob("*.md"))
 
 
 def _model_keys(model: type, prefix: str = "") -> set[str]:
@@ -85,3 +88,34 @@ def test_the_site_builds_strictly_offline(tmp_path):
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site" / "configuration" / "index.html").is_file()
     assert (tmp_path / "site" / "preflight" / "index.html").is_file()
+
+
+def _relative_links(page):
+    """Every link target of a Markdown page that points into the repository, outside code."""
+    text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    targets = re.findall(r"\]\(([^)\s]+)\)", text)
+    return [t for t in targets if not re.match(r"[a-z]+:", t) and not t.startswith("#")]
+
+
+def test_the_readme_fits_on_a_few_screens():
+    assert len(README.read_text().splitlines()) < 200
+
+
+def test_every_relative_link_in_the_readme_and_the_docs_resolves():
+    checked = 0
+    for page in [README, *PAGES]:
+        for target in _relative_links(page):
+            checked += 1
+            assert (page.parent / target.split("#", 1)[0]).exists(), f"{page.relative_to(PROJECT_ROOT)}: {target}"
+    assert checked > 40  # the README's links into docs/ and the pages' links to each other
+
+
+def test_the_pipelines_page_lists_every_placeholder_the_platform_resolves():
+    # Validation's "unknown placeholder" error sends users to this list.
+    from cloudscale.pipelines.placeholders import PLATFORM_KEYS, SCHEDULE_KEYS
+
+    page = (PROJECT_ROOT / "docs" / "pipelines.md").read_text()
+    section = page.split("\n## Placeholders\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([A-Za-z][\w.<>]*)`", section))
+    assert set(PLATFORM_KEYS) | set(SCHEDULE_KEYS) | {"settings.<key>"} <= listed

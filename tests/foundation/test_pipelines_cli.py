@@ -166,14 +166,14 @@ def test_the_distribution_ships_every_bundled_definition(tmp_path):
     assert bundled == shipped
 
 
-def test_the_readme_team_example_validates_and_is_granted_what_it_uses(tmp_path, capsys):
+def test_the_team_pipeline_page_example_validates_and_is_granted_what_it_uses(tmp_path, capsys):
     import re
 
     from cloudscale.pipelines.data_access import LakeAccess, lake_access
     from cloudscale.pipelines.definitions import load_set
 
-    readme = (REPO / "README.md").read_text()
-    files = re.findall(r"`(teams/[^`]+\.json)`:\n\n```json\n(.*?)```", readme, flags=re.S)
+    page = (REPO / "docs" / "team-pipeline.md").read_text()
+    files = re.findall(r"`(teams/[^`]+\.json)`:\n\n```json\n(.*?)```", page, flags=re.S)
     assert [name for name, _ in files] == [
         "teams/partner_drop/dataset/ds_partner_csv.json",
         "teams/partner_drop/pipeline/pl_partner_drop.json",

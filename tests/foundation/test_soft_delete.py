@@ -85,7 +85,7 @@ def test_purge_protection_off_is_flagged_where_the_environment_is_not_dev():
 
 
 def test_the_sdk_offers_no_soft_delete_option_for_a_workspace_so_dev_purges_it_by_hand():
-    # README "Destroying and recreating dev" rests on this: azure-native's Workspace takes no soft-delete,
+    # docs/beyond-up.md, "Destroying and recreating dev", rests on this: azure-native's Workspace takes no soft-delete,
     # recover or purge input, and its provider has no feature flag for it. Should one appear, use it.
     import inspect
 

@@ -293,7 +293,7 @@ def test_unknown_placeholder(tmp_path):
     found = problems_with(tmp_path, "crm_ingestion", "linkedService/ls_dataverse_crm.json", typo)
     assert found == [
         "crm_ingestion/linkedService/ls_dataverse_crm.json: $.properties.typeProperties.serviceUri: "
-        "unknown placeholder {{ setting.crmServiceUri }}; see the README for the list"
+        "unknown placeholder {{ setting.crmServiceUri }}; see docs/pipelines.md for the list"
     ]
 
 

@@ -121,7 +121,7 @@ def test_every_globally_unique_naming_kind_is_a_service_whose_names_preflight_li
 def test_prd_requirements_come_from_its_plan(prd):
     requirements, run = prd
     namespaces = {p.namespace for p in requirements.providers_to_register}
-    # The subnet delegation the README asks to register for, and the providers of the types declared.
+    # The subnet delegation docs/beyond-up.md asks to register for, and the providers of the types declared.
     assert "Microsoft.PowerPlatform" in namespaces
     assert {"Microsoft.Synapse", "Microsoft.Sql", "Microsoft.DocumentDB", "Microsoft.Purview"} <= namespaces
     assert not {"Microsoft.Authorization", "Microsoft.Resources"} & namespaces

@@ -120,7 +120,7 @@ def test_renaming_the_name_seed_replaces_every_stateful_resource_with_a_global_n
     replaced = {c.urn: c for c in changes if c.action == REPLACE}
     stateful = {r["urn"]: r for r in previous["resources"] if r["stateful"]}
     kept = sorted((r["type"].split(":")[-1], r["name"]) for urn, r in stateful.items() if urn not in replaced)
-    # The seed goes into globally unique names only (README, nameSeed); these four are unique within
+    # The seed goes into globally unique names only (docs/deploy.md, nameSeed); these four are unique within
     # their resource group, so they keep their names.
     assert kept == [
         ("PublicIPAddress", "mgmt-firewall-pip"),

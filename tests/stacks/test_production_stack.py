@@ -399,9 +399,9 @@ def test_the_key_lifecycle_is_safe_for_synapse_which_does_not_follow_rotation(pr
     assert option.protect
     (vault,) = [v for name, v in prd.by_name(VAULT).items() if name == "sales-vault-vault"]
     assert vault["properties"]["enablePurgeProtection"] is True
-    # And the README says which: Synapse is not among the services that follow rotation.
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    rotation = readme.split("- **Rotation.**", 1)[1].split("\n- ", 1)[0]
+    # And the production page says which: Synapse is not among the services that follow rotation.
+    page = (PROJECT_ROOT / "docs" / "production.md").read_text()
+    rotation = page.split("\n## Rotation\n", 1)[1].split("\n## ", 1)[0]
     assert "Storage, Cosmos DB and SQL TDE" in rotation and "Synapse does not" in rotation
     assert "made safe" in rotation
 
