@@ -197,11 +197,11 @@ RELATIONSHIPS = _model(
     ),
     measures=(
         Measure(
-            "impactscores",
+            "sellerscores",
             "Relationship Strength",
-            "MAX('impactscores'[ImpactScore])",
+            "MAX('sellerscores'[RelationshipScore])",
             "0.0",
-            "The strongest seller-account relationship scores 100",
+            "Every seller's relationship within each account; the strongest seller-account pair scores 100",
         ),
         Measure("interactionsdata", "Interactions", "SUM('interactionsdata'[InteractionCount])", "#,0"),
         Measure("interactionsdata", "Weighted Minutes", "SUM('interactionsdata'[WeightedMinutes])", "#,0.0"),
