@@ -61,9 +61,8 @@ def _labelled(df: DataFrame, labels: DataFrame, table: str, column: str, name: s
     return df.join(choice, df[column] == choice[f"__{column}"], "left").drop(f"__{column}")
 
 
-def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]:
-    labels = option_labels(raw, language)
-    users = _latest(raw, "raw/crm/systemuser")
+def _crm_customers(raw: Raw, labels: DataFrame, users: DataFrame) -> DataFrame:
+    """Accounts keyed by their account number, Choices labelled, the owner as their employee number."""
     accounts = _latest(raw, "raw/crm/account")
     for column, name in (
         ("industrycode", "Industry"),
@@ -72,7 +71,7 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
     ):
         accounts = _labelled(accounts, labels, "account", column, name)
     owners = users.select(F.col("systemuserid").alias("ownerid"), F.col("employeeid").alias("PrimaryContactId"))
-    customers = accounts.join(owners, "ownerid", "left").select(
+    return accounts.join(owners, "ownerid", "left").select(
         F.coalesce(_text("accountnumber"), F.col("accountid")).alias("CustomerId"),
         F.col("accountid").alias("CrmAccountId"),
         F.col("name").alias("Name"),
@@ -85,13 +84,16 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
         F.col("createdon").alias("CreatedDate"),
         F.col("modifiedon").alias("ModifiedOn"),
     )
-    account_numbers = customers.select(F.col("CrmAccountId").alias("__account"), F.col("CustomerId").alias("__number"))
 
-    def by_account(df: DataFrame, lookup: str) -> DataFrame:
-        return df.join(account_numbers, df[lookup] == account_numbers["__account"], "left").drop("__account")
 
-    contact_rows = by_account(_latest(raw, "raw/crm/contact"), "parentcustomerid")
-    people = contact_rows.select(
+def _by_account(df: DataFrame, lookup: str, account_numbers: DataFrame) -> DataFrame:
+    """``df`` with ``__number``, the customer key of the account its ``lookup`` column names."""
+    return df.join(account_numbers, df[lookup] == account_numbers["__account"], "left").drop("__account")
+
+
+def _crm_contacts(raw: Raw, account_numbers: DataFrame) -> DataFrame:
+    contacts = _by_account(_latest(raw, "raw/crm/contact"), "parentcustomerid", account_numbers)
+    return contacts.select(
         F.col("contactid").alias("ContactId"),
         F.col("__number").alias("CustomerId"),
         F.col("firstname").alias("FirstName"),
@@ -103,7 +105,11 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
         F.lit("Contact").alias("ContactType"),
         (F.col("statecode") == 0).alias("IsActive"),
     )
-    employees = users.select(
+
+
+def _crm_employees(users: DataFrame) -> DataFrame:
+    """The organisation's users as contacts of no customer, keyed by their employee number."""
+    return users.select(
         F.coalesce(_text("employeeid"), F.col("systemuserid")).alias("ContactId"),
         F.lit(None).cast("string").alias("CustomerId"),
         F.col("firstname").alias("FirstName"),
@@ -115,13 +121,13 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
         F.lit("Employee").alias("ContactType"),
         (~F.coalesce(F.col("isdisabled"), F.lit(False))).alias("IsActive"),
     )
-    addresses = _labelled(
-        by_account(_latest(raw, "raw/crm/customeraddress").where(F.col("objecttypecode") == "account"), "parentid"),
-        labels,
-        "customeraddress",
-        "addresstypecode",
-        "Type",
-    ).select(
+
+
+def _crm_addresses(raw: Raw, labels: DataFrame, account_numbers: DataFrame) -> DataFrame:
+    """The accounts' addresses (a customeraddress may also belong to a contact), the type labelled."""
+    of_accounts = _latest(raw, "raw/crm/customeraddress").where(F.col("objecttypecode") == "account")
+    addresses = _by_account(of_accounts, "parentid", account_numbers)
+    return _labelled(addresses, labels, "customeraddress", "addresstypecode", "Type").select(
         F.col("customeraddressid").alias("AddressId"),
         F.col("__number").alias("CustomerId"),
         "Type",
@@ -132,11 +138,14 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
         F.col("postalcode").alias("PostalCode"),
         F.col("country").alias("Country"),
     )
+
+
+def _territory_assignments(raw: Raw, account_numbers: DataFrame) -> DataFrame:
     territories = _latest(raw, "raw/crm/territory").select(
         F.col("territoryid").alias("cs_territoryid"), F.col("name").alias("Territory")
     )
-    assignments = (
-        by_account(_latest(raw, "raw/crm/cs_territoryassignment"), "cs_accountid")
+    return (
+        _by_account(_latest(raw, "raw/crm/cs_territoryassignment"), "cs_accountid", account_numbers)
         .join(territories, "cs_territoryid", "left")
         .select(
             F.col("cs_territoryassignmentid").alias("AssignmentId"),
@@ -146,11 +155,19 @@ def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]
             F.to_date("cs_validto").alias("ValidTo"),
         )
     )
+
+
+def conform_crm(raw: Raw, language: int = BASE_LANGUAGE) -> dict[str, DataFrame]:
+    labels = option_labels(raw, language)
+    users = _latest(raw, "raw/crm/systemuser")
+    customers = _crm_customers(raw, labels, users)
+    account_numbers = customers.select(F.col("CrmAccountId").alias("__account"), F.col("CustomerId").alias("__number"))
+    people = _crm_contacts(raw, account_numbers)
     return {
         contracts.CUSTOMERS.id: customers,
-        contracts.CONTACTS.id: people.unionByName(employees),
-        contracts.ADDRESSES.id: addresses,
-        contracts.TERRITORY_ASSIGNMENTS.id: assignments,
+        contracts.CONTACTS.id: people.unionByName(_crm_employees(users)),
+        contracts.ADDRESSES.id: _crm_addresses(raw, labels, account_numbers),
+        contracts.TERRITORY_ASSIGNMENTS.id: _territory_assignments(raw, account_numbers),
         contracts.ACTIVITIES.id: _activities(raw, people, account_numbers),
     }
 
@@ -180,33 +197,29 @@ def _money(column: str) -> Column:
     return F.round(F.col(column).cast("double"), 2)
 
 
-def conform_erp(raw: Raw) -> dict[str, DataFrame]:
-    # Spark resolves names without case, so the ERP's ids (CustomerID, ProductID) and the business keys
-    # (CustomerId, ProductId) never meet in one frame: lookups carry their ids as __<name>.
+# Spark resolves names without case, so the ERP's ids (CustomerID, ProductID) and the business keys
+# (CustomerId, ProductId) never meet in one frame: lookups carry their ids as __<name>.
+
+
+def _erp_customers(raw: Raw) -> DataFrame:
     # A customer the ERP holds without a CRM account number keeps a key of its own, so its orders still
     # belong to someone; the customer dimension matches it to the CRM by name where it can.
-    erp_customers = _latest(raw, "raw/erp/Sales.Customer").select(
+    return _latest(raw, "raw/erp/Sales.Customer").select(
         F.col("CustomerID").cast("string").alias("ErpCustomerId"),
         F.coalesce(_text("AccountNumber"), F.concat(F.lit(contracts.ERP_ONLY_PREFIX), F.col("CustomerID"))).alias(
             "CustomerId"
         ),
         F.col("CustomerName").alias("Name"),
     )
+
+
+def _sales_headers(raw: Raw, headers: DataFrame, erp_customers: DataFrame) -> DataFrame:
+    """Orders by their order number, with the customer's key and the order state's name."""
     customers = erp_customers.select(F.col("ErpCustomerId").alias("__customer"), "CustomerId")
     statuses = _latest(raw, "raw/erp/Sales.OrderStatus").select(
         F.col("StatusID").alias("__status"), F.col("Name").alias("Status")
     )
-    headers = _latest(raw, "raw/erp/Sales.SalesOrderHeader")
-    orders = headers.select(F.col("SalesOrderID").alias("__order"), F.col("SalesOrderNumber").alias("OrderId"))
-    categories = _latest(raw, "raw/erp/Production.ProductCategory").select(
-        F.col("ProductCategoryID").alias("__category"), F.col("Name").alias("ProductCategory")
-    )
-    products = (
-        _latest(raw, "raw/erp/Production.Product")
-        .join(categories, F.col("ProductCategoryID") == F.col("__category"), "left")
-        .select(F.col("ProductID").alias("__product"), F.col("ProductNumber").alias("ProductId"), "ProductCategory")
-    )
-    sales_headers = (
+    return (
         headers.join(customers, headers["CustomerID"].cast("string") == customers["__customer"], "left")
         .join(statuses, headers["StatusID"] == statuses["__status"], "left")
         .select(
@@ -218,12 +231,25 @@ def conform_erp(raw: Raw) -> dict[str, DataFrame]:
         )
     )
 
-    def of_order(table: str) -> DataFrame:
-        rows = _latest(raw, table)
-        return rows.join(orders, rows["SalesOrderID"] == orders["__order"], "left")
 
-    details = of_order("raw/erp/Sales.SalesOrderDetail")
-    sales_lines = details.join(products, details["ProductID"] == products["__product"], "left").select(
+def _of_order(raw: Raw, table: str, orders: DataFrame) -> DataFrame:
+    """The latest rows of an order's child table, with the order's number as ``OrderId``."""
+    rows = _latest(raw, table)
+    return rows.join(orders, rows["SalesOrderID"] == orders["__order"], "left")
+
+
+def _sales_lines(raw: Raw, orders: DataFrame) -> DataFrame:
+    """Order lines with their product's number and category."""
+    categories = _latest(raw, "raw/erp/Production.ProductCategory").select(
+        F.col("ProductCategoryID").alias("__category"), F.col("Name").alias("ProductCategory")
+    )
+    products = (
+        _latest(raw, "raw/erp/Production.Product")
+        .join(categories, F.col("ProductCategoryID") == F.col("__category"), "left")
+        .select(F.col("ProductID").alias("__product"), F.col("ProductNumber").alias("ProductId"), "ProductCategory")
+    )
+    details = _of_order(raw, "raw/erp/Sales.SalesOrderDetail", orders)
+    return details.join(products, details["ProductID"] == products["__product"], "left").select(
         "OrderId",
         F.col("LineNumber").alias("LineNo"),
         products["ProductId"],
@@ -232,26 +258,38 @@ def conform_erp(raw: Raw) -> dict[str, DataFrame]:
         _money("UnitPrice").alias("UnitPrice"),
         _money("LineTotal").alias("Amount"),
     )
-    shipments = of_order("raw/erp/Sales.Shipment").select(
+
+
+def _shipments(raw: Raw, orders: DataFrame) -> DataFrame:
+    return _of_order(raw, "raw/erp/Sales.Shipment", orders).select(
         F.col("ShipmentID").cast("string").alias("ShipmentId"),
         "OrderId",
         F.to_date("ShipDate").alias("ShipDate"),
         F.to_date("DeliveredDate").alias("DeliveredDate"),
         "Carrier",
     )
-    payments = of_order("raw/erp/Sales.Payment").select(
+
+
+def _payments(raw: Raw, orders: DataFrame) -> DataFrame:
+    return _of_order(raw, "raw/erp/Sales.Payment", orders).select(
         F.col("PaymentID").cast("string").alias("PaymentId"),
         "OrderId",
         F.to_date("PaymentDate").alias("PaymentDate"),
         "Method",
         _money("Amount").alias("Amount"),
     )
+
+
+def conform_erp(raw: Raw) -> dict[str, DataFrame]:
+    erp_customers = _erp_customers(raw)
+    headers = _latest(raw, "raw/erp/Sales.SalesOrderHeader")
+    orders = headers.select(F.col("SalesOrderID").alias("__order"), F.col("SalesOrderNumber").alias("OrderId"))
     return {
         contracts.ERP_CUSTOMERS.id: erp_customers,
-        contracts.SALES_HEADERS.id: sales_headers,
-        contracts.SALES_LINES.id: sales_lines,
-        contracts.SHIPMENTS.id: shipments,
-        contracts.PAYMENTS.id: payments,
+        contracts.SALES_HEADERS.id: _sales_headers(raw, headers, erp_customers),
+        contracts.SALES_LINES.id: _sales_lines(raw, orders),
+        contracts.SHIPMENTS.id: _shipments(raw, orders),
+        contracts.PAYMENTS.id: _payments(raw, orders),
     }
 
 

@@ -215,11 +215,9 @@ def _answers(surveys: DataFrame) -> tuple[DataFrame, DataFrame]:
     return surveys.where(within), found
 
 
-def profile_measures(
-    profiles: DataFrame, leases: DataFrame, work_orders: DataFrame, surveys: DataFrame, as_of: date
-) -> DataFrame:
-    """The profiles with their measures (see the module docstring), as of ``as_of``."""
-    bridge = profile_bridge(profiles).select("CustomerId", "cid")
+def _tenancies(leases: DataFrame, as_of: date) -> DataFrame:
+    """Per tenancy (``cid``, ``pid``, ``uid``): whether current (``__current``), its leases ending soon
+    (``__ending``) and the rent of its occupied months (``__value``)."""
     day = F.lit(as_of)
     rent = cleansing.optional(leases, conformed.LEASES, "MonthlyRent")
     # Occupied from the start day until the move-out day, the day after the lease's last, or the day
@@ -236,13 +234,18 @@ def profile_measures(
         (current & F.col("EndDate").between(day, F.date_add(day, ENDING_SOON_DAYS))).alias("__ending"),
         (F.coalesce(rent, F.lit(0.0)) * months).alias("__value"),
     )
-    tenancy = lease_rows.groupBy("cid", "pid", "uid").agg(
+    return lease_rows.groupBy("cid", "pid", "uid").agg(
         F.max(F.col("__current").cast("int")).alias("__current"),
         F.sum(F.col("__ending").cast("int")).alias("__ending"),
         F.sum("__value").alias("__value"),
     )
-    per_customer_leases = (
-        tenancy.join(bridge, "cid")
+
+
+def lease_measures(leases: DataFrame, bridge: DataFrame, as_of: date) -> DataFrame:
+    """Per customer: tenancies, current ones, leases ending within 90 days, and lifetime value."""
+    return (
+        _tenancies(leases, as_of)
+        .join(bridge, "cid")
         .groupBy("CustomerId")
         .agg(
             F.count(F.lit(1)).alias("Tenancies"),
@@ -251,7 +254,11 @@ def profile_measures(
             F.round(F.sum("__value"), 2).alias("LifetimeValue"),
         )
     )
-    repairs = (
+
+
+def work_order_measures(work_orders: DataFrame, bridge: DataFrame) -> DataFrame:
+    """Per customer: work orders, and those for air conditioning."""
+    return (
         work_orders.join(bridge, "cid")
         .groupBy("CustomerId")
         .agg(
@@ -261,16 +268,28 @@ def profile_measures(
             ),
         )
     )
-    answers = (
+
+
+def csat_scores(profiles: DataFrame, surveys: DataFrame) -> DataFrame:
+    """Per customer: the average survey answer on the CSAT scale."""
+    # Surveys carry no resident id, only the address the resident answered from.
+    return (
         surveys.withColumn("NormalisedEmail", normalised_email(F.col("Email")))
         .join(profiles.select("CustomerId", "NormalisedEmail"), "NormalisedEmail")
         .groupBy("CustomerId")
         .agg(F.round(F.avg(F.col("answer").cast("double")) * CSAT_SCALE, 2).alias("CsatScore"))
     )
+
+
+def profile_measures(
+    profiles: DataFrame, leases: DataFrame, work_orders: DataFrame, surveys: DataFrame, as_of: date
+) -> DataFrame:
+    """The profiles with their measures (see the module docstring), as of ``as_of``."""
+    bridge = profile_bridge(profiles).select("CustomerId", "cid")
     return (
-        profiles.join(per_customer_leases, "CustomerId", "left")
-        .join(repairs, "CustomerId", "left")
-        .join(answers, "CustomerId", "left")
+        profiles.join(lease_measures(leases, bridge, as_of), "CustomerId", "left")
+        .join(work_order_measures(work_orders, bridge), "CustomerId", "left")
+        .join(csat_scores(profiles, surveys), "CustomerId", "left")
         .fillna(
             {
                 "Tenancies": 0,

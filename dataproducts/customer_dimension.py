@@ -223,6 +223,133 @@ def billing_addresses(addresses: DataFrame, survivor_map: DataFrame) -> tuple[Da
     return chosen.drop("AddressId", "__count"), found
 
 
+def _crm_customers(customers: DataFrame, survivor_map: DataFrame) -> DataFrame:
+    """The CRM records that survived the merge, with the CRM's attributes."""
+    survivor_ids = survivor_map.where(F.col("CustomerId") == F.col("SurvivorId")).select("CustomerId")
+    return customers.join(survivor_ids, "CustomerId").select(
+        "CustomerId",
+        "Name",
+        normalised_domain(F.col("Website")).alias("Domain"),
+        "Segment",
+        "Industry",
+        F.to_date("CreatedDate").alias("CreatedDate"),
+        F.lit(True).alias("__in_crm"),
+    )
+
+
+def _erp_only_customers(matches: DataFrame, sales_headers: DataFrame) -> DataFrame:
+    """The ERP customers no CRM record owns, in the columns of :func:`_crm_customers`."""
+    # An ERP-only customer exists from its first order (the ERP keeps no creation date).
+    first_orders = (
+        matches.where(F.col("MatchedBy").isNull())
+        .join(sales_headers.select("CustomerId", F.to_date("OrderDate").alias("OrderDate")), "CustomerId")
+        .groupBy("CustomerId")
+        .agg(F.min("ErpName").alias("Name"), F.min("OrderDate").alias("CreatedDate"))
+    )
+    return first_orders.select(
+        "CustomerId",
+        "Name",
+        F.lit(None).cast("string").alias("Domain"),
+        F.lit(None).cast("string").alias("Segment"),
+        F.lit(None).cast("string").alias("Industry"),
+        "CreatedDate",
+        F.lit(False).alias("__in_crm"),
+    )
+
+
+def _source_ids(survivor_map: DataFrame, matches: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """Per survivor: the CRM ids merged into it (``__crm``); and the ERP's ids (``ErpCustomerIds``) with
+    the order keys they carry (``__erp_keys``)."""
+    crm_ids = survivor_map.groupBy("SurvivorId").agg(F.collect_list("CustomerId").alias("__crm"))
+    erp_ids = matches.groupBy("SurvivorId").agg(
+        F.array_join(F.array_sort(F.collect_set("ErpCustomerId")), ",").alias("ErpCustomerIds"),
+        F.collect_set("CustomerId").alias("__erp_keys"),
+    )
+    return crm_ids, erp_ids
+
+
+def order_history(sales_headers: DataFrame, sales_lines: DataFrame, owners: DataFrame) -> DataFrame:
+    """Per unified customer, of the orders not cancelled: the last order date, the count and the value."""
+    amounts = sales_lines.groupBy("OrderId").agg(F.sum("Amount").alias("__amount"))
+    return (
+        sales_headers.where(F.col("Status") != CANCELLED)
+        .join(owners, "CustomerId")
+        .join(amounts, "OrderId", "left")
+        .groupBy(F.col("SurvivorId").alias("CustomerId"))
+        .agg(
+            F.max(F.to_date("OrderDate")).alias("LastOrderDate"),
+            F.count(F.lit(1)).alias("Orders"),
+            F.sum(F.coalesce("__amount", F.lit(0.0))).alias("__value"),
+        )
+    )
+
+
+def _top_affinity(affinity: DataFrame) -> DataFrame:
+    return affinity.where(F.col("AffinityRank") == 1).select(
+        "CustomerId", F.col("Category").alias("TopAffinityCategory"), F.col("AffinityScore").alias("TopAffinityScore")
+    )
+
+
+def churn_score(as_of: date) -> Column:
+    """The share of a year since ``LastOrderDate``, x 100 and capped at 100; 100 without an order."""
+    days_since = F.greatest(F.datediff(F.lit(as_of), F.col("LastOrderDate")), F.lit(0))
+    return F.when(F.col("LastOrderDate").isNull(), 100.0).otherwise(
+        F.round(F.least(days_since / 365.0, F.lit(1.0)) * 100, 2)
+    )
+
+
+def value_segment() -> Column:
+    """The segment of a customer with ``ChurnScore`` and ``__value_rank``: the first rule that applies."""
+    return (
+        F.when(F.col("LastOrderDate").isNull(), "Prospect")
+        .when(F.col("ChurnScore") >= 100, "Lost")
+        .when(F.col("ChurnScore") >= AT_RISK_CHURN, "At risk")
+        .when(F.col("__value_rank") >= 1 - HIGH_VALUE_SHARE, "High value")
+        .otherwise("Active")
+    )
+
+
+def _sources() -> Column:
+    in_erp = F.col("ErpCustomerIds").isNotNull()
+    return (
+        F.when(F.col("__in_crm") & in_erp, F.lit(f"{CRM},{ERP}"))
+        .when(F.col("__in_crm"), F.lit(CRM))
+        .otherwise(F.lit(ERP))
+    )
+
+
+def _source_customer_ids() -> Column:
+    no_ids = F.array().cast("array<string>")
+    source_ids = F.array_union(F.coalesce("__crm", no_ids), F.coalesce("__erp_keys", no_ids))
+    return F.array_join(F.array_sort(F.array_distinct(source_ids)), ",")
+
+
+def _customer_columns(ranked: DataFrame) -> DataFrame:
+    """The dimension's columns, from the joined customer with its ``__value_rank``."""
+    return ranked.select(
+        "CustomerId",
+        "Name",
+        "Domain",
+        "Segment",
+        "Industry",
+        "City",
+        "Region",
+        "Country",
+        "CreatedDate",
+        _source_customer_ids().alias("SourceCustomerIds"),
+        F.coalesce("Orders", F.lit(0)).cast("int").alias("Orders"),
+        "LastOrderDate",
+        "ChurnScore",
+        "TopAffinityCategory",
+        "TopAffinityScore",
+        _sources().alias("Sources"),
+        "ErpCustomerIds",
+        "LifetimeValue",
+        F.when(F.col("Orders") > 0, F.round(F.col("LifetimeValue") / F.col("Orders"), 2)).alias("AverageOrderValue"),
+        value_segment().alias("ValueSegment"),
+    )
+
+
 def customer(
     customers: DataFrame,
     addresses: DataFrame,
@@ -236,107 +363,23 @@ def customer(
     """One row per unified customer: attributes, billing address, value, churn, segment, top affinity;
     and the findings of its billing addresses."""
     owners = order_owners(survivor_map, matches)
-    crm_ids = survivor_map.groupBy("SurvivorId").agg(F.collect_list("CustomerId").alias("__crm"))
-    erp_ids = matches.groupBy("SurvivorId").agg(
-        F.array_join(F.array_sort(F.collect_set("ErpCustomerId")), ",").alias("ErpCustomerIds"),
-        F.collect_set("CustomerId").alias("__erp_keys"),
-    )
-    crm_base = customers.join(
-        survivor_map.where(F.col("CustomerId") == F.col("SurvivorId")).select("CustomerId"), "CustomerId"
-    ).select(
-        "CustomerId",
-        "Name",
-        normalised_domain(F.col("Website")).alias("Domain"),
-        "Segment",
-        "Industry",
-        F.to_date("CreatedDate").alias("CreatedDate"),
-        F.lit(True).alias("__in_crm"),
-    )
-    # An ERP-only customer exists from its first order (the ERP keeps no creation date).
-    erp_only = (
-        matches.where(F.col("MatchedBy").isNull())
-        .join(sales_headers.select("CustomerId", F.to_date("OrderDate").alias("OrderDate")), "CustomerId")
-        .groupBy("CustomerId")
-        .agg(F.min("ErpName").alias("Name"), F.min("OrderDate").alias("CreatedDate"))
-    )
-    base = crm_base.unionByName(
-        erp_only.select(
-            "CustomerId",
-            "Name",
-            F.lit(None).cast("string").alias("Domain"),
-            F.lit(None).cast("string").alias("Segment"),
-            F.lit(None).cast("string").alias("Industry"),
-            "CreatedDate",
-            F.lit(False).alias("__in_crm"),
-        )
-    )
+    crm_ids, erp_ids = _source_ids(survivor_map, matches)
+    base = _crm_customers(customers, survivor_map).unionByName(_erp_only_customers(matches, sales_headers))
     billing, found = billing_addresses(addresses, survivor_map)
-    amounts = sales_lines.groupBy("OrderId").agg(F.sum("Amount").alias("__amount"))
-    history = (
-        sales_headers.where(F.col("Status") != CANCELLED)
-        .join(owners, "CustomerId")
-        .join(amounts, "OrderId", "left")
-        .groupBy(F.col("SurvivorId").alias("CustomerId"))
-        .agg(
-            F.max(F.to_date("OrderDate")).alias("LastOrderDate"),
-            F.count(F.lit(1)).alias("Orders"),
-            F.sum(F.coalesce("__amount", F.lit(0.0))).alias("__value"),
-        )
-    )
-    top = affinity.where(F.col("AffinityRank") == 1).select(
-        "CustomerId", F.col("Category").alias("TopAffinityCategory"), F.col("AffinityScore").alias("TopAffinityScore")
-    )
-    days_since = F.greatest(F.datediff(F.lit(as_of), F.col("LastOrderDate")), F.lit(0))
-    churn = F.when(F.col("LastOrderDate").isNull(), 100.0).otherwise(
-        F.round(F.least(days_since / 365.0, F.lit(1.0)) * 100, 2)
-    )
     joined = (
         base.join(crm_ids, base.CustomerId == crm_ids.SurvivorId, "left")
         .drop("SurvivorId")
         .join(erp_ids, base.CustomerId == erp_ids.SurvivorId, "left")
         .drop("SurvivorId")
         .join(billing, "CustomerId", "left")
-        .join(history, "CustomerId", "left")
-        .join(top, "CustomerId", "left")
-        .withColumn("ChurnScore", churn)
+        .join(order_history(sales_headers, sales_lines, owners), "CustomerId", "left")
+        .join(_top_affinity(affinity), "CustomerId", "left")
+        .withColumn("ChurnScore", churn_score(as_of))
         .withColumn("LifetimeValue", F.round(F.coalesce("__value", F.lit(0.0)), 2))
     )
     ordering = Window.partitionBy(F.col("LastOrderDate").isNotNull()).orderBy("LifetimeValue")
     ranked = joined.withColumn("__value_rank", F.percent_rank().over(ordering))
-    no_ids = F.array().cast("array<string>")
-    source_ids = F.array_union(F.coalesce("__crm", no_ids), F.coalesce("__erp_keys", no_ids))
-    in_erp = F.col("ErpCustomerIds").isNotNull()
-    result = ranked.select(
-        "CustomerId",
-        "Name",
-        "Domain",
-        "Segment",
-        "Industry",
-        "City",
-        "Region",
-        "Country",
-        "CreatedDate",
-        F.array_join(F.array_sort(F.array_distinct(source_ids)), ",").alias("SourceCustomerIds"),
-        F.coalesce("Orders", F.lit(0)).cast("int").alias("Orders"),
-        "LastOrderDate",
-        "ChurnScore",
-        "TopAffinityCategory",
-        "TopAffinityScore",
-        F.when(F.col("__in_crm") & in_erp, F.lit(f"{CRM},{ERP}"))
-        .when(F.col("__in_crm"), F.lit(CRM))
-        .otherwise(F.lit(ERP))
-        .alias("Sources"),
-        "ErpCustomerIds",
-        "LifetimeValue",
-        F.when(F.col("Orders") > 0, F.round(F.col("LifetimeValue") / F.col("Orders"), 2)).alias("AverageOrderValue"),
-        F.when(F.col("LastOrderDate").isNull(), "Prospect")
-        .when(F.col("ChurnScore") >= 100, "Lost")
-        .when(F.col("ChurnScore") >= AT_RISK_CHURN, "At risk")
-        .when(F.col("__value_rank") >= 1 - HIGH_VALUE_SHARE, "High value")
-        .otherwise("Active")
-        .alias("ValueSegment"),
-    )
-    return result, found
+    return _customer_columns(ranked), found
 
 
 def as_of_date(inputs: Mapping[str, DataFrame], as_of: date) -> dict[str, DataFrame]:

@@ -84,6 +84,14 @@ LAST_NAMES = ("Adler", "Berg", "Costa", "Diaz", "Engel", "Fox", "Gray", "Hale", 
 COMPANY_WORDS = ("Contoso", "Fabrikam", "Northwind", "Tailspin", "Litware", "Adventure", "Proseware", "Wingtip")
 COMPANY_SUFFIXES = ("Ltd", "Group", "Inc", "Partners", "Systems", "Holdings")
 OWN_DOMAIN = "cloudscale-sales.example"
+MEETING_LOCATIONS = (
+    ("Microsoft Teams Meeting", True),
+    ("Customer HQ, Room 4", False),
+    ("Zoom call", True),
+    ("Our office", False),
+    ("Conference bridge", True),
+)
+"""Where a seller and a customer meet, and whether that is online."""
 _IDS = uuid.UUID("5d6c0e1f-7a2b-4c3d-9e8f-0a1b2c3d4e5f")
 
 
@@ -738,39 +746,50 @@ class _Builder:
         return event
 
     def _m365(self) -> None:
-        rng = self.rng
         sellers = {seller["ContactId"]: seller for seller in self.sellers}
-        locations = (
-            ("Microsoft Teams Meeting", True),
-            ("Customer HQ, Room 4", False),
-            ("Zoom call", True),
-            ("Our office", False),
-            ("Conference bridge", True),
-        )
         for customer in self.customers[: self.n]:
-            contacts = self.external_contacts[customer["CustomerId"]]
-            seller = sellers[customer["PrimaryContactId"]]
-            for _ in range(rng.randrange(1, 5)):
-                sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 4 * 365)), rng.randrange(8, 18))
-                self._message(seller, rng.sample(contacts, k=rng.randrange(1, 3)), sent, "Proposal follow-up")
-            for _ in range(rng.randrange(0, 3)):
-                contact = rng.choice(contacts)
-                sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 365)), 10)
-                self._message(contact, [seller], sent, "Question about the invoice")
-            for _ in range(rng.randrange(0, 3)):
-                start = _ts(self.as_of - timedelta(days=rng.randrange(1, 3 * 365)), rng.randrange(8, 17))
-                location, online = rng.choice(locations)
-                self._event(seller, [rng.choice(contacts)], start, rng.choice((30, 45, 60)), location, online)
-        # The strongest relationship: the top account's primary caller meets its CEO in person, often,
-        # this year (recency factor 1.0), for two hours each time.
+            self._customer_traffic(customer, sellers[customer["PrimaryContactId"]])
+        self._plant_strongest_relationship(sellers)
+        self._plant_reply_and_future_meeting(sellers)
+        self._plant_meeting_kinds(sellers)
+        # The intern's mail to a customer never counts (title outside the seller titles).
+        other = self.customers[4]
+        self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
+
+    def _customer_traffic(self, customer: Row, seller: Row) -> None:
+        """The seller's proposals, the customer's questions and their meetings, over the years."""
+        rng = self.rng
+        contacts = self.external_contacts[customer["CustomerId"]]
+        for _ in range(rng.randrange(1, 5)):
+            sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 4 * 365)), rng.randrange(8, 18))
+            self._message(seller, rng.sample(contacts, k=rng.randrange(1, 3)), sent, "Proposal follow-up")
+        for _ in range(rng.randrange(0, 3)):
+            contact = rng.choice(contacts)
+            sent = _ts(self.as_of - timedelta(days=rng.randrange(1, 365)), 10)
+            self._message(contact, [seller], sent, "Question about the invoice")
+        for _ in range(rng.randrange(0, 3)):
+            start = _ts(self.as_of - timedelta(days=rng.randrange(1, 3 * 365)), rng.randrange(8, 17))
+            location, online = rng.choice(MEETING_LOCATIONS)
+            self._event(seller, [rng.choice(contacts)], start, rng.choice((30, 45, 60)), location, online)
+
+    def _plant_strongest_relationship(self, sellers: dict[str, Row]) -> None:
+        # The top account's primary caller meets its CEO in person, often, this year (recency factor
+        # 1.0), for two hours each time.
         top = self.customers[0]
         top_seller = sellers[top["PrimaryContactId"]]
         ceo = self.external_contacts[top["CustomerId"]][0]
         for week in range(1, 13):
             start = _ts(self.as_of - timedelta(days=7 * week), 10)
             self._event(top_seller, [ceo], start, 120, "Customer HQ, Board room", False)
-        # A reply is not a new interaction, whatever its length or recency.
+        self.planted.update(
+            top_seller_id=top_seller["ContactId"],
+            top_account_id=top["CustomerId"],
+            top_account_ceo_contact_id=ceo["ContactId"],
+        )
+
+    def _plant_reply_and_future_meeting(self, sellers: dict[str, Row]) -> None:
         other = self.customers[4]
+        # A reply is not a new interaction, whatever its length or recency.
         reply = self._message(
             sellers[other["PrimaryContactId"]],
             [self.external_contacts[other["CustomerId"]][1]],
@@ -786,9 +805,13 @@ class _Builder:
             "Customer HQ",
             False,
         )
+        self.planted.update(reply_message_id=reply["Id"], future_event_id=future["Id"])
+
+    def _plant_meeting_kinds(self, sellers: dict[str, Row]) -> None:
+        """Meetings whose kind (in person or online) or organiser the relationship mesh must read right."""
+        account = self.customers[3]
+        seller, contact = sellers[account["PrimaryContactId"]], self.external_contacts[account["CustomerId"]][1]
         # The source says in person or online; a room's name says nothing.
-        planted = self.customers[3]
-        seller, contact = sellers[planted["PrimaryContactId"]], self.external_contacts[planted["CustomerId"]][1]
         room = self._event(seller, [contact], _ts(self.as_of - timedelta(days=20), 11), 60, "Meeting Room 3", False)
         # A meeting the customer organised, the seller attending.
         invited = self._event(contact, [seller], _ts(self.as_of - timedelta(days=15), 15), 45, "Our office", False)
@@ -802,16 +825,7 @@ class _Builder:
             meeting_room_event_id=room["Id"],
             customer_organised_event_id=invited["Id"],
             no_online_details_event_id=vague["Id"],
-            second_seller=(second["ContactId"], planted["CustomerId"]),
-        )
-        # The intern's mail to a customer never counts (title outside the seller titles).
-        self._message(self.sellers[-1], [self.external_contacts[other["CustomerId"]][2]], _ts(self.as_of, 8), "Hello")
-        self.planted.update(
-            top_seller_id=top_seller["ContactId"],
-            top_account_id=top["CustomerId"],
-            top_account_ceo_contact_id=ceo["ContactId"],
-            reply_message_id=reply["Id"],
-            future_event_id=future["Id"],
+            second_seller=(second["ContactId"], account["CustomerId"]),
         )
 
     # -- Customer 360 (property management): residents, leases, work orders, surveys

@@ -93,6 +93,11 @@ def _at(day: date | datetime, hour: int = 9) -> datetime:
     return day if isinstance(day, datetime) else datetime.combine(day, time(hour))
 
 
+def _decimal(amount: float) -> Decimal:
+    """An amount as the ERP's money columns hold it: a decimal with four places."""
+    return Decimal(str(amount)).quantize(Decimal("0.0001"))
+
+
 class _Renderer:
     def __init__(self, data: SampleData) -> None:
         self.data = data
@@ -110,7 +115,17 @@ class _Renderer:
     def dataverse(self) -> None:
         sellers = [c for c in self.rows(truth.CONTACTS) if c["ContactType"] == "Employee"]
         account_of = {c["CustomerId"]: c["CrmAccountId"] for c in self.rows(truth.CUSTOMERS)}
-        self.user_of = {s["ContactId"]: record_id("systemuser", s["ContactId"]) for s in sellers}
+        user_of = {s["ContactId"]: record_id("systemuser", s["ContactId"]) for s in sellers}
+        created = {c["CustomerId"]: c["CreatedDate"] for c in self.rows(truth.CUSTOMERS)}
+        self._accounts(user_of)
+        self._contacts(account_of, created)
+        self._system_users(sellers, user_of)
+        self._customer_addresses(account_of, created)
+        self._territories(account_of)
+        self._activities(account_of)
+        self._stringmap()
+
+    def _accounts(self, user_of: dict[str, str]) -> None:
         self.tables["dataverse/account"] = [
             {
                 "accountid": c["CrmAccountId"],
@@ -120,14 +135,15 @@ class _Renderer:
                 "industrycode": _code("account", "industrycode", c["Industry"]),
                 "customersizecode": _code("account", "customersizecode", c["Segment"]),
                 "accountclassificationcode": _code("account", "accountclassificationcode", c["Tier"]),
-                "ownerid": self.user_of.get(c["PrimaryContactId"]),
+                "ownerid": user_of.get(c["PrimaryContactId"]),
                 "statecode": 0 if c["IsActive"] else 1,
                 "createdon": c["CreatedDate"],
                 "modifiedon": c["ModifiedOn"],
             }
             for c in self.rows(truth.CUSTOMERS)
         ]
-        created = {c["CustomerId"]: c["CreatedDate"] for c in self.rows(truth.CUSTOMERS)}
+
+    def _contacts(self, account_of: dict[str, str], created: dict[str, datetime]) -> None:
         self.tables["dataverse/contact"] = [
             {
                 "contactid": c["ContactId"],
@@ -145,10 +161,12 @@ class _Renderer:
             for c in self.rows(truth.CONTACTS)
             if c["ContactType"] == "Contact"
         ]
+
+    def _system_users(self, sellers: list[Row], user_of: dict[str, str]) -> None:
         hired = self.end_of_day - timedelta(days=8 * 365)
         self.tables["dataverse/systemuser"] = [
             {
-                "systemuserid": self.user_of[s["ContactId"]],
+                "systemuserid": user_of[s["ContactId"]],
                 "employeeid": s["ContactId"],
                 "firstname": s["FirstName"],
                 "lastname": s["LastName"],
@@ -162,6 +180,8 @@ class _Renderer:
             }
             for s in sellers
         ]
+
+    def _customer_addresses(self, account_of: dict[str, str], created: dict[str, datetime]) -> None:
         self.tables["dataverse/customeraddress"] = [
             {
                 "customeraddressid": a["AddressId"],
@@ -178,22 +198,6 @@ class _Renderer:
                 "modifiedon": self.changed(a["AddressId"], created[a["CustomerId"]]),
             }
             for a in self.rows(truth.ADDRESSES)
-        ]
-        self._territories(account_of)
-        self._activities(account_of)
-        self.tables["dataverse/stringmap"] = [
-            {
-                "stringmapid": record_id("stringmap", f"{table}.{column}.{value}.{language}"),
-                "objecttypecode": table,
-                "attributename": column,
-                "attributevalue": value,
-                "value": label if language == BASE_LANGUAGE else _TRANSLATED.get(label, label),
-                "langid": language,
-                "displayorder": order,
-            }
-            for (table, column), labels in CHOICES.items()
-            for order, (value, label) in enumerate(labels.items(), start=1)
-            for language in (BASE_LANGUAGE, OTHER_LANGUAGE)
         ]
 
     def _territories(self, account_of: dict[str, str]) -> None:
@@ -233,11 +237,38 @@ class _Renderer:
             for a in self.rows(truth.ACTIVITIES)
         ]
 
+    def _stringmap(self) -> None:
+        self.tables["dataverse/stringmap"] = [
+            {
+                "stringmapid": record_id("stringmap", f"{table}.{column}.{value}.{language}"),
+                "objecttypecode": table,
+                "attributename": column,
+                "attributevalue": value,
+                "value": label if language == BASE_LANGUAGE else _TRANSLATED.get(label, label),
+                "langid": language,
+                "displayorder": order,
+            }
+            for (table, column), labels in CHOICES.items()
+            for order, (value, label) in enumerate(labels.items(), start=1)
+            for language in (BASE_LANGUAGE, OTHER_LANGUAGE)
+        ]
+
     # -- ERP
     def erp(self) -> None:
-        erp_customers = self.rows(truth.ERP_CUSTOMERS)
-        customer_number = {c["CustomerId"]: int(c["ErpCustomerId"]) for c in erp_customers}
         opened = self.end_of_day - timedelta(days=10 * 365)
+        customer_number = self._erp_customers(opened)
+        self.tables["erp/Sales.OrderStatus"] = [
+            {"StatusID": number, "Name": name, "ModifiedDate": opened} for name, number in ORDER_STATUS_IDS.items()
+        ]
+        product_number = self._products(opened)
+        order_number = self._order_headers(customer_number)
+        self._order_details(order_number, product_number)
+        self._shipments(order_number)
+        self._payments(order_number)
+
+    def _erp_customers(self, opened: datetime) -> dict[str, int]:
+        """Writes the ERP's customers; returns each one's ERP number by its customer key."""
+        erp_customers = self.rows(truth.ERP_CUSTOMERS)
         # A customer the ERP holds without an account number has none, or a blank one typed into the form.
         self.tables["erp/Sales.Customer"] = [
             {
@@ -250,11 +281,11 @@ class _Renderer:
             }
             for number, c in enumerate(erp_customers)
         ]
-        self.tables["erp/Sales.OrderStatus"] = [
-            {"StatusID": number, "Name": name, "ModifiedDate": opened} for name, number in ORDER_STATUS_IDS.items()
-        ]
-        lines = self.rows(truth.SALES_LINES)
-        products = sorted({(line["ProductId"], line["ProductCategory"]) for line in lines})
+        return {c["CustomerId"]: int(c["ErpCustomerId"]) for c in erp_customers}
+
+    def _products(self, opened: datetime) -> dict[str, int]:
+        """Writes the categories and products the order lines name; returns each product's ERP number."""
+        products = sorted({(line["ProductId"], line["ProductCategory"]) for line in self.rows(truth.SALES_LINES)})
         categories = sorted({category for _, category in products})
         category_number = {name: number for number, name in enumerate(categories, start=1)}
         product_number = {product: number for number, (product, _) in enumerate(products, start=1)}
@@ -272,6 +303,10 @@ class _Renderer:
             }
             for product, category in products
         ]
+        return product_number
+
+    def _order_headers(self, customer_number: dict[str, int]) -> dict[str, int]:
+        """Writes the orders; returns each one's ERP number by its order number."""
         headers = self.rows(truth.SALES_HEADERS)
         order_number = {h["OrderId"]: number for number, h in enumerate(headers, start=1)}
         # An order changes when it is invoiced or cancelled, some days after it was placed.
@@ -282,13 +317,16 @@ class _Renderer:
                 "CustomerID": customer_number[h["CustomerId"]],
                 "OrderDate": _at(h["OrderDate"], 9),
                 "StatusID": ORDER_STATUS_IDS[h["Status"]],
-                "SubTotal": Decimal(str(h["Total"])).quantize(Decimal("0.0001")),
-                "TotalDue": Decimal(str(h["Total"])).quantize(Decimal("0.0001")),
+                "SubTotal": _decimal(h["Total"]),
+                "TotalDue": _decimal(h["Total"]),
                 "ModifiedDate": self.changed(h["OrderId"], _at(h["OrderDate"], 9)),
             }
             for h in headers
         ]
-        placed = {h["OrderId"]: _at(h["OrderDate"], 9) for h in headers}
+        return order_number
+
+    def _order_details(self, order_number: dict[str, int], product_number: dict[str, int]) -> None:
+        placed = {h["OrderId"]: _at(h["OrderDate"], 9) for h in self.rows(truth.SALES_HEADERS)}
         self.tables["erp/Sales.SalesOrderDetail"] = [
             {
                 "SalesOrderDetailID": number,
@@ -296,12 +334,14 @@ class _Renderer:
                 "LineNumber": line["LineNo"],
                 "ProductID": product_number[line["ProductId"]],
                 "OrderQty": line["Qty"],
-                "UnitPrice": Decimal(str(line["UnitPrice"])).quantize(Decimal("0.0001")),
-                "LineTotal": Decimal(str(line["Amount"])).quantize(Decimal("0.0001")),
+                "UnitPrice": _decimal(line["UnitPrice"]),
+                "LineTotal": _decimal(line["Amount"]),
                 "ModifiedDate": placed[line["OrderId"]],
             }
-            for number, line in enumerate(lines, start=1)
+            for number, line in enumerate(self.rows(truth.SALES_LINES), start=1)
         ]
+
+    def _shipments(self, order_number: dict[str, int]) -> None:
         self.tables["erp/Sales.Shipment"] = [
             {
                 "ShipmentID": int(s["ShipmentId"]),
@@ -313,13 +353,15 @@ class _Renderer:
             }
             for s in self.rows(truth.SHIPMENTS)
         ]
+
+    def _payments(self, order_number: dict[str, int]) -> None:
         self.tables["erp/Sales.Payment"] = [
             {
                 "PaymentID": int(p["PaymentId"]),
                 "SalesOrderID": order_number[p["OrderId"]],
                 "PaymentDate": _at(p["PaymentDate"], 12),
                 "Method": p["Method"],
-                "Amount": Decimal(str(p["Amount"])).quantize(Decimal("0.0001")),
+                "Amount": _decimal(p["Amount"]),
                 "ModifiedDate": min(_at(p["PaymentDate"], 12), self.end_of_day),
             }
             for p in self.rows(truth.PAYMENTS)
