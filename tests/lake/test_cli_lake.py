@@ -94,10 +94,10 @@ def test_init_twice_changes_nothing_the_second_time_and_says_so(fake_dfs, tmp_pa
     status, out, _ = _run(capsys, *argv)
     assert status == 0
     assert "created   raw/crm/account" in out
-    assert "Changed 58 of 58 folders" in out
+    assert "Changed 59 of 59 folders" in out
     status, out, _ = _run(capsys, *argv)
     assert status == 0
-    assert "Nothing to change: 58 folders and 171 ACL entries are as declared." in out
+    assert "Nothing to change: 59 folders and 173 ACL entries are as declared." in out
     assert "created" not in out
 
 

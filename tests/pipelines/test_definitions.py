@@ -579,6 +579,8 @@ def test_data_flow_runs_from_sources_through_the_layers_to_the_serving_endpoint(
         FlowEdge("enriched/crm", "curated/sales-analytics", "sales_analytics"),
         FlowEdge("enriched/erp", "curated/sales-analytics", "sales_analytics"),
         FlowEdge("curated/sales-analytics", SERVING, "logical_warehouse"),
+        # The product's semantic model, in DirectQuery over the serving views (no Fabric workspace here).
+        FlowEdge(SERVING, "Power BI: SalesAnalytics", "DirectQuery"),
     }
 
 

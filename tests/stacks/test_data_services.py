@@ -18,6 +18,7 @@ from cloudscale.components.baseline import Principal
 from cloudscale.components.core import BuiltInRole
 from cloudscale.components.library import platform_zones
 from cloudscale.dataproducts.contracts.catalog import bundled_contracts
+from cloudscale.dataproducts.contracts.serving import SERVING_SET
 from cloudscale.stacks import build_platform, load_config
 from cloudscale.stacks.config import ConfigError, PlatformConfig, parse_config
 from cloudscale.stacks.config.model import ServicesConfig
@@ -142,7 +143,8 @@ SOURCE_SERVICES = {"sql": "sqlHyperscale", "cosmos": "cosmos"}
 
 def _cut_off(formats: set[str]) -> set[str]:
     """The bundled sets that read a source of these formats, and every set downstream of them."""
-    contracts = bundled_contracts()
+    # The serving set stays: it serves whichever products the zone still runs.
+    contracts = [c for c in bundled_contracts() if c.set != SERVING_SET]
     cut = {c.set for c in contracts if any(source.format in formats for source in c.sources)}
     while True:
         missing = {t.id for c in contracts if c.set in cut for t in c.writes}
