@@ -24,6 +24,7 @@ from cloudscale.components.synapse_artifacts import SynapseArtifact, SynapseArti
 from cloudscale.components.synapse_libraries import WorkspacePackage
 from cloudscale.components.synapse_workspace import SynapseWorkspace
 from cloudscale.dataproducts import PRODUCT_MODULES
+from cloudscale.dataproducts.contracts.serving import served
 from cloudscale.dataproducts.wheel import content_version, spark_wheel, wheel_file_name
 from cloudscale.pipelines.compose import MASTER_PIPELINE, MASTER_SET, notebook_of, product_set_name
 from cloudscale.pipelines.data_access import lake_access
@@ -103,7 +104,7 @@ def zone_data_products(config: PlatformConfig) -> dict[str, list[dict[str, Any]]
             contract = next(
                 (x.contract for x in composed.sets if x.name == product_set_name(product) and x.contract), None
             )
-            publishes = [t.path for t in contract.writes if t.format in ("delta", "cdm")] if contract else []
+            publishes = [t.path for t in contract.writes if served(t)] if contract else []
             entries.append({"product": product, "runs": runs, "publishes": publishes})
         if entries:
             found[zone.name] = entries

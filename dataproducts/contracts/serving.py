@@ -57,7 +57,8 @@ _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
 SERVING_SET = "logical_warehouse"
 
 
-def _served(table: Table) -> bool:
+def served(table: Table) -> bool:
+    """Whether the serving layer has a view of this table a product writes (its published Delta or CDM)."""
     return (
         table.in_lake
         and table.format in ("delta", "cdm")
@@ -69,7 +70,7 @@ def _served(table: Table) -> bool:
 SERVING = SetContract(
     set=SERVING_SET,
     description="One serverless SQL view per table a data product publishes, in a schema per product",
-    reads=tuple(Read(t.id, t.column_names) for c in PRODUCT_SETS for t in c.writes if _served(t)),
+    reads=tuple(Read(t.id, t.column_names) for c in PRODUCT_SETS for t in c.writes if served(t)),
 )
 """The views read every published table of every bundled product; a zone serves the products it runs."""
 
@@ -236,5 +237,5 @@ def sql_script() -> dict[str, object]:
 
 
 def views_of_set(contract: SetContract) -> list[View]:
-    products = {t.container for t in contract.writes if _served(t)}
+    products = {t.container for t in contract.writes if served(t)}
     return [v for p in sorted(products) for v in views([p])]

@@ -133,11 +133,15 @@ _PLACEHOLDER_SERVICES = {
 }
 
 
-# Source formats read from one of the zone's own services (a contract's ``sources[].format``).
-_SOURCE_SERVICES = {
-    "sql": ("sql_hyperscale", "services.sqlHyperscale"),
-    "cosmos": ("cosmos", "services.cosmos"),
-}
+# Source formats read from one of the zone's own services (a contract's ``sources[].format``), by the
+# placeholder family of that service: the service each needs is declared once, in _PLACEHOLDER_SERVICES.
+_SOURCE_FAMILIES = {"sql": "sql.", "cosmos": "cosmos."}
+
+
+def source_service(zone: LandingZoneConfig, source_format: str) -> str | None:
+    """The config key of the zone's service a source of this format is read from, when it is switched off."""
+    family = _SOURCE_FAMILIES.get(source_format)
+    return _missing_service(zone, family) if family else None
 
 
 def _check_sources(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -> list[ConfigProblem]:
@@ -146,8 +150,7 @@ def _check_sources(key: str, zone: LandingZoneConfig, composed: ZonePipelines) -
     for definitions in composed.sets:
         choice = composed.choices.get(definitions.name)
         for i, source in enumerate(definitions.contract.sources if definitions.contract else ()):
-            service, service_key = _SOURCE_SERVICES.get(source.format, ("", ""))
-            if service and not getattr(zone.services, service).enabled:
+            if service_key := source_service(zone, source.format):
                 problems.append(
                     ConfigProblem(
                         choice.key if choice else f"{key}.pipelines",

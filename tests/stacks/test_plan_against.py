@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from cloudscale.cli.main import main
-from cloudscale.pipelines.definitions import bundled_root
 from cloudscale.stacks.offline.changes import CREATE, DELETE, REPLACE, Change, blocking, compare
 from cloudscale.stacks.offline.report import build_plan, render_json
 from cloudscale.stacks.offline.stack_files import load_stack_config
 
 from ..stack_runs import StackRuns
+from .support import team_notebook_set
 
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 ACCOUNT = "azure-native:storage:StorageAccount"
@@ -45,19 +45,11 @@ def prd_plan(stack_runs: StackRuns) -> Callable[[dict[str, Any]], dict[str, Any]
 @pytest.fixture(scope="module")
 def with_team_reads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """prd with one more team set: a Synapse notebook that reads the external drop and writes workspace/data."""
-    team = tmp_path_factory.mktemp("plans") / "team_reference_data"
-    (team / "notebook").mkdir(parents=True)
-    notebook = json.loads(
-        (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
-    )
-    notebook["name"] = "nb_team_reference_data"
-    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('reference data')"]}]
-    (team / "notebook" / "nb_team_reference_data.json").write_text(json.dumps(notebook))
     access = {
         "reads": [{"lake": "external", "container": "data"}],
         "writes": [{"lake": "workspace", "container": "data"}],
     }
-    (team / "access.json").write_text(json.dumps(access))
+    team = team_notebook_set(tmp_path_factory.mktemp("plans") / "team_reference_data", access)
     zones = copy.deepcopy(load_stack_config("prd")["cloudscale:landingZones"])
     zones = json.loads(zones) if isinstance(zones, str) else zones
     zones[0]["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]

@@ -20,7 +20,7 @@ from cloudscale.stacks.offline.engine import OfflineRun
 from cloudscale.stacks.offline.ordering import ordering_findings
 
 from ..stack_runs import StackRuns
-from .support import config_with, sales_zone
+from .support import config_with, sales_zone, team_notebook_set
 
 ARTIFACT = "pulumi-python:dynamic/synapse:Artifact"
 STARTED_TRIGGER = "pulumi-python:dynamic/datafactory:StartedTrigger"
@@ -369,22 +369,8 @@ def test_a_zone_without_pipelines_grants_its_services_only_their_platform_needs(
     assert run.of_type(SYNAPSE_ROLE) == []
 
 
-def _team_notebook_set(tmp_path: Path, access: dict[str, Any]) -> Path:
-    """A team's Synapse set: one notebook that builds its lake paths itself, and its access.json."""
-    team = tmp_path / "team_notebooks"
-    (team / "notebook").mkdir(parents=True)
-    notebook = json.loads(
-        (bundled_root() / "customer_service_link" / "notebook" / "nb_customer_service_link.json").read_text()
-    )
-    notebook["name"] = "nb_team_reference_data"
-    notebook["properties"]["cells"] = [{"cell_type": "code", "source": ["print('reference data')"]}]
-    (team / "notebook" / "nb_team_reference_data.json").write_text(json.dumps(notebook))
-    (team / "access.json").write_text(json.dumps(access))
-    return team
-
-
 def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(stack_runs, dev_config, tmp_path):
-    team = _team_notebook_set(tmp_path, {"reads": [{"lake": "external", "container": "data"}]})
+    team = team_notebook_set(tmp_path / "team_notebooks", {"reads": [{"lake": "external", "container": "data"}]})
     zone = sales_zone(dev_config)
     zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     run = stack_runs.run(config_with(dev_config, landingZones=[zone]))
@@ -407,7 +393,7 @@ def test_a_sets_access_file_grants_its_service_exactly_what_it_declares(stack_ru
     ],
 )
 def test_a_bad_access_file_names_its_file_and_key(offline, dev_config, tmp_path, access, fragment):
-    team = _team_notebook_set(tmp_path, access)
+    team = team_notebook_set(tmp_path / "team_notebooks", access)
     zone = sales_zone(dev_config)
     zone["pipelineFolders"] = [{"path": str(team), "target": "synapse"}]
     with pytest.raises(ConfigError) as raised:
@@ -418,7 +404,7 @@ def test_a_bad_access_file_names_its_file_and_key(offline, dev_config, tmp_path,
 
 
 def test_a_notebook_using_an_undeclared_container_is_rejected(dev_config, tmp_path):
-    team = _team_notebook_set(tmp_path, {})
+    team = team_notebook_set(tmp_path / "team_notebooks", {})
     path = team / "notebook" / "nb_team_reference_data.json"
     document = json.loads(path.read_text())
     document["properties"]["cells"].append(
